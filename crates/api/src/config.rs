@@ -1,0 +1,136 @@
+//! Typed configuration from environment variables, with defaults that run out of the box.
+
+use std::fmt;
+
+/// The development secret: good enough on a laptop, announced loudly in the log.
+pub const DEV_JWT_SECRET: &str = "inclusion-development-secret-change-me-0123456789";
+
+#[derive(Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`; default an SQLite file under `./data`.
+    pub database_url: String,
+    /// `INCLUSION_DB_POOL`: connections in the pool.
+    pub db_pool: u32,
+    /// `INCLUSION_BIND`: address to listen on.
+    pub bind: String,
+    pub jwt: JwtSettings,
+    /// `INCLUSION_CORS_ORIGINS`: comma-separated origins allowed to call from a browser.
+    pub cors_origins: Vec<String>,
+    /// `INCLUSION_LOG_FORMAT`: `json` or `pretty`.
+    pub log_format: LogFormat,
+    /// `INCLUSION_WORKERS`: HTTP worker threads (default: number of cores).
+    pub workers: Option<usize>,
+    /// `INCLUSION_MAX_BODY_BYTES`: largest accepted JSON body.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone)]
+pub struct JwtSettings {
+    /// `INCLUSION_JWT_SECRET` (HS256).
+    pub secret: String,
+    /// `INCLUSION_JWT_ISSUER`.
+    pub issuer: String,
+    /// `INCLUSION_JWT_AUDIENCE`.
+    pub audience: String,
+}
+
+impl JwtSettings {
+    pub fn uses_dev_secret(&self) -> bool {
+        self.secret == DEV_JWT_SECRET
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_pool", &self.db_pool)
+            .field("bind", &self.bind)
+            .field("jwt", &self.jwt)
+            .field("cors_origins", &self.cors_origins)
+            .field("log_format", &self.log_format)
+            .field("workers", &self.workers)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl fmt::Debug for JwtSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtSettings").field("secret", &"[redacted]").field("issuer", &self.issuer).field("audience", &self.audience).finish()
+    }
+}
+
+/// Hides a password in a database URL (`postgres://user:secret@host` → `postgres://user:***@host`).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    /// Reads the environment. Invalid numbers are an error, not a silent default.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let parse_num = |name: &str, default: u64| -> anyhow::Result<u64> {
+            env(name).map_or(Ok(default), |v| v.parse().map_err(|_| anyhow::anyhow!("{name} must be a number, got `{v}`")))
+        };
+        let log_format = match env("INCLUSION_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => anyhow::bail!("INCLUSION_LOG_FORMAT must be `json` or `pretty`, got `{other}`"),
+        };
+        Ok(Self {
+            database_url: env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/inclusion.db?mode=rwc".to_owned()),
+            db_pool: u32::try_from(parse_num("INCLUSION_DB_POOL", 8)?)?,
+            bind: env("INCLUSION_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            jwt: JwtSettings {
+                secret: env("INCLUSION_JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.to_owned()),
+                issuer: env("INCLUSION_JWT_ISSUER").unwrap_or_else(|| "inclusion-dev".to_owned()),
+                audience: env("INCLUSION_JWT_AUDIENCE").unwrap_or_else(|| "inclusion-api".to_owned()),
+            },
+            cors_origins: env("INCLUSION_CORS_ORIGINS").map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
+            log_format,
+            workers: env("INCLUSION_WORKERS").map(|v| v.parse()).transpose().map_err(|_| anyhow::anyhow!("INCLUSION_WORKERS must be a number"))?,
+            max_body_bytes: usize::try_from(parse_num("INCLUSION_MAX_BODY_BYTES", 256 * 1024)?)?,
+        })
+    }
+
+    /// Creates the directory of a default SQLite file, so that a fresh clone just runs.
+    pub fn prepare_sqlite_dir(&self) -> std::io::Result<()> {
+        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            let file = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact_url("sqlite://data/x.db?mode=rwc"), "sqlite://data/x.db?mode=rwc");
+    }
+}

@@ -1,0 +1,112 @@
+//! The `inclusion` command: serve the API, migrate, print the OpenAPI document, mint a
+//! development token.
+
+use clap::{Parser, Subcommand};
+use domain::access::Role;
+use inclusion_api::auth::TokenService;
+use inclusion_api::config::Settings;
+use inclusion_api::{Application, demo, openapi, telemetry};
+use persistence::Store;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "inclusion", version, about = "Open API for local partnerships for social inclusion")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve the API (configuration from the environment).
+    Serve {
+        /// Load the demo dataset (Žluticko, Rozvodí) when the database is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Print a 12-hour admin token at start (development).
+        #[arg(long)]
+        print_token: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Mint a token signed with the configured secret.
+    Token {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The token subject (default: the role's name).
+        #[arg(long)]
+        subject: Option<String>,
+        /// A partnership a consultant is assigned to or a partner belongs to (repeatable).
+        #[arg(long = "partnership")]
+        partnerships: Vec<Uuid>,
+        /// A partner's organization.
+        #[arg(long)]
+        organization: Option<Uuid>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 12 * 3600)]
+        ttl: u64,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Admin,
+    Consultant,
+    Partner,
+    Reporter,
+    Importer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Consultant => Role::Consultant,
+            RoleArg::Partner => Role::Partner,
+            RoleArg::Reporter => Role::Reporter,
+            RoleArg::Importer => Role::Importer,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", openapi::document_json()?);
+        }
+        Command::Token { role, subject, partnerships, organization, ttl } => {
+            let role = Role::from(role);
+            let subject = subject.unwrap_or_else(|| role.as_str().to_owned());
+            println!("{}", TokenService::new(&settings.jwt).issue(&subject, role, partnerships, organization, ttl)?);
+        }
+        Command::Migrate => {
+            telemetry::init(settings.log_format);
+            settings.prepare_sqlite_dir()?;
+            let store = Store::connect(&settings.database_url, 1).await?;
+            store.migrate().await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Serve { demo, print_token } => {
+            telemetry::init(settings.log_format);
+            tracing::info!(settings = ?settings, "starting");
+            settings.prepare_sqlite_dir()?;
+            let store = Store::connect(&settings.database_url, settings.db_pool).await?;
+            store.migrate().await?;
+            if demo {
+                demo::load_if_empty(&store).await?;
+            }
+            if print_token {
+                let token = TokenService::new(&settings.jwt).issue("demo-admin", Role::Admin, vec![], None, 12 * 3600)?;
+                println!("\nAdmin token (12 h):\n\n  export TOKEN={token}\n\nSwagger UI: http://{}/docs/\n", settings.bind);
+            }
+            let app = Application::build_with_store(settings, store)?;
+            app.run_until_stopped().await?;
+        }
+    }
+    Ok(())
+}

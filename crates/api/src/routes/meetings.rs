@@ -1,0 +1,399 @@
+//! Meetings (`/partnerships/{id}/meetings`, `/meetings`, `/meetings/{id}`) and their action
+//! items (`/meetings/{id}/action-items`, `/action-items`, `/action-items/{id}`). Not public:
+//! attendance is personal data.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::codelist::{ActionItemStatus, AttendanceStatus};
+use domain::registry::{ActionItemData, Attendance, MeetingData, Resolution};
+use persistence::meetings::{self, ActionItem, ActionItemFilter, Filter, Meeting};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{MetaView, opt_text};
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned};
+use crate::routes::partnerships::require;
+
+/// One person's attendance.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceInput {
+    pub person_id: Uuid,
+    pub status: AttendanceStatus,
+}
+
+/// A numbered resolution adopted at the meeting.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ResolutionInput {
+    /// Unique within the meeting, from 1.
+    #[validate(range(min = 1))]
+    pub number: i32,
+    #[validate(length(min = 1, max = 5000))]
+    pub text: String,
+}
+
+/// What a client sets on a meeting.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingInput {
+    /// The working group meeting, or `null` for a meeting of the whole partnership.
+    #[serde(default)]
+    pub working_group_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 300))]
+    #[schema(example = "První oficiální setkání")]
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    /// Not before `starts_at`.
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+    #[validate(length(max = 500))]
+    #[serde(default)]
+    pub place: Option<String>,
+    /// Agenda items in order.
+    #[serde(default)]
+    pub agenda: Vec<String>,
+    /// The minutes (zápis).
+    #[validate(length(max = 100000))]
+    #[serde(default)]
+    pub minutes: Option<String>,
+    #[serde(default)]
+    pub attendance: Vec<AttendanceInput>,
+    #[validate(nested)]
+    #[serde(default)]
+    pub resolutions: Vec<ResolutionInput>,
+}
+
+impl MeetingInput {
+    fn into_data(self, partnership_id: Uuid) -> ApiResult<MeetingData> {
+        self.validate()?;
+        Ok(MeetingData {
+            partnership_id,
+            working_group_id: self.working_group_id,
+            title: self.title.trim().to_owned(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            place: opt_text(self.place),
+            agenda: self.agenda.into_iter().map(|a| a.trim().to_owned()).collect(),
+            minutes: opt_text(self.minutes),
+            attendance: self.attendance.into_iter().map(|a| Attendance { person_id: a.person_id, status: a.status }).collect(),
+            resolutions: self.resolutions.into_iter().map(|r| Resolution { number: r.number, text: r.text.trim().to_owned() }).collect(),
+        }
+        .validate()?)
+    }
+    fn from_data(d: &MeetingData) -> Self {
+        Self {
+            working_group_id: d.working_group_id,
+            title: d.title.clone(),
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            place: d.place.clone(),
+            agenda: d.agenda.clone(),
+            minutes: d.minutes.clone(),
+            attendance: d.attendance.iter().map(|a| AttendanceInput { person_id: a.person_id, status: a.status }).collect(),
+            resolutions: d.resolutions.iter().map(|r| ResolutionInput { number: r.number, text: r.text.clone() }).collect(),
+        }
+    }
+}
+
+/// A meeting.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeetingView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    pub partnership_id: Uuid,
+    #[serde(flatten)]
+    pub content: MeetingInput,
+}
+
+impl From<&Meeting> for MeetingView {
+    fn from(r: &Meeting) -> Self {
+        Self { meta: (&r.meta).into(), partnership_id: r.data.partnership_id, content: MeetingInput::from_data(&r.data) }
+    }
+}
+
+list_query! {
+    /// Filters of meetings across partnerships.
+    MeetingQuery {
+        partnership_id: Option<Uuid>,
+        working_group_id: Option<Uuid>,
+        /// Meetings starting at or after this time.
+        from: Option<DateTime<Utc>>,
+        /// Meetings starting before this time.
+        to: Option<DateTime<Utc>>,
+        /// Text search in title and place; ignores case and diacritics.
+        q: Option<String>,
+        include_archived: Option<bool>,
+    }
+}
+
+list_query! {
+    /// Filters of a partnership's meetings.
+    PartnershipMeetingQuery {
+        working_group_id: Option<Uuid>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        q: Option<String>,
+        include_archived: Option<bool>,
+    }
+}
+
+fn check_range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> ApiResult<()> {
+    match (from, to) {
+        (Some(f), Some(t)) if t < f => Err(ApiError::bad_request("to", "before_start", "`to` is before `from`")),
+        _ => Ok(()),
+    }
+}
+
+/// List a partnership's meetings. Sortable by `starts_at` (default), `created_at`, `updated_at`.
+#[utoipa::path(tag = "meetings", params(PartnershipMeetingQuery), security(("bearer" = [])),
+    responses((status = 200, description = "A page of meetings", body = ListResponse<MeetingView>), ListErrors))]
+#[get("/partnerships/{id}/meetings")]
+pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipMeetingQuery>) -> ApiResult {
+    let page = query.page()?;
+    guard_partnership_read(&who, *id)?;
+    check_range(query.from, query.to)?;
+    require(state.store.conn(), *id).await?;
+    let q = query.into_inner();
+    let filter = Filter { partnership_id: Some(*id), working_group_id: q.working_group_id, from: q.from, to: q.to, q: q.q, include_archived: q.include_archived.unwrap_or(false), scope: None };
+    let page = meetings::list(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeetingView::from(&r))))
+}
+
+/// List meetings across partnerships (a partner sees only its own partnerships').
+#[utoipa::path(tag = "meetings", params(MeetingQuery), security(("bearer" = [])),
+    responses((status = 200, description = "A page of meetings", body = ListResponse<MeetingView>), ListErrors))]
+#[get("/meetings")]
+pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<MeetingQuery>) -> ApiResult {
+    let page = query.page()?;
+    check_range(query.from, query.to)?;
+    let q = query.into_inner();
+    let filter = Filter {
+        partnership_id: q.partnership_id,
+        working_group_id: q.working_group_id,
+        from: q.from,
+        to: q.to,
+        q: q.q,
+        include_archived: q.include_archived.unwrap_or(false),
+        scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+    };
+    let page = meetings::list(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeetingView::from(&r))))
+}
+
+/// Record a meeting of a partnership (or of one of its working groups).
+#[utoipa::path(tag = "meetings", request_body = MeetingInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = MeetingView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
+#[post("/partnerships/{id}/meetings")]
+pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeetingInput>) -> ApiResult {
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    require(unit.tx().conn(), *id).await?;
+    if !who.may_write_partnership(*id) {
+        return Err(ApiError::Forbidden("your role does not allow changes in this partnership".into()));
+    }
+    let created = meetings::create(unit.tx(), input.into_data(*id)?).await?;
+    let view = MeetingView::from(&created);
+    unit.created("meeting", created.meta.id, created.meta.version, format!("/api/v1/meetings/{}", created.meta.id), &view).await
+}
+
+/// Get a meeting.
+#[utoipa::path(tag = "meetings", security(("bearer" = [])),
+    responses((status = 200, description = "The meeting", body = MeetingView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/meetings/{id}")]
+pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
+    let found = meetings::get(state.store.conn(), *id).await?;
+    guard_partnership_read(&who, found.data.partnership_id)?;
+    Ok(ok_versioned(found.meta.version, &MeetingView::from(&found)))
+}
+
+/// Update a meeting (JSON merge patch), e.g. add the minutes and attendance afterwards.
+#[utoipa::path(tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of MeetingInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = MeetingView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/meetings/{id}")]
+pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = meetings::get(unit.tx().conn(), *id).await?;
+    guard_partnership_write(&who, current.data.partnership_id)?;
+    if_match.check(current.meta.version)?;
+    let data = merge_patch(&MeetingInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
+    let updated = meetings::update(unit.tx(), &current, data).await?;
+    unit.changed("update", "meeting", current.meta.id, updated.meta.version, &MeetingView::from(&current), &MeetingView::from(&updated)).await
+}
+
+/// Archive a meeting.
+#[utoipa::path(tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 204, description = "Archived"), WriteErrors))]
+#[delete("/meetings/{id}")]
+pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = meetings::get(unit.tx().conn(), *id).await?;
+    guard_partnership_write(&who, current.data.partnership_id)?;
+    if_match.check(current.meta.version)?;
+    let archived = meetings::archive(unit.tx(), &current).await?;
+    unit.archived("meeting", current.meta.id, &MeetingView::from(&current), &MeetingView::from(&archived)).await
+}
+
+// --- action items ----------------------------------------------------------------------
+
+/// What a client sets on an action item.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ActionItemInput {
+    #[validate(length(min = 1, max = 1000))]
+    pub title: String,
+    /// The person responsible.
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
+    /// Defaults to `open`.
+    #[serde(default = "open")]
+    pub status: ActionItemStatus,
+}
+
+fn open() -> ActionItemStatus {
+    ActionItemStatus::Open
+}
+
+impl ActionItemInput {
+    fn into_data(self, meeting_id: Uuid) -> ApiResult<ActionItemData> {
+        self.validate()?;
+        Ok(ActionItemData { meeting_id, title: self.title.trim().to_owned(), owner_id: self.owner_id, due_on: self.due_on, status: self.status }.validate()?)
+    }
+    fn from_data(d: &ActionItemData) -> Self {
+        Self { title: d.title.clone(), owner_id: d.owner_id, due_on: d.due_on, status: d.status }
+    }
+}
+
+/// An action item (úkol) from a meeting.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionItemView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    pub meeting_id: Uuid,
+    #[serde(flatten)]
+    pub content: ActionItemInput,
+    /// Open and past its due date, as of today (UTC).
+    pub overdue: bool,
+}
+
+impl From<&ActionItem> for ActionItemView {
+    fn from(r: &ActionItem) -> Self {
+        Self { meta: (&r.meta).into(), meeting_id: r.data.meeting_id, content: ActionItemInput::from_data(&r.data), overdue: r.data.is_overdue_on(Utc::now().date_naive()) }
+    }
+}
+
+list_query! {
+    /// Filters of action items.
+    ActionItemQuery {
+        partnership_id: Option<Uuid>,
+        meeting_id: Option<Uuid>,
+        /// Items owned by this person.
+        owner_id: Option<Uuid>,
+        status: Option<ActionItemStatus>,
+        /// `true`: only open items past their due date.
+        overdue: Option<bool>,
+        /// The day `overdue` is judged on (default today, UTC).
+        as_of: Option<NaiveDate>,
+        include_archived: Option<bool>,
+    }
+}
+
+/// List action items across partnerships. Sortable by `title`, `created_at` (default), `updated_at`.
+#[utoipa::path(tag = "meetings", params(ActionItemQuery), security(("bearer" = [])),
+    responses((status = 200, description = "A page of action items", body = ListResponse<ActionItemView>), ListErrors))]
+#[get("/action-items")]
+pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<ActionItemQuery>) -> ApiResult {
+    let page = query.page()?;
+    let q = query.into_inner();
+    let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let filter = ActionItemFilter {
+        partnership_id: q.partnership_id,
+        meeting_id: q.meeting_id,
+        owner_id: q.owner_id,
+        status: q.status,
+        overdue_on: q.overdue.unwrap_or(false).then_some(as_of),
+        include_archived: q.include_archived.unwrap_or(false),
+        scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+    };
+    let page = meetings::list_items(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ActionItemView::from(&r))))
+}
+
+/// Add an action item to a meeting.
+#[utoipa::path(tag = "meetings", request_body = ActionItemInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = ActionItemView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
+#[post("/meetings/{id}/action-items")]
+pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ActionItemInput>) -> ApiResult {
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let meeting = meetings::get(unit.tx().conn(), *id).await?;
+    guard_partnership_write(&who, meeting.data.partnership_id)?;
+    let created = meetings::create_item(unit.tx(), meeting.data.partnership_id, input.into_data(*id)?).await?;
+    let view = ActionItemView::from(&created);
+    unit.created("action_item", created.meta.id, created.meta.version, format!("/api/v1/action-items/{}", created.meta.id), &view).await
+}
+
+/// Get an action item.
+#[utoipa::path(tag = "meetings", security(("bearer" = [])),
+    responses((status = 200, description = "The action item", body = ActionItemView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/action-items/{id}")]
+pub async fn get_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
+    let (partnership_id, found) = meetings::get_item(state.store.conn(), *id).await?;
+    guard_partnership_read(&who, partnership_id)?;
+    Ok(ok_versioned(found.meta.version, &ActionItemView::from(&found)))
+}
+
+/// Update an action item (JSON merge patch), e.g. `{"status": "done"}`.
+#[utoipa::path(tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of ActionItemInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = ActionItemView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/action-items/{id}")]
+pub async fn update_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
+    guard_partnership_write(&who, partnership_id)?;
+    if_match.check(current.meta.version)?;
+    let data = merge_patch(&ActionItemInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.meeting_id)?;
+    let updated = meetings::update_item(unit.tx(), partnership_id, &current, data).await?;
+    unit.changed("update", "action_item", current.meta.id, updated.meta.version, &ActionItemView::from(&current), &ActionItemView::from(&updated)).await
+}
+
+/// Archive an action item.
+#[utoipa::path(tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 204, description = "Archived"), WriteErrors))]
+#[delete("/action-items/{id}")]
+pub async fn archive_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
+    guard_partnership_write(&who, partnership_id)?;
+    if_match.check(current.meta.version)?;
+    let archived = meetings::archive_item(unit.tx(), &current).await?;
+    unit.archived("action_item", current.meta.id, &ActionItemView::from(&current), &ActionItemView::from(&archived)).await
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_of_partnership)
+        .service(list)
+        .service(create)
+        .service(get)
+        .service(update)
+        .service(archive)
+        .service(list_items)
+        .service(create_item)
+        .service(get_item)
+        .service(update_item)
+        .service(archive_item);
+}

@@ -1,0 +1,43 @@
+//! One module per resource, each with its handlers and wire types (DTOs).
+
+use chrono::{DateTime, Utc};
+use domain::registry::Meta;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub mod audit;
+pub mod codelists;
+pub mod meetings;
+pub mod memberships;
+pub mod ops;
+pub mod organizations;
+pub mod partnerships;
+pub mod people;
+pub mod territorial_units;
+pub mod working_groups;
+
+/// What every stored resource carries.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MetaView {
+    /// Server-assigned identifier (UUID v7).
+    pub id: Uuid,
+    /// Incremented by every change; send it back in `If-Match` to avoid lost updates.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the resource was archived (`DELETE`); archived resources are listed only with
+    /// `include_archived=true`.
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Meta> for MetaView {
+    fn from(m: &Meta) -> Self {
+        Self { id: m.id, version: m.version, created_at: m.created_at, updated_at: m.updated_at, archived_at: m.archived_at }
+    }
+}
+
+/// Trims a text field and turns an empty one into `None`.
+pub(crate) fn opt_text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}

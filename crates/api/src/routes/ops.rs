@@ -1,0 +1,44 @@
+//! Operations: liveness, readiness (the database answers) and Prometheus metrics.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::AppState;
+use crate::metrics::Metrics;
+
+/// A health answer.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+}
+
+/// Liveness: the process serves requests.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
+#[get("/health/live")]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Ready", body = Health), (status = 503, description = "The database does not answer", body = Health)))]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    match state.store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(Health { status: "ok" }),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            HttpResponse::ServiceUnavailable().json(Health { status: "unavailable" })
+        }
+    }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics(metrics: web::Data<Metrics>) -> ApiResult {
+    let text = metrics.render().map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text))
+}

@@ -1,0 +1,168 @@
+//! `/organizations`: member organisations and candidates. Public information.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use domain::codelist::OrganizationKind;
+use domain::registry::OrganizationData;
+use persistence::organizations::{self, Filter, Organization};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{MetaView, opt_text};
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_registry_write, list_query, merge_patch, ok_versioned};
+
+const RESOURCE: &str = "organization";
+
+/// What a client sets on an organization.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationInput {
+    /// Your own stable key for idempotent imports; unique among organizations.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(max_length = 100)]
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    /// Full name, e.g. `Město Žlutice`.
+    #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300, example = "Město Žlutice")]
+    pub name: String,
+    pub kind: OrganizationKind,
+    /// IČO: 8 digits with a mod-11 check digit (7 digits are padded with a leading zero).
+    #[schema(pattern = "^[0-9]{7,8}$", example = "00255050")]
+    #[serde(default)]
+    pub ico: Option<String>,
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Web site, `http://` or `https://`.
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500, example = "https://www.zlutice.cz")]
+    #[serde(default)]
+    pub web: Option<String>,
+}
+
+impl OrganizationInput {
+    fn into_data(self) -> ApiResult<OrganizationData> {
+        self.validate()?;
+        Ok(OrganizationData {
+            external_ref: opt_text(self.external_ref),
+            name: self.name.trim().to_owned(),
+            kind: self.kind,
+            ico: opt_text(self.ico),
+            address: opt_text(self.address),
+            web: opt_text(self.web),
+        }
+        .validate()?)
+    }
+
+    fn from_data(d: &OrganizationData) -> Self {
+        Self { external_ref: d.external_ref.clone(), name: d.name.clone(), kind: d.kind, ico: d.ico.clone(), address: d.address.clone(), web: d.web.clone() }
+    }
+}
+
+/// An organization.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganizationView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    #[serde(flatten)]
+    pub content: OrganizationInput,
+}
+
+impl From<&Organization> for OrganizationView {
+    fn from(r: &Organization) -> Self {
+        Self { meta: (&r.meta).into(), content: OrganizationInput::from_data(&r.data) }
+    }
+}
+
+list_query! {
+    /// Filters of the organization list.
+    OrganizationQuery {
+        /// Text search in name, IČO and address; ignores case and diacritics.
+        q: Option<String>,
+        kind: Option<OrganizationKind>,
+        ico: Option<String>,
+        /// Organizations with a membership in this partnership.
+        partnership_id: Option<Uuid>,
+        external_ref: Option<String>,
+        /// Include archived organizations.
+        include_archived: Option<bool>,
+    }
+}
+
+/// List organizations.
+///
+/// Sortable by `name`, `created_at`, `updated_at` (default `name`).
+#[utoipa::path(tag = "organizations", params(OrganizationQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of organizations", body = ListResponse<OrganizationView>), ListErrors))]
+#[get("/organizations")]
+pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<OrganizationQuery>) -> ApiResult {
+    let page = query.page()?;
+    let q = query.into_inner();
+    let filter = Filter { q: q.q, kind: q.kind, ico: q.ico, partnership_id: q.partnership_id, external_ref: q.external_ref, include_archived: q.include_archived.unwrap_or(false) };
+    let page = organizations::list(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| OrganizationView::from(&r))))
+}
+
+/// Create an organization.
+#[utoipa::path(tag = "organizations", request_body = OrganizationInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = OrganizationView, headers(("Location" = String, description = "URL of the new organization"), ("ETag" = String, description = "Current version"))), WriteErrors))]
+#[post("/organizations")]
+pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<OrganizationInput>) -> ApiResult {
+    guard_registry_write(&who)?;
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let created = organizations::create(unit.tx(), input.into_data()?).await?;
+    let view = OrganizationView::from(&created);
+    unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/organizations/{}", created.meta.id), &view).await
+}
+
+/// Get an organization.
+#[utoipa::path(tag = "organizations", security((), ("bearer" = [])),
+    responses((status = 200, description = "The organization", body = OrganizationView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/organizations/{id}")]
+pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+    let found = organizations::get(state.store.conn(), *id).await?;
+    Ok(ok_versioned(found.meta.version, &OrganizationView::from(&found)))
+}
+
+/// Update an organization (JSON merge patch).
+#[utoipa::path(tag = "organizations", request_body(content = serde_json::Value, description = "A JSON merge patch (RFC 7396) of OrganizationInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/organizations/{id}")]
+pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+    guard_registry_write(&who)?;
+    let unit = Unit::begin(&state, &who).await?;
+    let current = organizations::get(unit.tx().conn(), *id).await?;
+    if_match.check(current.meta.version)?;
+    let data = merge_patch(&OrganizationInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    let updated = organizations::update(unit.tx(), &current, data).await?;
+    unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &OrganizationView::from(&current), &OrganizationView::from(&updated)).await
+}
+
+/// Archive an organization (kept for history, hidden from lists).
+#[utoipa::path(tag = "organizations", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 204, description = "Archived"), WriteErrors))]
+#[delete("/organizations/{id}")]
+pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
+    guard_registry_write(&who)?;
+    let unit = Unit::begin(&state, &who).await?;
+    let current = organizations::get(unit.tx().conn(), *id).await?;
+    if_match.check(current.meta.version)?;
+    let archived = organizations::archive(unit.tx(), &current).await?;
+    unit.archived(RESOURCE, current.meta.id, &OrganizationView::from(&current), &OrganizationView::from(&archived)).await
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(update).service(archive);
+}

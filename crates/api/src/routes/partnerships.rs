@@ -1,0 +1,231 @@
+//! `/partnerships`: local partnerships and their lifecycle actions. Partnerships are public
+//! information; their members, groups and meetings are not (see those modules).
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::NaiveDate;
+use domain::codelist::{PartnershipStatus, Region};
+use domain::partnership::{PartnershipAction, transition};
+use domain::registry::PartnershipData;
+use persistence::partnerships::{self, Filter, PartnershipRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{MetaView, opt_text};
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_write, list_query, merge_patch, ok_versioned};
+
+const RESOURCE: &str = "partnership";
+
+/// What a client sets on a partnership. The status changes only through the actions
+/// `activate`, `hand-over` and `end`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipInput {
+    /// Your own stable key for idempotent imports; unique among partnerships.
+    #[validate(length(min = 1, max = 100))]
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    #[validate(length(min = 1, max = 300))]
+    #[schema(example = "Lokální partnerství Žluticko")]
+    pub name: String,
+    /// The territorial units the partnership covers (at least one).
+    #[schema(min_items = 1)]
+    pub territorial_unit_ids: Vec<Uuid>,
+    pub established_on: Option<NaiveDate>,
+    /// When the memorandum of cooperation was signed (not after `established_on`).
+    pub memorandum_signed_on: Option<NaiveDate>,
+    /// The founding act, e.g. the government resolution.
+    #[validate(length(max = 2000))]
+    #[schema(example = "usnesení vlády č. 85 ze dne 23. ledna 2008")]
+    #[serde(default)]
+    pub founding_act: Option<String>,
+    /// Agency consultants (people) assigned to the partnership.
+    #[serde(default)]
+    pub consultant_ids: Vec<Uuid>,
+}
+
+impl PartnershipInput {
+    fn into_data(self) -> ApiResult<PartnershipData> {
+        self.validate()?;
+        Ok(PartnershipData {
+            external_ref: opt_text(self.external_ref),
+            name: self.name.trim().to_owned(),
+            territorial_unit_ids: self.territorial_unit_ids,
+            established_on: self.established_on,
+            memorandum_signed_on: self.memorandum_signed_on,
+            founding_act: opt_text(self.founding_act),
+            consultant_ids: self.consultant_ids,
+        }
+        .validate()?)
+    }
+    fn from_data(d: &PartnershipData) -> Self {
+        Self {
+            external_ref: d.external_ref.clone(),
+            name: d.name.clone(),
+            territorial_unit_ids: d.territorial_unit_ids.clone(),
+            established_on: d.established_on,
+            memorandum_signed_on: d.memorandum_signed_on,
+            founding_act: d.founding_act.clone(),
+            consultant_ids: d.consultant_ids.clone(),
+        }
+    }
+}
+
+/// A local partnership.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartnershipView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    /// forming → active → handed_over → ended, changed only by actions.
+    pub status: PartnershipStatus,
+    #[serde(flatten)]
+    pub content: PartnershipInput,
+}
+
+impl From<&PartnershipRecord> for PartnershipView {
+    fn from(r: &PartnershipRecord) -> Self {
+        Self { meta: (&r.meta).into(), status: r.data.status, content: PartnershipInput::from_data(&r.data.data) }
+    }
+}
+
+list_query! {
+    /// Filters of the partnership list.
+    PartnershipQuery {
+        /// Text search in the name; ignores case and diacritics.
+        q: Option<String>,
+        status: Option<PartnershipStatus>,
+        /// Partnerships covering a territorial unit in this region.
+        region: Option<Region>,
+        territorial_unit_id: Option<Uuid>,
+        /// Partnerships this consultant (person) is assigned to.
+        consultant_id: Option<Uuid>,
+        external_ref: Option<String>,
+        include_archived: Option<bool>,
+    }
+}
+
+/// List partnerships. Sortable by `name`, `status`, `created_at`, `updated_at` (default `name`).
+#[utoipa::path(tag = "partnerships", params(PartnershipQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of partnerships", body = ListResponse<PartnershipView>), ListErrors))]
+#[get("/partnerships")]
+pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<PartnershipQuery>) -> ApiResult {
+    let page = query.page()?;
+    let q = query.into_inner();
+    let filter = Filter {
+        q: q.q,
+        status: q.status,
+        region: q.region,
+        territorial_unit_id: q.territorial_unit_id,
+        consultant_id: q.consultant_id,
+        external_ref: q.external_ref,
+        include_archived: q.include_archived.unwrap_or(false),
+    };
+    let page = partnerships::list(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PartnershipView::from(&r))))
+}
+
+/// Create a partnership (admins and importers); it starts in status `forming`.
+#[utoipa::path(tag = "partnerships", request_body = PartnershipInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = PartnershipView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
+#[post("/partnerships")]
+pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<PartnershipInput>) -> ApiResult {
+    if !who.may_create_partnership() {
+        return Err(ApiError::Forbidden("only admins and importers create partnerships".into()));
+    }
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let created = partnerships::create(unit.tx(), input.into_data()?).await?;
+    let view = PartnershipView::from(&created);
+    unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/partnerships/{}", created.meta.id), &view).await
+}
+
+/// Get a partnership.
+#[utoipa::path(tag = "partnerships", security((), ("bearer" = [])),
+    responses((status = 200, description = "The partnership", body = PartnershipView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/partnerships/{id}")]
+pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+    let found = partnerships::get(state.store.conn(), *id).await?;
+    Ok(ok_versioned(found.meta.version, &PartnershipView::from(&found)))
+}
+
+/// Update a partnership (JSON merge patch); `status` is not patchable.
+#[utoipa::path(tag = "partnerships", request_body(content = serde_json::Value, description = "A JSON merge patch of PartnershipInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = PartnershipView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/partnerships/{id}")]
+pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = partnerships::get(unit.tx().conn(), *id).await?;
+    guard_partnership_write(&who, current.meta.id)?;
+    if_match.check(current.meta.version)?;
+    let data = merge_patch(&PartnershipInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
+    let updated = partnerships::update(unit.tx(), &current, data).await?;
+    unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &PartnershipView::from(&current), &PartnershipView::from(&updated)).await
+}
+
+/// Archive a partnership.
+#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 204, description = "Archived"), WriteErrors))]
+#[delete("/partnerships/{id}")]
+pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = partnerships::get(unit.tx().conn(), *id).await?;
+    if !who.may_administer() {
+        return Err(ApiError::Forbidden("only admins archive partnerships".into()));
+    }
+    if_match.check(current.meta.version)?;
+    let archived = partnerships::archive(unit.tx(), &current).await?;
+    unit.archived(RESOURCE, current.meta.id, &PartnershipView::from(&current), &PartnershipView::from(&archived)).await
+}
+
+async fn act(state: web::Data<AppState>, who: domain::access::Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, action: PartnershipAction) -> ApiResult {
+    let unit = match Unit::begin_post(&state, &who, key, &action.name()).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let current = partnerships::get(unit.tx().conn(), id).await?;
+    guard_partnership_write(&who, id)?;
+    if_match.check(current.meta.version)?;
+    let next = transition(current.data.status, action)?;
+    let updated = partnerships::set_status(unit.tx(), &current, next).await?;
+    unit.changed(action.name(), RESOURCE, id, updated.meta.version, &PartnershipView::from(&current), &PartnershipView::from(&updated)).await
+}
+
+/// Activate a forming partnership (forming → active).
+#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 200, description = "The partnership, now active", body = PartnershipView), WriteErrors))]
+#[post("/partnerships/{id}/activate")]
+pub async fn activate(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
+    act(state, who, *id, key, if_match, PartnershipAction::Activate).await
+}
+
+/// Hand the partnership over to the municipality (active → handed_over).
+#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 200, description = "The partnership, now handed over", body = PartnershipView), WriteErrors))]
+#[post("/partnerships/{id}/hand-over")]
+pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
+    act(state, who, *id, key, if_match, PartnershipAction::HandOver).await
+}
+
+/// End the partnership (from forming, active or handed_over).
+#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 200, description = "The partnership, now ended", body = PartnershipView), WriteErrors))]
+#[post("/partnerships/{id}/end")]
+pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
+    act(state, who, *id, key, if_match, PartnershipAction::End).await
+}
+
+/// Loads a partnership for a nested route: 404 when it does not exist.
+pub(crate) async fn require(conn: &impl persistence::ConnectionTrait, id: Uuid) -> ApiResult<()> {
+    if partnerships::exists(conn, id).await? { Ok(()) } else { Err(ApiError::NotFound) }
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(update).service(archive).service(activate).service(hand_over).service(end);
+}

@@ -1,0 +1,159 @@
+//! Building and running the server. `Application::build` binds the listener first, so that
+//! tests can ask for port 0 and learn the port before the server runs.
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use futures_util::FutureExt;
+use persistence::Store;
+use tracing::Instrument;
+use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::TokenService;
+use crate::config::Settings;
+use crate::context::{self, RequestInfo};
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::routes;
+
+/// Registers every `/api/v1` resource; paths and schemas reach the OpenAPI document from here.
+fn configure_api(cfg: &mut ServiceConfig) {
+    cfg.configure(routes::partnerships::configure)
+        .configure(routes::memberships::configure)
+        .configure(routes::working_groups::configure)
+        .configure(routes::meetings::configure)
+        .configure(routes::territorial_units::configure)
+        .configure(routes::organizations::configure)
+        .configure(routes::people::configure)
+        .configure(routes::codelists::configure)
+        .configure(routes::audit::configure);
+}
+
+/// The OpenAPI document, built without starting a server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(crate::openapi::ApiDoc::openapi())
+        .service(routes::ops::live)
+        .service(routes::ops::ready)
+        .service(routes::ops::metrics)
+        .service(scope::scope("/api/v1").configure(configure_api))
+        .split_for_parts();
+    doc
+}
+
+/// A client-sent request id is echoed when it is short and printable; otherwise a new one.
+fn request_id(req: &actix_web::dev::ServiceRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=128).contains(&v.len()) && v.chars().all(|c| c.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, binds `settings.bind` and prepares the server (not yet running).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.prepare_sqlite_dir()?;
+        let store = Store::connect(&settings.database_url, settings.db_pool).await?;
+        store.migrate().await?;
+        Self::build_with_store(settings, store)
+    }
+
+    pub fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
+        if settings.jwt.uses_dev_secret() {
+            tracing::warn!("INCLUSION_JWT_SECRET is not set: using the built-in DEVELOPMENT secret. Anyone can mint tokens for this server. Set INCLUSION_JWT_SECRET in production.");
+        }
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let doc = openapi();
+        let state = web::Data::new(AppState { store });
+        let tokens = web::Data::new(TokenService::new(&settings.jwt));
+        let metrics = web::Data::new(Metrics::new()?);
+        let body_limit = settings.max_body_bytes;
+        let origins = settings.cors_origins.clone();
+
+        let mut server = HttpServer::new(move || {
+            let mut cors = Cors::default()
+                .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"])
+                .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT_LANGUAGE, HeaderName::from_static("idempotency-key"), HeaderName::from_static("x-request-id")])
+                .expose_headers([header::ETAG, header::LOCATION, HeaderName::from_static("x-request-id")])
+                .max_age(3600);
+            for origin in &origins {
+                cors = cors.allowed_origin(origin);
+            }
+            let metrics_mw = metrics.clone();
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(tokens.clone())
+                .app_data(metrics.clone())
+                .app_data(http::json_config(body_limit))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(http::query_config())
+                .app_data(http::path_config())
+                .service(routes::ops::live)
+                .service(routes::ops::ready)
+                .service(routes::ops::metrics)
+                .service(scope::scope("/api/v1").configure(configure_api))
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
+                .default_service(web::to(|| async { Err::<HttpResponse, _>(crate::error::ApiError::NotFound) }))
+                .wrap(cors)
+                .wrap_fn(move |req, srv| {
+                    let id = request_id(&req);
+                    let method = req.method().to_string();
+                    let path = req.path().to_owned();
+                    let started = Instant::now();
+                    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+                    let fut = context::scope(RequestInfo { id: id.clone(), path }, srv.call(req)).instrument(span.clone());
+                    let metrics = metrics_mw.clone();
+                    fut.map(move |result| {
+                        let _entered = span.enter();
+                        result.map(|mut res| {
+                            let status = res.status().as_u16();
+                            let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                            let seconds = started.elapsed().as_secs_f64();
+                            metrics.observe(&method, &route, status, seconds);
+                            if status >= 500 {
+                                tracing::error!(status, route = %route, latency_ms = seconds * 1000.0, "request served");
+                            } else {
+                                tracing::info!(status, route = %route, latency_ms = seconds * 1000.0, "request served");
+                            }
+                            if let Ok(value) = HeaderValue::from_str(&id) {
+                                res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                            }
+                            res
+                        })
+                    })
+                })
+        })
+        .listen(listener)?
+        .shutdown_timeout(20);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self { port, server: server.run() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGTERM/SIGINT, then finishes in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

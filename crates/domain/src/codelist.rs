@@ -1,0 +1,197 @@
+//! Codelists: the closed enumerations of the domain, with Czech and English labels.
+//!
+//! Each enumeration travels over the API as a lower-case identifier; its labels are served
+//! by `GET /api/v1/codelists/{name}`. One macro defines the enum, its identifier, its
+//! parser and its labels together so that they cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+/// One entry of a codelist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CodelistEntry {
+    pub code: &'static str,
+    pub label_cs: &'static str,
+    pub label_en: &'static str,
+}
+
+/// Implemented by every enumeration served as a codelist.
+pub trait Coded: Sized + Copy + 'static {
+    /// The codelist's name in the URL (`thematic_area`).
+    const CODELIST: &'static str;
+    const ALL: &'static [Self];
+    fn code(self) -> &'static str;
+    fn entry(self) -> CodelistEntry;
+    /// Parses an identifier as stored or sent by a client.
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.code() == code)
+    }
+    fn entries() -> Vec<CodelistEntry> {
+        Self::ALL.iter().map(|v| v.entry()).collect()
+    }
+}
+
+macro_rules! codelist {
+    ($(#[$meta:meta])* $name:ident = $list:literal { $($(#[$vmeta:meta])* $variant:ident => $code:literal, $cs:literal, $en:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $code)] $variant,)+
+        }
+        impl Coded for $name {
+            const CODELIST: &'static str = $list;
+            const ALL: &'static [Self] = &[$(Self::$variant),+];
+            fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code,)+ }
+            }
+            fn entry(self) -> CodelistEntry {
+                match self { $(Self::$variant => CodelistEntry { code: $code, label_cs: $cs, label_en: $en },)+ }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+codelist! {
+    /// A region (kraj) by its NUTS 3 code.
+    Region = "region" {
+        Cz010 => "CZ010", "Hlavní město Praha", "Prague";
+        Cz020 => "CZ020", "Středočeský kraj", "Central Bohemian Region";
+        Cz031 => "CZ031", "Jihočeský kraj", "South Bohemian Region";
+        Cz032 => "CZ032", "Plzeňský kraj", "Plzeň Region";
+        Cz041 => "CZ041", "Karlovarský kraj", "Karlovy Vary Region";
+        Cz042 => "CZ042", "Ústecký kraj", "Ústí nad Labem Region";
+        Cz051 => "CZ051", "Liberecký kraj", "Liberec Region";
+        Cz052 => "CZ052", "Královéhradecký kraj", "Hradec Králové Region";
+        Cz053 => "CZ053", "Pardubický kraj", "Pardubice Region";
+        Cz063 => "CZ063", "Kraj Vysočina", "Vysočina Region";
+        Cz064 => "CZ064", "Jihomoravský kraj", "South Moravian Region";
+        Cz071 => "CZ071", "Olomoucký kraj", "Olomouc Region";
+        Cz072 => "CZ072", "Zlínský kraj", "Zlín Region";
+        Cz080 => "CZ080", "Moravskoslezský kraj", "Moravian-Silesian Region";
+    }
+}
+
+codelist! {
+    /// The kind of a territorial unit.
+    TerritorialUnitKind = "territorial_unit_kind" {
+        Municipality => "municipality", "obec", "municipality";
+        Town => "town", "město", "town";
+        UnionOfMunicipalities => "union_of_municipalities", "svazek obcí", "union of municipalities";
+        Microregion => "microregion", "mikroregion", "microregion";
+        LocalActionGroup => "local_action_group", "místní akční skupina (MAS)", "local action group";
+    }
+}
+
+codelist! {
+    /// The kind of a member organisation.
+    OrganizationKind = "organization_kind" {
+        Municipality => "municipality", "obec / město", "municipality";
+        StateAdministration => "state_administration", "státní správa", "state administration";
+        Police => "police", "policie", "police";
+        School => "school", "škola", "school";
+        LabourOffice => "labour_office", "úřad práce", "labour office";
+        Ngo => "ngo", "nestátní nezisková organizace", "non-governmental organisation";
+        Business => "business", "podnik", "business";
+        Church => "church", "církev", "church";
+        Health => "health", "zdravotnictví", "health care";
+        Other => "other", "jiná", "other";
+    }
+}
+
+codelist! {
+    /// The lifecycle state of a local partnership.
+    PartnershipStatus = "partnership_status" {
+        Forming => "forming", "zakládá se", "forming";
+        Active => "active", "aktivní", "active";
+        HandedOver => "handed_over", "předáno obci", "handed over";
+        Ended => "ended", "ukončeno", "ended";
+    }
+}
+
+codelist! {
+    /// A thematic area of analyses, working groups and plans.
+    ThematicArea = "thematic_area" {
+        Housing => "housing", "bydlení", "housing";
+        Education => "education", "vzdělávání", "education";
+        Employment => "employment", "zaměstnanost", "employment";
+        Debt => "debt", "dluhy", "debt";
+        Family => "family", "rodina", "family";
+        Health => "health", "zdraví", "health";
+        SocialServices => "social_services", "sociální služby", "social services";
+        Security => "security", "bezpečnost a prevence kriminality", "security and crime prevention";
+        RiskyBehaviour => "risky_behaviour", "rizikové chování", "risky behaviour";
+        Coexistence => "coexistence", "soužití", "coexistence";
+    }
+}
+
+codelist! {
+    /// Whether a person attended a meeting.
+    AttendanceStatus = "attendance_status" {
+        Present => "present", "přítomen", "present";
+        Excused => "excused", "omluven", "excused";
+        Absent => "absent", "nepřítomen", "absent";
+    }
+}
+
+codelist! {
+    /// The state of an action item (úkol) from a meeting.
+    ActionItemStatus = "action_item_status" {
+        Open => "open", "otevřený", "open";
+        Done => "done", "splněný", "done";
+        Cancelled => "cancelled", "zrušený", "cancelled";
+    }
+}
+
+/// The labels of a codelist by its name, or `None` for an unknown name.
+pub fn codelist(name: &str) -> Option<Vec<CodelistEntry>> {
+    fn of<T: Coded>(name: &str) -> Option<Vec<CodelistEntry>> {
+        (name == T::CODELIST).then(T::entries)
+    }
+    of::<Region>(name)
+        .or_else(|| of::<TerritorialUnitKind>(name))
+        .or_else(|| of::<OrganizationKind>(name))
+        .or_else(|| of::<PartnershipStatus>(name))
+        .or_else(|| of::<ThematicArea>(name))
+        .or_else(|| of::<AttendanceStatus>(name))
+        .or_else(|| of::<ActionItemStatus>(name))
+}
+
+/// The names of every codelist, for discovery and for the OpenAPI enum of the path.
+pub const CODELISTS: &[&str] = &[
+    Region::CODELIST,
+    TerritorialUnitKind::CODELIST,
+    OrganizationKind::CODELIST,
+    PartnershipStatus::CODELIST,
+    ThematicArea::CODELIST,
+    AttendanceStatus::CODELIST,
+    ActionItemStatus::CODELIST,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_codelist_resolves_and_codes_round_trip() {
+        for name in CODELISTS {
+            let entries = codelist(name).unwrap_or_default();
+            assert!(!entries.is_empty(), "{name}");
+        }
+        assert_eq!(Region::from_code("CZ041"), Some(Region::Cz041));
+        assert_eq!(ThematicArea::from_code("risky_behaviour"), Some(ThematicArea::RiskyBehaviour));
+        assert_eq!(ThematicArea::from_code("Housing"), None);
+        assert!(codelist("nonsense").is_none());
+    }
+
+    #[test]
+    fn serde_uses_the_codes() {
+        assert_eq!(serde_json::to_string(&Region::Cz041).ok().as_deref(), Some("\"CZ041\""));
+        assert_eq!(serde_json::to_string(&PartnershipStatus::HandedOver).ok().as_deref(), Some("\"handed_over\""));
+    }
+}

@@ -1,0 +1,21 @@
+//! sea-orm entities, one per table, mirroring the migrations. They stay inside this crate:
+//! repositories translate them to domain records, and no handler or schema sees them.
+//! (Written in the shape `sea-orm-cli generate entity` produces; relations are expressed
+//! as explicit queries in the repositories instead.)
+
+pub mod action_item;
+pub mod audit_entry;
+pub mod excluded_locality;
+pub mod idempotency_key;
+pub mod meeting;
+pub mod meeting_attendance;
+pub mod membership;
+pub mod membership_representative;
+pub mod organization;
+pub mod partnership;
+pub mod partnership_consultant;
+pub mod partnership_territorial_unit;
+pub mod person;
+pub mod territorial_unit;
+pub mod working_group;
+pub mod working_group_member;

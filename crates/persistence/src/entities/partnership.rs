@@ -1,0 +1,25 @@
+//! The `partnerships` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "partnerships")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)] pub id: Uuid,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub archived_at: Option<DateTimeUtc>,
+    pub external_ref: Option<String>,
+    pub name: String,
+    pub status: String,
+    pub established_on: Option<Date>,
+    pub memorandum_signed_on: Option<Date>,
+    pub founding_act: Option<String>,
+    pub search_text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,25 @@
+//! The `territorial_units` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "territorial_units")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)] pub id: Uuid,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub archived_at: Option<DateTimeUtc>,
+    pub external_ref: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub municipality_code: Option<String>,
+    pub region: String,
+    pub population: Option<i64>,
+    pub search_text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+//! The `working_groups` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "working_groups")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)] pub id: Uuid,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub archived_at: Option<DateTimeUtc>,
+    pub partnership_id: Uuid,
+    pub thematic_area: String,
+    pub name: String,
+    pub coordinator_id: Option<Uuid>,
+    pub search_text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,26 @@
+//! Database access: the sea-orm entities, one repository module per aggregate speaking the
+//! domain's types, keyset pagination, and the write unit ([`WriteTx`]) that puts every
+//! write, its audit entry and its idempotency record into one transaction.
+
+mod entities;
+pub mod error;
+pub mod page;
+pub mod store;
+pub mod write;
+
+pub mod audit;
+pub mod meetings;
+pub mod memberships;
+pub mod organizations;
+pub mod partnerships;
+pub mod people;
+pub mod territorial_units;
+pub mod working_groups;
+
+mod convert;
+
+pub use error::StoreError;
+pub use page::{Page, PageRequest};
+pub use store::Store;
+pub use write::{Actor, StoredResponse, WriteTx};
+pub use sea_orm::ConnectionTrait;

@@ -1,0 +1,170 @@
+//! Memberships of organizations in partnerships, with their representatives. History is
+//! kept: a member leaves by getting `left_on`, and rows are archived, never deleted.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use domain::registry::{MembershipData, Record, Representative};
+use domain::{DomainError, FieldError};
+use sea_orm::sea_query::{Condition, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::convert::{ensure_exist, meta, now, update_guarded};
+use crate::entities::{membership as ms, membership_representative as rep, organization};
+use crate::page::{self, SortField, SortKind, field};
+use crate::people::ensure_people;
+use crate::{Page, PageRequest, StoreError, WriteTx};
+
+pub type Membership = Record<MembershipData>;
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub partnership_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    /// Only memberships in force on this day.
+    pub active_on: Option<NaiveDate>,
+    pub include_archived: bool,
+    /// `Some(ids)`: only memberships of these partnerships (a partner's view).
+    pub scope: Option<Vec<Uuid>>,
+}
+
+pub const SORT: &[SortField<ms::Column>] = &[
+    field("joined_on", ms::Column::JoinedOn, SortKind::Date),
+    field("created_at", ms::Column::CreatedAt, SortKind::Timestamp),
+    field("updated_at", ms::Column::UpdatedAt, SortKind::Timestamp),
+];
+
+async fn representatives(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Representative>>, StoreError> {
+    let mut map: HashMap<Uuid, Vec<Representative>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let rows = rep::Entity::find().filter(rep::Column::MembershipId.is_in(ids.iter().copied())).order_by_asc(rep::Column::Position).all(conn).await?;
+    for row in rows {
+        map.entry(row.membership_id).or_default().push(Representative { person_id: row.person_id, function: row.function });
+    }
+    Ok(map)
+}
+
+fn record(m: ms::Model, representatives: Vec<Representative>) -> Membership {
+    Record {
+        meta: meta!(m),
+        data: MembershipData { partnership_id: m.partnership_id, organization_id: m.organization_id, joined_on: m.joined_on, left_on: m.left_on, representatives, note: m.note },
+    }
+}
+
+fn content(d: &MembershipData) -> ms::ActiveModel {
+    ms::ActiveModel {
+        partnership_id: Set(d.partnership_id),
+        organization_id: Set(d.organization_id),
+        joined_on: Set(d.joined_on),
+        left_on: Set(d.left_on),
+        note: Set(d.note.clone()),
+        ..Default::default()
+    }
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Membership, StoreError> {
+    let model = ms::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let mut reps = representatives(conn, &[id]).await?;
+    Ok(record(model, reps.remove(&id).unwrap_or_default()))
+}
+
+pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<Membership>, StoreError> {
+    let mut select = ms::Entity::find();
+    if !f.include_archived {
+        select = select.filter(ms::Column::ArchivedAt.is_null());
+    }
+    if let Some(id) = f.partnership_id {
+        select = select.filter(ms::Column::PartnershipId.eq(id));
+    }
+    if let Some(id) = f.organization_id {
+        select = select.filter(ms::Column::OrganizationId.eq(id));
+    }
+    if let Some(day) = f.active_on {
+        select = select.filter(ms::Column::JoinedOn.lte(day)).filter(Condition::any().add(ms::Column::LeftOn.is_null()).add(ms::Column::LeftOn.gt(day)));
+    }
+    if let Some(scope) = &f.scope {
+        select = select.filter(ms::Column::PartnershipId.is_in(scope.iter().copied()));
+    }
+    let page = page::fetch(conn, select, SORT, "joined_on", ms::Column::Id, req).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
+    let mut reps = representatives(conn, &ids).await?;
+    Ok(page.map(|m| {
+        let r = reps.remove(&m.id).unwrap_or_default();
+        record(m, r)
+    }))
+}
+
+/// The rules that need other rows: the organization and representatives exist, and the
+/// organization has no other membership of this partnership overlapping this period.
+async fn check(tx: &WriteTx, data: &MembershipData, this: Option<Uuid>) -> Result<(), StoreError> {
+    ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &[data.organization_id], "organization_id", true).await?;
+    let people: Vec<Uuid> = data.representatives.iter().map(|r| r.person_id).collect();
+    ensure_people(tx.conn(), &people, "representatives", false).await.map_err(|e| match e {
+        // `representatives[i]` is the element; the id inside it is what is missing.
+        StoreError::Domain(DomainError::Invalid(errors)) => StoreError::Domain(DomainError::Invalid(
+            errors.into_iter().map(|e| FieldError { field: format!("{}.person_id", e.field), ..e }).collect(),
+        )),
+        other => other,
+    })?;
+    let mut overlapping = ms::Entity::find()
+        .filter(ms::Column::PartnershipId.eq(data.partnership_id))
+        .filter(ms::Column::OrganizationId.eq(data.organization_id))
+        .filter(ms::Column::ArchivedAt.is_null())
+        .filter(Condition::any().add(ms::Column::LeftOn.is_null()).add(ms::Column::LeftOn.gt(data.joined_on)));
+    if let Some(left_on) = data.left_on {
+        overlapping = overlapping.filter(ms::Column::JoinedOn.lt(left_on));
+    }
+    if let Some(id) = this {
+        overlapping = overlapping.filter(ms::Column::Id.ne(id));
+    }
+    if overlapping.one(tx.conn()).await?.is_some() {
+        return Err(StoreError::Conflict {
+            field: Some("organization_id".into()),
+            message: "the organization already has a membership in this partnership for an overlapping period".into(),
+        });
+    }
+    Ok(())
+}
+
+async fn replace_representatives(tx: &WriteTx, id: Uuid, data: &MembershipData) -> Result<(), StoreError> {
+    rep::Entity::delete_many().filter(rep::Column::MembershipId.eq(id)).exec(tx.conn()).await?;
+    if !data.representatives.is_empty() {
+        let rows = data.representatives.iter().zip(0..).map(|(r, position)| rep::ActiveModel {
+            membership_id: Set(id),
+            person_id: Set(r.person_id),
+            position: Set(position),
+            function: Set(r.function.clone()),
+        });
+        rep::Entity::insert_many(rows).exec(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+pub async fn create(tx: &WriteTx, data: MembershipData) -> Result<Membership, StoreError> {
+    check(tx, &data, None).await?;
+    let at = now();
+    let id = Uuid::now_v7();
+    ms::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }.insert(tx.conn()).await?;
+    replace_representatives(tx, id, &data).await?;
+    get(tx.conn(), id).await
+}
+
+pub async fn update(tx: &WriteTx, current: &Membership, data: MembershipData) -> Result<Membership, StoreError> {
+    let m = &current.meta;
+    check(tx, &data, Some(m.id)).await?;
+    let changes = ms::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..content(&data) };
+    update_guarded(tx.conn(), changes, ms::Column::Id.eq(m.id).and(ms::Column::Version.eq(m.version))).await?;
+    replace_representatives(tx, m.id, &data).await?;
+    get(tx.conn(), m.id).await
+}
+
+pub async fn archive(tx: &WriteTx, current: &Membership) -> Result<Membership, StoreError> {
+    let m = &current.meta;
+    let at = now();
+    let changes = ms::ActiveModel { version: Set(m.version + 1), updated_at: Set(at), archived_at: Set(Some(at)), ..Default::default() };
+    update_guarded(tx.conn(), changes, ms::Column::Id.eq(m.id).and(ms::Column::Version.eq(m.version))).await?;
+    get(tx.conn(), m.id).await
+}

@@ -1,0 +1,110 @@
+//! Organizations: the municipalities, offices, schools and NGOs that become members.
+
+use domain::codelist::OrganizationKind;
+use domain::registry::{OrganizationData, Record};
+use domain::search::search_text;
+use sea_orm::sea_query::{ExprTrait, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::convert::{code, like, meta, now, update_guarded};
+use crate::entities::{membership, organization as org};
+use crate::page::{self, SortField, SortKind, field};
+use crate::{Page, PageRequest, StoreError, WriteTx};
+
+pub type Organization = Record<OrganizationData>;
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub q: Option<String>,
+    pub kind: Option<OrganizationKind>,
+    pub ico: Option<String>,
+    /// Organizations that are (or were) members of this partnership.
+    pub partnership_id: Option<Uuid>,
+    pub external_ref: Option<String>,
+    pub include_archived: bool,
+}
+
+pub const SORT: &[SortField<org::Column>] = &[
+    field("name", org::Column::Name, SortKind::Text),
+    field("created_at", org::Column::CreatedAt, SortKind::Timestamp),
+    field("updated_at", org::Column::UpdatedAt, SortKind::Timestamp),
+];
+
+fn record(m: org::Model) -> Result<Organization, StoreError> {
+    Ok(Record {
+        meta: meta!(m),
+        data: OrganizationData { external_ref: m.external_ref, name: m.name, kind: code(&m.kind)?, ico: m.ico, address: m.address, web: m.web },
+    })
+}
+
+fn content(d: &OrganizationData) -> org::ActiveModel {
+    org::ActiveModel {
+        external_ref: Set(d.external_ref.clone()),
+        name: Set(d.name.clone()),
+        kind: Set(d.kind.to_string()),
+        ico: Set(d.ico.clone()),
+        address: Set(d.address.clone()),
+        web: Set(d.web.clone()),
+        search_text: Set(search_text([d.name.as_str(), d.ico.as_deref().unwrap_or(""), d.address.as_deref().unwrap_or("")])),
+        ..Default::default()
+    }
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Organization, StoreError> {
+    org::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
+}
+
+pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<Organization>, StoreError> {
+    let mut select = org::Entity::find();
+    if !f.include_archived {
+        select = select.filter(org::Column::ArchivedAt.is_null());
+    }
+    if let Some(q) = &f.q {
+        select = select.filter(like(org::Column::SearchText, q));
+    }
+    if let Some(kind) = f.kind {
+        select = select.filter(org::Column::Kind.eq(kind.to_string()));
+    }
+    if let Some(ico) = &f.ico {
+        select = select.filter(org::Column::Ico.eq(ico.clone()));
+    }
+    if let Some(external_ref) = &f.external_ref {
+        select = select.filter(org::Column::ExternalRef.eq(external_ref.clone()));
+    }
+    if let Some(partnership_id) = f.partnership_id {
+        let members = Query::select()
+            .column(membership::Column::OrganizationId)
+            .from(membership::Entity)
+            .and_where(membership::Column::PartnershipId.eq(partnership_id))
+            .and_where(membership::Column::ArchivedAt.is_null())
+            .take();
+        select = select.filter(org::Column::Id.in_subquery(members));
+    }
+    let page = page::fetch(conn, select, SORT, "name", org::Column::Id, req).await?;
+    let items = page.items.into_iter().map(record).collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+}
+
+pub async fn create(tx: &WriteTx, data: OrganizationData) -> Result<Organization, StoreError> {
+    let at = now();
+    let model = org::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+        .insert(tx.conn())
+        .await?;
+    record(model)
+}
+
+pub async fn update(tx: &WriteTx, current: &Organization, data: OrganizationData) -> Result<Organization, StoreError> {
+    let m = &current.meta;
+    let changes = org::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..content(&data) };
+    update_guarded(tx.conn(), changes, org::Column::Id.eq(m.id).and(org::Column::Version.eq(m.version))).await?;
+    get(tx.conn(), m.id).await
+}
+
+pub async fn archive(tx: &WriteTx, current: &Organization) -> Result<Organization, StoreError> {
+    let m = &current.meta;
+    let at = now();
+    let changes = org::ActiveModel { version: Set(m.version + 1), updated_at: Set(at), archived_at: Set(Some(at)), ..Default::default() };
+    update_guarded(tx.conn(), changes, org::Column::Id.eq(m.id).and(org::Column::Version.eq(m.version))).await?;
+    get(tx.conn(), m.id).await
+}

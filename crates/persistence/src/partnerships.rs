@@ -1,0 +1,207 @@
+//! Local partnerships with the territorial units they cover and their assigned consultants.
+
+use std::collections::HashMap;
+
+use domain::codelist::{PartnershipStatus, Region};
+use domain::registry::{Partnership, PartnershipData, Record};
+use domain::search::search_text;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::convert::{code, ensure_exist, like, meta, now, update_guarded};
+use crate::entities::{partnership as p, partnership_consultant as pc, partnership_territorial_unit as ptu, territorial_unit as tu};
+use crate::page::{self, SortField, SortKind, field};
+use crate::people::ensure_people;
+use crate::{Page, PageRequest, StoreError, WriteTx};
+
+pub type PartnershipRecord = Record<Partnership>;
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub q: Option<String>,
+    pub status: Option<PartnershipStatus>,
+    /// Partnerships covering at least one territorial unit in this region.
+    pub region: Option<Region>,
+    pub territorial_unit_id: Option<Uuid>,
+    pub consultant_id: Option<Uuid>,
+    pub external_ref: Option<String>,
+    pub include_archived: bool,
+}
+
+pub const SORT: &[SortField<p::Column>] = &[
+    field("name", p::Column::Name, SortKind::Text),
+    field("status", p::Column::Status, SortKind::Text),
+    field("created_at", p::Column::CreatedAt, SortKind::Timestamp),
+    field("updated_at", p::Column::UpdatedAt, SortKind::Timestamp),
+];
+
+#[derive(Default)]
+struct Children {
+    units: Vec<Uuid>,
+    consultants: Vec<Uuid>,
+}
+
+/// The child rows of a set of partnerships, two queries whatever the page size.
+async fn children(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Children>, StoreError> {
+    let mut map: HashMap<Uuid, Children> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let units = ptu::Entity::find()
+        .filter(ptu::Column::PartnershipId.is_in(ids.iter().copied()))
+        .order_by_asc(ptu::Column::PartnershipId)
+        .order_by_asc(ptu::Column::TerritorialUnitId)
+        .all(conn)
+        .await?;
+    for row in units {
+        map.entry(row.partnership_id).or_default().units.push(row.territorial_unit_id);
+    }
+    let consultants = pc::Entity::find().filter(pc::Column::PartnershipId.is_in(ids.iter().copied())).order_by_asc(pc::Column::PersonId).all(conn).await?;
+    for row in consultants {
+        map.entry(row.partnership_id).or_default().consultants.push(row.person_id);
+    }
+    Ok(map)
+}
+
+fn record(m: p::Model, children: Children) -> Result<PartnershipRecord, StoreError> {
+    Ok(Record {
+        meta: meta!(m),
+        data: Partnership {
+            status: code(&m.status)?,
+            data: PartnershipData {
+                external_ref: m.external_ref,
+                name: m.name,
+                territorial_unit_ids: children.units,
+                established_on: m.established_on,
+                memorandum_signed_on: m.memorandum_signed_on,
+                founding_act: m.founding_act,
+                consultant_ids: children.consultants,
+            },
+        },
+    })
+}
+
+async fn with_children(conn: &impl ConnectionTrait, models: Vec<p::Model>) -> Result<Vec<PartnershipRecord>, StoreError> {
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let mut kids = children(conn, &ids).await?;
+    models.into_iter().map(|m| { let c = kids.remove(&m.id).unwrap_or_default(); record(m, c) }).collect()
+}
+
+fn content(d: &PartnershipData) -> p::ActiveModel {
+    p::ActiveModel {
+        external_ref: Set(d.external_ref.clone()),
+        name: Set(d.name.clone()),
+        established_on: Set(d.established_on),
+        memorandum_signed_on: Set(d.memorandum_signed_on),
+        founding_act: Set(d.founding_act.clone()),
+        search_text: Set(search_text([d.name.as_str()])),
+        ..Default::default()
+    }
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<PartnershipRecord, StoreError> {
+    let model = p::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let mut kids = children(conn, &[id]).await?;
+    record(model, kids.remove(&id).unwrap_or_default())
+}
+
+/// Whether a partnership exists, without loading it.
+pub async fn exists(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
+    Ok(p::Entity::find_by_id(id).one(conn).await?.is_some())
+}
+
+pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<PartnershipRecord>, StoreError> {
+    let mut select = p::Entity::find();
+    if !f.include_archived {
+        select = select.filter(p::Column::ArchivedAt.is_null());
+    }
+    if let Some(q) = &f.q {
+        select = select.filter(like(p::Column::SearchText, q));
+    }
+    if let Some(status) = f.status {
+        select = select.filter(p::Column::Status.eq(status.to_string()));
+    }
+    if let Some(external_ref) = &f.external_ref {
+        select = select.filter(p::Column::ExternalRef.eq(external_ref.clone()));
+    }
+    if let Some(region) = f.region {
+        let covering = Query::select()
+            .column((ptu::Entity, ptu::Column::PartnershipId))
+            .from(ptu::Entity)
+            .inner_join(tu::Entity, Expr::col((tu::Entity, tu::Column::Id)).equals((ptu::Entity, ptu::Column::TerritorialUnitId)))
+            .and_where(Expr::col((tu::Entity, tu::Column::Region)).eq(region.to_string()))
+            .take();
+        select = select.filter(p::Column::Id.in_subquery(covering));
+    }
+    if let Some(unit) = f.territorial_unit_id {
+        let covering = Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take();
+        select = select.filter(p::Column::Id.in_subquery(covering));
+    }
+    if let Some(consultant) = f.consultant_id {
+        let assigned = Query::select().column(pc::Column::PartnershipId).from(pc::Entity).and_where(pc::Column::PersonId.eq(consultant)).take();
+        select = select.filter(p::Column::Id.in_subquery(assigned));
+    }
+    let page = page::fetch(conn, select, SORT, "name", p::Column::Id, req).await?;
+    let items = with_children(conn, page.items).await?;
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+}
+
+async fn replace_children(tx: &WriteTx, id: Uuid, data: &PartnershipData) -> Result<(), StoreError> {
+    ensure_exist::<tu::Entity, _>(tx.conn(), tu::Column::Id, &data.territorial_unit_ids, "territorial_unit_ids", false).await?;
+    ensure_people(tx.conn(), &data.consultant_ids, "consultant_ids", false).await?;
+    ptu::Entity::delete_many().filter(ptu::Column::PartnershipId.eq(id)).exec(tx.conn()).await?;
+    pc::Entity::delete_many().filter(pc::Column::PartnershipId.eq(id)).exec(tx.conn()).await?;
+    if !data.territorial_unit_ids.is_empty() {
+        let rows = data.territorial_unit_ids.iter().map(|u| ptu::ActiveModel { partnership_id: Set(id), territorial_unit_id: Set(*u) });
+        ptu::Entity::insert_many(rows).exec(tx.conn()).await?;
+    }
+    if !data.consultant_ids.is_empty() {
+        let rows = data.consultant_ids.iter().map(|c| pc::ActiveModel { partnership_id: Set(id), person_id: Set(*c) });
+        pc::Entity::insert_many(rows).exec(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// Creates a partnership in status `forming`.
+pub async fn create(tx: &WriteTx, data: PartnershipData) -> Result<PartnershipRecord, StoreError> {
+    let at = now();
+    let id = Uuid::now_v7();
+    p::ActiveModel {
+        id: Set(id),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        archived_at: Set(None),
+        status: Set(PartnershipStatus::Forming.to_string()),
+        ..content(&data)
+    }
+    .insert(tx.conn())
+    .await?;
+    replace_children(tx, id, &data).await?;
+    get(tx.conn(), id).await
+}
+
+pub async fn update(tx: &WriteTx, current: &PartnershipRecord, data: PartnershipData) -> Result<PartnershipRecord, StoreError> {
+    let m = &current.meta;
+    let changes = p::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..content(&data) };
+    update_guarded(tx.conn(), changes, p::Column::Id.eq(m.id).and(p::Column::Version.eq(m.version))).await?;
+    replace_children(tx, m.id, &data).await?;
+    get(tx.conn(), m.id).await
+}
+
+/// Moves the partnership to `status` (the domain decided the transition is legal).
+pub async fn set_status(tx: &WriteTx, current: &PartnershipRecord, status: PartnershipStatus) -> Result<PartnershipRecord, StoreError> {
+    let m = &current.meta;
+    let changes = p::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), status: Set(status.to_string()), ..Default::default() };
+    update_guarded(tx.conn(), changes, p::Column::Id.eq(m.id).and(p::Column::Version.eq(m.version))).await?;
+    get(tx.conn(), m.id).await
+}
+
+pub async fn archive(tx: &WriteTx, current: &PartnershipRecord) -> Result<PartnershipRecord, StoreError> {
+    let m = &current.meta;
+    let at = now();
+    let changes = p::ActiveModel { version: Set(m.version + 1), updated_at: Set(at), archived_at: Set(Some(at)), ..Default::default() };
+    update_guarded(tx.conn(), changes, p::Column::Id.eq(m.id).and(p::Column::Version.eq(m.version))).await?;
+    get(tx.conn(), m.id).await
+}

@@ -1,0 +1,152 @@
+//! People: representatives, coordinators, consultants. Personal data: a partner sees only
+//! the people connected to its own partnerships (see [`Scope`]).
+
+use domain::registry::{PersonData, Record};
+use domain::search::search_text;
+use sea_orm::sea_query::{Condition, ExprTrait, Query, SelectStatement};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::convert::{ensure_exist, like, meta, now, update_guarded};
+use crate::entities::{membership, membership_representative as rep, organization, partnership_consultant as pc, person, working_group, working_group_member as wgm};
+use crate::page::{self, SortField, SortKind, field};
+use crate::{Page, PageRequest, StoreError, WriteTx};
+
+pub type Person = Record<PersonData>;
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub q: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub external_ref: Option<String>,
+    pub include_archived: bool,
+    /// `Some(ids)`: only people connected to these partnerships (a partner's view).
+    pub scope: Option<Vec<Uuid>>,
+}
+
+pub const SORT: &[SortField<person::Column>] = &[
+    field("name", person::Column::Name, SortKind::Text),
+    field("created_at", person::Column::CreatedAt, SortKind::Timestamp),
+    field("updated_at", person::Column::UpdatedAt, SortKind::Timestamp),
+];
+
+fn record(m: person::Model) -> Person {
+    Record {
+        meta: meta!(m),
+        data: PersonData { external_ref: m.external_ref, name: m.name, email: m.email, phone: m.phone, organization_id: m.organization_id, job_title: m.job_title },
+    }
+}
+
+fn content(d: &PersonData) -> person::ActiveModel {
+    person::ActiveModel {
+        external_ref: Set(d.external_ref.clone()),
+        name: Set(d.name.clone()),
+        email: Set(d.email.clone()),
+        phone: Set(d.phone.clone()),
+        organization_id: Set(d.organization_id),
+        job_title: Set(d.job_title.clone()),
+        search_text: Set(search_text([d.name.as_str(), d.email.as_deref().unwrap_or(""), d.job_title.as_deref().unwrap_or("")])),
+        ..Default::default()
+    }
+}
+
+fn member_organizations(partnerships: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(membership::Column::OrganizationId)
+        .from(membership::Entity)
+        .and_where(membership::Column::PartnershipId.is_in(partnerships.iter().copied()))
+        .take()
+}
+
+/// People connected to these partnerships: staff of member organizations, representatives,
+/// working-group members and assigned consultants.
+pub(crate) fn connected_to(partnerships: &[Uuid]) -> Condition {
+    let ids = || partnerships.iter().copied();
+    Condition::any()
+        .add(person::Column::OrganizationId.in_subquery(member_organizations(partnerships)))
+        .add(
+            person::Column::Id.in_subquery(
+                Query::select()
+                    .column((rep::Entity, rep::Column::PersonId))
+                    .from(rep::Entity)
+                    .inner_join(membership::Entity, sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::Id)).equals((rep::Entity, rep::Column::MembershipId)))
+                    .and_where(sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::PartnershipId)).is_in(ids()))
+                    .take(),
+            ),
+        )
+        .add(person::Column::Id.in_subquery(Query::select().column(pc::Column::PersonId).from(pc::Entity).and_where(pc::Column::PartnershipId.is_in(ids())).take()))
+        .add(
+            person::Column::Id.in_subquery(
+                Query::select()
+                    .column((wgm::Entity, wgm::Column::PersonId))
+                    .from(wgm::Entity)
+                    .inner_join(working_group::Entity, sea_orm::sea_query::Expr::col((working_group::Entity, working_group::Column::Id)).equals((wgm::Entity, wgm::Column::WorkingGroupId)))
+                    .and_where(sea_orm::sea_query::Expr::col((working_group::Entity, working_group::Column::PartnershipId)).is_in(ids()))
+                    .take(),
+            ),
+        )
+}
+
+/// One person, if it exists and the scope allows it.
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid, scope: Option<&[Uuid]>) -> Result<Person, StoreError> {
+    let mut select = person::Entity::find_by_id(id);
+    if let Some(partnerships) = scope {
+        select = select.filter(connected_to(partnerships));
+    }
+    select.one(conn).await?.ok_or(StoreError::NotFound).map(record)
+}
+
+pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<Person>, StoreError> {
+    let mut select = person::Entity::find();
+    if !f.include_archived {
+        select = select.filter(person::Column::ArchivedAt.is_null());
+    }
+    if let Some(q) = &f.q {
+        select = select.filter(like(person::Column::SearchText, q));
+    }
+    if let Some(organization_id) = f.organization_id {
+        select = select.filter(person::Column::OrganizationId.eq(organization_id));
+    }
+    if let Some(external_ref) = &f.external_ref {
+        select = select.filter(person::Column::ExternalRef.eq(external_ref.clone()));
+    }
+    if let Some(partnerships) = &f.scope {
+        select = select.filter(connected_to(partnerships));
+    }
+    Ok(page::fetch(conn, select, SORT, "name", person::Column::Id, req).await?.map(record))
+}
+
+async fn check_references(tx: &WriteTx, data: &PersonData) -> Result<(), StoreError> {
+    let orgs: Vec<Uuid> = data.organization_id.into_iter().collect();
+    ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &orgs, "organization_id", true).await
+}
+
+pub async fn create(tx: &WriteTx, data: PersonData) -> Result<Person, StoreError> {
+    check_references(tx, &data).await?;
+    let at = now();
+    let model = person::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+        .insert(tx.conn())
+        .await?;
+    Ok(record(model))
+}
+
+pub async fn update(tx: &WriteTx, current: &Person, data: PersonData) -> Result<Person, StoreError> {
+    check_references(tx, &data).await?;
+    let m = &current.meta;
+    let changes = person::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..content(&data) };
+    update_guarded(tx.conn(), changes, person::Column::Id.eq(m.id).and(person::Column::Version.eq(m.version))).await?;
+    get(tx.conn(), m.id, None).await
+}
+
+pub async fn archive(tx: &WriteTx, current: &Person) -> Result<Person, StoreError> {
+    let m = &current.meta;
+    let at = now();
+    let changes = person::ActiveModel { version: Set(m.version + 1), updated_at: Set(at), archived_at: Set(Some(at)), ..Default::default() };
+    update_guarded(tx.conn(), changes, person::Column::Id.eq(m.id).and(person::Column::Version.eq(m.version))).await?;
+    get(tx.conn(), m.id, None).await
+}
+
+/// Checks that people referenced from another resource exist (`field[i]` on error).
+pub async fn ensure_people(conn: &impl ConnectionTrait, ids: &[Uuid], field: &str, single: bool) -> Result<(), StoreError> {
+    ensure_exist::<person::Entity, _>(conn, person::Column::Id, ids, field, single).await
+}

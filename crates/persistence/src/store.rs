@@ -1,0 +1,79 @@
+//! The connection pool, migrations, and the start of a write.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+use tokio::sync::Mutex;
+
+use crate::write::{Actor, WriteTx};
+use crate::StoreError;
+
+/// The database behind the API.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    /// SQLite allows one writer at a time; a transaction that reads and then writes fails
+    /// with `SQLITE_BUSY` instead of waiting when another writer got there first. Writes are
+    /// therefore queued here, in the process, before they touch the database. PostgreSQL
+    /// needs no such queue.
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…?mode=rwc`, `sqlite::memory:` or `postgres://…`).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10))
+            // An in-memory SQLite database exists once per connection: keep exactly one.
+            .max_connections(if in_memory { 1 } else { max_connections })
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
+        let db = Database::connect(options).await.map_err(StoreError::Database)?;
+        let sqlite_writer = (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Self { db, sqlite_writer })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await.map_err(StoreError::Database)
+    }
+
+    /// The pool, for reads.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Checks that the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.execute_unprepared("SELECT 1").await.map(|_| ()).map_err(StoreError::Database)
+    }
+
+    /// Starts a write: one transaction for the change, its audit entry and idempotency record.
+    pub async fn begin(&self, actor: Actor) -> Result<WriteTx, StoreError> {
+        let guard = match &self.sqlite_writer {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.db.begin().await.map_err(StoreError::Database)?;
+        Ok(WriteTx::new(tx, guard, actor))
+    }
+
+    pub async fn close(self) {
+        let _ = self.db.close().await;
+    }
+}

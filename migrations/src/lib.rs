@@ -1,0 +1,16 @@
+//! Database migrations. They describe tables with sea-query's schema builder and never
+//! import the entities, so that an old migration keeps its meaning when entities change.
+//! Seed and demo data are not migrations: see `inclusion serve --demo`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_registry;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_registry::Migration)]
+    }
+}

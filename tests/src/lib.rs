@@ -1,0 +1,1 @@
+//! Black-box HTTP tests live in `api/`; this crate has no library code.
