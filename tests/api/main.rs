@@ -1,1 +1,10 @@
+//! Black-box HTTP tests: one binary, a real server per test on 127.0.0.1:0, its own database.
+//! Run on SQLite by default and on PostgreSQL with `TEST_DATABASE_URL=postgres://…`.
 
+mod helpers;
+
+mod access;
+mod conventions;
+mod meetings;
+mod platform;
+mod registry;

@@ -16,7 +16,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::require;
+use crate::routes::partnerships::{ensure_may_write, require};
 
 /// One person's attendance.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -196,9 +196,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
         Begun::Fresh(unit) => unit,
     };
     require(unit.tx().conn(), *id).await?;
-    if !who.may_write_partnership(*id) {
-        return Err(ApiError::Forbidden("your role does not allow changes in this partnership".into()));
-    }
+    ensure_may_write(&who, *id)?;
     let created = meetings::create(unit.tx(), input.into_data(*id)?).await?;
     let view = MeetingView::from(&created);
     unit.created("meeting", created.meta.id, created.meta.version, format!("/api/v1/meetings/{}", created.meta.id), &view).await

@@ -15,7 +15,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::require;
+use crate::routes::partnerships::{ensure_may_write, require};
 
 const RESOURCE: &str = "membership";
 
@@ -151,10 +151,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
         Begun::Fresh(unit) => unit,
     };
     require(unit.tx().conn(), *id).await?;
-    // The partnership itself is public, so a caller who may not write learns only that.
-    if !who.may_write_partnership(*id) {
-        return Err(crate::error::ApiError::Forbidden("your role does not allow changes in this partnership".into()));
-    }
+    ensure_may_write(&who, *id)?;
     let created = memberships::create(unit.tx(), input.into_data(*id)?).await?;
     let view = MembershipView::from(&created);
     unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/memberships/{}", created.meta.id), &view).await

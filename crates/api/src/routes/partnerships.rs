@@ -15,7 +15,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_write, list_query, merge_patch, ok_versioned};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, list_query, merge_patch, ok_versioned};
 
 const RESOURCE: &str = "partnership";
 
@@ -162,7 +162,7 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
     let unit = Unit::begin(&state, &who).await?;
     let current = partnerships::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.meta.id)?;
+    ensure_may_write(&who, current.meta.id)?;
     if_match.check(current.meta.version)?;
     let data = merge_patch(&PartnershipInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
     let updated = partnerships::update(unit.tx(), &current, data).await?;
@@ -190,7 +190,7 @@ async fn act(state: web::Data<AppState>, who: domain::access::Principal, id: Uui
         Begun::Fresh(unit) => unit,
     };
     let current = partnerships::get(unit.tx().conn(), id).await?;
-    guard_partnership_write(&who, id)?;
+    ensure_may_write(&who, id)?;
     if_match.check(current.meta.version)?;
     let next = transition(current.data.status, action)?;
     let updated = partnerships::set_status(unit.tx(), &current, next).await?;
@@ -219,6 +219,11 @@ pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Pat
 #[post("/partnerships/{id}/end")]
 pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
     act(state, who, *id, key, if_match, PartnershipAction::End).await
+}
+
+/// A partnership is public, so a caller who may not change it gets 403, never 404.
+pub(crate) fn ensure_may_write(who: &domain::access::Principal, id: Uuid) -> ApiResult<()> {
+    if who.may_write_partnership(id) { Ok(()) } else { Err(ApiError::Forbidden("your role does not allow changes in this partnership".into())) }
 }
 
 /// Loads a partnership for a nested route: 404 when it does not exist.

@@ -12,9 +12,9 @@ use validator::Validate;
 
 use super::MetaView;
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::require;
+use crate::routes::partnerships::{ensure_may_write, require};
 
 const RESOURCE: &str = "working_group";
 
@@ -123,9 +123,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
         Begun::Fresh(unit) => unit,
     };
     require(unit.tx().conn(), *id).await?;
-    if !who.may_write_partnership(*id) {
-        return Err(ApiError::Forbidden("your role does not allow changes in this partnership".into()));
-    }
+    ensure_may_write(&who, *id)?;
     let created = working_groups::create(unit.tx(), input.into_data(*id)?).await?;
     let view = WorkingGroupView::from(&created);
     unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/working-groups/{}", created.meta.id), &view).await

@@ -1,0 +1,132 @@
+//! Object-level access: a partner of one partnership cannot see or change another's data.
+
+use domain::access::Role;
+use serde_json::json;
+
+use crate::helpers::{TestApp, spawn_app};
+
+struct World {
+    a: String,
+    b: String,
+    a_org: String,
+    a_membership: String,
+    b_person: String,
+    b_membership: String,
+    b_meeting: String,
+    b_group: String,
+    b_item: String,
+}
+
+async fn two_partnerships(app: &TestApp) -> World {
+    let admin = app.admin();
+    let unit_a = app.unit(&admin, "Žlutice", "town", None).await;
+    let unit_b = app.unit(&admin, "Rozvodí", "microregion", None).await;
+    let a = app.partnership(&admin, "LP Žluticko", &[&unit_a]).await;
+    let b = app.partnership(&admin, "LP Rozvodí", &[&unit_b]).await;
+    let a_org = app.org(&admin, "Město Žlutice", "municipality", None).await;
+    let b_org = app.org(&admin, "Obec Rozvodí", "municipality", None).await;
+    let a_person = app.person(&admin, "Starosta Žlutice", &a_org).await;
+    let b_person = app.person(&admin, "Starosta Rozvodí", &b_org).await;
+    let a_membership = app.create(&format!("/api/v1/partnerships/{a}/memberships"), &admin, json!({"organization_id": a_org, "joined_on": "2020-01-01", "representatives": [{"person_id": a_person}]})).await;
+    let b_membership = app.create(&format!("/api/v1/partnerships/{b}/memberships"), &admin, json!({"organization_id": b_org, "joined_on": "2020-01-01", "representatives": [{"person_id": b_person}]})).await;
+    let b_group = app.create(&format!("/api/v1/partnerships/{b}/working-groups"), &admin, json!({"name": "Dluhy", "thematic_area": "debt", "member_ids": [b_person]})).await;
+    let b_meeting = app.create(&format!("/api/v1/partnerships/{b}/meetings"), &admin, json!({"title": "Setkání", "starts_at": "2018-10-25T15:00:00Z", "attendance": [{"person_id": b_person, "status": "present"}]})).await;
+    let b_item = app.create(&format!("/api/v1/meetings/{b_meeting}/action-items"), &admin, json!({"title": "Zápis", "owner_id": b_person})).await;
+    app.create(&format!("/api/v1/partnerships/{a}/meetings"), &admin, json!({"title": "Setkání A", "starts_at": "2019-01-10T15:00:00Z"})).await;
+    World { a, b, a_org, a_membership, b_person, b_membership, b_meeting, b_group, b_item }
+}
+
+#[tokio::test]
+async fn a_partner_sees_only_its_own_partnership() {
+    let app = spawn_app().await;
+    let w = two_partnerships(&app).await;
+    let partner = app.token(Role::Partner, &[&w.a], Some(&w.a_org));
+
+    for path in [
+        format!("/api/v1/people/{}", w.b_person),
+        format!("/api/v1/memberships/{}", w.b_membership),
+        format!("/api/v1/partnerships/{}/memberships", w.b),
+        format!("/api/v1/meetings/{}", w.b_meeting),
+        format!("/api/v1/partnerships/{}/meetings", w.b),
+        format!("/api/v1/working-groups/{}", w.b_group),
+        format!("/api/v1/partnerships/{}/working-groups", w.b),
+        format!("/api/v1/action-items/{}", w.b_item),
+    ] {
+        app.get(&path, Some(&partner)).await.problem(404);
+    }
+    // Lists are scoped, not refused.
+    let meetings = app.get("/api/v1/meetings", Some(&partner)).await;
+    assert_eq!(meetings.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(meetings.body["items"][0]["partnership_id"], w.a.as_str());
+    let people = app.get("/api/v1/people", Some(&partner)).await;
+    assert_eq!(people.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(people.body["items"][0]["name"], "Starosta Žlutice");
+    assert_eq!(app.get("/api/v1/memberships", Some(&partner)).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/api/v1/action-items", Some(&partner)).await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.get(&format!("/api/v1/partnerships/{}/memberships", w.a), Some(&partner)).await.status, 200);
+    // Partnerships themselves are public.
+    assert_eq!(app.get(&format!("/api/v1/partnerships/{}", w.b), Some(&partner)).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_partner_writes_nothing_outside_its_scope() {
+    let app = spawn_app().await;
+    let w = two_partnerships(&app).await;
+    let partner = app.token(Role::Partner, &[&w.a], Some(&w.a_org));
+    // Visible to the partner: 403.
+    app.patch(&format!("/api/v1/partnerships/{}", w.b), &partner, json!({"name": "x"})).await.problem(403);
+    app.post(&format!("/api/v1/partnerships/{}/memberships", w.b), &partner, json!({"organization_id": w.a_org, "joined_on": "2020-01-01"})).await.problem(403);
+    app.post(&format!("/api/v1/partnerships/{}/meetings", w.b), &partner, json!({"title": "x", "starts_at": "2020-01-01T10:00:00Z"})).await.problem(403);
+    app.post(&format!("/api/v1/partnerships/{}/activate", w.b), &partner, json!(null)).await.problem(403);
+    app.patch(&format!("/api/v1/memberships/{}", w.a_membership), &partner, json!({"note": "x"})).await.problem(403);
+    app.post("/api/v1/organizations", &partner, json!({"name": "x", "kind": "ngo"})).await.problem(403);
+    // Not visible: 404.
+    app.patch(&format!("/api/v1/meetings/{}", w.b_meeting), &partner, json!({"title": "x"})).await.problem(404);
+    app.patch(&format!("/api/v1/memberships/{}", w.b_membership), &partner, json!({"note": "x"})).await.problem(404);
+    app.delete(&format!("/api/v1/working-groups/{}", w.b_group), &partner).await.problem(404);
+    app.patch(&format!("/api/v1/action-items/{}", w.b_item), &partner, json!({"status": "done"})).await.problem(404);
+    app.patch(&format!("/api/v1/people/{}", w.b_person), &partner, json!({"name": "x"})).await.problem(404);
+    // Nothing changed.
+    let admin = app.admin();
+    assert_eq!(app.get(&format!("/api/v1/meetings/{}", w.b_meeting), Some(&admin)).await.body["version"], 1);
+    assert_eq!(app.get(&format!("/api/v1/partnerships/{}", w.b), None).await.body["name"], "LP Rozvodí");
+}
+
+#[tokio::test]
+async fn consultants_write_only_where_assigned_and_reporters_never() {
+    let app = spawn_app().await;
+    let w = two_partnerships(&app).await;
+    let consultant = app.token(Role::Consultant, &[&w.a], None);
+    let ok = app.post(&format!("/api/v1/partnerships/{}/working-groups", w.a), &consultant, json!({"name": "Bydlení", "thematic_area": "housing"})).await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    app.post(&format!("/api/v1/partnerships/{}/working-groups", w.b), &consultant, json!({"name": "Bydlení", "thematic_area": "housing"})).await.problem(403);
+    app.patch(&format!("/api/v1/meetings/{}", w.b_meeting), &consultant, json!({"title": "x"})).await.problem(403);
+    assert_eq!(app.get(&format!("/api/v1/meetings/{}", w.b_meeting), Some(&consultant)).await.status, 200);
+
+    let reporter = app.token(Role::Reporter, &[], None);
+    assert_eq!(app.get(&format!("/api/v1/people/{}", w.b_person), Some(&reporter)).await.status, 200);
+    app.patch(&format!("/api/v1/meetings/{}", w.b_meeting), &reporter, json!({"title": "x"})).await.problem(403);
+    app.get("/api/v1/audit", Some(&reporter)).await.problem(403);
+}
+
+#[tokio::test]
+async fn personal_data_needs_a_valid_token() {
+    let app = spawn_app().await;
+    let w = two_partnerships(&app).await;
+    app.get("/api/v1/people", None).await.problem(401);
+    app.get(&format!("/api/v1/meetings/{}", w.b_meeting), None).await.problem(401);
+    app.get(&format!("/api/v1/partnerships/{}/memberships", w.b), None).await.problem(401);
+    let bad = app.send(reqwest::Method::GET, "/api/v1/people", Some("not.a.jwt"), None, &[]).await;
+    bad.problem(401);
+    assert_eq!(bad.header("www-authenticate").as_deref(), Some("Bearer"));
+    // A token signed with another secret, and one with alg "none".
+    let other = inclusion_api::auth::TokenService::new(&inclusion_api::config::JwtSettings { secret: "another-secret-another-secret-01234".into(), issuer: "inclusion-test".into(), audience: "inclusion-api".into() })
+        .issue("x", Role::Admin, vec![], None, 60)
+        .unwrap();
+    app.get("/api/v1/people", Some(&other)).await.problem(401);
+    let payload = other.split('.').nth(1).unwrap();
+    app.get("/api/v1/people", Some(&format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}."))).await.problem(401);
+    // Public resources answer without a token.
+    assert_eq!(app.get("/api/v1/partnerships", None).await.status, 200);
+    assert_eq!(app.get("/api/v1/organizations", None).await.status, 200);
+}

@@ -1,0 +1,154 @@
+//! The registry built through the API: the Žluticko partnership with all 14 members.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+/// Members of the Žluticko partnership (DOMAIN.md): organization, kind, and the functions of
+/// its representatives. Representatives are named by function: no real personal data.
+const ZLUTICKO: &[(&str, &str, &[&str])] = &[
+    ("Město Žlutice", "municipality", &["starosta", "tajemník", "terénní pracovník"]),
+    ("Obec Valeč", "municipality", &["starosta", "zastupitel"]),
+    ("Technické služby Žlutice, s.r.o.", "business", &["jednatel"]),
+    ("Lesy Žlutice, s.r.o.", "business", &["ředitel", "zástupce ředitele"]),
+    ("Policie ČR", "police", &["koordinátor prevence kriminality", "vedoucí obvodního oddělení Žlutice", "preventista"]),
+    ("ZŠ a ZUŠ Žlutice", "school", &["ředitel", "zástupce ředitele", "výchovný poradce", "speciální pedagog"]),
+    ("MŠ Žlutice", "school", &["ředitelka"]),
+    ("Výchovný ústav Žlutice", "school", &["ředitel"]),
+    ("Úřad práce Karlovy Vary", "labour_office", &["vedoucí kontaktního pracoviště", "manažer"]),
+    ("Člověk v tísni, o.p.s. Karlovy Vary", "ngo", &["ředitel", "terénní pracovník"]),
+    ("Světlo, o.s.", "ngo", &["ředitel", "terénní pracovník"]),
+    ("Český západ, o.s.", "ngo", &["ředitel", "terénní pracovník"]),
+    ("Pomoc v nouzi, o.p.s.", "ngo", &["Intervenční centrum Sokolov"]),
+    ("Tranquillite, o.s.", "ngo", &["zástupce"]),
+];
+
+#[tokio::test]
+async fn zluticko_is_built_through_the_api_and_read_back() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let zlutice = app.unit(&admin, "Žlutice", "town", Some("555771")).await;
+    let valec = app.unit(&admin, "Valeč", "municipality", Some("555720")).await;
+    let agency = app.org(&admin, "Agentura pro sociální začleňování", "state_administration", None).await;
+    let consultant = app.person(&admin, "Lokální konzultant Žluticko", &agency).await;
+    let p = app
+        .create(
+            "/api/v1/partnerships",
+            &admin,
+            json!({
+                "name": "Lokální partnerství Žluticko",
+                "territorial_unit_ids": [zlutice, valec],
+                "founding_act": "usnesení vlády č. 85 ze dne 23. ledna 2008",
+                "memorandum_signed_on": "2008-03-01",
+                "established_on": "2008-04-01",
+                "consultant_ids": [consultant],
+            }),
+        )
+        .await;
+
+    let mut expected_reps = 0;
+    for (name, kind, functions) in ZLUTICKO {
+        let org = app.org(&admin, name, kind, None).await;
+        let mut reps = Vec::new();
+        for function in *functions {
+            let person = app.person(&admin, &format!("{function} ({name})"), &org).await;
+            reps.push(json!({"person_id": person, "function": function}));
+        }
+        expected_reps += reps.len();
+        app.create(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2008-04-01", "representatives": reps})).await;
+    }
+
+    let members = app.get(&format!("/api/v1/partnerships/{p}/memberships?limit=500&count=true"), Some(&admin)).await;
+    assert_eq!(members.status, 200);
+    assert_eq!(members.body["total"], 14);
+    let items = members.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 14);
+    let reps: usize = items.iter().map(|m| m["representatives"].as_array().unwrap().len()).sum();
+    assert_eq!(reps, expected_reps);
+    let police = items.iter().find(|m| m["representatives"].as_array().unwrap().len() == 3 && m["representatives"][0]["function"] == "koordinátor prevence kriminality");
+    assert!(police.is_some(), "the police representatives keep their order and functions");
+
+    let read = app.get(&format!("/api/v1/partnerships/{p}"), None).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["status"], "forming");
+    assert_eq!(read.body["territorial_unit_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
+
+    // Filters a front-end needs, and search that ignores diacritics.
+    let by_region = app.get("/api/v1/partnerships?region=CZ041", None).await;
+    assert_eq!(by_region.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/api/v1/partnerships?region=CZ080", None).await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.get(&format!("/api/v1/partnerships?territorial_unit_id={valec}"), None).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get(&format!("/api/v1/partnerships?consultant_id={consultant}"), None).await.body["items"][0]["id"], p.as_str());
+    assert_eq!(app.get("/api/v1/partnerships?q=ZLUTICKO", None).await.body["items"][0]["id"], p.as_str());
+    assert_eq!(app.get("/api/v1/partnerships?status=active", None).await.body["items"].as_array().unwrap().len(), 0);
+    let orgs = app.get("/api/v1/organizations?q=clovek%20v%20tisni", None).await;
+    assert_eq!(orgs.body["items"][0]["name"], "Člověk v tísni, o.p.s. Karlovy Vary");
+    let members_of = app.get(&format!("/api/v1/organizations?partnership_id={p}&count=true&limit=1"), None).await;
+    assert_eq!(members_of.body["total"], 14);
+
+    // Memberships by organization, across partnerships.
+    let org_id = items[0]["organization_id"].as_str().unwrap();
+    let by_org = app.get(&format!("/api/v1/memberships?organization_id={org_id}"), Some(&admin)).await;
+    assert_eq!(by_org.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_membership_keeps_its_history_and_may_not_overlap() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Žlutice", "town", None).await;
+    let p = app.partnership(&admin, "LP Žluticko", &[&unit]).await;
+    let org = app.org(&admin, "Světlo, o.s.", "ngo", None).await;
+    let m = app.create(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2015-01-01"})).await;
+    app.post(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2016-01-01"})).await.problem(409);
+
+    let left = app.patch(&format!("/api/v1/memberships/{m}"), &admin, json!({"left_on": "2017-06-30"})).await;
+    assert_eq!(left.status, 200, "{}", left.body);
+    // Rejoining after leaving is a new membership; the old one stays.
+    app.create(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2018-01-01"})).await;
+    let all = app.get(&format!("/api/v1/partnerships/{p}/memberships"), Some(&admin)).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
+    let active = app.get(&format!("/api/v1/partnerships/{p}/memberships?active_on=2017-12-31"), Some(&admin)).await;
+    assert_eq!(active.body["items"].as_array().unwrap().len(), 0);
+    let active = app.get(&format!("/api/v1/partnerships/{p}/memberships?active_on=2018-02-01"), Some(&admin)).await;
+    assert_eq!(active.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn partnership_lifecycle_moves_only_by_actions() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Rozvodí", "microregion", None).await;
+    let p = app.partnership(&admin, "LP Rozvodí", &[&unit]).await;
+    app.patch(&format!("/api/v1/partnerships/{p}"), &admin, json!({"status": "active"})).await.problem(400);
+    app.post(&format!("/api/v1/partnerships/{p}/hand-over"), &admin, json!(null)).await.problem(409);
+    let active = app.post(&format!("/api/v1/partnerships/{p}/activate"), &admin, json!(null)).await;
+    assert_eq!(active.status, 200, "{}", active.body);
+    assert_eq!(active.body["status"], "active");
+    app.post(&format!("/api/v1/partnerships/{p}/activate"), &admin, json!(null)).await.problem(409);
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{p}/hand-over"), &admin, json!(null)).await.body["status"], "handed_over");
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{p}/end"), &admin, json!(null)).await.body["status"], "ended");
+    app.post(&format!("/api/v1/partnerships/{p}/end"), &admin, json!(null)).await.problem(409);
+    let audit = app.get(&format!("/api/v1/audit?resource_id={p}"), Some(&admin)).await;
+    let actions: Vec<&str> = audit.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["create", "activate", "hand_over", "end"]);
+}
+
+#[tokio::test]
+async fn territorial_units_hold_excluded_localities() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Žlutice", "town", Some("555771")).await;
+    app.post("/api/v1/territorial-units", &admin, json!({"name": "Jiné", "kind": "town", "municipality_code": "555771", "region": "CZ041"})).await.problem(409);
+    app.post("/api/v1/territorial-units", &admin, json!({"name": "Rozvodí", "kind": "microregion", "municipality_code": "555772", "region": "CZ041"})).await.problem(422);
+    app.post("/api/v1/territorial-units", &admin, json!({"name": "X", "kind": "town", "region": "CZ999"})).await.problem(400);
+    let loc = app.create(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), &admin, json!({"name": "Sídliště", "estimated_residents": 250})).await;
+    let list = app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), None).await;
+    assert_eq!(list.body["items"][0]["id"], loc.as_str());
+    assert_eq!(list.body["items"][0]["territorial_unit_id"], unit.as_str());
+    assert_eq!(app.delete(&format!("/api/v1/excluded-localities/{loc}"), &admin).await.status, 204);
+    assert_eq!(app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), None).await.body["items"].as_array().unwrap().len(), 0);
+    let archived = app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities?include_archived=true"), None).await;
+    assert!(archived.body["items"][0]["archived_at"].is_string());
+}
