@@ -24,12 +24,7 @@ fn resource(name: &'static str) -> TableCreateStatement {
 }
 
 fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
+    ForeignKey::create().name(format!("fk_{from_table}_{from_col}")).from(from_table, from_col).to(to_table, "id").on_delete(ForeignKeyAction::Restrict).take()
 }
 
 fn cascade(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {

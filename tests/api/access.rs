@@ -27,10 +27,30 @@ async fn two_partnerships(app: &TestApp) -> World {
     let b_org = app.org(&admin, "Obec Rozvodí", "municipality", None).await;
     let a_person = app.person(&admin, "Starosta Žlutice", &a_org).await;
     let b_person = app.person(&admin, "Starosta Rozvodí", &b_org).await;
-    let a_membership = app.create(&format!("/api/v1/partnerships/{a}/memberships"), &admin, json!({"organization_id": a_org, "joined_on": "2020-01-01", "representatives": [{"person_id": a_person}]})).await;
-    let b_membership = app.create(&format!("/api/v1/partnerships/{b}/memberships"), &admin, json!({"organization_id": b_org, "joined_on": "2020-01-01", "representatives": [{"person_id": b_person}]})).await;
-    let b_group = app.create(&format!("/api/v1/partnerships/{b}/working-groups"), &admin, json!({"name": "Dluhy", "thematic_area": "debt", "member_ids": [b_person]})).await;
-    let b_meeting = app.create(&format!("/api/v1/partnerships/{b}/meetings"), &admin, json!({"title": "Setkání", "starts_at": "2018-10-25T15:00:00Z", "attendance": [{"person_id": b_person, "status": "present"}]})).await;
+    let a_membership = app
+        .create(
+            &format!("/api/v1/partnerships/{a}/memberships"),
+            &admin,
+            json!({"organization_id": a_org, "joined_on": "2020-01-01", "representatives": [{"person_id": a_person}]}),
+        )
+        .await;
+    let b_membership = app
+        .create(
+            &format!("/api/v1/partnerships/{b}/memberships"),
+            &admin,
+            json!({"organization_id": b_org, "joined_on": "2020-01-01", "representatives": [{"person_id": b_person}]}),
+        )
+        .await;
+    let b_group = app
+        .create(&format!("/api/v1/partnerships/{b}/working-groups"), &admin, json!({"name": "Dluhy", "thematic_area": "debt", "member_ids": [b_person]}))
+        .await;
+    let b_meeting = app
+        .create(
+            &format!("/api/v1/partnerships/{b}/meetings"),
+            &admin,
+            json!({"title": "Setkání", "starts_at": "2018-10-25T15:00:00Z", "attendance": [{"person_id": b_person, "status": "present"}]}),
+        )
+        .await;
     let b_item = app.create(&format!("/api/v1/meetings/{b_meeting}/action-items"), &admin, json!({"title": "Zápis", "owner_id": b_person})).await;
     app.create(&format!("/api/v1/partnerships/{a}/meetings"), &admin, json!({"title": "Setkání A", "starts_at": "2019-01-10T15:00:00Z"})).await;
     World { a, b, a_org, a_membership, b_person, b_membership, b_meeting, b_group, b_item }
@@ -120,9 +140,13 @@ async fn personal_data_needs_a_valid_token() {
     bad.problem(401);
     assert_eq!(bad.header("www-authenticate").as_deref(), Some("Bearer"));
     // A token signed with another secret, and one with alg "none".
-    let other = inclusion_api::auth::TokenService::new(&inclusion_api::config::JwtSettings { secret: "another-secret-another-secret-01234".into(), issuer: "inclusion-test".into(), audience: "inclusion-api".into() })
-        .issue("x", Role::Admin, vec![], None, 60)
-        .unwrap();
+    let other = inclusion_api::auth::TokenService::new(&inclusion_api::config::JwtSettings {
+        secret: "another-secret-another-secret-01234".into(),
+        issuer: "inclusion-test".into(),
+        audience: "inclusion-api".into(),
+    })
+    .issue("x", Role::Admin, vec![], None, 60)
+    .unwrap();
     app.get("/api/v1/people", Some(&other)).await.problem(401);
     let payload = other.split('.').nth(1).unwrap();
     app.get("/api/v1/people", Some(&format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}."))).await.problem(401);

@@ -67,7 +67,15 @@ async fn bad_input_gets_the_right_problem_and_changes_nothing() {
         let app = &app;
         let admin = admin.clone();
         async move {
-            let resp = app.client.post(format!("{}/api/v1/organizations", app.base)).bearer_auth(admin).header("content-type", "application/json").body(body).send().await.unwrap();
+            let resp = app
+                .client
+                .post(format!("{}/api/v1/organizations", app.base))
+                .bearer_auth(admin)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             let status = resp.status().as_u16();
             let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
             let body: serde_json::Value = resp.json().await.unwrap();
@@ -83,7 +91,9 @@ async fn bad_input_gets_the_right_problem_and_changes_nothing() {
     dup.problem(409);
     assert_eq!(dup.error_code("ico").as_deref(), Some("conflict"));
 
-    let before = app.post(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2020-05-01", "left_on": "2020-04-30"})).await;
+    let before = app
+        .post(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2020-05-01", "left_on": "2020-04-30"}))
+        .await;
     before.problem(422);
     assert_eq!(before.error_code("left_on").as_deref(), Some("before_start"));
 
@@ -102,7 +112,13 @@ async fn bad_input_gets_the_right_problem_and_changes_nothing() {
     let big = json!({"name": "X", "kind": "ngo", "address": "x".repeat(70 * 1024)});
     app.post("/api/v1/organizations", &admin, big).await.problem(413);
 
-    let missing_person = app.post(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2020-05-01", "representatives": [{"person_id": uuid::Uuid::now_v7()}]})).await;
+    let missing_person = app
+        .post(
+            &format!("/api/v1/partnerships/{p}/memberships"),
+            &admin,
+            json!({"organization_id": org, "joined_on": "2020-05-01", "representatives": [{"person_id": uuid::Uuid::now_v7()}]}),
+        )
+        .await;
     missing_person.problem(422);
     assert_eq!(missing_person.error_code("representatives[0].person_id").as_deref(), Some("not_found"));
 

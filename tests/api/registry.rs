@@ -55,7 +55,12 @@ async fn zluticko_is_built_through_the_api_and_read_back() {
             reps.push(json!({"person_id": person, "function": function}));
         }
         expected_reps += reps.len();
-        app.create(&format!("/api/v1/partnerships/{p}/memberships"), &admin, json!({"organization_id": org, "joined_on": "2008-04-01", "representatives": reps})).await;
+        app.create(
+            &format!("/api/v1/partnerships/{p}/memberships"),
+            &admin,
+            json!({"organization_id": org, "joined_on": "2008-04-01", "representatives": reps}),
+        )
+        .await;
     }
 
     let members = app.get(&format!("/api/v1/partnerships/{p}/memberships?limit=500&count=true"), Some(&admin)).await;
@@ -65,7 +70,8 @@ async fn zluticko_is_built_through_the_api_and_read_back() {
     assert_eq!(items.len(), 14);
     let reps: usize = items.iter().map(|m| m["representatives"].as_array().unwrap().len()).sum();
     assert_eq!(reps, expected_reps);
-    let police = items.iter().find(|m| m["representatives"].as_array().unwrap().len() == 3 && m["representatives"][0]["function"] == "koordinátor prevence kriminality");
+    let police =
+        items.iter().find(|m| m["representatives"].as_array().unwrap().len() == 3 && m["representatives"][0]["function"] == "koordinátor prevence kriminality");
     assert!(police.is_some(), "the police representatives keep their order and functions");
 
     let read = app.get(&format!("/api/v1/partnerships/{p}"), None).await;
@@ -141,9 +147,12 @@ async fn territorial_units_hold_excluded_localities() {
     let admin = app.admin();
     let unit = app.unit(&admin, "Žlutice", "town", Some("555771")).await;
     app.post("/api/v1/territorial-units", &admin, json!({"name": "Jiné", "kind": "town", "municipality_code": "555771", "region": "CZ041"})).await.problem(409);
-    app.post("/api/v1/territorial-units", &admin, json!({"name": "Rozvodí", "kind": "microregion", "municipality_code": "555772", "region": "CZ041"})).await.problem(422);
+    app.post("/api/v1/territorial-units", &admin, json!({"name": "Rozvodí", "kind": "microregion", "municipality_code": "555772", "region": "CZ041"}))
+        .await
+        .problem(422);
     app.post("/api/v1/territorial-units", &admin, json!({"name": "X", "kind": "town", "region": "CZ999"})).await.problem(400);
-    let loc = app.create(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), &admin, json!({"name": "Sídliště", "estimated_residents": 250})).await;
+    let loc =
+        app.create(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), &admin, json!({"name": "Sídliště", "estimated_residents": 250})).await;
     let list = app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), None).await;
     assert_eq!(list.body["items"][0]["id"], loc.as_str());
     assert_eq!(list.body["items"][0]["territorial_unit_id"], unit.as_str());

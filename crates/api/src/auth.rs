@@ -59,9 +59,26 @@ impl TokenService {
     }
 
     /// Mints a token (the `inclusion token` command and the tests).
-    pub fn issue(&self, subject: &str, role: Role, partnerships: Vec<Uuid>, organization: Option<Uuid>, ttl_seconds: u64) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue(
+        &self,
+        subject: &str,
+        role: Role,
+        partnerships: Vec<Uuid>,
+        organization: Option<Uuid>,
+        ttl_seconds: u64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = jsonwebtoken::get_current_timestamp();
-        let claims = Claims { sub: subject.to_owned(), role, partnerships, organization, iss: self.issuer.clone(), aud: self.audience.clone(), iat: now, nbf: now, exp: now + ttl_seconds };
+        let claims = Claims {
+            sub: subject.to_owned(),
+            role,
+            partnerships,
+            organization,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now,
+            nbf: now,
+            exp: now + ttl_seconds,
+        };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
@@ -97,7 +114,9 @@ fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
 }
 
 fn principal(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
-    let Some(token) = bearer(req)? else { return Ok(None) };
+    let Some(token) = bearer(req)? else {
+        return Ok(None);
+    };
     let service = req.app_data::<web::Data<TokenService>>().ok_or_else(|| ApiError::Internal("token service is not configured".into()))?;
     service.verify(token).map(Some)
 }
@@ -156,7 +175,17 @@ mod tests {
     fn expired_tokens_are_refused() {
         let s = service("a-long-enough-secret-for-tests-0123456789");
         let now = jsonwebtoken::get_current_timestamp();
-        let claims = Claims { sub: "x".into(), role: Role::Admin, partnerships: vec![], organization: None, iss: "iss".into(), aud: "aud".into(), iat: now - 7200, nbf: now - 7200, exp: now - 3600 };
+        let claims = Claims {
+            sub: "x".into(),
+            role: Role::Admin,
+            partnerships: vec![],
+            organization: None,
+            iss: "iss".into(),
+            aud: "aud".into(),
+            iat: now - 7200,
+            nbf: now - 7200,
+            exp: now - 3600,
+        };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &s.encoding).unwrap();
         assert!(matches!(s.verify(&token), Err(ApiError::Unauthorized(m)) if m.contains("expired")));
     }

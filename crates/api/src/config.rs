@@ -94,7 +94,9 @@ impl Settings {
         let log_format = match env("INCLUSION_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
-            Some(other) => anyhow::bail!("INCLUSION_LOG_FORMAT must be `json` or `pretty`, got `{other}`"),
+            Some(other) => {
+                anyhow::bail!("INCLUSION_LOG_FORMAT must be `json` or `pretty`, got `{other}`")
+            }
         };
         Ok(Self {
             database_url: env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/inclusion.db?mode=rwc".to_owned()),
@@ -105,7 +107,9 @@ impl Settings {
                 issuer: env("INCLUSION_JWT_ISSUER").unwrap_or_else(|| "inclusion-dev".to_owned()),
                 audience: env("INCLUSION_JWT_AUDIENCE").unwrap_or_else(|| "inclusion-api".to_owned()),
             },
-            cors_origins: env("INCLUSION_CORS_ORIGINS").map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
+            cors_origins: env("INCLUSION_CORS_ORIGINS")
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
             log_format,
             workers: env("INCLUSION_WORKERS").map(|v| v.parse()).transpose().map_err(|_| anyhow::anyhow!("INCLUSION_WORKERS must be a number"))?,
             max_body_bytes: usize::try_from(parse_num("INCLUSION_MAX_BODY_BYTES", 256 * 1024)?)?,

@@ -92,7 +92,9 @@ impl ApiError {
         let (status, slug, title) = self.parts();
         let request_id = context::request_id();
         let (detail, errors) = match self {
-            Self::BadRequest { detail, errors } | Self::Conflict { detail, errors } | Self::Unprocessable { detail, errors } => (detail.clone(), errors.clone()),
+            Self::BadRequest { detail, errors } | Self::Conflict { detail, errors } | Self::Unprocessable { detail, errors } => {
+                (detail.clone(), errors.clone())
+            }
             Self::NotFound => ("the resource does not exist or is not visible to you".to_owned(), vec![]),
             Self::Internal(_) => (format!("an internal error occurred; quote request id {request_id} when reporting it"), vec![]),
             other => (other.to_string(), vec![]),

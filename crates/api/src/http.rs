@@ -34,7 +34,10 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                 JsonPayloadError::ContentType => ApiError::UnsupportedMediaType("send the body as application/json".into()),
                 JsonPayloadError::Deserialize(e) => {
                     let (code, field) = classify_serde(&e.to_string());
-                    ApiError::BadRequest { detail: format!("the JSON body could not be read: {e}"), errors: vec![domain::FieldError::new(field, code, e.to_string())] }
+                    ApiError::BadRequest {
+                        detail: format!("the JSON body could not be read: {e}"),
+                        errors: vec![domain::FieldError::new(field, code, e.to_string())],
+                    }
                 }
                 other => ApiError::BadRequest { detail: format!("the JSON body could not be read: {other}"), errors: vec![] },
             };
@@ -149,9 +152,10 @@ impl IfMatch {
     /// Refuses the write (412) unless the header is absent, `*`, or names `current`.
     pub fn check(&self, current: i32) -> ApiResult<()> {
         let Some(raw) = &self.0 else { return Ok(()) };
-        let matches = raw.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"').parse::<i32>().is_ok_and(|v| v == current)
-        });
+        let matches = raw
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"').parse::<i32>().is_ok_and(|v| v == current));
         if matches {
             Ok(())
         } else {
@@ -223,7 +227,9 @@ impl Unit {
     /// response again; the same key with another request (path or body) is a 422.
     pub async fn begin_post(state: &AppState, who: &Principal, key: IdempotencyKey, body: &impl Serialize) -> ApiResult<Begun> {
         let tx = state.store.begin(actor(who)).await?;
-        let Some(key) = key.0 else { return Ok(Begun::Fresh(Self { tx, idempotency: None })) };
+        let Some(key) = key.0 else {
+            return Ok(Begun::Fresh(Self { tx, idempotency: None }));
+        };
         let mut hasher = Sha256::new();
         hasher.update(context::request_path().unwrap_or_default().as_bytes());
         hasher.update([0]);

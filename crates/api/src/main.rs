@@ -31,6 +31,17 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Fill an empty database with a synthetic dataset for benchmarks (`make bench`).
+    BenchData {
+        #[arg(long, default_value_t = 1000)]
+        partnerships: usize,
+        #[arg(long, default_value_t = 15000)]
+        organizations: usize,
+        #[arg(long, default_value_t = 15000)]
+        people: usize,
+        #[arg(long, default_value_t = 20000)]
+        meetings: usize,
+    },
     /// Mint a token signed with the configured secret.
     Token {
         #[arg(long, value_enum)]
@@ -83,6 +94,14 @@ async fn main() -> anyhow::Result<()> {
             let role = Role::from(role);
             let subject = subject.unwrap_or_else(|| role.as_str().to_owned());
             println!("{}", TokenService::new(&settings.jwt).issue(&subject, role, partnerships, organization, ttl)?);
+        }
+        Command::BenchData { partnerships, organizations, people, meetings } => {
+            telemetry::init(settings.log_format);
+            settings.prepare_sqlite_dir()?;
+            let store = Store::connect(&settings.database_url, 1).await?;
+            store.migrate().await?;
+            persistence::bench_data::fill(&store, persistence::bench_data::Volume { partnerships, organizations, people, meetings }).await?;
+            tracing::info!(partnerships, organizations, people, meetings, "benchmark dataset loaded");
         }
         Command::Migrate => {
             telemetry::init(settings.log_format);

@@ -11,7 +11,8 @@ pub struct Metrics {
 impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new_custom(Some("inclusion".into()), None)?;
-        let requests = IntCounterVec::new(Opts::new("http_requests_total", "HTTP requests by method, route pattern and status"), &["method", "route", "status"])?;
+        let requests =
+            IntCounterVec::new(Opts::new("http_requests_total", "HTTP requests by method, route pattern and status"), &["method", "route", "status"])?;
         let latency = HistogramVec::new(
             HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by method and route pattern")
                 .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),

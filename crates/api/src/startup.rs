@@ -73,7 +73,9 @@ impl Application {
 
     pub fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
         if settings.jwt.uses_dev_secret() {
-            tracing::warn!("INCLUSION_JWT_SECRET is not set: using the built-in DEVELOPMENT secret. Anyone can mint tokens for this server. Set INCLUSION_JWT_SECRET in production.");
+            tracing::warn!(
+                "INCLUSION_JWT_SECRET is not set: using the built-in DEVELOPMENT secret. Anyone can mint tokens for this server. Set INCLUSION_JWT_SECRET in production."
+            );
         }
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -87,7 +89,14 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let mut cors = Cors::default()
                 .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"])
-                .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT_LANGUAGE, HeaderName::from_static("idempotency-key"), HeaderName::from_static("x-request-id")])
+                .allowed_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::IF_MATCH,
+                    header::ACCEPT_LANGUAGE,
+                    HeaderName::from_static("idempotency-key"),
+                    HeaderName::from_static("x-request-id"),
+                ])
                 .expose_headers([header::ETAG, header::LOCATION, HeaderName::from_static("x-request-id")])
                 .max_age(3600);
             for origin in &origins {

@@ -79,7 +79,8 @@ mod tests {
 
     #[test]
     fn invalid_icos_are_rejected_with_a_reason() {
-        let cases = [("00551024", "check_digit"), ("2708244", "check_digit"), ("1234", "format"), ("abcdefgh", "format"), ("123456789", "format"), ("", "format")];
+        let cases =
+            [("00551024", "check_digit"), ("2708244", "check_digit"), ("1234", "format"), ("abcdefgh", "format"), ("123456789", "format"), ("", "format")];
         for (input, code) in cases {
             let err = Ico::parse("ico", input).err().map(|e| e.code);
             assert_eq!(err.as_deref(), Some(code), "{input}");

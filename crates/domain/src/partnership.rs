@@ -34,11 +34,7 @@ pub fn transition(from: PartnershipStatus, action: PartnershipAction) -> Result<
         (S::Forming, A::Activate) => Ok(S::Active),
         (S::Active, A::HandOver) => Ok(S::HandedOver),
         (S::Forming | S::Active | S::HandedOver, A::End) => Ok(S::Ended),
-        (from, action) => Err(DomainError::Conflict(format!(
-            "a partnership in status `{}` cannot `{}`",
-            from.code(),
-            action.name()
-        ))),
+        (from, action) => Err(DomainError::Conflict(format!("a partnership in status `{}` cannot `{}`", from.code(), action.name()))),
     }
 }
 

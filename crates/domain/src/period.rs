@@ -7,11 +7,9 @@ use crate::FieldError;
 /// An end date, when given, may not come before its start.
 pub fn ensure_ordered(start: Option<NaiveDate>, end: Option<NaiveDate>, end_field: &str, start_field: &str) -> Result<(), FieldError> {
     match (start, end) {
-        (Some(start), Some(end)) if end < start => Err(FieldError::new(
-            end_field,
-            "before_start",
-            format!("{end_field} ({end}) is before {start_field} ({start})"),
-        )),
+        (Some(start), Some(end)) if end < start => {
+            Err(FieldError::new(end_field, "before_start", format!("{end_field} ({end}) is before {start_field} ({start})")))
+        }
         _ => Ok(()),
     }
 }

@@ -316,7 +316,14 @@ mod tests {
     use super::*;
 
     fn org(ico: Option<&str>, web: Option<&str>) -> OrganizationData {
-        OrganizationData { external_ref: None, name: "Město Žlutice".into(), kind: OrganizationKind::Municipality, ico: ico.map(Into::into), address: None, web: web.map(Into::into) }
+        OrganizationData {
+            external_ref: None,
+            name: "Město Žlutice".into(),
+            kind: OrganizationKind::Municipality,
+            ico: ico.map(Into::into),
+            address: None,
+            web: web.map(Into::into),
+        }
     }
 
     fn codes(r: Result<impl std::fmt::Debug, DomainError>) -> Vec<(String, String)> {
@@ -335,7 +342,14 @@ mod tests {
     #[test]
     fn membership_cannot_end_before_it_starts() {
         let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
-        let m = MembershipData { partnership_id: Uuid::nil(), organization_id: Uuid::nil(), joined_on: d("2024-05-01"), left_on: Some(d("2024-04-30")), representatives: vec![], note: None };
+        let m = MembershipData {
+            partnership_id: Uuid::nil(),
+            organization_id: Uuid::nil(),
+            joined_on: d("2024-05-01"),
+            left_on: Some(d("2024-04-30")),
+            representatives: vec![],
+            note: None,
+        };
         assert_eq!(codes(m.clone().validate()), vec![("left_on".into(), "before_start".into())]);
         let ok = MembershipData { left_on: Some(d("2024-06-01")), ..m };
         assert!(ok.is_active_on(d("2024-05-01")));
@@ -361,7 +375,14 @@ mod tests {
 
     #[test]
     fn territorial_unit_code_only_for_municipalities() {
-        let unit = TerritorialUnitData { external_ref: None, kind: TerritorialUnitKind::Microregion, name: "Rozvodí".into(), municipality_code: Some("555771".into()), region: Region::Cz041, population: Some(-1) };
+        let unit = TerritorialUnitData {
+            external_ref: None,
+            kind: TerritorialUnitKind::Microregion,
+            name: "Rozvodí".into(),
+            municipality_code: Some("555771".into()),
+            region: Region::Cz041,
+            population: Some(-1),
+        };
         assert_eq!(codes(unit.validate()), vec![("municipality_code".into(), "not_applicable".into()), ("population".into(), "negative".into())]);
     }
 

@@ -31,7 +31,10 @@ where
 {
     let result = <A::Entity as EntityTrait>::update_many().set(changes).filter(filter).exec(conn).await?;
     if result.rows_affected == 0 {
-        return Err(StoreError::Conflict { field: None, message: "the resource was changed by another request at the same time; read it again and retry".into() });
+        return Err(StoreError::Conflict {
+            field: None,
+            message: "the resource was changed by another request at the same time; read it again and retry".into(),
+        });
     }
     Ok(())
 }

@@ -62,10 +62,7 @@ mod tests {
     #[test]
     fn finds_the_field_of_a_unique_violation() {
         assert_eq!(unique_field("UNIQUE constraint failed: organizations.ico").as_deref(), Some("ico"));
-        assert_eq!(
-            unique_field("duplicate key value violates unique constraint \"ix_organizations_external_ref\"").as_deref(),
-            Some("external_ref")
-        );
+        assert_eq!(unique_field("duplicate key value violates unique constraint \"ix_organizations_external_ref\"").as_deref(), Some("external_ref"));
         assert_eq!(unique_field("something else"), None);
     }
 }

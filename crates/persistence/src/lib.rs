@@ -9,6 +9,7 @@ pub mod store;
 pub mod write;
 
 pub mod audit;
+pub mod bench_data;
 pub mod meetings;
 pub mod memberships;
 pub mod organizations;
@@ -21,6 +22,6 @@ mod convert;
 
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
+pub use sea_orm::ConnectionTrait;
 pub use store::Store;
 pub use write::{Actor, StoredResponse, WriteTx};
-pub use sea_orm::ConnectionTrait;

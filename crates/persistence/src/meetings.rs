@@ -119,7 +119,14 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
     let page = page::fetch(conn, select, SORT, "starts_at", mt::Column::Id, req).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
     let mut all = attendance(conn, &ids).await?;
-    let items = page.items.into_iter().map(|m| { let a = all.remove(&m.id).unwrap_or_default(); record(m, a) }).collect::<Result<_, _>>()?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|m| {
+            let a = all.remove(&m.id).unwrap_or_default();
+            record(m, a)
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
@@ -132,9 +139,9 @@ async fn check_and_store_attendance(tx: &WriteTx, id: Uuid, data: &MeetingData) 
     }
     let people: Vec<Uuid> = data.attendance.iter().map(|a| a.person_id).collect();
     ensure_people(tx.conn(), &people, "attendance", false).await.map_err(|e| match e {
-        StoreError::Domain(DomainError::Invalid(errors)) => StoreError::Domain(DomainError::Invalid(
-            errors.into_iter().map(|e| FieldError { field: format!("{}.person_id", e.field), ..e }).collect(),
-        )),
+        StoreError::Domain(DomainError::Invalid(errors)) => {
+            StoreError::Domain(DomainError::Invalid(errors.into_iter().map(|e| FieldError { field: format!("{}.person_id", e.field), ..e }).collect()))
+        }
         other => other,
     })?;
     att::Entity::delete_many().filter(att::Column::MeetingId.eq(id)).exec(tx.conn()).await?;
@@ -153,7 +160,9 @@ async fn check_and_store_attendance(tx: &WriteTx, id: Uuid, data: &MeetingData) 
 pub async fn create(tx: &WriteTx, data: MeetingData) -> Result<Meeting, StoreError> {
     let at = now();
     let id = Uuid::now_v7();
-    mt::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }.insert(tx.conn()).await?;
+    mt::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+        .insert(tx.conn())
+        .await?;
     check_and_store_attendance(tx, id, &data).await?;
     get(tx.conn(), id).await
 }
@@ -253,9 +262,16 @@ pub async fn create_item(tx: &WriteTx, partnership_id: Uuid, data: ActionItemDat
     let owner: Vec<Uuid> = data.owner_id.into_iter().collect();
     ensure_people(tx.conn(), &owner, "owner_id", true).await?;
     let at = now();
-    let model = ai::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..item_content(partnership_id, &data) }
-        .insert(tx.conn())
-        .await?;
+    let model = ai::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        archived_at: Set(None),
+        ..item_content(partnership_id, &data)
+    }
+    .insert(tx.conn())
+    .await?;
     item(model).map(|(_, r)| r)
 }
 

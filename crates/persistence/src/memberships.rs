@@ -50,7 +50,14 @@ async fn representatives(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Ha
 fn record(m: ms::Model, representatives: Vec<Representative>) -> Membership {
     Record {
         meta: meta!(m),
-        data: MembershipData { partnership_id: m.partnership_id, organization_id: m.organization_id, joined_on: m.joined_on, left_on: m.left_on, representatives, note: m.note },
+        data: MembershipData {
+            partnership_id: m.partnership_id,
+            organization_id: m.organization_id,
+            joined_on: m.joined_on,
+            left_on: m.left_on,
+            representatives,
+            note: m.note,
+        },
     }
 }
 
@@ -104,9 +111,9 @@ async fn check(tx: &WriteTx, data: &MembershipData, this: Option<Uuid>) -> Resul
     let people: Vec<Uuid> = data.representatives.iter().map(|r| r.person_id).collect();
     ensure_people(tx.conn(), &people, "representatives", false).await.map_err(|e| match e {
         // `representatives[i]` is the element; the id inside it is what is missing.
-        StoreError::Domain(DomainError::Invalid(errors)) => StoreError::Domain(DomainError::Invalid(
-            errors.into_iter().map(|e| FieldError { field: format!("{}.person_id", e.field), ..e }).collect(),
-        )),
+        StoreError::Domain(DomainError::Invalid(errors)) => {
+            StoreError::Domain(DomainError::Invalid(errors.into_iter().map(|e| FieldError { field: format!("{}.person_id", e.field), ..e }).collect()))
+        }
         other => other,
     })?;
     let mut overlapping = ms::Entity::find()
@@ -147,7 +154,9 @@ pub async fn create(tx: &WriteTx, data: MembershipData) -> Result<Membership, St
     check(tx, &data, None).await?;
     let at = now();
     let id = Uuid::now_v7();
-    ms::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }.insert(tx.conn()).await?;
+    ms::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+        .insert(tx.conn())
+        .await?;
     replace_representatives(tx, id, &data).await?;
     get(tx.conn(), id).await
 }

@@ -88,9 +88,10 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
 
 pub async fn create(tx: &WriteTx, data: OrganizationData) -> Result<Organization, StoreError> {
     let at = now();
-    let model = org::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
-        .insert(tx.conn())
-        .await?;
+    let model =
+        org::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+            .insert(tx.conn())
+            .await?;
     record(model)
 }
 

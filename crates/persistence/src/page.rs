@@ -62,8 +62,11 @@ pub const fn field<C>(name: &'static str, column: C, kind: SortKind) -> SortFiel
     SortField { name, column, kind }
 }
 
+/// A parsed sort: its normalised text (bound into cursors) and its keys, `true` = descending.
+type ParsedSort<C> = (String, Vec<(SortField<C>, bool)>);
+
 /// Parses `sort` against the whitelist; `default` is used when the client gave none.
-fn parse_sort<C: Copy>(raw: Option<&str>, fields: &[SortField<C>], default: &str) -> Result<(String, Vec<(SortField<C>, bool)>), StoreError> {
+fn parse_sort<C: Copy>(raw: Option<&str>, fields: &[SortField<C>], default: &str) -> Result<ParsedSort<C>, StoreError> {
     let raw = raw.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(default);
     let mut keys = Vec::new();
     for part in raw.split(',').map(str::trim) {
@@ -95,7 +98,9 @@ fn value_to_json(value: Value) -> serde_json::Value {
     match value {
         Value::String(Some(s)) => json!(s),
         Value::ChronoDate(Some(d)) => json!(d.to_string()),
-        Value::ChronoDateTimeUtc(Some(t)) => json!(t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)),
+        Value::ChronoDateTimeUtc(Some(t)) => {
+            json!(t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+        }
         Value::Uuid(Some(u)) => json!(u.to_string()),
         Value::Int(Some(i)) => json!(i),
         Value::BigInt(Some(i)) => json!(i),

@@ -85,7 +85,13 @@ fn record(m: p::Model, children: Children) -> Result<PartnershipRecord, StoreErr
 async fn with_children(conn: &impl ConnectionTrait, models: Vec<p::Model>) -> Result<Vec<PartnershipRecord>, StoreError> {
     let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
     let mut kids = children(conn, &ids).await?;
-    models.into_iter().map(|m| { let c = kids.remove(&m.id).unwrap_or_default(); record(m, c) }).collect()
+    models
+        .into_iter()
+        .map(|m| {
+            let c = kids.remove(&m.id).unwrap_or_default();
+            record(m, c)
+        })
+        .collect()
 }
 
 fn content(d: &PartnershipData) -> p::ActiveModel {

@@ -8,7 +8,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::convert::{ensure_exist, like, meta, now, update_guarded};
-use crate::entities::{membership, membership_representative as rep, organization, partnership_consultant as pc, person, working_group, working_group_member as wgm};
+use crate::entities::{
+    membership, membership_representative as rep, organization, partnership_consultant as pc, person, working_group, working_group_member as wgm,
+};
 use crate::page::{self, SortField, SortKind, field};
 use crate::{Page, PageRequest, StoreError, WriteTx};
 
@@ -33,7 +35,14 @@ pub const SORT: &[SortField<person::Column>] = &[
 fn record(m: person::Model) -> Person {
     Record {
         meta: meta!(m),
-        data: PersonData { external_ref: m.external_ref, name: m.name, email: m.email, phone: m.phone, organization_id: m.organization_id, job_title: m.job_title },
+        data: PersonData {
+            external_ref: m.external_ref,
+            name: m.name,
+            email: m.email,
+            phone: m.phone,
+            organization_id: m.organization_id,
+            job_title: m.job_title,
+        },
     }
 }
 
@@ -69,18 +78,27 @@ pub(crate) fn connected_to(partnerships: &[Uuid]) -> Condition {
                 Query::select()
                     .column((rep::Entity, rep::Column::PersonId))
                     .from(rep::Entity)
-                    .inner_join(membership::Entity, sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::Id)).equals((rep::Entity, rep::Column::MembershipId)))
+                    .inner_join(
+                        membership::Entity,
+                        sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::Id)).equals((rep::Entity, rep::Column::MembershipId)),
+                    )
                     .and_where(sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::PartnershipId)).is_in(ids()))
                     .take(),
             ),
         )
-        .add(person::Column::Id.in_subquery(Query::select().column(pc::Column::PersonId).from(pc::Entity).and_where(pc::Column::PartnershipId.is_in(ids())).take()))
+        .add(
+            person::Column::Id
+                .in_subquery(Query::select().column(pc::Column::PersonId).from(pc::Entity).and_where(pc::Column::PartnershipId.is_in(ids())).take()),
+        )
         .add(
             person::Column::Id.in_subquery(
                 Query::select()
                     .column((wgm::Entity, wgm::Column::PersonId))
                     .from(wgm::Entity)
-                    .inner_join(working_group::Entity, sea_orm::sea_query::Expr::col((working_group::Entity, working_group::Column::Id)).equals((wgm::Entity, wgm::Column::WorkingGroupId)))
+                    .inner_join(
+                        working_group::Entity,
+                        sea_orm::sea_query::Expr::col((working_group::Entity, working_group::Column::Id)).equals((wgm::Entity, wgm::Column::WorkingGroupId)),
+                    )
                     .and_where(sea_orm::sea_query::Expr::col((working_group::Entity, working_group::Column::PartnershipId)).is_in(ids()))
                     .take(),
             ),
@@ -124,9 +142,10 @@ async fn check_references(tx: &WriteTx, data: &PersonData) -> Result<(), StoreEr
 pub async fn create(tx: &WriteTx, data: PersonData) -> Result<Person, StoreError> {
     check_references(tx, &data).await?;
     let at = now();
-    let model = person::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
-        .insert(tx.conn())
-        .await?;
+    let model =
+        person::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+            .insert(tx.conn())
+            .await?;
     Ok(record(model))
 }
 

@@ -7,8 +7,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
 use tokio::sync::Mutex;
 
-use crate::write::{Actor, WriteTx};
 use crate::StoreError;
+use crate::write::{Actor, WriteTx};
 
 /// The database behind the API.
 #[derive(Clone)]

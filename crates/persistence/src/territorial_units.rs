@@ -83,9 +83,10 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
 
 pub async fn create(tx: &WriteTx, data: TerritorialUnitData) -> Result<TerritorialUnit, StoreError> {
     let at = now();
-    let model = tu::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
-        .insert(tx.conn())
-        .await?;
+    let model =
+        tu::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+            .insert(tx.conn())
+            .await?;
     record(model)
 }
 
@@ -109,7 +110,12 @@ pub async fn archive(tx: &WriteTx, current: &TerritorialUnit) -> Result<Territor
 fn locality(m: el::Model) -> ExcludedLocality {
     Record {
         meta: meta!(m),
-        data: ExcludedLocalityData { territorial_unit_id: m.territorial_unit_id, name: m.name, estimated_residents: m.estimated_residents, description: m.description },
+        data: ExcludedLocalityData {
+            territorial_unit_id: m.territorial_unit_id,
+            name: m.name,
+            estimated_residents: m.estimated_residents,
+            description: m.description,
+        },
     }
 }
 
@@ -133,7 +139,12 @@ pub async fn get_locality(conn: &impl ConnectionTrait, id: Uuid) -> Result<Exclu
     el::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).map(locality)
 }
 
-pub async fn list_localities(conn: &impl ConnectionTrait, unit_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<ExcludedLocality>, StoreError> {
+pub async fn list_localities(
+    conn: &impl ConnectionTrait,
+    unit_id: Uuid,
+    include_archived: bool,
+    req: &PageRequest,
+) -> Result<Page<ExcludedLocality>, StoreError> {
     let mut select = el::Entity::find().filter(el::Column::TerritorialUnitId.eq(unit_id));
     if !include_archived {
         select = select.filter(el::Column::ArchivedAt.is_null());
@@ -143,9 +154,16 @@ pub async fn list_localities(conn: &impl ConnectionTrait, unit_id: Uuid, include
 
 pub async fn create_locality(tx: &WriteTx, data: ExcludedLocalityData) -> Result<ExcludedLocality, StoreError> {
     let at = now();
-    let model = el::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..locality_content(&data) }
-        .insert(tx.conn())
-        .await?;
+    let model = el::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        archived_at: Set(None),
+        ..locality_content(&data)
+    }
+    .insert(tx.conn())
+    .await?;
     Ok(locality(model))
 }
 

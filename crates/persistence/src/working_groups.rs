@@ -47,7 +47,13 @@ async fn members(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uu
 fn record(m: wg::Model, member_ids: Vec<Uuid>) -> Result<WorkingGroup, StoreError> {
     Ok(Record {
         meta: meta!(m),
-        data: WorkingGroupData { partnership_id: m.partnership_id, thematic_area: code(&m.thematic_area)?, name: m.name, coordinator_id: m.coordinator_id, member_ids },
+        data: WorkingGroupData {
+            partnership_id: m.partnership_id,
+            thematic_area: code(&m.thematic_area)?,
+            name: m.name,
+            coordinator_id: m.coordinator_id,
+            member_ids,
+        },
     })
 }
 
@@ -88,7 +94,14 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
     let page = page::fetch(conn, select, SORT, "name", wg::Column::Id, req).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
     let mut all = members(conn, &ids).await?;
-    let items = page.items.into_iter().map(|m| { let ms = all.remove(&m.id).unwrap_or_default(); record(m, ms) }).collect::<Result<_, _>>()?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|m| {
+            let ms = all.remove(&m.id).unwrap_or_default();
+            record(m, ms)
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
@@ -98,7 +111,8 @@ async fn replace_members(tx: &WriteTx, id: Uuid, data: &WorkingGroupData) -> Res
     ensure_people(tx.conn(), &data.member_ids, "member_ids", false).await?;
     wgm::Entity::delete_many().filter(wgm::Column::WorkingGroupId.eq(id)).exec(tx.conn()).await?;
     if !data.member_ids.is_empty() {
-        let rows = data.member_ids.iter().zip(0..).map(|(p, position)| wgm::ActiveModel { working_group_id: Set(id), person_id: Set(*p), position: Set(position) });
+        let rows =
+            data.member_ids.iter().zip(0..).map(|(p, position)| wgm::ActiveModel { working_group_id: Set(id), person_id: Set(*p), position: Set(position) });
         wgm::Entity::insert_many(rows).exec(tx.conn()).await?;
     }
     Ok(())
@@ -107,7 +121,9 @@ async fn replace_members(tx: &WriteTx, id: Uuid, data: &WorkingGroupData) -> Res
 pub async fn create(tx: &WriteTx, data: WorkingGroupData) -> Result<WorkingGroup, StoreError> {
     let at = now();
     let id = Uuid::now_v7();
-    wg::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }.insert(tx.conn()).await?;
+    wg::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
+        .insert(tx.conn())
+        .await?;
     replace_members(tx, id, &data).await?;
     get(tx.conn(), id).await
 }

@@ -7,8 +7,8 @@ use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
-use crate::entities::{audit_entry, idempotency_key};
 use crate::StoreError;
+use crate::entities::{audit_entry, idempotency_key};
 
 /// Who performs a write, for the audit trail.
 #[derive(Debug, Clone)]
@@ -69,11 +69,9 @@ impl WriteTx {
         let found = idempotency_key::Entity::find_by_id((self.actor.subject.clone(), key.to_owned())).one(&self.tx).await?;
         match found {
             None => Ok(None),
-            Some(row) if row.request_hash == request_hash => Ok(Some(StoredResponse {
-                status: u16::try_from(row.status).unwrap_or(200),
-                location: row.location,
-                body: row.body,
-            })),
+            Some(row) if row.request_hash == request_hash => {
+                Ok(Some(StoredResponse { status: u16::try_from(row.status).unwrap_or(200), location: row.location, body: row.body }))
+            }
             Some(_) => Err(StoreError::IdempotencyMismatch),
         }
     }

@@ -33,7 +33,18 @@ pub struct AuditEntryView {
 
 impl From<AuditEntry> for AuditEntryView {
     fn from(e: AuditEntry) -> Self {
-        Self { id: e.id, occurred_at: e.occurred_at, actor: e.actor, actor_role: e.actor_role, action: e.action, resource_type: e.resource_type, resource_id: e.resource_id, before: e.before, after: e.after, request_id: e.request_id }
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            actor: e.actor,
+            actor_role: e.actor_role,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            before: e.before,
+            after: e.after,
+            request_id: e.request_id,
+        }
     }
 }
 

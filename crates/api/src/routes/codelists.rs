@@ -35,7 +35,13 @@ fn language(req: &HttpRequest) -> &'static str {
         let mut pieces = part.trim().split(';');
         let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok())).unwrap_or(1.0);
-        let lang = if tag.starts_with("en") { "en" } else if tag.starts_with("cs") || tag.starts_with("sk") { "cs" } else { continue };
+        let lang = if tag.starts_with("en") {
+            "en"
+        } else if tag.starts_with("cs") || tag.starts_with("sk") {
+            "cs"
+        } else {
+            continue;
+        };
         if best.is_none_or(|(_, bq)| q > bq) {
             best = Some((lang, q));
         }
@@ -61,7 +67,11 @@ pub async fn one(req: HttpRequest, name: web::Path<String>) -> ApiResult {
         .into_iter()
         .map(|e| CodelistEntryView { code: e.code, label: if lang == "en" { e.label_en } else { e.label_cs }, label_cs: e.label_cs, label_en: e.label_en })
         .collect();
-    Ok(HttpResponse::Ok().insert_header((CONTENT_LANGUAGE, lang)).insert_header(("Vary", "Accept-Language")).json(CodelistView { name: name.into_inner(), language: lang, entries }))
+    Ok(HttpResponse::Ok().insert_header((CONTENT_LANGUAGE, lang)).insert_header(("Vary", "Accept-Language")).json(CodelistView {
+        name: name.into_inner(),
+        language: lang,
+        entries,
+    }))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

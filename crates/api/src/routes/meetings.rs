@@ -15,7 +15,9 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned};
+use crate::http::{
+    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
+};
 use crate::routes::partnerships::{ensure_may_write, require};
 
 /// One person's attendance.
@@ -159,7 +161,15 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
     check_range(query.from, query.to)?;
     require(state.store.conn(), *id).await?;
     let q = query.into_inner();
-    let filter = Filter { partnership_id: Some(*id), working_group_id: q.working_group_id, from: q.from, to: q.to, q: q.q, include_archived: q.include_archived.unwrap_or(false), scope: None };
+    let filter = Filter {
+        partnership_id: Some(*id),
+        working_group_id: q.working_group_id,
+        from: q.from,
+        to: q.to,
+        q: q.q,
+        include_archived: q.include_archived.unwrap_or(false),
+        scope: None,
+    };
     let page = meetings::list(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeetingView::from(&r))))
 }
@@ -286,7 +296,12 @@ pub struct ActionItemView {
 
 impl From<&ActionItem> for ActionItemView {
     fn from(r: &ActionItem) -> Self {
-        Self { meta: (&r.meta).into(), meeting_id: r.data.meeting_id, content: ActionItemInput::from_data(&r.data), overdue: r.data.is_overdue_on(Utc::now().date_naive()) }
+        Self {
+            meta: (&r.meta).into(),
+            meeting_id: r.data.meeting_id,
+            content: ActionItemInput::from_data(&r.data),
+            overdue: r.data.is_overdue_on(Utc::now().date_naive()),
+        }
     }
 }
 
@@ -359,7 +374,13 @@ pub async fn get_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = ActionItemView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/action-items/{id}")]
-pub async fn update_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+pub async fn update_item(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    patch: web::Json<serde_json::Value>,
+) -> ApiResult {
     let unit = Unit::begin(&state, &who).await?;
     let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, partnership_id)?;

@@ -14,7 +14,9 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned};
+use crate::http::{
+    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
+};
 use crate::routes::partnerships::{ensure_may_write, require};
 
 const RESOURCE: &str = "membership";
@@ -117,7 +119,13 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
     guard_partnership_read(&who, *id)?;
     require(state.store.conn(), *id).await?;
     let q = query.into_inner();
-    let filter = Filter { partnership_id: Some(*id), organization_id: q.organization_id, active_on: q.active_on, include_archived: q.include_archived.unwrap_or(false), scope: None };
+    let filter = Filter {
+        partnership_id: Some(*id),
+        organization_id: q.organization_id,
+        active_on: q.active_on,
+        include_archived: q.include_archived.unwrap_or(false),
+        scope: None,
+    };
     let page = memberships::list(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MembershipView::from(&r))))
 }

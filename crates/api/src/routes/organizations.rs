@@ -103,7 +103,14 @@ list_query! {
 pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<OrganizationQuery>) -> ApiResult {
     let page = query.page()?;
     let q = query.into_inner();
-    let filter = Filter { q: q.q, kind: q.kind, ico: q.ico, partnership_id: q.partnership_id, external_ref: q.external_ref, include_archived: q.include_archived.unwrap_or(false) };
+    let filter = Filter {
+        q: q.q,
+        kind: q.kind,
+        ico: q.ico,
+        partnership_id: q.partnership_id,
+        external_ref: q.external_ref,
+        include_archived: q.include_archived.unwrap_or(false),
+    };
     let page = organizations::list(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| OrganizationView::from(&r))))
 }

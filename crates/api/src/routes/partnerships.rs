@@ -184,7 +184,14 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     unit.archived(RESOURCE, current.meta.id, &PartnershipView::from(&current), &PartnershipView::from(&archived)).await
 }
 
-async fn act(state: web::Data<AppState>, who: domain::access::Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, action: PartnershipAction) -> ApiResult {
+async fn act(
+    state: web::Data<AppState>,
+    who: domain::access::Principal,
+    id: Uuid,
+    key: IdempotencyKey,
+    if_match: IfMatch,
+    action: PartnershipAction,
+) -> ApiResult {
     let unit = match Unit::begin_post(&state, &who, key, &action.name()).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,

@@ -61,7 +61,14 @@ impl PersonInput {
         .validate()?)
     }
     fn from_data(d: &PersonData) -> Self {
-        Self { external_ref: d.external_ref.clone(), name: d.name.clone(), email: d.email.clone(), phone: d.phone.clone(), organization_id: d.organization_id, job_title: d.job_title.clone() }
+        Self {
+            external_ref: d.external_ref.clone(),
+            name: d.name.clone(),
+            email: d.email.clone(),
+            phone: d.phone.clone(),
+            organization_id: d.organization_id,
+            job_title: d.job_title.clone(),
+        }
     }
 }
 

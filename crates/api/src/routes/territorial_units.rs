@@ -51,7 +51,14 @@ impl TerritorialUnitInput {
         .validate()?)
     }
     fn from_data(d: &TerritorialUnitData) -> Self {
-        Self { external_ref: d.external_ref.clone(), kind: d.kind, name: d.name.clone(), municipality_code: d.municipality_code.clone(), region: d.region, population: d.population }
+        Self {
+            external_ref: d.external_ref.clone(),
+            kind: d.kind,
+            name: d.name.clone(),
+            municipality_code: d.municipality_code.clone(),
+            region: d.region,
+            population: d.population,
+        }
     }
 }
 
@@ -130,7 +137,15 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     if_match.check(current.meta.version)?;
     let data = merge_patch(&TerritorialUnitInput::from_data(&current.data), patch.into_inner())?.into_data()?;
     let updated = units::update(unit.tx(), &current, data).await?;
-    unit.changed("update", "territorial_unit", current.meta.id, updated.meta.version, &TerritorialUnitView::from(&current), &TerritorialUnitView::from(&updated)).await
+    unit.changed(
+        "update",
+        "territorial_unit",
+        current.meta.id,
+        updated.meta.version,
+        &TerritorialUnitView::from(&current),
+        &TerritorialUnitView::from(&updated),
+    )
+    .await
 }
 
 /// Archive a territorial unit.
@@ -176,7 +191,13 @@ pub struct ExcludedLocalityView {
 impl ExcludedLocalityInput {
     fn into_data(self, territorial_unit_id: Uuid) -> ApiResult<ExcludedLocalityData> {
         self.validate()?;
-        Ok(ExcludedLocalityData { territorial_unit_id, name: self.name.trim().to_owned(), estimated_residents: self.estimated_residents, description: opt_text(self.description) }.validate()?)
+        Ok(ExcludedLocalityData {
+            territorial_unit_id,
+            name: self.name.trim().to_owned(),
+            estimated_residents: self.estimated_residents,
+            description: opt_text(self.description),
+        }
+        .validate()?)
     }
     fn from_data(d: &ExcludedLocalityData) -> Self {
         Self { name: d.name.clone(), estimated_residents: d.estimated_residents, description: d.description.clone() }
@@ -211,7 +232,13 @@ pub async fn list_localities(state: web::Data<AppState>, _who: MaybeAuth, id: we
 #[utoipa::path(tag = "territorial-units", request_body = ExcludedLocalityInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ExcludedLocalityView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/territorial-units/{id}/excluded-localities")]
-pub async fn create_locality(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ExcludedLocalityInput>) -> ApiResult {
+pub async fn create_locality(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    key: IdempotencyKey,
+    body: web::Json<ExcludedLocalityInput>,
+) -> ApiResult {
     guard_registry_write(&who)?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
@@ -238,14 +265,28 @@ pub async fn get_locality(state: web::Data<AppState>, _who: MaybeAuth, id: web::
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = ExcludedLocalityView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/excluded-localities/{id}")]
-pub async fn update_locality(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+pub async fn update_locality(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    patch: web::Json<serde_json::Value>,
+) -> ApiResult {
     guard_registry_write(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = units::get_locality(unit.tx().conn(), *id).await?;
     if_match.check(current.meta.version)?;
     let data = merge_patch(&ExcludedLocalityInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.territorial_unit_id)?;
     let updated = units::update_locality(unit.tx(), &current, data).await?;
-    unit.changed("update", "excluded_locality", current.meta.id, updated.meta.version, &ExcludedLocalityView::from(&current), &ExcludedLocalityView::from(&updated)).await
+    unit.changed(
+        "update",
+        "excluded_locality",
+        current.meta.id,
+        updated.meta.version,
+        &ExcludedLocalityView::from(&current),
+        &ExcludedLocalityView::from(&updated),
+    )
+    .await
 }
 
 /// Archive an excluded locality.

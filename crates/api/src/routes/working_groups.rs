@@ -13,7 +13,9 @@ use validator::Validate;
 use super::MetaView;
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned};
+use crate::http::{
+    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
+};
 use crate::routes::partnerships::{ensure_may_write, require};
 
 const RESOURCE: &str = "working_group";
@@ -37,7 +39,14 @@ pub struct WorkingGroupInput {
 impl WorkingGroupInput {
     fn into_data(self, partnership_id: Uuid) -> ApiResult<WorkingGroupData> {
         self.validate()?;
-        Ok(WorkingGroupData { partnership_id, thematic_area: self.thematic_area, name: self.name.trim().to_owned(), coordinator_id: self.coordinator_id, member_ids: self.member_ids }.validate()?)
+        Ok(WorkingGroupData {
+            partnership_id,
+            thematic_area: self.thematic_area,
+            name: self.name.trim().to_owned(),
+            coordinator_id: self.coordinator_id,
+            member_ids: self.member_ids,
+        }
+        .validate()?)
     }
     fn from_data(d: &WorkingGroupData) -> Self {
         Self { thematic_area: d.thematic_area, name: d.name.clone(), coordinator_id: d.coordinator_id, member_ids: d.member_ids.clone() }
@@ -84,12 +93,18 @@ list_query! {
 #[utoipa::path(tag = "working-groups", params(PartnershipWorkingGroupQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of working groups", body = ListResponse<WorkingGroupView>), ListErrors))]
 #[get("/partnerships/{id}/working-groups")]
-pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipWorkingGroupQuery>) -> ApiResult {
+pub async fn list_of_partnership(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    query: web::Query<PartnershipWorkingGroupQuery>,
+) -> ApiResult {
     let page = query.page()?;
     guard_partnership_read(&who, *id)?;
     require(state.store.conn(), *id).await?;
     let q = query.into_inner();
-    let filter = Filter { partnership_id: Some(*id), thematic_area: q.thematic_area, q: q.q, include_archived: q.include_archived.unwrap_or(false), scope: None };
+    let filter =
+        Filter { partnership_id: Some(*id), thematic_area: q.thematic_area, q: q.q, include_archived: q.include_archived.unwrap_or(false), scope: None };
     let page = working_groups::list(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| WorkingGroupView::from(&r))))
 }
