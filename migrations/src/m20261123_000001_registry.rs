@@ -50,6 +50,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             resource("territorial_units")
                 .col(string_null("external_ref"))
+                .col(string("sort_name"))
                 .col(string("kind"))
                 .col(string("name"))
                 .col(string_null("municipality_code"))
@@ -61,7 +62,7 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(unique("territorial_units", "external_ref", &["external_ref"])).await?;
         m.create_index(unique("territorial_units", "municipality_code", &["municipality_code"])).await?;
-        m.create_index(index("territorial_units", "name", &["name", "id"])).await?;
+        m.create_index(index("territorial_units", "name", &["sort_name", "id"])).await?;
 
         m.create_table(
             resource("excluded_localities")
@@ -78,6 +79,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             resource("organizations")
                 .col(string_null("external_ref"))
+                .col(string("sort_name"))
                 .col(string("name"))
                 .col(string("kind"))
                 .col(string_null("ico"))
@@ -89,11 +91,12 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(unique("organizations", "external_ref", &["external_ref"])).await?;
         m.create_index(unique("organizations", "ico", &["ico"])).await?;
-        m.create_index(index("organizations", "name", &["name", "id"])).await?;
+        m.create_index(index("organizations", "name", &["sort_name", "id"])).await?;
 
         m.create_table(
             resource("people")
                 .col(string_null("external_ref"))
+                .col(string("sort_name"))
                 .col(string("name"))
                 .col(string_null("email"))
                 .col(string_null("phone"))
@@ -106,11 +109,12 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(unique("people", "external_ref", &["external_ref"])).await?;
         m.create_index(index("people", "organization", &["organization_id"])).await?;
-        m.create_index(index("people", "name", &["name", "id"])).await?;
+        m.create_index(index("people", "name", &["sort_name", "id"])).await?;
 
         m.create_table(
             resource("partnerships")
                 .col(string_null("external_ref"))
+                .col(string("sort_name"))
                 .col(string("name"))
                 .col(string("status"))
                 .col(date_null("established_on"))
@@ -121,8 +125,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(unique("partnerships", "external_ref", &["external_ref"])).await?;
-        m.create_index(index("partnerships", "name", &["name", "id"])).await?;
-        m.create_index(index("partnerships", "status_name", &["status", "name", "id"])).await?;
+        m.create_index(index("partnerships", "name", &["sort_name", "id"])).await?;
+        m.create_index(index("partnerships", "status_name", &["status", "sort_name", "id"])).await?;
         m.create_index(index("partnerships", "updated", &["updated_at", "id"])).await?;
 
         m.create_table(
@@ -184,6 +188,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             resource("working_groups")
                 .col(uuid("partnership_id"))
+                .col(string("sort_name"))
                 .col(string("thematic_area"))
                 .col(string("name"))
                 .col(uuid_null("coordinator_id"))
@@ -193,7 +198,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("working_groups", "partnership", &["partnership_id", "name", "id"])).await?;
+        m.create_index(index("working_groups", "partnership", &["partnership_id", "sort_name", "id"])).await?;
 
         m.create_table(
             Table::create()

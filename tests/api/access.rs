@@ -130,6 +130,85 @@ async fn consultants_write_only_where_assigned_and_reporters_never() {
 }
 
 #[tokio::test]
+async fn staff_of_an_organization_shared_by_two_partnerships_stay_apart() {
+    let app = spawn_app().await;
+    let w = two_partnerships(&app).await;
+    let admin = app.admin();
+    let police = app.org(&admin, "Policie ČR", "police", None).await;
+    let officer_a = app.person(&admin, "Preventista Žlutice", &police).await;
+    let officer_b = app.person(&admin, "Preventista Rozvodí", &police).await;
+    app.create(
+        &format!("/api/v1/partnerships/{}/memberships", w.a),
+        &admin,
+        json!({"organization_id": police, "joined_on": "2020-01-01", "representatives": [{"person_id": officer_a}]}),
+    )
+    .await;
+    app.create(
+        &format!("/api/v1/partnerships/{}/memberships", w.b),
+        &admin,
+        json!({"organization_id": police, "joined_on": "2020-01-01", "representatives": [{"person_id": officer_b}]}),
+    )
+    .await;
+    let partner = app.token(Role::Partner, &[&w.a], Some(&w.a_org));
+    assert_eq!(app.get(&format!("/api/v1/people/{officer_a}"), Some(&partner)).await.status, 200);
+    app.get(&format!("/api/v1/people/{officer_b}"), Some(&partner)).await.problem(404);
+    let listed = app.get(&format!("/api/v1/people?organization_id={police}"), Some(&partner)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect::<Vec<_>>(), ["Preventista Žlutice"]);
+    // Which organizations belong to a partnership is not public either.
+    app.get(&format!("/api/v1/organizations?partnership_id={}", w.b), Some(&partner)).await.problem(404);
+    app.get(&format!("/api/v1/organizations?partnership_id={}", w.b), None).await.problem(401);
+    assert_eq!(app.get(&format!("/api/v1/organizations?partnership_id={}", w.a), Some(&partner)).await.body["items"].as_array().unwrap().len(), 2);
+    // Filters naming another partnership find nothing.
+    assert_eq!(app.get(&format!("/api/v1/working-groups?partnership_id={}", w.b), Some(&partner)).await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.get(&format!("/api/v1/action-items?partnership_id={}", w.b), Some(&partner)).await.body["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.get(&format!("/api/v1/memberships?partnership_id={}", w.b), Some(&partner)).await.body["items"].as_array().unwrap().len(), 0);
+    // People the partnership's own records name are visible to its partner.
+    let attendee = app.person(&admin, "Host jednání", &police).await;
+    let meeting = app
+        .create(
+            &format!("/api/v1/partnerships/{}/meetings", w.a),
+            &admin,
+            json!({"title": "S hostem", "starts_at": "2021-01-10T10:00:00Z", "attendance": [{"person_id": attendee, "status": "present"}]}),
+        )
+        .await;
+    assert_eq!(app.get(&format!("/api/v1/meetings/{meeting}"), Some(&partner)).await.status, 200);
+    assert_eq!(app.get(&format!("/api/v1/people/{attendee}"), Some(&partner)).await.status, 200);
+}
+
+#[tokio::test]
+async fn tokens_are_checked_for_issuer_audience_and_time() {
+    use inclusion_api::auth::Claims;
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    let app = spawn_app().await;
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = Claims {
+        sub: "x".into(),
+        role: Role::Admin,
+        partnerships: vec![],
+        organization: None,
+        iss: "inclusion-test".into(),
+        aud: "inclusion-api".into(),
+        iat: now,
+        nbf: now,
+        exp: now + 600,
+    };
+    let key = EncodingKey::from_secret(crate::helpers::SECRET.as_bytes());
+    let sign = |c: &Claims| encode(&Header::default(), c, &key).unwrap();
+    assert_eq!(app.get("/api/v1/people", Some(&sign(&claims))).await.status, 200);
+    for (what, bad) in [
+        ("issuer", Claims { iss: "someone-else".into(), ..claims.clone() }),
+        ("audience", Claims { aud: "another-api".into(), ..claims.clone() }),
+        ("expiry", Claims { exp: now - 3600, iat: now - 7200, nbf: now - 7200, ..claims.clone() }),
+        ("not before", Claims { nbf: now + 3600, exp: now + 7200, ..claims.clone() }),
+    ] {
+        let res = app.get("/api/v1/people", Some(&sign(&bad))).await;
+        assert_eq!(res.status, 401, "a token with a wrong {what} was accepted");
+    }
+    let hs512 = encode(&Header::new(jsonwebtoken::Algorithm::HS512), &claims, &key).unwrap();
+    app.get("/api/v1/people", Some(&hs512)).await.problem(401);
+}
+
+#[tokio::test]
 async fn personal_data_needs_a_valid_token() {
     let app = spawn_app().await;
     let w = two_partnerships(&app).await;

@@ -96,6 +96,15 @@ async fn database() -> (String, Db) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// A server whose database holds the demo dataset (loaded twice: the second load must not add anything).
+pub async fn spawn_app_with_demo() -> TestApp {
+    spawn(true).await
+}
+
+async fn spawn(demo: bool) -> TestApp {
     let (url, db) = database().await;
     let jwt = JwtSettings { secret: SECRET.into(), issuer: "inclusion-test".into(), audience: "inclusion-api".into() };
     let settings = Settings {
@@ -108,7 +117,13 @@ pub async fn spawn_app() -> TestApp {
         workers: Some(2),
         max_body_bytes: 64 * 1024,
     };
-    let app = Application::build(settings).await.expect("build the application");
+    let store = persistence::Store::connect(&settings.database_url, settings.db_pool).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    if demo {
+        inclusion_api::demo::load_if_empty(&store).await.expect("demo data");
+        inclusion_api::demo::load_if_empty(&store).await.expect("demo data, again");
+    }
+    let app = Application::build_with_store(settings, store).expect("build the application");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp { base, client: reqwest::Client::new(), tokens: TokenService::new(&jwt), _db: db }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with_demo};
 
 /// Members of the Žluticko partnership (DOMAIN.md): organization, kind, and the functions of
 /// its representatives. Representatives are named by function: no real personal data.
@@ -90,7 +90,7 @@ async fn zluticko_is_built_through_the_api_and_read_back() {
     assert_eq!(app.get("/api/v1/partnerships?status=active", None).await.body["items"].as_array().unwrap().len(), 0);
     let orgs = app.get("/api/v1/organizations?q=clovek%20v%20tisni", None).await;
     assert_eq!(orgs.body["items"][0]["name"], "Člověk v tísni, o.p.s. Karlovy Vary");
-    let members_of = app.get(&format!("/api/v1/organizations?partnership_id={p}&count=true&limit=1"), None).await;
+    let members_of = app.get(&format!("/api/v1/organizations?partnership_id={p}&count=true&limit=1"), Some(&admin)).await;
     assert_eq!(members_of.body["total"], 14);
 
     // Memberships by organization, across partnerships.
@@ -160,4 +160,21 @@ async fn territorial_units_hold_excluded_localities() {
     assert_eq!(app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), None).await.body["items"].as_array().unwrap().len(), 0);
     let archived = app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities?include_archived=true"), None).await;
     assert!(archived.body["items"][0]["archived_at"].is_string());
+}
+
+#[tokio::test]
+async fn the_demo_dataset_holds_zluticko_and_rozvodi() {
+    let app = spawn_app_with_demo().await;
+    let admin = app.admin();
+    let list = app.get("/api/v1/partnerships?sort=name", None).await;
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "loaded once, not twice");
+    let zluticko = items.iter().find(|p| p["name"] == "Lokální partnerství Žluticko").unwrap();
+    let rozvodi = items.iter().find(|p| p["name"] == "Lokální partnerství Rozvodí").unwrap();
+    let members = app.get(&format!("/api/v1/partnerships/{}/memberships?count=true", zluticko["id"].as_str().unwrap()), Some(&admin)).await;
+    assert_eq!(members.body["total"], 14);
+    let groups = app.get(&format!("/api/v1/partnerships/{}/working-groups?count=true", rozvodi["id"].as_str().unwrap()), Some(&admin)).await;
+    assert_eq!(groups.body["total"], 6);
+    let meetings = app.get(&format!("/api/v1/partnerships/{}/meetings", rozvodi["id"].as_str().unwrap()), Some(&admin)).await;
+    assert_eq!(meetings.body["items"][0]["starts_at"], "2018-10-25T13:00:00Z");
 }

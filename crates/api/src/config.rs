@@ -98,12 +98,17 @@ impl Settings {
                 anyhow::bail!("INCLUSION_LOG_FORMAT must be `json` or `pretty`, got `{other}`")
             }
         };
+        let secret = env("INCLUSION_JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.to_owned());
+        // RFC 7518 §3.2: an HS256 key has at least 256 bits.
+        if secret.len() < 32 {
+            anyhow::bail!("INCLUSION_JWT_SECRET must be at least 32 bytes long");
+        }
         Ok(Self {
             database_url: env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/inclusion.db?mode=rwc".to_owned()),
             db_pool: u32::try_from(parse_num("INCLUSION_DB_POOL", 8)?)?,
             bind: env("INCLUSION_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             jwt: JwtSettings {
-                secret: env("INCLUSION_JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.to_owned()),
+                secret,
                 issuer: env("INCLUSION_JWT_ISSUER").unwrap_or_else(|| "inclusion-dev".to_owned()),
                 audience: env("INCLUSION_JWT_AUDIENCE").unwrap_or_else(|| "inclusion-api".to_owned()),
             },

@@ -260,6 +260,9 @@ pub enum WriteErrors {
     /// The body is larger than the configured limit.
     #[response(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Problem),
+    /// The body is not JSON (`application/json` or `application/merge-patch+json`).
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
     /// Well-formed but breaks a rule; `errors` names each field, or an
     /// `Idempotency-Key` was reused with another request.
     #[response(status = 422, content_type = "application/problem+json")]

@@ -152,10 +152,9 @@ impl IfMatch {
     /// Refuses the write (412) unless the header is absent, `*`, or names `current`.
     pub fn check(&self, current: i32) -> ApiResult<()> {
         let Some(raw) = &self.0 else { return Ok(()) };
-        let matches = raw
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"').parse::<i32>().is_ok_and(|v| v == current));
+        // RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+        let strong = |tag: &str| tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i32>().ok());
+        let matches = raw.split(',').map(str::trim).any(|tag| tag == "*" || strong(tag) == Some(current));
         if matches {
             Ok(())
         } else {
@@ -232,6 +231,10 @@ impl Unit {
         };
         let mut hasher = Sha256::new();
         hasher.update(context::request_path().unwrap_or_default().as_bytes());
+        hasher.update([0]);
+        // The caller's scope is part of the request: a token with other rights that reuses a
+        // subject and key gets a 422, never another scope's stored answer.
+        hasher.update(format!("{}|{:?}|{:?}", who.role.as_str(), who.partnerships, who.organization_id).as_bytes());
         hasher.update([0]);
         hasher.update(serde_json::to_vec(body).map_err(|e| ApiError::Internal(Box::new(e)))?);
         let hash = format!("{:x}", hasher.finalize());

@@ -46,7 +46,7 @@ enum Command {
     Token {
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// The token subject (default: the role's name).
+        /// The token subject, recorded as the actor of every write (default: `dev-<role>`).
         #[arg(long)]
         subject: Option<String>,
         /// A partnership a consultant is assigned to or a partner belongs to (repeatable).
@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Token { role, subject, partnerships, organization, ttl } => {
             let role = Role::from(role);
-            let subject = subject.unwrap_or_else(|| role.as_str().to_owned());
+            let subject = subject.unwrap_or_else(|| format!("dev-{}", role.as_str()));
             println!("{}", TokenService::new(&settings.jwt).issue(&subject, role, partnerships, organization, ttl)?);
         }
         Command::BenchData { partnerships, organizations, people, meetings } => {
@@ -116,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
             settings.prepare_sqlite_dir()?;
             let store = Store::connect(&settings.database_url, settings.db_pool).await?;
             store.migrate().await?;
+            store.purge_idempotency_keys().await?;
             if demo {
                 demo::load_if_empty(&store).await?;
             }

@@ -68,6 +68,7 @@ impl Application {
         settings.prepare_sqlite_dir()?;
         let store = Store::connect(&settings.database_url, settings.db_pool).await?;
         store.migrate().await?;
+        store.purge_idempotency_keys().await?;
         Self::build_with_store(settings, store)
     }
 

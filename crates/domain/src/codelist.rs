@@ -148,6 +148,82 @@ codelist! {
     }
 }
 
+codelist! {
+    /// The state of a situational analysis.
+    AnalysisStatus = "analysis_status" {
+        Planned => "planned", "plánovaná", "planned";
+        InProgress => "in_progress", "probíhá", "in progress";
+        Completed => "completed", "dokončená", "completed";
+    }
+}
+
+codelist! {
+    /// The priority of a need found by an analysis.
+    Priority = "priority" {
+        High => "high", "vysoká", "high";
+        Medium => "medium", "střední", "medium";
+        Low => "low", "nízká", "low";
+    }
+}
+
+codelist! {
+    /// The lifecycle state of a strategic plan.
+    PlanStatus = "plan_status" {
+        Draft => "draft", "návrh", "draft";
+        Submitted => "submitted", "předložený", "submitted";
+        CouncilApproved => "council_approved", "schválený radou", "approved by the council";
+        InForce => "in_force", "platný", "in force";
+        Superseded => "superseded", "nahrazený", "superseded";
+        Expired => "expired", "s ukončenou platností", "expired";
+    }
+}
+
+codelist! {
+    /// Whether a goal is a global (strategic) or a specific one.
+    GoalLevel = "goal_level" {
+        Global => "global", "globální cíl", "global goal";
+        Specific => "specific", "specifický cíl", "specific goal";
+    }
+}
+
+codelist! {
+    /// A measure, or a smaller activity beneath a measure.
+    MeasureKind = "measure_kind" {
+        Measure => "measure", "opatření", "measure";
+        Activity => "activity", "aktivita", "activity";
+    }
+}
+
+codelist! {
+    /// A funding source of a measure's budget.
+    FundingSource = "funding_source" {
+        Esif => "esif", "evropské strukturální a investiční fondy", "EU structural and investment funds";
+        Municipal => "municipal", "rozpočet obce", "municipal budget";
+        State => "state", "státní rozpočet", "state budget";
+        Other => "other", "jiné zdroje", "other sources";
+    }
+}
+
+codelist! {
+    /// How an indicator is measured.
+    IndicatorKind = "indicator_kind" {
+        Count => "count", "počet", "count";
+        Percentage => "percentage", "procento", "percentage";
+        Qualitative => "qualitative", "kvalitativní", "qualitative";
+    }
+}
+
+codelist! {
+    /// The reported state of a measure.
+    ProgressStatus = "progress_status" {
+        NotStarted => "not_started", "nezahájeno", "not started";
+        InProgress => "in_progress", "probíhá", "in progress";
+        Completed => "completed", "splněno", "completed";
+        Delayed => "delayed", "zpožděno", "delayed";
+        Cancelled => "cancelled", "zrušeno", "cancelled";
+    }
+}
+
 /// The labels of a codelist by its name, or `None` for an unknown name.
 pub fn codelist(name: &str) -> Option<Vec<CodelistEntry>> {
     fn of<T: Coded>(name: &str) -> Option<Vec<CodelistEntry>> {
@@ -160,6 +236,14 @@ pub fn codelist(name: &str) -> Option<Vec<CodelistEntry>> {
         .or_else(|| of::<ThematicArea>(name))
         .or_else(|| of::<AttendanceStatus>(name))
         .or_else(|| of::<ActionItemStatus>(name))
+        .or_else(|| of::<AnalysisStatus>(name))
+        .or_else(|| of::<Priority>(name))
+        .or_else(|| of::<PlanStatus>(name))
+        .or_else(|| of::<GoalLevel>(name))
+        .or_else(|| of::<MeasureKind>(name))
+        .or_else(|| of::<FundingSource>(name))
+        .or_else(|| of::<IndicatorKind>(name))
+        .or_else(|| of::<ProgressStatus>(name))
 }
 
 /// The names of every codelist, for discovery and for the OpenAPI enum of the path.
@@ -171,6 +255,14 @@ pub const CODELISTS: &[&str] = &[
     ThematicArea::CODELIST,
     AttendanceStatus::CODELIST,
     ActionItemStatus::CODELIST,
+    AnalysisStatus::CODELIST,
+    Priority::CODELIST,
+    PlanStatus::CODELIST,
+    GoalLevel::CODELIST,
+    MeasureKind::CODELIST,
+    FundingSource::CODELIST,
+    IndicatorKind::CODELIST,
+    ProgressStatus::CODELIST,
 ];
 
 #[cfg(test)]

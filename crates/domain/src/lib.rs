@@ -1,14 +1,20 @@
 //! Domain types and rules of the Inclusion API: identifiers that validate themselves
 //! (IČO, NUTS 3 region, municipality code), the codelists with their Czech and English
-//! labels, state machines (a partnership's lifecycle), and the validation vocabulary
-//! (`FieldError`) shared by every layer. No web or database crate is used here.
+//! labels, state machines (partnership, analysis, strategic plan), money, the fulfilment
+//! roll-up and plan diffs, the access policy, and the validation vocabulary (`FieldError`)
+//! shared by every layer. No web or database crate is used here.
 
 pub mod access;
+pub mod analysis;
 pub mod codelist;
+pub mod diff;
 pub mod error;
+pub mod fulfilment;
 pub mod identifiers;
+pub mod money;
 pub mod partnership;
 pub mod period;
+pub mod plan;
 pub mod registry;
 pub mod search;
 

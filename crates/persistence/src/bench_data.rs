@@ -44,7 +44,8 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
         usize::try_from(seed >> 33).unwrap_or(0) % n.max(1)
     };
     let regions = Region::ALL;
-    let words = ["Žlutice", "Valeč", "Rozvodí", "Bečov", "Toužim", "Chyše", "Ústí", "Šluknov", "Krupka", "Most", "Kadaň", "Jirkov", "Přerov", "Bruntál", "Vítkov"];
+    let words =
+        ["Žlutice", "Valeč", "Rozvodí", "Bečov", "Toužim", "Chyše", "Ústí", "Šluknov", "Krupka", "Most", "Kadaň", "Jirkov", "Přerov", "Bruntál", "Vítkov"];
 
     let units: Vec<(Uuid, Region)> = (0..v.partnerships * 2).map(|i| (Uuid::now_v7(), regions[i % regions.len()])).collect();
     insert_chunks(
@@ -62,6 +63,7 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     archived_at: Set(None),
                     external_ref: Set(None),
                     kind: Set(TerritorialUnitKind::Municipality.code().into()),
+                    sort_name: Set(domain::search::fold(&name)),
                     search_text: Set(search_text([name.as_str()])),
                     name: Set(name),
                     municipality_code: Set(None),
@@ -88,6 +90,7 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     updated_at: Set(at),
                     archived_at: Set(None),
                     external_ref: Set(None),
+                    sort_name: Set(domain::search::fold(&name)),
                     search_text: Set(search_text([name.as_str()])),
                     name: Set(name),
                     kind: Set(kinds[i % kinds.len()].code().into()),
@@ -112,6 +115,7 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     updated_at: Set(at),
                     archived_at: Set(None),
                     external_ref: Set(None),
+                    sort_name: Set(domain::search::fold(&name)),
                     search_text: Set(search_text([name.as_str()])),
                     name: Set(name),
                     email: Set(None),
@@ -140,6 +144,7 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     updated_at: Set(at),
                     archived_at: Set(None),
                     external_ref: Set(None),
+                    sort_name: Set(domain::search::fold(&name)),
                     search_text: Set(search_text([name.as_str()])),
                     name: Set(name),
                     // Mostly active, as in reality.
@@ -154,7 +159,11 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
     .await?;
     insert_chunks(
         &tx,
-        partnerships.iter().enumerate().flat_map(|(i, p)| [units[2 * i].0, units[2 * i + 1].0].map(|u| ptu::ActiveModel { partnership_id: Set(*p), territorial_unit_id: Set(u) })).collect(),
+        partnerships
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| [units[2 * i].0, units[2 * i + 1].0].map(|u| ptu::ActiveModel { partnership_id: Set(*p), territorial_unit_id: Set(u) }))
+            .collect(),
     )
     .await?;
 

@@ -107,6 +107,12 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
 /// The rules that need other rows: the organization and representatives exist, and the
 /// organization has no other membership of this partnership overlapping this period.
 async fn check(tx: &WriteTx, data: &MembershipData, this: Option<Uuid>) -> Result<(), StoreError> {
+    // Serialise membership writes per partnership so that two concurrent requests cannot both
+    // pass the overlap check (PostgreSQL; SQLite writes are already serialised by the store).
+    if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::QuerySelect;
+        crate::entities::partnership::Entity::find_by_id(data.partnership_id).lock_exclusive().one(tx.conn()).await?;
+    }
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &[data.organization_id], "organization_id", true).await?;
     let people: Vec<Uuid> = data.representatives.iter().map(|r| r.person_id).collect();
     ensure_people(tx.conn(), &people, "representatives", false).await.map_err(|e| match e {

@@ -26,7 +26,7 @@ pub struct Filter {
 }
 
 pub const SORT: &[SortField<org::Column>] = &[
-    field("name", org::Column::Name, SortKind::Text),
+    field("name", org::Column::SortName, SortKind::Text),
     field("created_at", org::Column::CreatedAt, SortKind::Timestamp),
     field("updated_at", org::Column::UpdatedAt, SortKind::Timestamp),
 ];
@@ -46,6 +46,7 @@ fn content(d: &OrganizationData) -> org::ActiveModel {
         ico: Set(d.ico.clone()),
         address: Set(d.address.clone()),
         web: Set(d.web.clone()),
+        sort_name: Set(domain::search::fold(&d.name)),
         search_text: Set(search_text([d.name.as_str(), d.ico.as_deref().unwrap_or(""), d.address.as_deref().unwrap_or("")])),
         ..Default::default()
     }

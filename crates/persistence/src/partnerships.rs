@@ -30,7 +30,7 @@ pub struct Filter {
 }
 
 pub const SORT: &[SortField<p::Column>] = &[
-    field("name", p::Column::Name, SortKind::Text),
+    field("name", p::Column::SortName, SortKind::Text),
     field("status", p::Column::Status, SortKind::Text),
     field("created_at", p::Column::CreatedAt, SortKind::Timestamp),
     field("updated_at", p::Column::UpdatedAt, SortKind::Timestamp),
@@ -101,6 +101,7 @@ fn content(d: &PartnershipData) -> p::ActiveModel {
         established_on: Set(d.established_on),
         memorandum_signed_on: Set(d.memorandum_signed_on),
         founding_act: Set(d.founding_act.clone()),
+        sort_name: Set(domain::search::fold(&d.name)),
         search_text: Set(search_text([d.name.as_str()])),
         ..Default::default()
     }

@@ -3,13 +3,14 @@
 
 use domain::registry::{PersonData, Record};
 use domain::search::search_text;
-use sea_orm::sea_query::{Condition, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::convert::{ensure_exist, like, meta, now, update_guarded};
 use crate::entities::{
-    membership, membership_representative as rep, organization, partnership_consultant as pc, person, working_group, working_group_member as wgm,
+    action_item, meeting, meeting_attendance as att, membership, membership_representative as rep, organization, partnership_consultant as pc, person,
+    working_group, working_group_member as wgm,
 };
 use crate::page::{self, SortField, SortKind, field};
 use crate::{Page, PageRequest, StoreError, WriteTx};
@@ -27,7 +28,7 @@ pub struct Filter {
 }
 
 pub const SORT: &[SortField<person::Column>] = &[
-    field("name", person::Column::Name, SortKind::Text),
+    field("name", person::Column::SortName, SortKind::Text),
     field("created_at", person::Column::CreatedAt, SortKind::Timestamp),
     field("updated_at", person::Column::UpdatedAt, SortKind::Timestamp),
 ];
@@ -54,55 +55,54 @@ fn content(d: &PersonData) -> person::ActiveModel {
         phone: Set(d.phone.clone()),
         organization_id: Set(d.organization_id),
         job_title: Set(d.job_title.clone()),
+        sort_name: Set(domain::search::fold(&d.name)),
         search_text: Set(search_text([d.name.as_str(), d.email.as_deref().unwrap_or(""), d.job_title.as_deref().unwrap_or("")])),
         ..Default::default()
     }
 }
 
-fn member_organizations(partnerships: &[Uuid]) -> SelectStatement {
-    Query::select()
-        .column(membership::Column::OrganizationId)
-        .from(membership::Entity)
-        .and_where(membership::Column::PartnershipId.is_in(partnerships.iter().copied()))
-        .take()
-}
-
-/// People connected to these partnerships: staff of member organizations, representatives,
-/// working-group members and assigned consultants.
+/// People connected to these partnerships through the partnerships' own records:
+/// representatives of (non-archived) memberships, assigned consultants, working-group
+/// coordinators and members, meeting attendees and action-item owners. Being employed by an
+/// organization that is a member is not enough: organizations such as the police or the
+/// labour office are members of many partnerships, and their staff in one partnership are
+/// none of another's business.
 pub(crate) fn connected_to(partnerships: &[Uuid]) -> Condition {
     let ids = || partnerships.iter().copied();
+    let via = |select: SelectStatement| person::Column::Id.in_subquery(select);
     Condition::any()
-        .add(person::Column::OrganizationId.in_subquery(member_organizations(partnerships)))
-        .add(
-            person::Column::Id.in_subquery(
-                Query::select()
-                    .column((rep::Entity, rep::Column::PersonId))
-                    .from(rep::Entity)
-                    .inner_join(
-                        membership::Entity,
-                        sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::Id)).equals((rep::Entity, rep::Column::MembershipId)),
-                    )
-                    .and_where(sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::PartnershipId)).is_in(ids()))
-                    .take(),
-            ),
-        )
-        .add(
-            person::Column::Id
-                .in_subquery(Query::select().column(pc::Column::PersonId).from(pc::Entity).and_where(pc::Column::PartnershipId.is_in(ids())).take()),
-        )
-        .add(
-            person::Column::Id.in_subquery(
-                Query::select()
-                    .column((wgm::Entity, wgm::Column::PersonId))
-                    .from(wgm::Entity)
-                    .inner_join(
-                        working_group::Entity,
-                        sea_orm::sea_query::Expr::col((working_group::Entity, working_group::Column::Id)).equals((wgm::Entity, wgm::Column::WorkingGroupId)),
-                    )
-                    .and_where(sea_orm::sea_query::Expr::col((working_group::Entity, working_group::Column::PartnershipId)).is_in(ids()))
-                    .take(),
-            ),
-        )
+        .add(via(Query::select()
+            .column((rep::Entity, rep::Column::PersonId))
+            .from(rep::Entity)
+            .inner_join(membership::Entity, Expr::col((membership::Entity, membership::Column::Id)).equals((rep::Entity, rep::Column::MembershipId)))
+            .and_where(Expr::col((membership::Entity, membership::Column::PartnershipId)).is_in(ids()))
+            .and_where(Expr::col((membership::Entity, membership::Column::ArchivedAt)).is_null())
+            .take()))
+        .add(via(Query::select().column(pc::Column::PersonId).from(pc::Entity).and_where(pc::Column::PartnershipId.is_in(ids())).take()))
+        .add(via(Query::select()
+            .column((wgm::Entity, wgm::Column::PersonId))
+            .from(wgm::Entity)
+            .inner_join(working_group::Entity, Expr::col((working_group::Entity, working_group::Column::Id)).equals((wgm::Entity, wgm::Column::WorkingGroupId)))
+            .and_where(Expr::col((working_group::Entity, working_group::Column::PartnershipId)).is_in(ids()))
+            .take()))
+        .add(via(Query::select()
+            .column(working_group::Column::CoordinatorId)
+            .from(working_group::Entity)
+            .and_where(working_group::Column::PartnershipId.is_in(ids()))
+            .and_where(working_group::Column::CoordinatorId.is_not_null())
+            .take()))
+        .add(via(Query::select()
+            .column((att::Entity, att::Column::PersonId))
+            .from(att::Entity)
+            .inner_join(meeting::Entity, Expr::col((meeting::Entity, meeting::Column::Id)).equals((att::Entity, att::Column::MeetingId)))
+            .and_where(Expr::col((meeting::Entity, meeting::Column::PartnershipId)).is_in(ids()))
+            .take()))
+        .add(via(Query::select()
+            .column(action_item::Column::OwnerId)
+            .from(action_item::Entity)
+            .and_where(action_item::Column::PartnershipId.is_in(ids()))
+            .and_where(action_item::Column::OwnerId.is_not_null())
+            .take()))
 }
 
 /// One person, if it exists and the scope allows it.

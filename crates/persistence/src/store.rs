@@ -49,6 +49,14 @@ impl Store {
         Migrator::up(&self.db, None).await.map_err(StoreError::Database)
     }
 
+    /// Deletes idempotency records older than a day (run at start).
+    pub async fn purge_idempotency_keys(&self) -> Result<u64, StoreError> {
+        use crate::entities::idempotency_key as ik;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let cutoff = chrono::Utc::now() - chrono::Duration::hours(crate::write::IDEMPOTENCY_HOURS);
+        Ok(ik::Entity::delete_many().filter(ik::Column::CreatedAt.lt(cutoff)).exec(&self.db).await?.rows_affected)
+    }
+
     /// The pool, for reads.
     pub fn conn(&self) -> &DatabaseConnection {
         &self.db

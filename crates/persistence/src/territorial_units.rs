@@ -25,7 +25,7 @@ pub struct Filter {
 }
 
 pub const SORT: &[SortField<tu::Column>] = &[
-    field("name", tu::Column::Name, SortKind::Text),
+    field("name", tu::Column::SortName, SortKind::Text),
     field("region", tu::Column::Region, SortKind::Text),
     field("created_at", tu::Column::CreatedAt, SortKind::Timestamp),
     field("updated_at", tu::Column::UpdatedAt, SortKind::Timestamp),
@@ -53,6 +53,7 @@ fn content(d: &TerritorialUnitData) -> tu::ActiveModel {
         municipality_code: Set(d.municipality_code.clone()),
         region: Set(d.region.to_string()),
         population: Set(d.population),
+        sort_name: Set(domain::search::fold(&d.name)),
         search_text: Set(search_text([d.name.as_str(), d.municipality_code.as_deref().unwrap_or("")])),
         ..Default::default()
     }

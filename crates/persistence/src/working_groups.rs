@@ -27,7 +27,7 @@ pub struct Filter {
 }
 
 pub const SORT: &[SortField<wg::Column>] = &[
-    field("name", wg::Column::Name, SortKind::Text),
+    field("name", wg::Column::SortName, SortKind::Text),
     field("thematic_area", wg::Column::ThematicArea, SortKind::Text),
     field("created_at", wg::Column::CreatedAt, SortKind::Timestamp),
     field("updated_at", wg::Column::UpdatedAt, SortKind::Timestamp),
@@ -63,6 +63,7 @@ fn content(d: &WorkingGroupData) -> wg::ActiveModel {
         thematic_area: Set(d.thematic_area.to_string()),
         name: Set(d.name.clone()),
         coordinator_id: Set(d.coordinator_id),
+        sort_name: Set(domain::search::fold(&d.name)),
         search_text: Set(search_text([d.name.as_str()])),
         ..Default::default()
     }

@@ -10,6 +10,9 @@ use uuid::Uuid;
 use crate::StoreError;
 use crate::entities::{audit_entry, idempotency_key};
 
+/// How long an `Idempotency-Key` and its stored response are kept.
+pub const IDEMPOTENCY_HOURS: i64 = 24;
+
 /// Who performs a write, for the audit trail.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -69,6 +72,12 @@ impl WriteTx {
         let found = idempotency_key::Entity::find_by_id((self.actor.subject.clone(), key.to_owned())).one(&self.tx).await?;
         match found {
             None => Ok(None),
+            // Keys are kept for a day; then the key is free again (and the stored body, which may
+            // hold personal data, is gone).
+            Some(row) if row.created_at < Utc::now() - chrono::Duration::hours(IDEMPOTENCY_HOURS) => {
+                idempotency_key::Entity::delete_by_id((row.actor, row.key)).exec(&self.tx).await?;
+                Ok(None)
+            }
             Some(row) if row.request_hash == request_hash => {
                 Ok(Some(StoredResponse { status: u16::try_from(row.status).unwrap_or(200), location: row.location, body: row.body }))
             }
@@ -88,7 +97,14 @@ impl WriteTx {
             created_at: Set(Utc::now()),
         }
         .insert(&self.tx)
-        .await?;
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict { .. } => StoreError::Conflict {
+                field: Some("Idempotency-Key".into()),
+                message: "another request with this Idempotency-Key is in progress; retry it to get its response".into(),
+            },
+            other => other,
+        })?;
         Ok(())
     }
 

@@ -200,13 +200,15 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     responses((status = 201, description = "Created", body = MeetingView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/meetings")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeetingInput>) -> ApiResult {
+    // Permissions first: a retry is answered from the idempotency store only to a caller who
+    // may make the request.
+    require(state.store.conn(), *id).await?;
+    ensure_may_write(&who, *id)?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
-    require(unit.tx().conn(), *id).await?;
-    ensure_may_write(&who, *id)?;
     let created = meetings::create(unit.tx(), input.into_data(*id)?).await?;
     let view = MeetingView::from(&created);
     unit.created("meeting", created.meta.id, created.meta.version, format!("/api/v1/meetings/{}", created.meta.id), &view).await
@@ -290,18 +292,20 @@ pub struct ActionItemView {
     pub meeting_id: Uuid,
     #[serde(flatten)]
     pub content: ActionItemInput,
-    /// Open and past its due date, as of today (UTC).
+    /// Open and past its due date, as of today (UTC), or as of `as_of` in a list.
     pub overdue: bool,
+}
+
+impl ActionItemView {
+    /// The view with `overdue` judged on `as_of`.
+    fn on(r: &ActionItem, as_of: NaiveDate) -> Self {
+        Self { meta: (&r.meta).into(), meeting_id: r.data.meeting_id, content: ActionItemInput::from_data(&r.data), overdue: r.data.is_overdue_on(as_of) }
+    }
 }
 
 impl From<&ActionItem> for ActionItemView {
     fn from(r: &ActionItem) -> Self {
-        Self {
-            meta: (&r.meta).into(),
-            meeting_id: r.data.meeting_id,
-            content: ActionItemInput::from_data(&r.data),
-            overdue: r.data.is_overdue_on(Utc::now().date_naive()),
-        }
+        Self::on(r, Utc::now().date_naive())
     }
 }
 
@@ -339,7 +343,7 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
         scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
     };
     let page = meetings::list_items(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ActionItemView::from(&r))))
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ActionItemView::on(&r, as_of))))
 }
 
 /// Add an action item to a meeting.
@@ -347,13 +351,13 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
     responses((status = 201, description = "Created", body = ActionItemView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/meetings/{id}/action-items")]
 pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ActionItemInput>) -> ApiResult {
+    let meeting = meetings::get(state.store.conn(), *id).await?;
+    guard_partnership_write(&who, meeting.data.partnership_id)?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
-    let meeting = meetings::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, meeting.data.partnership_id)?;
     let created = meetings::create_item(unit.tx(), meeting.data.partnership_id, input.into_data(*id)?).await?;
     let view = ActionItemView::from(&created);
     unit.created("action_item", created.meta.id, created.meta.version, format!("/api/v1/action-items/{}", created.meta.id), &view).await

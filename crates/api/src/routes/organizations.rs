@@ -11,8 +11,10 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_registry_write, list_query, merge_patch, ok_versioned};
+use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{
+    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_registry_write, list_query, merge_patch, ok_versioned,
+};
 
 const RESOURCE: &str = "organization";
 
@@ -86,7 +88,7 @@ list_query! {
         q: Option<String>,
         kind: Option<OrganizationKind>,
         ico: Option<String>,
-        /// Organizations with a membership in this partnership.
+        /// Organizations with a membership in this partnership (needs a token that may read the partnership).
         partnership_id: Option<Uuid>,
         external_ref: Option<String>,
         /// Include archived organizations.
@@ -100,8 +102,13 @@ list_query! {
 #[utoipa::path(tag = "organizations", params(OrganizationQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of organizations", body = ListResponse<OrganizationView>), ListErrors))]
 #[get("/organizations")]
-pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<OrganizationQuery>) -> ApiResult {
+pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<OrganizationQuery>) -> ApiResult {
     let page = query.page()?;
+    // Which organizations belong to a partnership is membership data: not public.
+    if let Some(partnership_id) = query.partnership_id {
+        let who = who.as_ref().ok_or_else(|| ApiError::Unauthorized("filtering by partnership needs a bearer token".into()))?;
+        guard_partnership_read(who, partnership_id)?;
+    }
     let q = query.into_inner();
     let filter = Filter {
         q: q.q,

@@ -192,6 +192,8 @@ async fn act(
     if_match: IfMatch,
     action: PartnershipAction,
 ) -> ApiResult {
+    require(state.store.conn(), id).await?;
+    ensure_may_write(&who, id)?;
     let unit = match Unit::begin_post(&state, &who, key, &action.name()).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,

@@ -132,13 +132,15 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     responses((status = 201, description = "Created", body = WorkingGroupView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/working-groups")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<WorkingGroupInput>) -> ApiResult {
+    // Permissions first: a retry is answered from the idempotency store only to a caller who
+    // may make the request.
+    require(state.store.conn(), *id).await?;
+    ensure_may_write(&who, *id)?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
-    require(unit.tx().conn(), *id).await?;
-    ensure_may_write(&who, *id)?;
     let created = working_groups::create(unit.tx(), input.into_data(*id)?).await?;
     let view = WorkingGroupView::from(&created);
     unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/working-groups/{}", created.meta.id), &view).await

@@ -17,6 +17,8 @@ pub struct Model {
     pub ico: Option<String>,
     pub address: Option<String>,
     pub web: Option<String>,
+    /// The name folded for sorting (case and diacritics ignored), identical on every database.
+    pub sort_name: String,
     pub search_text: String,
 }
 

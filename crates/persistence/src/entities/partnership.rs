@@ -17,6 +17,8 @@ pub struct Model {
     pub established_on: Option<Date>,
     pub memorandum_signed_on: Option<Date>,
     pub founding_act: Option<String>,
+    /// The name folded for sorting (case and diacritics ignored), identical on every database.
+    pub sort_name: String,
     pub search_text: String,
 }
 

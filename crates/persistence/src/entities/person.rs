@@ -17,6 +17,8 @@ pub struct Model {
     pub phone: Option<String>,
     pub organization_id: Option<Uuid>,
     pub job_title: Option<String>,
+    /// The name folded for sorting (case and diacritics ignored), identical on every database.
+    pub sort_name: String,
     pub search_text: String,
 }
 

@@ -17,6 +17,8 @@ pub struct Model {
     pub municipality_code: Option<String>,
     pub region: String,
     pub population: Option<i64>,
+    /// The name folded for sorting (case and diacritics ignored), identical on every database.
+    pub sort_name: String,
     pub search_text: String,
 }
 

@@ -15,6 +15,8 @@ pub struct Model {
     pub thematic_area: String,
     pub name: String,
     pub coordinator_id: Option<Uuid>,
+    /// The name folded for sorting (case and diacritics ignored), identical on every database.
+    pub sort_name: String,
     pub search_text: String,
 }
 

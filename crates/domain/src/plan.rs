@@ -1,0 +1,390 @@
+//! Strategic plans: the lifecycle of approval, and the content of goals, measures and their
+//! indicators. A plan can be edited only while it is a draft; a plan in force changes only
+//! through a revision (a new draft version that supersedes it once in force).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::codelist::{Coded, FundingSource, GoalLevel, IndicatorKind, MeasureKind, PlanStatus, ThematicArea};
+use crate::error::Violations;
+use crate::money::{self, Money};
+use crate::period::ensure_ordered;
+use crate::{DomainError, FieldError};
+
+/// An explicit action on a plan's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanAction {
+    /// draft → submitted (to the municipal council).
+    Submit,
+    /// submitted → draft (returned for changes).
+    Withdraw,
+    /// submitted → council_approved.
+    ApproveByCouncil,
+    /// council_approved → in_force (the assembly approved it).
+    ApproveByAssembly,
+    /// in_force → expired.
+    Expire,
+}
+
+impl PlanAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Submit => "submit",
+            Self::Withdraw => "withdraw",
+            Self::ApproveByCouncil => "approve_by_council",
+            Self::ApproveByAssembly => "approve_by_assembly",
+            Self::Expire => "expire",
+        }
+    }
+}
+
+/// The status after `action`, or 409 when the action is illegal in `from`.
+pub fn transition(from: PlanStatus, action: PlanAction) -> Result<PlanStatus, DomainError> {
+    use PlanAction as A;
+    use PlanStatus as S;
+    match (from, action) {
+        (S::Draft, A::Submit) => Ok(S::Submitted),
+        (S::Submitted, A::Withdraw) => Ok(S::Draft),
+        (S::Submitted, A::ApproveByCouncil) => Ok(S::CouncilApproved),
+        (S::CouncilApproved, A::ApproveByAssembly) => Ok(S::InForce),
+        (S::InForce, A::Expire) => Ok(S::Expired),
+        (from, action) => Err(DomainError::Conflict(format!("a plan in status `{}` cannot `{}`", from.code(), action.name()))),
+    }
+}
+
+/// Only a draft's content (and its goals and measures) may change.
+pub fn ensure_draft(status: PlanStatus) -> Result<(), DomainError> {
+    if status == PlanStatus::Draft {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict(format!("the plan is `{}`: only a draft can be edited; revise a plan in force to change it", status.code())))
+    }
+}
+
+/// Only a plan in force may be revised.
+pub fn ensure_revisable(status: PlanStatus) -> Result<(), DomainError> {
+    if status == PlanStatus::InForce {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict(format!("only a plan in force can be revised; this one is `{}`", status.code())))
+    }
+}
+
+/// Whether a plan's content is public information (approved by the assembly).
+pub fn is_public(status: PlanStatus) -> bool {
+    matches!(status, PlanStatus::InForce | PlanStatus::Superseded | PlanStatus::Expired)
+}
+
+/// What a client sets on a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanData {
+    pub partnership_id: Uuid,
+    pub title: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    /// The situational analysis the plan builds on.
+    pub analysis_id: Option<Uuid>,
+}
+
+impl PlanData {
+    pub fn validate(self) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        if self.title.trim().is_empty() {
+            v.push(FieldError::new("title", "blank", "title must not be blank"));
+        }
+        v.check(ensure_ordered(Some(self.valid_from), Some(self.valid_to), "valid_to", "valid_from"));
+        v.into_result().map(|()| self)
+    }
+}
+
+/// An approval step: the date and the number of the council's or assembly's resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// The day of the session.
+    pub date: NaiveDate,
+    /// e.g. `RM/45/2019`.
+    pub resolution_number: String,
+}
+
+impl Approval {
+    pub fn validate(&self, not_before: Option<NaiveDate>) -> Result<(), DomainError> {
+        let mut v = Violations::new();
+        if self.resolution_number.trim().is_empty() {
+            v.push(FieldError::new("resolution_number", "blank", "the resolution number is required"));
+        }
+        if let Some(earlier) = not_before.filter(|e| self.date < *e) {
+            v.push(FieldError::new("date", "before_previous_step", format!("the approval ({}) cannot precede the previous step ({earlier})", self.date)));
+        }
+        v.into_result()
+    }
+}
+
+/// A goal of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalData {
+    pub code: String,
+    pub title: String,
+    pub thematic_area: Option<ThematicArea>,
+    pub level: GoalLevel,
+    pub parent_goal_id: Option<Uuid>,
+    pub description: Option<String>,
+}
+
+fn check_code(v: &mut Violations, code: &str) {
+    let ok = !code.is_empty() && code.len() <= 20 && code.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !ok {
+        v.push(FieldError::new("code", "format", "a code is dot-separated letters and digits, e.g. `2.1.3`"));
+    }
+}
+
+impl GoalData {
+    pub fn validate(self) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        check_code(&mut v, &self.code);
+        if self.title.trim().is_empty() {
+            v.push(FieldError::new("title", "blank", "title must not be blank"));
+        }
+        v.into_result().map(|()| self)
+    }
+}
+
+/// One line of a measure's estimated budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLine {
+    pub source: FundingSource,
+    pub amount: Money,
+    /// For ESIF money: the call (programme and number) expected to finance it.
+    #[serde(default)]
+    pub call_reference: Option<String>,
+}
+
+/// A measurable indicator of a measure. `key` identifies it within the measure across
+/// versions of the plan, and progress reports name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    /// Unique within the measure, e.g. `I1`.
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    pub kind: IndicatorKind,
+    /// `true` when more is better; `false` when the target is below the baseline.
+    pub ascending: bool,
+    #[serde(default)]
+    pub baseline_value: Option<f64>,
+    #[serde(default)]
+    pub baseline_year: Option<i32>,
+    /// The target; for a qualitative indicator leave it out and describe it in `target_text`.
+    #[serde(default)]
+    pub target_value: Option<f64>,
+    #[serde(default)]
+    pub target_text: Option<String>,
+    #[serde(default)]
+    pub target_date: Option<NaiveDate>,
+}
+
+/// A measure (or an activity beneath one): what will be done, by whom, by when, for how much.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureData {
+    pub goal_id: Uuid,
+    pub kind: MeasureKind,
+    /// For an activity: the measure it belongs to.
+    pub parent_measure_id: Option<Uuid>,
+    pub code: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub thematic_area: ThematicArea,
+    /// Needs (from the partnership's analyses) the measure answers.
+    pub need_ids: Vec<Uuid>,
+    /// The responsible implementer: a member organisation of the partnership.
+    pub responsible_organization_id: Option<Uuid>,
+    pub co_implementer_ids: Vec<Uuid>,
+    pub starts_on: Option<NaiveDate>,
+    pub deadline: Option<NaiveDate>,
+    pub budget: Vec<BudgetLine>,
+    /// One of the Agency's predefined activities.
+    pub predefined_activity: bool,
+    pub indicators: Vec<Indicator>,
+}
+
+impl MeasureData {
+    pub fn validate(self) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        check_code(&mut v, &self.code);
+        if self.title.trim().is_empty() {
+            v.push(FieldError::new("title", "blank", "title must not be blank"));
+        }
+        match (self.kind, self.parent_measure_id) {
+            (MeasureKind::Activity, None) => v.push(FieldError::new("parent_measure_id", "required", "an activity belongs to a measure")),
+            (MeasureKind::Measure, Some(_)) => v.push(FieldError::new("parent_measure_id", "not_applicable", "only an activity has a parent measure")),
+            _ => {}
+        }
+        v.check(ensure_ordered(self.starts_on, self.deadline, "deadline", "starts_on"));
+        for (i, line) in self.budget.iter().enumerate() {
+            v.check(line.amount.validate(&format!("budget[{i}].amount")));
+        }
+        if money::sum(self.budget.iter().map(|l| &l.amount)).is_none() {
+            v.push(FieldError::new("budget", "mixed_currencies", "all budget lines use one currency"));
+        }
+        let mut keys = std::collections::HashSet::new();
+        for (i, ind) in self.indicators.iter().enumerate() {
+            if ind.key.trim().is_empty() || !keys.insert(ind.key.as_str()) {
+                v.push(FieldError::new(format!("indicators[{i}].key"), "duplicate", "indicator keys are non-blank and unique within the measure"));
+            }
+            if ind.name.trim().is_empty() {
+                v.push(FieldError::new(format!("indicators[{i}].name"), "blank", "an indicator needs a name"));
+            }
+            let numeric = ind.kind != IndicatorKind::Qualitative;
+            if numeric && ind.target_value.is_none() {
+                v.push(FieldError::new(format!("indicators[{i}].target_value"), "required", "a count or percentage indicator needs a target value"));
+            }
+            if !numeric && ind.target_text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+                v.push(FieldError::new(format!("indicators[{i}].target_text"), "required", "a qualitative indicator describes its target in target_text"));
+            }
+            for (field, value) in [("baseline_value", ind.baseline_value), ("target_value", ind.target_value)] {
+                if value.is_some_and(|x| !x.is_finite() || (ind.kind == IndicatorKind::Percentage && !(0.0..=100.0).contains(&x))) {
+                    v.push(FieldError::new(format!("indicators[{i}].{field}"), "out_of_range", "a value is a finite number; a percentage is 0–100"));
+                }
+            }
+            if let (Some(b), Some(t)) = (ind.baseline_value, ind.target_value)
+                && ((ind.ascending && t < b) || (!ind.ascending && t > b))
+            {
+                v.push(FieldError::new(
+                    format!("indicators[{i}].target_value"),
+                    "direction",
+                    "the target lies on the wrong side of the baseline for this direction",
+                ));
+            }
+        }
+        v.into_result().map(|()| self)
+    }
+
+    /// The estimated budget: the exact sum of its lines (one currency).
+    pub fn budget_total(&self) -> Option<Money> {
+        money::sum(self.budget.iter().map(|l| &l.amount)).flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approval_path_and_illegal_steps() {
+        use PlanAction as A;
+        use PlanStatus as S;
+        let path = [
+            (S::Draft, A::Submit, S::Submitted),
+            (S::Submitted, A::ApproveByCouncil, S::CouncilApproved),
+            (S::CouncilApproved, A::ApproveByAssembly, S::InForce),
+            (S::InForce, A::Expire, S::Expired),
+        ];
+        for (from, action, to) in path {
+            assert_eq!(transition(from, action), Ok(to));
+        }
+        let legal: Vec<(S, A)> = path.iter().map(|(f, a, _)| (*f, *a)).chain([(S::Submitted, A::Withdraw)]).collect();
+        for from in S::ALL {
+            for action in [A::Submit, A::Withdraw, A::ApproveByCouncil, A::ApproveByAssembly, A::Expire] {
+                assert_eq!(transition(*from, action).is_ok(), legal.contains(&(*from, action)), "{from:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_drafts_are_editable_and_only_plans_in_force_revisable() {
+        assert!(ensure_draft(PlanStatus::Draft).is_ok());
+        assert!(ensure_draft(PlanStatus::InForce).is_err());
+        assert!(ensure_revisable(PlanStatus::InForce).is_ok());
+        assert!(ensure_revisable(PlanStatus::Draft).is_err());
+        assert!(is_public(PlanStatus::Superseded) && !is_public(PlanStatus::Submitted));
+    }
+
+    fn measure() -> MeasureData {
+        MeasureData {
+            goal_id: Uuid::nil(),
+            kind: MeasureKind::Measure,
+            parent_measure_id: None,
+            code: "2.1.3".into(),
+            title: "Dluhová poradna".into(),
+            description: None,
+            thematic_area: ThematicArea::Debt,
+            need_ids: vec![],
+            responsible_organization_id: None,
+            co_implementer_ids: vec![],
+            starts_on: NaiveDate::from_ymd_opt(2019, 5, 1),
+            deadline: NaiveDate::from_ymd_opt(2020, 12, 31),
+            budget: vec![
+                BudgetLine { source: FundingSource::Esif, amount: Money::czk(100), call_reference: None },
+                BudgetLine { source: FundingSource::Municipal, amount: Money::czk(50), call_reference: None },
+            ],
+            predefined_activity: false,
+            indicators: vec![],
+        }
+    }
+
+    fn codes(r: Result<MeasureData, DomainError>) -> Vec<(String, String)> {
+        match r {
+            Err(DomainError::Invalid(e)) => e.into_iter().map(|e| (e.field, e.code)).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn measure_rules() {
+        assert_eq!(measure().validate().map(|m| m.budget_total()), Ok(Some(Money::czk(150))));
+        let late = MeasureData { deadline: NaiveDate::from_ymd_opt(2019, 4, 30), ..measure() };
+        assert_eq!(codes(late.validate()), vec![("deadline".into(), "before_start".into())]);
+        let bad_code = MeasureData { code: "2..1".into(), ..measure() };
+        assert_eq!(codes(bad_code.validate()), vec![("code".into(), "format".into())]);
+        let orphan = MeasureData { kind: MeasureKind::Activity, ..measure() };
+        assert_eq!(codes(orphan.validate()), vec![("parent_measure_id".into(), "required".into())]);
+        let mixed = MeasureData {
+            budget: vec![
+                BudgetLine { source: FundingSource::Other, amount: Money { amount_minor: 1, currency: "EUR".into() }, call_reference: None },
+                measure().budget[0].clone(),
+            ],
+            ..measure()
+        };
+        assert_eq!(codes(mixed.validate()), vec![("budget".into(), "mixed_currencies".into())]);
+    }
+
+    #[test]
+    fn indicator_rules() {
+        let ind = |kind, ascending, baseline: Option<f64>, target: Option<f64>| Indicator {
+            key: "I1".into(),
+            name: "Klienti poradny".into(),
+            unit: None,
+            kind,
+            ascending,
+            baseline_value: baseline,
+            baseline_year: Some(2018),
+            target_value: target,
+            target_text: None,
+            target_date: None,
+        };
+        let ok = MeasureData {
+            indicators: vec![
+                ind(IndicatorKind::Count, true, Some(0.0), Some(100.0)),
+                Indicator { key: "I2".into(), ..ind(IndicatorKind::Percentage, false, Some(40.0), Some(20.0)) },
+            ],
+            ..measure()
+        };
+        assert!(ok.validate().is_ok());
+        let wrong_side = MeasureData { indicators: vec![ind(IndicatorKind::Count, false, Some(10.0), Some(20.0))], ..measure() };
+        assert_eq!(codes(wrong_side.validate()), vec![("indicators[0].target_value".into(), "direction".into())]);
+        let pct = MeasureData { indicators: vec![ind(IndicatorKind::Percentage, true, Some(10.0), Some(120.0))], ..measure() };
+        assert_eq!(codes(pct.validate()), vec![("indicators[0].target_value".into(), "out_of_range".into())]);
+        let dup =
+            MeasureData { indicators: vec![ind(IndicatorKind::Count, true, None, Some(1.0)), ind(IndicatorKind::Count, true, None, Some(2.0))], ..measure() };
+        assert_eq!(codes(dup.validate()), vec![("indicators[1].key".into(), "duplicate".into())]);
+        let qual = MeasureData { indicators: vec![ind(IndicatorKind::Qualitative, true, None, None)], ..measure() };
+        assert_eq!(codes(qual.validate()), vec![("indicators[0].target_text".into(), "required".into())]);
+    }
+}
