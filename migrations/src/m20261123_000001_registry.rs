@@ -63,6 +63,7 @@ impl MigrationTrait for Migration {
         m.create_index(unique("territorial_units", "external_ref", &["external_ref"])).await?;
         m.create_index(unique("territorial_units", "municipality_code", &["municipality_code"])).await?;
         m.create_index(index("territorial_units", "name", &["sort_name", "id"])).await?;
+        m.create_index(index("territorial_units", "region", &["region", "id"])).await?;
 
         m.create_table(
             resource("excluded_localities")
@@ -120,6 +121,10 @@ impl MigrationTrait for Migration {
                 .col(date_null("established_on"))
                 .col(date_null("memorandum_signed_on"))
                 .col(text_null("founding_act"))
+                // Copies of the join tables below, kept in the same transaction, so that a page
+                // of partnerships is one query; the join tables serve the filters.
+                .col(json("territorial_unit_ids"))
+                .col(json("consultant_ids"))
                 .col(text("search_text"))
                 .take(),
         )

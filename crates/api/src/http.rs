@@ -278,6 +278,14 @@ impl Unit {
         self.finish(StoredResponse { status: 200, location: None, body: after.to_string() }, Some(version)).await
     }
 
+    /// Audits a deletion (of draft content) and commits; answers 204.
+    pub async fn deleted<T: Serialize>(self, resource: &str, id: Uuid, before: &T) -> ApiResult {
+        let before = serde_json::to_value(before).map_err(|e| ApiError::Internal(Box::new(e)))?;
+        self.tx.audit("delete", resource, id, Some(before), None).await?;
+        self.tx.commit().await?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+
     /// Audits an archive and commits; answers 204.
     pub async fn archived<T: Serialize>(self, resource: &str, id: Uuid, before: &T, after: &T) -> ApiResult {
         let before = serde_json::to_value(before).map_err(|e| ApiError::Internal(Box::new(e)))?;

@@ -152,6 +152,8 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     established_on: Set(None),
                     memorandum_signed_on: Set(None),
                     founding_act: Set(None),
+                    territorial_unit_ids: Set(serde_json::json!([units[2 * i].0, units[2 * i + 1].0])),
+                    consultant_ids: Set(serde_json::json!([])),
                 }
             })
             .collect(),

@@ -41,7 +41,7 @@ where
 
 /// Now, at the precision both databases store (microseconds), so that what a write returns
 /// equals what a later read returns.
-pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
 }

@@ -8,6 +8,7 @@ pub mod page;
 pub mod store;
 pub mod write;
 
+pub mod analyses;
 pub mod audit;
 pub mod bench_data;
 pub mod meetings;
@@ -15,11 +16,13 @@ pub mod memberships;
 pub mod organizations;
 pub mod partnerships;
 pub mod people;
+pub mod plans;
 pub mod territorial_units;
 pub mod working_groups;
 
 mod convert;
 
+pub use convert::now;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
 pub use sea_orm::ConnectionTrait;

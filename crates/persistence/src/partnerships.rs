@@ -1,12 +1,10 @@
 //! Local partnerships with the territorial units they cover and their assigned consultants.
 
-use std::collections::HashMap;
-
 use domain::codelist::{PartnershipStatus, Region};
 use domain::registry::{Partnership, PartnershipData, Record};
 use domain::search::search_text;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, like, meta, now, update_guarded};
@@ -36,35 +34,11 @@ pub const SORT: &[SortField<p::Column>] = &[
     field("updated_at", p::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-#[derive(Default)]
-struct Children {
-    units: Vec<Uuid>,
-    consultants: Vec<Uuid>,
+fn ids(value: serde_json::Value) -> Result<Vec<Uuid>, StoreError> {
+    serde_json::from_value(value).map_err(|e| StoreError::Database(sea_orm::DbErr::Json(e.to_string())))
 }
 
-/// The child rows of a set of partnerships, two queries whatever the page size.
-async fn children(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Children>, StoreError> {
-    let mut map: HashMap<Uuid, Children> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(map);
-    }
-    let units = ptu::Entity::find()
-        .filter(ptu::Column::PartnershipId.is_in(ids.iter().copied()))
-        .order_by_asc(ptu::Column::PartnershipId)
-        .order_by_asc(ptu::Column::TerritorialUnitId)
-        .all(conn)
-        .await?;
-    for row in units {
-        map.entry(row.partnership_id).or_default().units.push(row.territorial_unit_id);
-    }
-    let consultants = pc::Entity::find().filter(pc::Column::PartnershipId.is_in(ids.iter().copied())).order_by_asc(pc::Column::PersonId).all(conn).await?;
-    for row in consultants {
-        map.entry(row.partnership_id).or_default().consultants.push(row.person_id);
-    }
-    Ok(map)
-}
-
-fn record(m: p::Model, children: Children) -> Result<PartnershipRecord, StoreError> {
+fn record(m: p::Model) -> Result<PartnershipRecord, StoreError> {
     Ok(Record {
         meta: meta!(m),
         data: Partnership {
@@ -72,26 +46,14 @@ fn record(m: p::Model, children: Children) -> Result<PartnershipRecord, StoreErr
             data: PartnershipData {
                 external_ref: m.external_ref,
                 name: m.name,
-                territorial_unit_ids: children.units,
+                territorial_unit_ids: ids(m.territorial_unit_ids)?,
                 established_on: m.established_on,
                 memorandum_signed_on: m.memorandum_signed_on,
                 founding_act: m.founding_act,
-                consultant_ids: children.consultants,
+                consultant_ids: ids(m.consultant_ids)?,
             },
         },
     })
-}
-
-async fn with_children(conn: &impl ConnectionTrait, models: Vec<p::Model>) -> Result<Vec<PartnershipRecord>, StoreError> {
-    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
-    let mut kids = children(conn, &ids).await?;
-    models
-        .into_iter()
-        .map(|m| {
-            let c = kids.remove(&m.id).unwrap_or_default();
-            record(m, c)
-        })
-        .collect()
 }
 
 fn content(d: &PartnershipData) -> p::ActiveModel {
@@ -101,6 +63,8 @@ fn content(d: &PartnershipData) -> p::ActiveModel {
         established_on: Set(d.established_on),
         memorandum_signed_on: Set(d.memorandum_signed_on),
         founding_act: Set(d.founding_act.clone()),
+        territorial_unit_ids: Set(serde_json::json!(d.territorial_unit_ids)),
+        consultant_ids: Set(serde_json::json!(d.consultant_ids)),
         sort_name: Set(domain::search::fold(&d.name)),
         search_text: Set(search_text([d.name.as_str()])),
         ..Default::default()
@@ -108,9 +72,7 @@ fn content(d: &PartnershipData) -> p::ActiveModel {
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<PartnershipRecord, StoreError> {
-    let model = p::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
-    let mut kids = children(conn, &[id]).await?;
-    record(model, kids.remove(&id).unwrap_or_default())
+    p::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// Whether a partnership exists, without loading it.
@@ -150,7 +112,7 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
         select = select.filter(p::Column::Id.in_subquery(assigned));
     }
     let page = page::fetch(conn, select, SORT, "name", p::Column::Id, req).await?;
-    let items = with_children(conn, page.items).await?;
+    let items = page.items.into_iter().map(record).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 

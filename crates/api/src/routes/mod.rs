@@ -6,14 +6,17 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod analyses;
 pub mod audit;
 pub mod codelists;
+pub mod measures;
 pub mod meetings;
 pub mod memberships;
 pub mod ops;
 pub mod organizations;
 pub mod partnerships;
 pub mod people;
+pub mod plans;
 pub mod territorial_units;
 pub mod working_groups;
 

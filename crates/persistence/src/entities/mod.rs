@@ -5,17 +5,24 @@
 
 pub mod action_item;
 pub mod audit_entry;
+pub mod evaluation;
 pub mod excluded_locality;
+pub mod goal;
 pub mod idempotency_key;
+pub mod measure;
 pub mod meeting;
 pub mod meeting_attendance;
 pub mod membership;
 pub mod membership_representative;
+pub mod need;
 pub mod organization;
 pub mod partnership;
 pub mod partnership_consultant;
 pub mod partnership_territorial_unit;
 pub mod person;
+pub mod progress_report;
+pub mod situational_analysis;
+pub mod strategic_plan;
 pub mod territorial_unit;
 pub mod working_group;
 pub mod working_group_member;

@@ -17,6 +17,10 @@ pub struct Model {
     pub established_on: Option<Date>,
     pub memorandum_signed_on: Option<Date>,
     pub founding_act: Option<String>,
+    /// A copy of `partnership_territorial_units`, in order.
+    pub territorial_unit_ids: Json,
+    /// A copy of `partnership_consultants`, in order.
+    pub consultant_ids: Json,
     /// The name folded for sorting (case and diacritics ignored), identical on every database.
     pub sort_name: String,
     pub search_text: String,

@@ -1,0 +1,635 @@
+//! Goals (`/strategic-plans/{id}/goals`, `/goals/{id}`), measures and activities
+//! (`/strategic-plans/{id}/measures`, `/measures` across partnerships, `/measures/{id}`), and
+//! progress reports (`/measures/{id}/progress-reports`). Goals and measures change only while
+//! their plan is a draft; progress is reported on plans in force.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{NaiveDate, Utc};
+use domain::access::{Principal, Role};
+use domain::codelist::{GoalLevel, MeasureKind, PlanStatus, ProgressStatus, ThematicArea};
+use domain::money::Money;
+use domain::plan::{BudgetLine, GoalData, Indicator, MeasureData, ensure_draft};
+use persistence::plans::{self, GoalRecord, IndicatorValue, MeasureFilter, MeasureRecord, NewReport, Report};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{MetaView, opt_text};
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
+use crate::routes::plans::{visible_plan, writable_plan};
+
+// --- goals ---------------------------------------------------------------------------------
+
+/// What a client sets on a goal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct GoalInput {
+    /// Unique in the plan, e.g. `2` or `2.1`.
+    #[validate(length(min = 1, max = 20))]
+    #[schema(example = "2.1")]
+    pub code: String,
+    #[validate(length(min = 1, max = 500))]
+    pub title: String,
+    #[serde(default)]
+    pub thematic_area: Option<ThematicArea>,
+    pub level: GoalLevel,
+    /// The goal this one specifies (in the same plan).
+    #[serde(default)]
+    pub parent_goal_id: Option<Uuid>,
+    #[validate(length(max = 10000))]
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl GoalInput {
+    fn into_data(self) -> ApiResult<GoalData> {
+        self.validate()?;
+        Ok(GoalData {
+            code: self.code.trim().to_owned(),
+            title: self.title.trim().to_owned(),
+            thematic_area: self.thematic_area,
+            level: self.level,
+            parent_goal_id: self.parent_goal_id,
+            description: opt_text(self.description),
+        }
+        .validate()?)
+    }
+    fn from_data(d: &GoalData) -> Self {
+        Self {
+            code: d.code.clone(),
+            title: d.title.clone(),
+            thematic_area: d.thematic_area,
+            level: d.level,
+            parent_goal_id: d.parent_goal_id,
+            description: d.description.clone(),
+        }
+    }
+}
+
+/// A goal of a plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GoalView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    pub plan_id: Uuid,
+    #[serde(flatten)]
+    pub content: GoalInput,
+}
+
+impl From<&GoalRecord> for GoalView {
+    fn from(r: &GoalRecord) -> Self {
+        Self { meta: (&r.meta).into(), plan_id: r.data.0, content: GoalInput::from_data(&r.data.1) }
+    }
+}
+
+/// The goals of a plan, by code.
+#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+    responses((status = 200, description = "The goals", body = Vec<GoalView>), ReadErrors))]
+#[get("/strategic-plans/{id}/goals")]
+pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+    visible_plan(state.store.conn(), who.as_ref(), *id).await?;
+    let goals = plans::goals_of(state.store.conn(), *id).await?;
+    Ok(HttpResponse::Ok().json(goals.iter().map(GoalView::from).collect::<Vec<_>>()))
+}
+
+/// Add a goal to a draft plan.
+#[utoipa::path(tag = "strategic-plans", request_body = GoalInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = GoalView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
+#[post("/strategic-plans/{id}/goals")]
+pub async fn create_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<GoalInput>) -> ApiResult {
+    writable_plan(state.store.conn(), &who, *id).await?;
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let plan = writable_plan(unit.tx().conn(), &who, *id).await?;
+    ensure_draft(plan.data.status)?;
+    let created = plans::create_goal(unit.tx(), plan.meta.id, input.into_data()?).await?;
+    let view = GoalView::from(&created);
+    unit.created("goal", created.meta.id, created.meta.version, format!("/api/v1/goals/{}", created.meta.id), &view).await
+}
+
+/// Get a goal.
+#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+    responses((status = 200, description = "The goal", body = GoalView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/goals/{id}")]
+pub async fn get_goal(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+    let goal = plans::get_goal(state.store.conn(), *id).await?;
+    visible_plan(state.store.conn(), who.as_ref(), goal.data.0).await?;
+    Ok(ok_versioned(goal.meta.version, &GoalView::from(&goal)))
+}
+
+/// Update a goal of a draft plan (JSON merge patch).
+#[utoipa::path(tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of GoalInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = GoalView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/goals/{id}")]
+pub async fn update_goal(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    patch: web::Json<serde_json::Value>,
+) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = plans::get_goal(unit.tx().conn(), *id).await?;
+    let plan = writable_plan(unit.tx().conn(), &who, current.data.0).await?;
+    if_match.check(current.meta.version)?;
+    ensure_draft(plan.data.status)?;
+    let data = merge_patch(&GoalInput::from_data(&current.data.1), patch.into_inner())?.into_data()?;
+    let updated = plans::update_goal(unit.tx(), &current, data).await?;
+    unit.changed("update", "goal", current.meta.id, updated.meta.version, &GoalView::from(&current), &GoalView::from(&updated)).await
+}
+
+/// Delete a goal of a draft plan (one with sub-goals or measures is a conflict).
+#[utoipa::path(tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), WriteErrors))]
+#[delete("/goals/{id}")]
+pub async fn delete_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = plans::get_goal(unit.tx().conn(), *id).await?;
+    let plan = writable_plan(unit.tx().conn(), &who, current.data.0).await?;
+    if_match.check(current.meta.version)?;
+    ensure_draft(plan.data.status)?;
+    plans::delete_goal(unit.tx(), &current).await?;
+    let before = GoalView::from(&current);
+    unit.deleted("goal", current.meta.id, &before).await
+}
+
+// --- measures ------------------------------------------------------------------------------
+
+/// What a client sets on a measure or an activity.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureInput {
+    /// The goal the measure serves (in the same plan).
+    pub goal_id: Uuid,
+    /// `measure` (default) or `activity`.
+    #[serde(default = "measure_kind")]
+    pub kind: MeasureKind,
+    /// For an activity: its measure.
+    #[serde(default)]
+    pub parent_measure_id: Option<Uuid>,
+    /// Unique in the plan, e.g. `2.1.3`.
+    #[validate(length(min = 1, max = 20))]
+    #[schema(example = "2.1.3")]
+    pub code: String,
+    #[validate(length(min = 1, max = 500))]
+    pub title: String,
+    #[validate(length(max = 20000))]
+    #[serde(default)]
+    pub description: Option<String>,
+    pub thematic_area: ThematicArea,
+    /// The needs (from the partnership's analyses) the measure answers.
+    #[serde(default)]
+    pub need_ids: Vec<Uuid>,
+    /// The responsible implementer: a current member organisation of the partnership.
+    #[serde(default)]
+    pub responsible_organization_id: Option<Uuid>,
+    #[serde(default)]
+    pub co_implementer_ids: Vec<Uuid>,
+    #[serde(default)]
+    pub starts_on: Option<NaiveDate>,
+    /// Every measure has a deadline, not before `starts_on`.
+    pub deadline: NaiveDate,
+    /// The estimated budget by funding source (money in minor units).
+    #[serde(default)]
+    pub budget: Vec<BudgetLine>,
+    /// One of the Agency's predefined activities.
+    #[serde(default)]
+    pub predefined_activity: bool,
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
+}
+
+fn measure_kind() -> MeasureKind {
+    MeasureKind::Measure
+}
+
+impl MeasureInput {
+    fn into_data(self) -> ApiResult<MeasureData> {
+        self.validate()?;
+        Ok(MeasureData {
+            goal_id: self.goal_id,
+            kind: self.kind,
+            parent_measure_id: self.parent_measure_id,
+            code: self.code.trim().to_owned(),
+            title: self.title.trim().to_owned(),
+            description: opt_text(self.description),
+            thematic_area: self.thematic_area,
+            need_ids: self.need_ids,
+            responsible_organization_id: self.responsible_organization_id,
+            co_implementer_ids: self.co_implementer_ids,
+            starts_on: self.starts_on,
+            deadline: Some(self.deadline),
+            budget: self.budget,
+            predefined_activity: self.predefined_activity,
+            indicators: self.indicators,
+        }
+        .validate()?)
+    }
+    fn from_data(d: &MeasureData) -> Self {
+        Self {
+            goal_id: d.goal_id,
+            kind: d.kind,
+            parent_measure_id: d.parent_measure_id,
+            code: d.code.clone(),
+            title: d.title.clone(),
+            description: d.description.clone(),
+            thematic_area: d.thematic_area,
+            need_ids: d.need_ids.clone(),
+            responsible_organization_id: d.responsible_organization_id,
+            co_implementer_ids: d.co_implementer_ids.clone(),
+            starts_on: d.starts_on,
+            deadline: d.deadline.unwrap_or_default(),
+            budget: d.budget.clone(),
+            predefined_activity: d.predefined_activity,
+            indicators: d.indicators.clone(),
+        }
+    }
+}
+
+/// The latest reported state of a measure.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CurrentState {
+    pub status: ProgressStatus,
+    pub percent_done: i32,
+    pub reported_on: NaiveDate,
+}
+
+/// A measure or an activity.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasureView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    pub plan_id: Uuid,
+    pub partnership_id: Uuid,
+    #[serde(flatten)]
+    pub content: MeasureInput,
+    /// The exact sum of the budget lines.
+    pub budget_total: Option<Money>,
+    /// The latest progress report (`null`: never reported).
+    pub current: Option<CurrentState>,
+    /// The deadline passed (today, UTC) and the measure is neither completed nor cancelled.
+    pub overdue: bool,
+}
+
+impl From<&MeasureRecord> for MeasureView {
+    fn from(r: &MeasureRecord) -> Self {
+        let m = &r.data;
+        let finished = m.current.as_ref().is_some_and(|c| matches!(c.status, ProgressStatus::Completed | ProgressStatus::Cancelled));
+        Self {
+            meta: (&r.meta).into(),
+            plan_id: m.plan_id,
+            partnership_id: m.partnership_id,
+            content: MeasureInput::from_data(&m.data),
+            budget_total: m.data.budget_total(),
+            current: m.current.as_ref().map(|c| CurrentState { status: c.status, percent_done: c.percent_done, reported_on: c.reported_on }),
+            overdue: !finished && m.data.deadline.is_some_and(|d| d < Utc::now().date_naive()),
+        }
+    }
+}
+
+list_query! {
+    /// Filters of measures across partnerships (reporting).
+    MeasureQuery {
+        partnership_id: Option<Uuid>,
+        plan_id: Option<Uuid>,
+        goal_id: Option<Uuid>,
+        kind: Option<MeasureKind>,
+        responsible_organization_id: Option<Uuid>,
+        thematic_area: Option<ThematicArea>,
+        /// The latest reported status, or `unreported` for measures never reported on.
+        status: Option<String>,
+        /// `true`: deadline passed (before `as_of`, default today) and not completed or cancelled.
+        overdue: Option<bool>,
+        as_of: Option<NaiveDate>,
+        /// Deadline before this day.
+        deadline_before: Option<NaiveDate>,
+        /// Deadline on or after this day.
+        deadline_after: Option<NaiveDate>,
+        predefined_activity: Option<bool>,
+        /// Text search in code, title and description; ignores case and diacritics.
+        q: Option<String>,
+        include_archived: Option<bool>,
+    }
+}
+
+list_query! {
+    /// Filters of a plan's measures.
+    PlanMeasureQuery {
+        goal_id: Option<Uuid>,
+        kind: Option<MeasureKind>,
+        thematic_area: Option<ThematicArea>,
+        responsible_organization_id: Option<Uuid>,
+    }
+}
+
+fn status_filter(raw: Option<&str>) -> ApiResult<Option<Option<ProgressStatus>>> {
+    use domain::codelist::Coded;
+    match raw {
+        None => Ok(None),
+        Some("unreported") => Ok(Some(None)),
+        Some(code) => ProgressStatus::from_code(code)
+            .map(|s| Some(Some(s)))
+            .ok_or_else(|| ApiError::bad_request("status", "unknown_code", format!("`{code}` is not a progress status (or `unreported`)"))),
+    }
+}
+
+/// List measures across partnerships: by partnership, plan, responsible organization,
+/// thematic area, status, overdue, deadline range, predefined activity. Without a token only
+/// measures of approved plans. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
+#[utoipa::path(tag = "strategic-plans", params(MeasureQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of measures", body = ListResponse<MeasureView>), ListErrors))]
+#[get("/measures")]
+pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<MeasureQuery>) -> ApiResult {
+    let page = query.page()?;
+    let q = query.into_inner();
+    let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let filter = MeasureFilter {
+        plan_id: q.plan_id,
+        partnership_id: q.partnership_id,
+        goal_id: q.goal_id,
+        kind: q.kind,
+        responsible_organization_id: q.responsible_organization_id,
+        thematic_area: q.thematic_area,
+        status: status_filter(q.status.as_deref())?,
+        overdue_on: q.overdue.unwrap_or(false).then_some(as_of),
+        deadline_before: q.deadline_before,
+        deadline_after: q.deadline_after,
+        predefined_activity: q.predefined_activity,
+        q: q.q,
+        include_archived: q.include_archived.unwrap_or(false),
+        scope: match &who {
+            None => Some(Vec::new()),
+            Some(w) => w.readable_partnerships().map(<[Uuid]>::to_vec),
+        },
+    };
+    let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::from(&r))))
+}
+
+/// List a plan's measures and activities. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
+#[utoipa::path(tag = "strategic-plans", params(PlanMeasureQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of measures", body = ListResponse<MeasureView>), ListErrors))]
+#[get("/strategic-plans/{id}/measures")]
+pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PlanMeasureQuery>) -> ApiResult {
+    let page = query.page()?;
+    visible_plan(state.store.conn(), who.as_ref(), *id).await?;
+    let q = query.into_inner();
+    let filter = MeasureFilter {
+        plan_id: Some(*id),
+        goal_id: q.goal_id,
+        kind: q.kind,
+        thematic_area: q.thematic_area,
+        responsible_organization_id: q.responsible_organization_id,
+        ..Default::default()
+    };
+    let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::from(&r))))
+}
+
+/// Add a measure (or an activity) to a draft plan.
+#[utoipa::path(tag = "strategic-plans", request_body = MeasureInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = MeasureView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
+#[post("/strategic-plans/{id}/measures")]
+pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeasureInput>) -> ApiResult {
+    writable_plan(state.store.conn(), &who, *id).await?;
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let plan = writable_plan(unit.tx().conn(), &who, *id).await?;
+    ensure_draft(plan.data.status)?;
+    let created = plans::create_measure(unit.tx(), &plan, input.into_data()?).await?;
+    let view = MeasureView::from(&created);
+    unit.created("measure", created.meta.id, created.meta.version, format!("/api/v1/measures/{}", created.meta.id), &view).await
+}
+
+/// Get a measure.
+#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+    responses((status = 200, description = "The measure", body = MeasureView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/measures/{id}")]
+pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+    let found = plans::get_measure(state.store.conn(), *id).await?;
+    visible_plan(state.store.conn(), who.as_ref(), found.data.plan_id).await?;
+    Ok(ok_versioned(found.meta.version, &MeasureView::from(&found)))
+}
+
+/// Update a measure of a draft plan (JSON merge patch); a plan in force is changed by a revision.
+#[utoipa::path(tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of MeasureInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = MeasureView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/measures/{id}")]
+pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = plans::get_measure(unit.tx().conn(), *id).await?;
+    let plan = writable_plan(unit.tx().conn(), &who, current.data.plan_id).await?;
+    if_match.check(current.meta.version)?;
+    ensure_draft(plan.data.status)?;
+    let data = merge_patch(&MeasureInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
+    let updated = plans::update_measure(unit.tx(), &plan, &current, data).await?;
+    unit.changed("update", "measure", current.meta.id, updated.meta.version, &MeasureView::from(&current), &MeasureView::from(&updated)).await
+}
+
+/// Delete a measure of a draft plan.
+#[utoipa::path(tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), WriteErrors))]
+#[delete("/measures/{id}")]
+pub async fn delete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
+    let unit = Unit::begin(&state, &who).await?;
+    let current = plans::get_measure(unit.tx().conn(), *id).await?;
+    let plan = writable_plan(unit.tx().conn(), &who, current.data.plan_id).await?;
+    if_match.check(current.meta.version)?;
+    ensure_draft(plan.data.status)?;
+    plans::delete_measure(unit.tx(), &current).await?;
+    let before = MeasureView::from(&current);
+    unit.deleted("measure", current.meta.id, &before).await
+}
+
+// --- progress reports --------------------------------------------------------------------------
+
+/// An actual value of one of the measure's indicators.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorValueInput {
+    /// The indicator's `key` in the measure.
+    pub indicator_key: String,
+    /// The value of a count or percentage indicator.
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// The state of a qualitative indicator.
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub period_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub period_to: Option<NaiveDate>,
+}
+
+/// What a reporter sends.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressReportInput {
+    /// The day the report describes (default today).
+    #[serde(default)]
+    pub reported_on: Option<NaiveDate>,
+    pub status: ProgressStatus,
+    /// 0–100.
+    #[validate(range(min = 0, max = 100))]
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent_done: i32,
+    #[serde(default)]
+    pub indicator_values: Vec<IndicatorValueInput>,
+    #[validate(length(max = 20000))]
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// The person who reports, if known.
+    #[serde(default)]
+    pub author_person_id: Option<Uuid>,
+}
+
+/// A progress report. Reports are never edited: a correction is a newer report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgressReportView {
+    pub id: Uuid,
+    pub measure_id: Uuid,
+    pub reported_on: NaiveDate,
+    pub status: ProgressStatus,
+    pub percent_done: i32,
+    pub indicator_values: Vec<IndicatorValueInput>,
+    pub comment: Option<String>,
+    /// The token subject that reported.
+    pub author_subject: String,
+    pub author_person_id: Option<Uuid>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+impl From<Report> for ProgressReportView {
+    fn from(r: Report) -> Self {
+        Self {
+            id: r.id,
+            measure_id: r.measure_id,
+            reported_on: r.reported_on,
+            status: r.status,
+            percent_done: r.percent_done,
+            indicator_values: r
+                .indicator_values
+                .into_iter()
+                .map(|v| IndicatorValueInput {
+                    indicator_key: v.indicator_key,
+                    value: v.value,
+                    text: v.text,
+                    period_from: v.period_from,
+                    period_to: v.period_to,
+                })
+                .collect(),
+            comment: r.comment,
+            author_subject: r.author_subject,
+            author_person_id: r.author_person_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+list_query! {
+    /// Paging of a measure's reports.
+    ReportQuery {}
+}
+
+/// A measure's progress reports. Sortable by `reported_on` (default), `created_at`.
+#[utoipa::path(tag = "strategic-plans", params(ReportQuery), security(("bearer" = [])),
+    responses((status = 200, description = "A page of reports", body = ListResponse<ProgressReportView>), ListErrors))]
+#[get("/measures/{id}/progress-reports")]
+pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ReportQuery>) -> ApiResult {
+    let page = query.page()?;
+    let measure = plans::get_measure(state.store.conn(), *id).await?;
+    guard_partnership_read(&who, measure.data.partnership_id)?;
+    let page = plans::list_reports(state.store.conn(), *id, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ProgressReportView::from)))
+}
+
+/// Who may report on a measure: admins and importers; consultants of the partnership; a
+/// partner whose organization is the measure's responsible implementer.
+fn may_report(who: &Principal, m: &MeasureRecord) -> bool {
+    match who.role {
+        Role::Admin | Role::Importer => true,
+        Role::Consultant => who.may_write_partnership(m.data.partnership_id),
+        Role::Partner => {
+            who.may_read_partnership(m.data.partnership_id) && who.organization_id.is_some() && who.organization_id == m.data.data.responsible_organization_id
+        }
+        Role::Reporter => false,
+    }
+}
+
+/// Report progress on a measure of a plan in force.
+#[utoipa::path(tag = "strategic-plans", request_body = ProgressReportInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = ProgressReportView, headers(("Location" = String, description = "URL of the measure's reports"))), WriteErrors))]
+#[post("/measures/{id}/progress-reports")]
+pub async fn create_report(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    key: IdempotencyKey,
+    body: web::Json<ProgressReportInput>,
+) -> ApiResult {
+    let measure = plans::get_measure(state.store.conn(), *id).await?;
+    guard_partnership_read(&who, measure.data.partnership_id)?;
+    if !may_report(&who, &measure) {
+        return Err(ApiError::Forbidden("only the responsible organization, the partnership's consultants and admins report on this measure".into()));
+    }
+    let input = body.into_inner();
+    input.validate()?;
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let measure = plans::get_measure(unit.tx().conn(), *id).await?;
+    let plan = plans::get_plan(unit.tx().conn(), measure.data.plan_id).await?;
+    if plan.data.status != PlanStatus::InForce {
+        return Err(ApiError::Conflict { detail: format!("progress is reported on a plan in force; this plan is `{}`", plan.data.status), errors: vec![] });
+    }
+    let report = NewReport {
+        reported_on: input.reported_on.unwrap_or_else(|| Utc::now().date_naive()),
+        status: input.status,
+        percent_done: if input.status == ProgressStatus::Completed { 100 } else { input.percent_done },
+        indicator_values: input
+            .indicator_values
+            .into_iter()
+            .map(|v| IndicatorValue {
+                indicator_key: v.indicator_key,
+                value: v.value.filter(|x| x.is_finite()),
+                text: opt_text(v.text),
+                period_from: v.period_from,
+                period_to: v.period_to,
+            })
+            .collect(),
+        comment: opt_text(input.comment),
+        author_subject: who.subject.clone(),
+        author_person_id: input.author_person_id,
+    };
+    let created = plans::add_report(unit.tx(), &measure, report).await?;
+    let view = ProgressReportView::from(created);
+    unit.created("progress_report", view.id, 1, format!("/api/v1/measures/{}/progress-reports", measure.meta.id), &view).await
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_goals)
+        .service(create_goal)
+        .service(get_goal)
+        .service(update_goal)
+        .service(delete_goal)
+        .service(list)
+        .service(list_of_plan)
+        .service(create)
+        .service(get)
+        .service(update)
+        .service(delete)
+        .service(list_reports)
+        .service(create_report);
+}

@@ -1,0 +1,42 @@
+//! The `measures` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "measures")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub archived_at: Option<DateTimeUtc>,
+    pub plan_id: Uuid,
+    pub partnership_id: Uuid,
+    pub goal_id: Uuid,
+    pub kind: String,
+    pub parent_measure_id: Option<Uuid>,
+    pub code: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub thematic_area: String,
+    pub need_ids: Json,
+    pub responsible_organization_id: Option<Uuid>,
+    pub co_implementer_ids: Json,
+    pub starts_on: Option<Date>,
+    pub deadline: Option<Date>,
+    pub budget: Json,
+    pub budget_total_minor: Option<i64>,
+    pub budget_currency: Option<String>,
+    pub predefined_activity: bool,
+    pub indicators: Json,
+    pub current_status: Option<String>,
+    pub current_percent: Option<i32>,
+    pub last_reported_on: Option<Date>,
+    pub search_text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
