@@ -6,5 +6,6 @@ mod helpers;
 mod access;
 mod conventions;
 mod meetings;
+mod plans;
 mod platform;
 mod registry;

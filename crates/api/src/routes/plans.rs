@@ -238,10 +238,15 @@ pub struct StepDate {
 }
 
 fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &web::Bytes) -> ApiResult<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let value: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request("body", "malformed", format!("the JSON body could not be read: {e}")))?
+    };
+    if value.is_null() {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request("body", "malformed", format!("the JSON body could not be read: {e}")))
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request("body", "malformed", format!("the JSON body could not be read: {e}")))
 }
 
 async fn act(
