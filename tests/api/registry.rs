@@ -177,4 +177,11 @@ async fn the_demo_dataset_holds_zluticko_and_rozvodi() {
     assert_eq!(groups.body["total"], 6);
     let meetings = app.get(&format!("/api/v1/partnerships/{}/meetings", rozvodi["id"].as_str().unwrap()), Some(&admin)).await;
     assert_eq!(meetings.body["items"][0]["starts_at"], "2018-10-25T13:00:00Z");
+    let plans = app.get(&format!("/api/v1/partnerships/{}/strategic-plans", rozvodi["id"].as_str().unwrap()), None).await;
+    let plan = &plans.body["items"][0];
+    assert_eq!(plan["status"], "in_force");
+    let fulfilment = app.get(&format!("/api/v1/strategic-plans/{}/fulfilment?as_of=2020-07-01", plan["id"].as_str().unwrap()), Some(&admin)).await;
+    assert_eq!(fulfilment.body["counts"]["total"], 6);
+    assert_eq!(fulfilment.body["counts"]["completed"], 1);
+    assert_eq!(fulfilment.body["counts"]["unreported"], 2);
 }

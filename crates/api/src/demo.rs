@@ -2,6 +2,10 @@
 //! Žluticko partnership with its 14 members and their representatives, and the Rozvodí
 //! microregion with its six working groups and first meeting (facts from DOMAIN.md).
 //!
+//! Rozvodí also gets its situational analysis (completed, one need per working-group area)
+//! and its strategic plan 2019–2022 in force, with one goal and one measure per area and some
+//! progress reported. Resolution numbers and figures are illustrative, marked as demo data.
+//!
 //! Representatives are named by their function ("starosta, Město Žlutice"): the demo holds
 //! no real person's name. Everything goes through the repositories in one transaction, with
 //! an audit entry per record, exactly like writes through the API.
@@ -196,5 +200,145 @@ async fn load(tx: &WriteTx) -> anyhow::Result<()> {
     };
     let id = meetings::create(tx, meeting.validate()?).await?.meta.id;
     audit(tx, "meeting", id).await?;
+    let labour_office = org(tx, "Úřad práce ČR, kontaktní pracoviště Svitavy", K::LabourOffice, None).await?;
+    let membership = MembershipData {
+        partnership_id: rozvodi,
+        organization_id: labour_office,
+        joined_on: date(2018, 10, 25)?,
+        left_on: None,
+        representatives: vec![],
+        note: None,
+    };
+    let id = memberships::create(tx, membership.validate()?).await?.meta.id;
+    audit(tx, "membership", id).await?;
+    rozvodi_plan(tx, rozvodi, microregion, labour_office, manager).await
+}
+
+/// The Rozvodí analysis and the plan in force (approved after the assembly, March/April 2019).
+async fn rozvodi_plan(tx: &WriteTx, partnership: Uuid, microregion: Uuid, labour_office: Uuid, manager: Uuid) -> anyhow::Result<()> {
+    use domain::analysis::{AnalysisData, Finding, NeedData};
+    use domain::codelist::{AnalysisStatus, FundingSource, GoalLevel, IndicatorKind, MeasureKind, PlanStatus, Priority, ProgressStatus};
+    use domain::money::Money;
+    use domain::plan::{Approval, BudgetLine, GoalData, Indicator, MeasureData, PlanData};
+    use persistence::{analyses, plans};
+
+    let analysis = AnalysisData {
+        partnership_id: partnership,
+        title: "Situační analýza Mikroregionu Rozvodí".into(),
+        fieldwork_from: Some(date(2018, 6, 1)?),
+        fieldwork_to: Some(date(2018, 9, 30)?),
+        author_organization_ids: vec![],
+        author_person_ids: vec![manager],
+        findings: ROZVODI_GROUPS
+            .iter()
+            .map(|(area, name)| Finding { thematic_area: *area, text: format!("{name}: zjištění pracovní skupiny (demo)."), key_figures: vec![] })
+            .collect(),
+        supersedes_id: None,
+    };
+    let analysis = analyses::create(tx, analysis.validate()?).await?;
+    audit(tx, "situational_analysis", analysis.meta.id).await?;
+    let analysis = analyses::set_status(tx, &analysis, AnalysisStatus::InProgress).await?;
+    let mut needs = Vec::new();
+    for (area, name) in ROZVODI_GROUPS {
+        let need = NeedData {
+            thematic_area: *area,
+            description: format!("{name}: potřeba zjištěná analýzou (demo)."),
+            priority: Priority::High,
+            people_affected: None,
+            evidence: None,
+        };
+        let id = analyses::create_need(tx, &analysis, need.validate()?).await?.meta.id;
+        audit(tx, "need", id).await?;
+        needs.push(id);
+    }
+    let analysis = analyses::set_status(tx, &analysis, AnalysisStatus::Completed).await?;
+
+    let plan = PlanData {
+        partnership_id: partnership,
+        title: "Strategický plán sociálního začleňování Mikroregionu Rozvodí 2019–2022".into(),
+        valid_from: date(2019, 5, 1)?,
+        valid_to: date(2022, 12, 31)?,
+        analysis_id: Some(analysis.meta.id),
+    };
+    let plan = plans::create_plan(tx, plan.validate()?).await?;
+    audit(tx, "strategic_plan", plan.meta.id).await?;
+    let mut measures = Vec::new();
+    for (i, ((area, name), need)) in ROZVODI_GROUPS.iter().zip(&needs).enumerate() {
+        let n = i + 1;
+        let goal = GoalData {
+            code: n.to_string(),
+            title: (*name).into(),
+            thematic_area: Some(*area),
+            level: GoalLevel::Global,
+            parent_goal_id: None,
+            description: None,
+        };
+        let goal = plans::create_goal(tx, plan.meta.id, goal.validate()?).await?;
+        audit(tx, "goal", goal.meta.id).await?;
+        let responsible = if *area == ThematicArea::Employment { labour_office } else { microregion };
+        let measure = MeasureData {
+            goal_id: goal.meta.id,
+            kind: MeasureKind::Measure,
+            parent_measure_id: None,
+            code: format!("{n}.1.1"),
+            title: format!("{name}: hlavní opatření (demo)"),
+            description: None,
+            thematic_area: *area,
+            need_ids: vec![*need],
+            responsible_organization_id: Some(responsible),
+            co_implementer_ids: vec![],
+            starts_on: Some(date(2019, 6, 1)?),
+            deadline: Some(date(2020, 12, 31)?),
+            budget: vec![
+                BudgetLine { source: FundingSource::Esif, amount: Money::czk(150_000_000), call_reference: Some("OPZ 03_16_052".into()) },
+                BudgetLine { source: FundingSource::Municipal, amount: Money::czk(15_000_000), call_reference: None },
+            ],
+            predefined_activity: *area == ThematicArea::Debt,
+            indicators: vec![Indicator {
+                key: "I1".into(),
+                name: "Podpoření klienti".into(),
+                unit: Some("osob".into()),
+                kind: IndicatorKind::Count,
+                ascending: true,
+                baseline_value: Some(0.0),
+                baseline_year: Some(2018),
+                target_value: Some(60.0),
+                target_text: None,
+                target_date: Some(date(2020, 12, 31)?),
+            }],
+        };
+        let measure = plans::create_measure(tx, &plan, measure.validate()?).await?;
+        audit(tx, "measure", measure.meta.id).await?;
+        measures.push(measure);
+    }
+    let plan =
+        plans::set_plan_status(tx, &plan, PlanStatus::Submitted, plans::StatusChange { submitted_on: Some(date(2019, 3, 25)?), ..Default::default() }).await?;
+    let council = Approval { date: date(2019, 4, 8)?, resolution_number: "RM 12/2019 (demo)".into() };
+    let plan = plans::set_plan_status(tx, &plan, PlanStatus::CouncilApproved, plans::StatusChange { council: Some(council), ..Default::default() }).await?;
+    let assembly = Approval { date: date(2019, 4, 24)?, resolution_number: "ZM 5/2019 (demo)".into() };
+    plans::set_plan_status(tx, &plan, PlanStatus::InForce, plans::StatusChange { assembly: Some(assembly), ..Default::default() }).await?;
+    for (measure, (status, percent, clients)) in measures.iter().zip([
+        (ProgressStatus::InProgress, 60, 35.0),
+        (ProgressStatus::Delayed, 20, 8.0),
+        (ProgressStatus::Completed, 100, 60.0),
+        (ProgressStatus::InProgress, 40, 20.0),
+    ]) {
+        let report = plans::NewReport {
+            reported_on: date(2020, 6, 30)?,
+            status,
+            percent_done: percent,
+            indicator_values: vec![plans::IndicatorValue {
+                indicator_key: "I1".into(),
+                value: Some(clients),
+                text: None,
+                period_from: Some(date(2019, 6, 1)?),
+                period_to: Some(date(2020, 6, 30)?),
+            }],
+            comment: Some("Pololetní monitoring (demo).".into()),
+            author_subject: "demo-loader".into(),
+            author_person_id: Some(manager),
+        };
+        plans::add_report(tx, measure, report).await?;
+    }
     Ok(())
 }
