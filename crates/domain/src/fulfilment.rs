@@ -322,7 +322,7 @@ mod tests {
             code: format!("1.{n}"),
             title: format!("M{n}"),
             goal_id: goal,
-            thematic_area: if n % 2 == 0 { ThematicArea::Housing } else { ThematicArea::Debt },
+            thematic_area: if n.is_multiple_of(2) { ThematicArea::Housing } else { ThematicArea::Debt },
             deadline: Some(d(deadline)),
             budget_minor: budget,
             latest: latest.map(|(status, percent_done)| LatestReport { status, percent_done, reported_on: d("2020-01-01") }),

@@ -249,18 +249,17 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &web::Bytes) -
     serde_json::from_value(value).map_err(|e| ApiError::bad_request("body", "malformed", format!("the JSON body could not be read: {e}")))
 }
 
-async fn act(
-    state: &AppState,
-    who: &Principal,
-    id: Uuid,
-    key: IdempotencyKey,
-    if_match: IfMatch,
+/// A lifecycle step: the action, what it records, and the request body it came with.
+struct Step<B> {
     action: PlanAction,
     change: StatusChange,
-    body: &impl Serialize,
-) -> ApiResult {
+    body: B,
+}
+
+async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, step: Step<B>) -> ApiResult {
+    let Step { action, change, body } = step;
     writable_plan(state.store.conn(), who, id).await?;
-    let unit = match Unit::begin_post(state, who, key, body).await? {
+    let unit = match Unit::begin_post(state, who, key, &body).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
@@ -288,7 +287,7 @@ async fn act(
 pub async fn submit(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch, body: web::Bytes) -> ApiResult {
     let step: StepDate = optional_body(&body)?;
     let change = StatusChange { submitted_on: Some(step.date.unwrap_or_else(|| Utc::now().date_naive())), ..Default::default() };
-    act(&state, &who, *id, key, if_match, PlanAction::Submit, change, &step).await
+    act(&state, &who, *id, key, if_match, Step { action: PlanAction::Submit, change, body: step }).await
 }
 
 /// Return a submitted plan to draft for changes (submitted → draft).
@@ -296,7 +295,8 @@ pub async fn submit(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The plan, a draft again", body = PlanView), WriteErrors))]
 #[post("/strategic-plans/{id}/withdraw")]
 pub async fn withdraw(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
-    act(&state, &who, *id, key, if_match, PlanAction::Withdraw, StatusChange { reset: true, ..Default::default() }, &"withdraw").await
+    act(&state, &who, *id, key, if_match, Step { action: PlanAction::Withdraw, change: StatusChange { reset: true, ..Default::default() }, body: "withdraw" })
+        .await
 }
 
 /// Record the municipal council's approval (submitted → council_approved).
@@ -313,7 +313,15 @@ pub async fn approve_by_council(
     body: web::Json<Approval>,
 ) -> ApiResult {
     let approval = body.into_inner();
-    act(&state, &who, *id, key, if_match, PlanAction::ApproveByCouncil, StatusChange { council: Some(approval.clone()), ..Default::default() }, &approval).await
+    act(
+        &state,
+        &who,
+        *id,
+        key,
+        if_match,
+        Step { action: PlanAction::ApproveByCouncil, change: StatusChange { council: Some(approval.clone()), ..Default::default() }, body: approval },
+    )
+    .await
 }
 
 /// Record the municipal assembly's approval: the plan comes into force (council_approved →
@@ -331,8 +339,15 @@ pub async fn approve_by_assembly(
     body: web::Json<Approval>,
 ) -> ApiResult {
     let approval = body.into_inner();
-    act(&state, &who, *id, key, if_match, PlanAction::ApproveByAssembly, StatusChange { assembly: Some(approval.clone()), ..Default::default() }, &approval)
-        .await
+    act(
+        &state,
+        &who,
+        *id,
+        key,
+        if_match,
+        Step { action: PlanAction::ApproveByAssembly, change: StatusChange { assembly: Some(approval.clone()), ..Default::default() }, body: approval },
+    )
+    .await
 }
 
 /// End a plan in force without a successor (in_force → expired). Body optional: `{"date": …}`.
@@ -343,7 +358,7 @@ pub async fn approve_by_assembly(
 pub async fn expire(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch, body: web::Bytes) -> ApiResult {
     let step: StepDate = optional_body(&body)?;
     let change = StatusChange { ended_on: Some(step.date.unwrap_or_else(|| Utc::now().date_naive())), ..Default::default() };
-    act(&state, &who, *id, key, if_match, PlanAction::Expire, change, &step).await
+    act(&state, &who, *id, key, if_match, Step { action: PlanAction::Expire, change, body: step }).await
 }
 
 /// Revise a plan in force: creates the next version as a draft with a copy of all goals and
