@@ -119,6 +119,7 @@ async fn spawn(demo: bool) -> TestApp {
     };
     let store = persistence::Store::connect(&settings.database_url, settings.db_pool).await.expect("connect");
     store.migrate().await.expect("migrate");
+    persistence::esif::ensure_reference_programmes(&store).await.expect("reference programmes");
     if demo {
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data");
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data, again");

@@ -108,7 +108,8 @@ async fn main() -> anyhow::Result<()> {
             settings.prepare_sqlite_dir()?;
             let store = Store::connect(&settings.database_url, 1).await?;
             store.migrate().await?;
-            tracing::info!("migrations applied");
+            persistence::esif::ensure_reference_programmes(&store).await?;
+            tracing::info!("migrations applied, reference programmes present");
         }
         Command::Serve { demo, print_token } => {
             telemetry::init(settings.log_format);
@@ -117,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
             let store = Store::connect(&settings.database_url, settings.db_pool).await?;
             store.migrate().await?;
             store.purge_idempotency_keys().await?;
+            persistence::esif::ensure_reference_programmes(&store).await?;
             if demo {
                 demo::load_if_empty(&store).await?;
             }

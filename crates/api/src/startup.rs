@@ -30,6 +30,10 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::analyses::configure)
         .configure(routes::plans::configure)
         .configure(routes::measures::configure)
+        .configure(routes::calls::configure)
+        .configure(routes::projects::configure)
+        .configure(routes::counselling::configure)
+        .configure(routes::reports::configure)
         .configure(routes::territorial_units::configure)
         .configure(routes::organizations::configure)
         .configure(routes::people::configure)
@@ -72,6 +76,7 @@ impl Application {
         let store = Store::connect(&settings.database_url, settings.db_pool).await?;
         store.migrate().await?;
         store.purge_idempotency_keys().await?;
+        persistence::esif::ensure_reference_programmes(&store).await?;
         Self::build_with_store(settings, store)
     }
 

@@ -224,6 +224,49 @@ codelist! {
     }
 }
 
+codelist! {
+    /// An EU programming period.
+    ProgrammingPeriod = "programming_period" {
+        Period2007To2013 => "2007-2013", "2007–2013", "2007–2013";
+        Period2014To2020 => "2014-2020", "2014–2020", "2014–2020";
+        Period2021To2027 => "2021-2027", "2021–2027", "2021–2027";
+    }
+}
+
+codelist! {
+    /// An EU fund.
+    Fund = "fund" {
+        Esf => "ESF", "Evropský sociální fond", "European Social Fund";
+        EsfPlus => "ESF+", "Evropský sociální fond plus", "European Social Fund Plus";
+        Erdf => "ERDF", "Evropský fond pro regionální rozvoj", "European Regional Development Fund";
+        Cf => "CF", "Fond soudržnosti", "Cohesion Fund";
+    }
+}
+
+codelist! {
+    /// The state of a call for proposals, derived from its dates.
+    CallStatus = "call_status" {
+        Announced => "announced", "vyhlášená", "announced";
+        Open => "open", "otevřená", "open";
+        Closed => "closed", "uzavřená", "closed";
+    }
+}
+
+codelist! {
+    /// The pipeline state of a project: intent → recommended → submitted → approved /
+    /// rejected → in_realization → completed, or withdrawn.
+    ProjectStatus = "project_status" {
+        Intent => "intent", "projektový záměr", "project intent";
+        Recommended => "recommended", "doporučený", "recommended";
+        Submitted => "submitted", "podaná žádost", "submitted";
+        Approved => "approved", "schválený", "approved";
+        Rejected => "rejected", "zamítnutý", "rejected";
+        InRealization => "in_realization", "v realizaci", "in realization";
+        Completed => "completed", "ukončený", "completed";
+        Withdrawn => "withdrawn", "stažený", "withdrawn";
+    }
+}
+
 /// The labels of a codelist by its name, or `None` for an unknown name.
 pub fn codelist(name: &str) -> Option<Vec<CodelistEntry>> {
     fn of<T: Coded>(name: &str) -> Option<Vec<CodelistEntry>> {
@@ -244,6 +287,10 @@ pub fn codelist(name: &str) -> Option<Vec<CodelistEntry>> {
         .or_else(|| of::<FundingSource>(name))
         .or_else(|| of::<IndicatorKind>(name))
         .or_else(|| of::<ProgressStatus>(name))
+        .or_else(|| of::<ProgrammingPeriod>(name))
+        .or_else(|| of::<Fund>(name))
+        .or_else(|| of::<CallStatus>(name))
+        .or_else(|| of::<ProjectStatus>(name))
 }
 
 /// The names of every codelist, for discovery and for the OpenAPI enum of the path.
@@ -263,6 +310,10 @@ pub const CODELISTS: &[&str] = &[
     FundingSource::CODELIST,
     IndicatorKind::CODELIST,
     ProgressStatus::CODELIST,
+    ProgrammingPeriod::CODELIST,
+    Fund::CODELIST,
+    CallStatus::CODELIST,
+    ProjectStatus::CODELIST,
 ];
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod access;
 pub mod analysis;
 pub mod codelist;
 pub mod diff;
+pub mod esif;
 pub mod error;
 pub mod fulfilment;
 pub mod identifiers;

@@ -11,6 +11,7 @@ pub mod write;
 pub mod analyses;
 pub mod audit;
 pub mod bench_data;
+pub mod esif;
 pub mod meetings;
 pub mod memberships;
 pub mod organizations;

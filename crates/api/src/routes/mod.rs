@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 pub mod analyses;
 pub mod audit;
+pub mod calls;
 pub mod codelists;
+pub mod counselling;
 pub mod measures;
 pub mod meetings;
 pub mod memberships;
@@ -17,6 +19,8 @@ pub mod organizations;
 pub mod partnerships;
 pub mod people;
 pub mod plans;
+pub mod projects;
+pub mod reports;
 pub mod territorial_units;
 pub mod working_groups;
 

@@ -5,6 +5,9 @@
 
 pub mod action_item;
 pub mod audit_entry;
+pub mod call;
+pub mod call_partnership;
+pub mod counselling_record;
 pub mod evaluation;
 pub mod excluded_locality;
 pub mod goal;
@@ -15,12 +18,15 @@ pub mod meeting_attendance;
 pub mod membership;
 pub mod membership_representative;
 pub mod need;
+pub mod operational_programme;
 pub mod organization;
 pub mod partnership;
 pub mod partnership_consultant;
 pub mod partnership_territorial_unit;
 pub mod person;
 pub mod progress_report;
+pub mod project;
+pub mod project_measure;
 pub mod situational_analysis;
 pub mod strategic_plan;
 pub mod territorial_unit;

@@ -1,0 +1,319 @@
+//! Operational programmes (`/operational-programmes`) and calls for proposals (`/calls`):
+//! public reference information, written by admins (and importers, for calls).
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::access::{Principal, Role};
+use domain::codelist::{CallStatus, Fund, ProgrammingPeriod};
+use domain::esif::{CallData, PriorityAxis, ProgrammeData};
+use domain::money::Money;
+use persistence::esif::{self, Call, CallFilter, Programme};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{MetaView, opt_text};
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, list_query, merge_patch, ok_versioned};
+
+fn ensure_admin(who: &Principal) -> ApiResult<()> {
+    if who.role == Role::Admin { Ok(()) } else { Err(ApiError::Forbidden("only admins maintain the operational programmes".into())) }
+}
+
+fn ensure_call_writer(who: &Principal) -> ApiResult<()> {
+    if matches!(who.role, Role::Admin | Role::Importer) { Ok(()) } else { Err(ApiError::Forbidden("only admins and importers maintain calls".into())) }
+}
+
+/// What an admin sets on an operational programme.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ProgrammeInput {
+    /// e.g. `OPZ`, `IROP`, `OPZ+`; unique.
+    #[validate(length(min = 1, max = 30))]
+    pub code: String,
+    #[validate(length(min = 1, max = 300))]
+    pub name_cs: String,
+    #[validate(length(min = 1, max = 300))]
+    pub name_en: String,
+    pub period: ProgrammingPeriod,
+    pub funds: Vec<Fund>,
+    /// Priority axes or specific objectives (e.g. IOP `3.1b`).
+    #[serde(default)]
+    pub priority_axes: Vec<PriorityAxis>,
+}
+
+impl ProgrammeInput {
+    fn into_data(self) -> ApiResult<ProgrammeData> {
+        self.validate()?;
+        Ok(ProgrammeData { code: self.code.trim().to_owned(), name_cs: self.name_cs, name_en: self.name_en, period: self.period, funds: self.funds, priority_axes: self.priority_axes }.validate()?)
+    }
+    fn from_data(d: &ProgrammeData) -> Self {
+        Self { code: d.code.clone(), name_cs: d.name_cs.clone(), name_en: d.name_en.clone(), period: d.period, funds: d.funds.clone(), priority_axes: d.priority_axes.clone() }
+    }
+}
+
+/// An operational programme.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgrammeView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    #[serde(flatten)]
+    pub content: ProgrammeInput,
+}
+
+impl From<&Programme> for ProgrammeView {
+    fn from(r: &Programme) -> Self {
+        Self { meta: (&r.meta).into(), content: ProgrammeInput::from_data(&r.data) }
+    }
+}
+
+list_query! {
+    /// Filters of programmes.
+    ProgrammeQuery {
+        period: Option<ProgrammingPeriod>,
+        /// Text search in code and names.
+        q: Option<String>,
+    }
+}
+
+/// List operational programmes (the reference programmes ship with the API). Sortable by `code` (default), `period`, `created_at`.
+#[utoipa::path(tag = "esif", params(ProgrammeQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of programmes", body = ListResponse<ProgrammeView>), ListErrors))]
+#[get("/operational-programmes")]
+pub async fn list_programmes(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<ProgrammeQuery>) -> ApiResult {
+    let page = query.page()?;
+    let page = esif::list_programmes(state.store.conn(), query.period, query.q.as_deref(), &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProgrammeView::from(&r))))
+}
+
+/// Add an operational programme (admins).
+#[utoipa::path(tag = "esif", request_body = ProgrammeInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = ProgrammeView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
+#[post("/operational-programmes")]
+pub async fn create_programme(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<ProgrammeInput>) -> ApiResult {
+    ensure_admin(&who)?;
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let created = esif::create_programme(unit.tx(), input.into_data()?).await?;
+    let view = ProgrammeView::from(&created);
+    unit.created("operational_programme", created.meta.id, created.meta.version, format!("/api/v1/operational-programmes/{}", created.meta.id), &view).await
+}
+
+/// Get an operational programme.
+#[utoipa::path(tag = "esif", security((), ("bearer" = [])),
+    responses((status = 200, description = "The programme", body = ProgrammeView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/operational-programmes/{id}")]
+pub async fn get_programme(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+    let found = esif::get_programme(state.store.conn(), *id).await?;
+    Ok(ok_versioned(found.meta.version, &ProgrammeView::from(&found)))
+}
+
+/// Update an operational programme (admins; JSON merge patch).
+#[utoipa::path(tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of ProgrammeInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = ProgrammeView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/operational-programmes/{id}")]
+pub async fn update_programme(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+    ensure_admin(&who)?;
+    let unit = Unit::begin(&state, &who).await?;
+    let current = esif::get_programme(unit.tx().conn(), *id).await?;
+    if_match.check(current.meta.version)?;
+    let data = merge_patch(&ProgrammeInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    let updated = esif::update_programme(unit.tx(), &current, data).await?;
+    unit.changed("update", "operational_programme", current.meta.id, updated.meta.version, &ProgrammeView::from(&current), &ProgrammeView::from(&updated)).await
+}
+
+// --- calls ---------------------------------------------------------------------------------
+
+/// What is set on a call for proposals.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CallInput {
+    /// Your own stable key for idempotent imports; unique among calls.
+    #[validate(length(min = 1, max = 100))]
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    pub programme_id: Uuid,
+    /// The call's number in its programme, e.g. `052`.
+    #[validate(length(min = 1, max = 30))]
+    #[schema(example = "052")]
+    pub number: String,
+    #[validate(length(min = 1, max = 500))]
+    #[schema(example = "Podpora sociálního začleňování v SVL")]
+    pub title: String,
+    /// The specific objective or priority axis code.
+    #[validate(length(max = 30))]
+    #[serde(default)]
+    pub specific_objective: Option<String>,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub allocation: Money,
+    /// The smallest requested grant the call accepts.
+    #[serde(default)]
+    pub min_project: Option<Money>,
+    /// The largest requested grant the call accepts.
+    #[serde(default)]
+    pub max_project: Option<Money>,
+    /// The highest share of eligible costs the grant may cover, in basis points (9500 = 95 %).
+    #[schema(minimum = 1, maximum = 10000, example = 9500)]
+    pub support_rate_bp: i32,
+    /// A coordinated-approach (KPSVL) call: only for the partnerships in `open_to`, with a plan in force.
+    #[serde(default)]
+    pub kpsvl: bool,
+    #[serde(default)]
+    pub open_to: Vec<Uuid>,
+}
+
+impl CallInput {
+    fn into_data(self) -> ApiResult<CallData> {
+        self.validate()?;
+        Ok(CallData {
+            external_ref: opt_text(self.external_ref),
+            programme_id: self.programme_id,
+            number: self.number.trim().to_owned(),
+            title: self.title.trim().to_owned(),
+            specific_objective: opt_text(self.specific_objective),
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            allocation: self.allocation,
+            min_project: self.min_project,
+            max_project: self.max_project,
+            support_rate_bp: self.support_rate_bp,
+            kpsvl: self.kpsvl,
+            open_to: self.open_to,
+        }
+        .validate()?)
+    }
+    fn from_data(d: &CallData) -> Self {
+        Self {
+            external_ref: d.external_ref.clone(),
+            programme_id: d.programme_id,
+            number: d.number.clone(),
+            title: d.title.clone(),
+            specific_objective: d.specific_objective.clone(),
+            opens_at: d.opens_at,
+            closes_at: d.closes_at,
+            allocation: d.allocation.clone(),
+            min_project: d.min_project.clone(),
+            max_project: d.max_project.clone(),
+            support_rate_bp: d.support_rate_bp,
+            kpsvl: d.kpsvl,
+            open_to: d.open_to.clone(),
+        }
+    }
+}
+
+/// A call for proposals.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallView {
+    #[serde(flatten)]
+    pub meta: MetaView,
+    /// Derived from the dates, now: announced, open or closed.
+    pub status: CallStatus,
+    #[serde(flatten)]
+    pub content: CallInput,
+}
+
+impl From<&Call> for CallView {
+    fn from(r: &Call) -> Self {
+        Self { meta: (&r.meta).into(), status: esif::call_status(r, Utc::now()), content: CallInput::from_data(&r.data) }
+    }
+}
+
+list_query! {
+    /// Filters of calls.
+    CallQuery {
+        programme_id: Option<Uuid>,
+        period: Option<ProgrammingPeriod>,
+        /// Calls accepting applications on this day.
+        open_on: Option<NaiveDate>,
+        /// Calls a project of this partnership may apply to (every non-KPSVL call, and KPSVL calls open to it).
+        open_to_partnership_id: Option<Uuid>,
+        kpsvl: Option<bool>,
+        /// Text search in number and title.
+        q: Option<String>,
+        include_archived: Option<bool>,
+    }
+}
+
+/// List calls. Sortable by `number`, `opens_at`, `closes_at` (default), `created_at`.
+#[utoipa::path(tag = "esif", params(CallQuery), security((), ("bearer" = [])),
+    responses((status = 200, description = "A page of calls", body = ListResponse<CallView>), ListErrors))]
+#[get("/calls")]
+pub async fn list_calls(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<CallQuery>) -> ApiResult {
+    let page = query.page()?;
+    let q = query.into_inner();
+    let filter = CallFilter { programme_id: q.programme_id, period: q.period, open_on: q.open_on, open_to: q.open_to_partnership_id, kpsvl: q.kpsvl, q: q.q, include_archived: q.include_archived.unwrap_or(false) };
+    let page = esif::list_calls(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| CallView::from(&r))))
+}
+
+/// Announce a call (admins and importers).
+#[utoipa::path(tag = "esif", request_body = CallInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = CallView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
+#[post("/calls")]
+pub async fn create_call(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CallInput>) -> ApiResult {
+    ensure_call_writer(&who)?;
+    let input = body.into_inner();
+    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
+        Begun::Replay(response) => return Ok(response),
+        Begun::Fresh(unit) => unit,
+    };
+    let created = esif::create_call(unit.tx(), input.into_data()?).await?;
+    let view = CallView::from(&created);
+    unit.created("call", created.meta.id, created.meta.version, format!("/api/v1/calls/{}", created.meta.id), &view).await
+}
+
+/// Get a call.
+#[utoipa::path(tag = "esif", security((), ("bearer" = [])),
+    responses((status = 200, description = "The call", body = CallView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+#[get("/calls/{id}")]
+pub async fn get_call(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+    let found = esif::get_call(state.store.conn(), *id).await?;
+    Ok(ok_versioned(found.meta.version, &CallView::from(&found)))
+}
+
+/// Update a call (JSON merge patch).
+#[utoipa::path(tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of CallInput", content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 200, description = "Updated", body = CallView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
+#[patch("/calls/{id}")]
+pub async fn update_call(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+    ensure_call_writer(&who)?;
+    let unit = Unit::begin(&state, &who).await?;
+    let current = esif::get_call(unit.tx().conn(), *id).await?;
+    if_match.check(current.meta.version)?;
+    let data = merge_patch(&CallInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    let updated = esif::update_call(unit.tx(), &current, data).await?;
+    unit.changed("update", "call", current.meta.id, updated.meta.version, &CallView::from(&current), &CallView::from(&updated)).await
+}
+
+/// Archive a call.
+#[utoipa::path(tag = "esif", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+    responses((status = 204, description = "Archived"), WriteErrors))]
+#[delete("/calls/{id}")]
+pub async fn archive_call(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
+    ensure_call_writer(&who)?;
+    let unit = Unit::begin(&state, &who).await?;
+    let current = esif::get_call(unit.tx().conn(), *id).await?;
+    if_match.check(current.meta.version)?;
+    let archived = esif::archive_call(unit.tx(), &current).await?;
+    unit.archived("call", current.meta.id, &CallView::from(&current), &CallView::from(&archived)).await
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_programmes)
+        .service(create_programme)
+        .service(get_programme)
+        .service(update_programme)
+        .service(list_calls)
+        .service(create_call)
+        .service(get_call)
+        .service(update_call)
+        .service(archive_call);
+}
