@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod conventions;
+mod esif;
 mod meetings;
 mod plans;
 mod platform;

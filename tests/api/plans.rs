@@ -7,12 +7,12 @@ use crate::helpers::{TestApp, spawn_app};
 
 /// A partnership with two member organisations (the microregion and an NGO), a third
 /// organisation that is not a member, and a completed analysis with one need per area.
-struct Rozvodi {
-    p: String,
-    microregion: String,
-    ngo: String,
-    outsider: String,
-    needs: Vec<(String, String)>,
+pub(crate) struct Rozvodi {
+    pub p: String,
+    pub microregion: String,
+    pub ngo: String,
+    pub outsider: String,
+    pub needs: Vec<(String, String)>,
 }
 
 const AREAS: [(&str, &str); 6] = [
@@ -24,7 +24,7 @@ const AREAS: [(&str, &str); 6] = [
     ("risky_behaviour", "Prevence rizikového chování"),
 ];
 
-async fn rozvodi(app: &TestApp) -> Rozvodi {
+pub(crate) async fn rozvodi(app: &TestApp) -> Rozvodi {
     let admin = app.admin();
     let unit = app.unit(&admin, "Mikroregion Rozvodí", "microregion", None).await;
     let p = app.partnership(&admin, "LP Rozvodí", &[&unit]).await;
@@ -60,7 +60,7 @@ async fn rozvodi(app: &TestApp) -> Rozvodi {
 }
 
 /// A draft plan with one goal per working-group area and one measure per goal.
-async fn plan_with_measures(app: &TestApp, r: &Rozvodi) -> (String, Vec<String>) {
+pub(crate) async fn plan_with_measures(app: &TestApp, r: &Rozvodi) -> (String, Vec<String>) {
     let admin = app.admin();
     let plan = app
         .create(
@@ -100,7 +100,7 @@ async fn plan_with_measures(app: &TestApp, r: &Rozvodi) -> (String, Vec<String>)
     (plan, measures)
 }
 
-async fn bring_into_force(app: &TestApp, plan: &str) -> Value {
+pub(crate) async fn bring_into_force(app: &TestApp, plan: &str) -> Value {
     let admin = app.admin();
     assert_eq!(app.post(&format!("/api/v1/strategic-plans/{plan}/submit"), &admin, json!({"date": "2019-03-20"})).await.status, 200);
     let council =

@@ -103,7 +103,13 @@ pub struct PlanContext {
 /// Checks a submission against the call. Amounts outside the call's terms are 422; a call
 /// that is not open on the day, or a KPSVL call without a plan in force, are 409 (the state of
 /// the world, not the request, is wrong).
-pub fn check_submission(call: &CallTerms, budget: &ProjectBudget, partnership_id: Uuid, submitted_on: NaiveDate, plan: &PlanContext) -> Result<(), DomainError> {
+pub fn check_submission(
+    call: &CallTerms,
+    budget: &ProjectBudget,
+    partnership_id: Uuid,
+    submitted_on: NaiveDate,
+    plan: &PlanContext,
+) -> Result<(), DomainError> {
     let (opens, closes) = (call.opens_at.date_naive(), call.closes_at.date_naive());
     if submitted_on < opens {
         return Err(DomainError::Conflict(format!("the call opens on {opens}; it does not accept applications on {submitted_on}")));
@@ -121,7 +127,11 @@ pub fn check_submission(call: &CallTerms, budget: &ProjectBudget, partnership_id
     }
     let mut v = Violations::new();
     if call.kpsvl && plan.measures_in_plan == 0 {
-        v.push(FieldError::new("measure_ids", "no_measure_of_plan", "under the coordinated approach the project must implement at least one measure of the plan in force"));
+        v.push(FieldError::new(
+            "measure_ids",
+            "no_measure_of_plan",
+            "under the coordinated approach the project must implement at least one measure of the plan in force",
+        ));
     }
     let requested = budget.requested.amount_minor;
     if let Some(min) = &call.min_project
@@ -253,16 +263,25 @@ mod tests {
         let p = Uuid::from_u128(1);
         assert!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-06-01"), &plan).is_ok());
         // Exactly at the rate is fine; one haléř over is not.
-        assert!(matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_01), p, d("2019-06-01"), &plan), Err(DomainError::Invalid(e)) if e[0].code == "above_support_rate"));
+        assert!(
+            matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_01), p, d("2019-06-01"), &plan), Err(DomainError::Invalid(e)) if e[0].code == "above_support_rate")
+        );
         assert!(matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-10-01"), &plan), Err(DomainError::Conflict(_))));
         assert!(matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-04-30"), &plan), Err(DomainError::Conflict(_))));
         assert!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-09-30"), &plan).is_ok(), "the closing day counts");
         let no_plan = PlanContext { plan_in_force: None, measures_in_plan: 0 };
         assert!(matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-06-01"), &no_plan), Err(DomainError::Conflict(_))));
         let no_measure = PlanContext { measures_in_plan: 0, ..plan.clone() };
-        assert!(matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-06-01"), &no_measure), Err(DomainError::Invalid(e)) if e[0].field == "measure_ids"));
-        assert!(matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), Uuid::from_u128(2), d("2019-06-01"), &plan), Err(DomainError::Conflict(_))));
-        assert!(matches!(check_submission(&call(), &budget(60_000_00, 50_000_00), p, d("2019-06-01"), &plan), Err(DomainError::Invalid(e)) if e[0].code == "below_minimum"));
+        assert!(
+            matches!(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-06-01"), &no_measure), Err(DomainError::Invalid(e)) if e[0].field == "measure_ids")
+        );
+        assert!(matches!(
+            check_submission(&call(), &budget(1_000_000_00, 950_000_00), Uuid::from_u128(2), d("2019-06-01"), &plan),
+            Err(DomainError::Conflict(_))
+        ));
+        assert!(
+            matches!(check_submission(&call(), &budget(60_000_00, 50_000_00), p, d("2019-06-01"), &plan), Err(DomainError::Invalid(e)) if e[0].code == "below_minimum")
+        );
         let open_call = CallTerms { kpsvl: false, ..call() };
         assert!(check_submission(&open_call, &budget(1_000_000_00, 950_000_00), Uuid::from_u128(2), d("2019-06-01"), &no_plan).is_ok());
     }
@@ -278,7 +297,13 @@ mod tests {
     fn pipeline() {
         use ProjectAction as A;
         use ProjectStatus as S;
-        let path = [(S::Intent, A::Recommend, S::Recommended), (S::Recommended, A::Submit, S::Submitted), (S::Submitted, A::Approve, S::Approved), (S::Approved, A::Start, S::InRealization), (S::InRealization, A::Complete, S::Completed)];
+        let path = [
+            (S::Intent, A::Recommend, S::Recommended),
+            (S::Recommended, A::Submit, S::Submitted),
+            (S::Submitted, A::Approve, S::Approved),
+            (S::Approved, A::Start, S::InRealization),
+            (S::InRealization, A::Complete, S::Completed),
+        ];
         for (from, action, to) in path {
             assert_eq!(project_transition(from, action), Ok(to));
         }
@@ -365,11 +390,7 @@ pub fn reference_programmes() -> Vec<ProgrammeData> {
             name_en: "Integrated Operational Programme".into(),
             period: P::Period2007To2013,
             funds: vec![Fund::Erdf],
-            priority_axes: vec![
-                axis("3.1b", "Infrastruktura sociálních služeb"),
-                axis("3.1c", "Sociální ekonomika"),
-                axis("5.2c", "Problémová sídliště"),
-            ],
+            priority_axes: vec![axis("3.1b", "Infrastruktura sociálních služeb"), axis("3.1c", "Sociální ekonomika"), axis("5.2c", "Problémová sídliště")],
         },
         ProgrammeData {
             code: "ROP".into(),

@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, like, meta, now, update_guarded};
 use crate::entities::{
-    call, call_partnership as cp, counselling_record as cr, measure, membership, operational_programme as op, organization, partnership, project, project_measure as pm, strategic_plan,
-    working_group,
+    call, call_partnership as cp, counselling_record as cr, measure, membership, operational_programme as op, organization, partnership, project,
+    project_measure as pm, strategic_plan, working_group,
 };
 use crate::page::{self, SortField, SortKind, field};
 use crate::people::ensure_people;
@@ -72,7 +72,12 @@ pub async fn get_programme(conn: &impl ConnectionTrait, id: Uuid) -> Result<Prog
     op::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(programme)
 }
 
-pub async fn list_programmes(conn: &impl ConnectionTrait, period: Option<ProgrammingPeriod>, q: Option<&str>, req: &PageRequest) -> Result<Page<Programme>, StoreError> {
+pub async fn list_programmes(
+    conn: &impl ConnectionTrait,
+    period: Option<ProgrammingPeriod>,
+    q: Option<&str>,
+    req: &PageRequest,
+) -> Result<Page<Programme>, StoreError> {
     let mut select = op::Entity::find().filter(op::Column::ArchivedAt.is_null());
     if let Some(p) = period {
         select = select.filter(op::Column::Period.eq(p.to_string()));
@@ -90,7 +95,10 @@ pub async fn create_programme(tx: &WriteTx, d: ProgrammeData) -> Result<Programm
         return Err(StoreError::Conflict { field: Some("code".into()), message: "another programme already has this code".into() });
     }
     let at = now();
-    let m = op::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..programme_content(&d) }.insert(tx.conn()).await?;
+    let m =
+        op::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..programme_content(&d) }
+            .insert(tx.conn())
+            .await?;
     programme(m)
 }
 
@@ -250,7 +258,9 @@ pub async fn create_call(tx: &WriteTx, d: CallData) -> Result<Call, StoreError> 
     check_call(tx, &d, None).await?;
     let at = now();
     let id = Uuid::now_v7();
-    call::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..call_content(&d) }.insert(tx.conn()).await?;
+    call::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..call_content(&d) }
+        .insert(tx.conn())
+        .await?;
     replace_call_partnerships(tx, id, &d).await?;
     get_call(tx.conn(), id).await
 }
@@ -450,7 +460,9 @@ async fn check_project(tx: &WriteTx, d: &ProjectData) -> Result<(), StoreError> 
         for (i, id) in d.measure_ids.iter().enumerate() {
             match found.iter().find(|m| m.id == *id) {
                 None => v.push(FieldError::new(format!("measure_ids[{i}]"), "not_found", format!("measure {id} does not exist"))),
-                Some(m) if m.partnership_id != d.partnership_id => v.push(FieldError::new(format!("measure_ids[{i}]"), "other_partnership", "the measure belongs to another partnership's plan")),
+                Some(m) if m.partnership_id != d.partnership_id => {
+                    v.push(FieldError::new(format!("measure_ids[{i}]"), "other_partnership", "the measure belongs to another partnership's plan"))
+                }
                 Some(_) => {}
             }
         }
@@ -613,7 +625,8 @@ pub struct CounsellingFilter {
     pub scope: Option<Vec<Uuid>>,
 }
 
-pub const COUNSELLING_SORT: &[SortField<cr::Column>] = &[field("held_on", cr::Column::HeldOn, SortKind::Date), field("created_at", cr::Column::CreatedAt, SortKind::Timestamp)];
+pub const COUNSELLING_SORT: &[SortField<cr::Column>] =
+    &[field("held_on", cr::Column::HeldOn, SortKind::Date), field("created_at", cr::Column::CreatedAt, SortKind::Timestamp)];
 
 pub async fn get_counselling(conn: &impl ConnectionTrait, id: Uuid) -> Result<Counselling, StoreError> {
     cr::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(counselling)
@@ -668,7 +681,16 @@ async fn check_counselling(tx: &WriteTx, d: &CounsellingData) -> Result<(), Stor
 pub async fn create_counselling(tx: &WriteTx, d: CounsellingData) -> Result<Counselling, StoreError> {
     check_counselling(tx, &d).await?;
     let at = now();
-    let m = cr::ActiveModel { id: Set(Uuid::now_v7()), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..counselling_content(&d) }.insert(tx.conn()).await?;
+    let m = cr::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        archived_at: Set(None),
+        ..counselling_content(&d)
+    }
+    .insert(tx.conn())
+    .await?;
     counselling(m)
 }
 
@@ -709,7 +731,8 @@ pub struct CallStats {
 /// they were submitted), submitted and approved counts, sums requested and approved. Sums are
 /// exact integers.
 pub async fn call_stats(conn: &impl ConnectionTrait, programme_id: Option<Uuid>, period: Option<ProgrammingPeriod>) -> Result<Vec<CallStats>, StoreError> {
-    let programmes: HashMap<Uuid, Programme> = op::Entity::find().all(conn).await?.into_iter().map(|m| programme(m).map(|p| (p.meta.id, p))).collect::<Result<_, _>>()?;
+    let programmes: HashMap<Uuid, Programme> =
+        op::Entity::find().all(conn).await?.into_iter().map(|m| programme(m).map(|p| (p.meta.id, p))).collect::<Result<_, _>>()?;
     let mut calls = call::Entity::find().filter(call::Column::ArchivedAt.is_null()).order_by_asc(call::Column::ProgrammeId).order_by_asc(call::Column::Number);
     if let Some(id) = programme_id {
         calls = calls.filter(call::Column::ProgrammeId.eq(id));
@@ -722,7 +745,16 @@ pub async fn call_stats(conn: &impl ConnectionTrait, programme_id: Option<Uuid>,
         if period.is_some_and(|x| x != p.data.period) {
             continue;
         }
-        let mut s = CallStats { programme_code: p.data.code.clone(), period: p.data.period, call: c, intents: 0, submitted: 0, approved: 0, requested_minor: 0, approved_minor: 0 };
+        let mut s = CallStats {
+            programme_code: p.data.code.clone(),
+            period: p.data.period,
+            call: c,
+            intents: 0,
+            submitted: 0,
+            approved: 0,
+            requested_minor: 0,
+            approved_minor: 0,
+        };
         for pr in projects.iter().filter(|pr| pr.call_id == Some(s.call.meta.id)) {
             let status: ProjectStatus = code(&pr.status)?;
             s.intents += 1;
@@ -760,13 +792,24 @@ pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Resu
     let ids: Vec<Uuid> = measures.iter().map(|m| m.meta.id).collect();
     let links = if ids.is_empty() { vec![] } else { pm::Entity::find().filter(pm::Column::MeasureId.is_in(ids.iter().copied())).all(conn).await? };
     let project_ids: Vec<Uuid> = links.iter().map(|l| l.project_id).collect();
-    let projects = if project_ids.is_empty() { vec![] } else { project::Entity::find().filter(project::Column::Id.is_in(project_ids)).filter(project::Column::ArchivedAt.is_null()).all(conn).await? };
+    let projects = if project_ids.is_empty() {
+        vec![]
+    } else {
+        project::Entity::find().filter(project::Column::Id.is_in(project_ids)).filter(project::Column::ArchivedAt.is_null()).all(conn).await?
+    };
     // Budgets of every measure any of these projects implements (possibly in other plans).
-    let all_links = if projects.is_empty() { vec![] } else { pm::Entity::find().filter(pm::Column::ProjectId.is_in(projects.iter().map(|p| p.id))).all(conn).await? };
+    let all_links =
+        if projects.is_empty() { vec![] } else { pm::Entity::find().filter(pm::Column::ProjectId.is_in(projects.iter().map(|p| p.id))).all(conn).await? };
     let linked_measures: HashMap<Uuid, Option<i64>> = if all_links.is_empty() {
         HashMap::new()
     } else {
-        measure::Entity::find().filter(measure::Column::Id.is_in(all_links.iter().map(|l| l.measure_id))).all(conn).await?.into_iter().map(|m| (m.id, m.budget_total_minor)).collect()
+        measure::Entity::find()
+            .filter(measure::Column::Id.is_in(all_links.iter().map(|l| l.measure_id)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.budget_total_minor))
+            .collect()
     };
     let mut funded: HashMap<Uuid, (i64, Vec<Uuid>)> = HashMap::new();
     for p in &projects {

@@ -47,10 +47,25 @@ pub struct ProgrammeInput {
 impl ProgrammeInput {
     fn into_data(self) -> ApiResult<ProgrammeData> {
         self.validate()?;
-        Ok(ProgrammeData { code: self.code.trim().to_owned(), name_cs: self.name_cs, name_en: self.name_en, period: self.period, funds: self.funds, priority_axes: self.priority_axes }.validate()?)
+        Ok(ProgrammeData {
+            code: self.code.trim().to_owned(),
+            name_cs: self.name_cs,
+            name_en: self.name_en,
+            period: self.period,
+            funds: self.funds,
+            priority_axes: self.priority_axes,
+        }
+        .validate()?)
     }
     fn from_data(d: &ProgrammeData) -> Self {
-        Self { code: d.code.clone(), name_cs: d.name_cs.clone(), name_en: d.name_en.clone(), period: d.period, funds: d.funds.clone(), priority_axes: d.priority_axes.clone() }
+        Self {
+            code: d.code.clone(),
+            name_cs: d.name_cs.clone(),
+            name_en: d.name_en.clone(),
+            period: d.period,
+            funds: d.funds.clone(),
+            priority_axes: d.priority_axes.clone(),
+        }
     }
 }
 
@@ -118,7 +133,13 @@ pub async fn get_programme(state: web::Data<AppState>, _who: MaybeAuth, id: web:
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = ProgrammeView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/operational-programmes/{id}")]
-pub async fn update_programme(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+pub async fn update_programme(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    patch: web::Json<serde_json::Value>,
+) -> ApiResult {
     ensure_admin(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = esif::get_programme(unit.tx().conn(), *id).await?;
@@ -248,7 +269,15 @@ list_query! {
 pub async fn list_calls(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<CallQuery>) -> ApiResult {
     let page = query.page()?;
     let q = query.into_inner();
-    let filter = CallFilter { programme_id: q.programme_id, period: q.period, open_on: q.open_on, open_to: q.open_to_partnership_id, kpsvl: q.kpsvl, q: q.q, include_archived: q.include_archived.unwrap_or(false) };
+    let filter = CallFilter {
+        programme_id: q.programme_id,
+        period: q.period,
+        open_on: q.open_on,
+        open_to: q.open_to_partnership_id,
+        kpsvl: q.kpsvl,
+        q: q.q,
+        include_archived: q.include_archived.unwrap_or(false),
+    };
     let page = esif::list_calls(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| CallView::from(&r))))
 }
@@ -283,7 +312,13 @@ pub async fn get_call(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = CallView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/calls/{id}")]
-pub async fn update_call(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
+pub async fn update_call(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    patch: web::Json<serde_json::Value>,
+) -> ApiResult {
     ensure_call_writer(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = esif::get_call(unit.tx().conn(), *id).await?;

@@ -140,7 +140,9 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 #[post("/counselling-records")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CounsellingInput>) -> ApiResult {
     let input = body.into_inner();
-    require(state.store.conn(), input.partnership_id).await.map_err(|_| ApiError::from(domain::DomainError::invalid("partnership_id", "not_found", "the partnership does not exist")))?;
+    require(state.store.conn(), input.partnership_id)
+        .await
+        .map_err(|_| ApiError::from(domain::DomainError::invalid("partnership_id", "not_found", "the partnership does not exist")))?;
     ensure_counsellor(&who, input.partnership_id)?;
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
@@ -174,7 +176,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let data = merge_patch(&CounsellingInput::from_data(&current.data), patch.into_inner())?.into_data()?;
     ensure_counsellor(&who, data.partnership_id)?;
     let updated = esif::update_counselling(unit.tx(), &current, data).await?;
-    unit.changed("update", "counselling_record", current.meta.id, updated.meta.version, &CounsellingView::from(&current), &CounsellingView::from(&updated)).await
+    unit.changed("update", "counselling_record", current.meta.id, updated.meta.version, &CounsellingView::from(&current), &CounsellingView::from(&updated))
+        .await
 }
 
 /// Archive a counselling record.

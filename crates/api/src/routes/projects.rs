@@ -86,7 +86,11 @@ impl ProjectInput {
             summary: d.summary.clone(),
             period_from: d.period_from,
             period_to: d.period_to,
-            budget: BudgetInput { total_eligible: d.budget.total_eligible.clone(), requested: d.budget.requested.clone(), own_financing: d.budget.own_financing.clone() },
+            budget: BudgetInput {
+                total_eligible: d.budget.total_eligible.clone(),
+                requested: d.budget.requested.clone(),
+                own_financing: d.budget.own_financing.clone(),
+            },
             measure_ids: d.measure_ids.clone(),
         }
     }
@@ -163,7 +167,11 @@ fn may_write(who: &Principal, partnership_id: Uuid, applicant: Uuid, action: Opt
 
 fn ensure_may_write(who: &Principal, partnership_id: Uuid, applicant: Uuid, action: Option<ProjectAction>) -> ApiResult<()> {
     guard_partnership_read(who, partnership_id)?;
-    if may_write(who, partnership_id, applicant, action) { Ok(()) } else { Err(ApiError::Forbidden("your role does not allow this change to the project".into())) }
+    if may_write(who, partnership_id, applicant, action) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("your role does not allow this change to the project".into()))
+    }
 }
 
 list_query! {
@@ -301,7 +309,9 @@ async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, 
         ProjectAction::Submit => {
             let call_id = d.call_id.ok_or_else(|| ApiError::from(domain::DomainError::invalid("call_id", "required", "choose the call before submitting")))?;
             let call = esif::get_call(conn, call_id).await?;
-            let number = opt_text(input.registration_number).ok_or_else(|| ApiError::from(domain::DomainError::invalid("registration_number", "required", "a submitted application has a registration number")))?;
+            let number = opt_text(input.registration_number).ok_or_else(|| {
+                ApiError::from(domain::DomainError::invalid("registration_number", "required", "a submitted application has a registration number"))
+            })?;
             check_registration_number(esif::call_period(conn, &call).await?, &number).map_err(|e| ApiError::from(domain::DomainError::Invalid(vec![e])))?;
             let terms = domain::esif::CallTerms {
                 opens_at: call.data.opens_at,
@@ -319,9 +329,16 @@ async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, 
             steps.registration_number = Some(number);
         }
         ProjectAction::Approve => {
-            let amount = input.approved_amount.ok_or_else(|| ApiError::from(domain::DomainError::invalid("approved_amount", "required", "an approval states the approved grant")))?;
+            let amount = input
+                .approved_amount
+                .ok_or_else(|| ApiError::from(domain::DomainError::invalid("approved_amount", "required", "an approval states the approved grant")))?;
             if amount.currency != d.budget.requested.currency || amount.amount_minor < 0 || amount.amount_minor > d.budget.requested.amount_minor {
-                return Err(domain::DomainError::invalid("approved_amount", "above_requested", "the approved grant is between 0 and the requested amount, in its currency").into());
+                return Err(domain::DomainError::invalid(
+                    "approved_amount",
+                    "above_requested",
+                    "the approved grant is between 0 and the requested amount, in its currency",
+                )
+                .into());
             }
             steps.decided_on = Some(input.date);
             steps.approved_minor = Some(amount.amount_minor);
@@ -356,14 +373,24 @@ macro_rules! project_step {
     };
 }
 
-project_step!(recommend, "/projects/{id}/recommend", ProjectAction::Recommend, "The partnership (or a working group) recommends the intent: intent → recommended. Body: `date`, `resolution`, `working_group_id`.");
+project_step!(
+    recommend,
+    "/projects/{id}/recommend",
+    ProjectAction::Recommend,
+    "The partnership (or a working group) recommends the intent: intent → recommended. Body: `date`, `resolution`, `working_group_id`."
+);
 project_step!(
     submit,
     "/projects/{id}/submit",
     ProjectAction::Submit,
     "Submit the application: recommended → submitted. Body: `date`, `registration_number`. Refused when the call is not open on that day (409), when a KPSVL call is not open to the partnership or it has no plan in force (409), when the project implements no measure of that plan, or the requested grant is outside the call's limits or above its support rate (422)."
 );
-project_step!(approve, "/projects/{id}/approve", ProjectAction::Approve, "Record the approval: submitted → approved. Body: `date`, `approved_amount` (not more than requested), `note`.");
+project_step!(
+    approve,
+    "/projects/{id}/approve",
+    ProjectAction::Approve,
+    "Record the approval: submitted → approved. Body: `date`, `approved_amount` (not more than requested), `note`."
+);
 project_step!(reject, "/projects/{id}/reject", ProjectAction::Reject, "Record the rejection: submitted → rejected. Body: `date`, `note`.");
 project_step!(start, "/projects/{id}/start", ProjectAction::Start, "Start the realization: approved → in_realization. Body: `date`.");
 project_step!(complete, "/projects/{id}/complete", ProjectAction::Complete, "Complete the project: in_realization → completed. Body: `date`.");

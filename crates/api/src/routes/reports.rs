@@ -104,7 +104,13 @@ pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Q
                 call_id: c.call.meta.id,
                 number: c.call.data.number.clone(),
                 title: c.call.data.title.clone(),
-                figures: PipelineFigures { intents: c.intents, submitted: c.submitted, approved: c.approved, requested: total(c.requested_minor, cur)?, approved_amount: total(c.approved_minor, cur)? },
+                figures: PipelineFigures {
+                    intents: c.intents,
+                    submitted: c.submitted,
+                    approved: c.approved,
+                    requested: total(c.requested_minor, cur)?,
+                    approved_amount: total(c.approved_minor, cur)?,
+                },
             });
         }
         out.push(ProgrammeFigures { programme_id, code, period, figures, calls: call_figures });
@@ -151,7 +157,12 @@ pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, i
             let mut measures = Vec::new();
             for m in &d.measure_ids {
                 if let Ok(found) = plans::get_measure(state.store.conn(), *m).await {
-                    measures.push(MeasureRef { measure_id: found.meta.id, plan_id: found.data.plan_id, code: found.data.data.code, title: found.data.data.title });
+                    measures.push(MeasureRef {
+                        measure_id: found.meta.id,
+                        plan_id: found.data.plan_id,
+                        code: found.data.data.code,
+                        title: found.data.data.title,
+                    });
                 }
             }
             out.push(ProjectWithMeasures {

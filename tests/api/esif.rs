@@ -1,0 +1,242 @@
+//! ESIF programmes, calls, the project pipeline, counselling and aggregates.
+
+use domain::access::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::plans::{bring_into_force, plan_with_measures, rozvodi};
+
+async fn programme(app: &TestApp, code: &str) -> String {
+    let list = app.get("/api/v1/operational-programmes?limit=100", None).await;
+    list.body["items"].as_array().unwrap().iter().find(|p| p["code"] == code).unwrap_or_else(|| panic!("no {code}"))["id"].as_str().unwrap().to_owned()
+}
+
+fn czk(minor: i64) -> Value {
+    json!({"amount_minor": minor, "currency": "CZK"})
+}
+
+/// OPZ call 052 "Podpora sociálního začleňování v SVL": KPSVL, open to the given partnerships.
+async fn call_52(app: &TestApp, open_to: &[&str]) -> String {
+    let opz = programme(app, "OPZ").await;
+    app.create(
+        "/api/v1/calls",
+        &app.admin(),
+        json!({
+            "programme_id": opz, "number": "052", "title": "Podpora sociálního začleňování v SVL", "specific_objective": "2.1",
+            "opens_at": "2019-05-01T00:00:00Z", "closes_at": "2019-09-30T14:00:00Z",
+            "allocation": czk(50_000_000_000), "min_project": czk(40_000_000), "max_project": czk(1_000_000_000),
+            "support_rate_bp": 9500, "kpsvl": true, "open_to": open_to,
+        }),
+    )
+    .await
+}
+
+fn project(applicant: &str, call: &str, measures: &[&str], total: i64, requested: i64) -> Value {
+    json!({
+        "applicant_organization_id": applicant, "call_id": call, "title": "Sociální práce v Rozvodí", "summary": "Terénní sociální práce a dluhové poradenství.",
+        "period_from": "2019-10-01", "period_to": "2021-09-30",
+        "budget": {"total_eligible": czk(total), "requested": czk(requested), "own_financing": czk(total - requested)},
+        "measure_ids": measures,
+    })
+}
+
+async fn step(app: &TestApp, project: &str, action: &str, body: Value) -> crate::helpers::Res {
+    app.post(&format!("/api/v1/projects/{project}/{action}"), &app.admin(), body).await
+}
+
+#[tokio::test]
+async fn reference_programmes_ship_with_the_api() {
+    let app = spawn_app().await;
+    let all = app.get("/api/v1/operational-programmes?limit=100", None).await;
+    let codes: Vec<&str> = all.body["items"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    for code in ["OP LZZ", "OP VK", "IOP", "ROP", "OPZ", "IROP", "OP VVV", "OPZ+"] {
+        assert!(codes.contains(&code), "{code} missing from {codes:?}");
+    }
+    let iop = all.body["items"].as_array().unwrap().iter().find(|p| p["code"] == "IOP").unwrap();
+    assert!(iop["priority_axes"].as_array().unwrap().iter().any(|a| a["code"] == "3.1b"));
+    let period = app.get("/api/v1/operational-programmes?period=2021-2027", None).await;
+    assert!(period.body["items"].as_array().unwrap().iter().all(|p| p["period"] == "2021-2027"));
+}
+
+#[tokio::test]
+async fn a_kpsvl_project_of_rozvodi_passes_the_whole_pipeline() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, measures) = plan_with_measures(&app, &r).await;
+    bring_into_force(&app, &plan).await;
+    let call = call_52(&app, &[&r.p]).await;
+    let listed = app.get(&format!("/api/v1/calls?open_on=2019-06-15&open_to_partnership_id={}", r.p), None).await;
+    assert_eq!(listed.body["items"][0]["id"], call.as_str());
+    assert_eq!(listed.body["items"][0]["status"], "closed");
+    assert_eq!(app.get("/api/v1/calls?open_on=2019-10-15", None).await.body["items"].as_array().unwrap().len(), 0);
+
+    let body = project(&r.microregion, &call, &[&measures[0]], 100_000_000, 95_000_000);
+    let id = app.create(&format!("/api/v1/partnerships/{}/projects", r.p), &admin, body).await;
+    assert_eq!(app.get(&format!("/api/v1/projects/{id}"), Some(&admin)).await.body["status"], "intent");
+    assert_eq!(step(&app, &id, "recommend", json!({"date": "2019-05-15", "resolution": "LP/3/2019"})).await.body["status"], "recommended");
+    let submitted = step(&app, &id, "submit", json!({"date": "2019-06-20", "registration_number": "CZ.03.2.63/0.0/0.0/15_052/0012345"})).await;
+    assert_eq!(submitted.status, 200, "{}", submitted.body);
+    assert_eq!(submitted.body["steps"]["registration_number"], "CZ.03.2.63/0.0/0.0/15_052/0012345");
+    // Content is frozen once submitted.
+    app.patch(&format!("/api/v1/projects/{id}"), &admin, json!({"title": "Jiný"})).await.problem(409);
+    step(&app, &id, "approve", json!({"date": "2019-11-01", "approved_amount": czk(96_000_000)})).await.problem(422);
+    let approved = step(&app, &id, "approve", json!({"date": "2019-11-01", "approved_amount": czk(90_000_000), "note": "Kráceno o 5 %."})).await;
+    assert_eq!(approved.body["steps"]["approved_amount"], czk(90_000_000));
+    step(&app, &id, "submit", json!({"date": "2019-06-20", "registration_number": "CZ.03.2.63/0.0/0.0/15_052/0012345"})).await.problem(409);
+    assert_eq!(step(&app, &id, "start", json!({"date": "2019-12-01"})).await.body["status"], "in_realization");
+    assert_eq!(step(&app, &id, "complete", json!({"date": "2021-09-30"})).await.body["status"], "completed");
+    step(&app, &id, "withdraw", json!({"date": "2021-10-01"})).await.problem(409);
+    let audit = app.get(&format!("/api/v1/audit?resource_id={id}"), Some(&admin)).await;
+    let actions: Vec<&str> = audit.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["create", "recommend", "submit", "approve", "start", "complete"]);
+}
+
+#[tokio::test]
+async fn submissions_that_break_the_rules_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, measures) = plan_with_measures(&app, &r).await;
+    // A second partnership whose plan is only a draft.
+    let other = rozvodi(&app).await;
+    let (_, other_measures) = plan_with_measures(&app, &other).await;
+    let call = call_52(&app, &[&r.p, &other.p]).await;
+
+    let recommended = |partnership: String, body: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let id = app.create(&format!("/api/v1/partnerships/{partnership}/projects"), &admin, body).await;
+            assert_eq!(step(app, &id, "recommend", json!({"date": "2019-05-15"})).await.status, 200);
+            id
+        }
+    };
+    let number = "CZ.03.2.63/0.0/0.0/15_052/0012345";
+
+    // No plan in force yet (Rozvodí's plan is still a draft here): 409.
+    let early = recommended(r.p.clone(), project(&r.microregion, &call, &[&measures[0]], 100_000_000, 95_000_000)).await;
+    let no_plan = step(&app, &early, "submit", json!({"date": "2019-06-20", "registration_number": number})).await;
+    assert!(no_plan.problem(409)["detail"].as_str().unwrap().contains("plan"), "{}", no_plan.body);
+    bring_into_force(&app, &plan).await;
+
+    // The other partnership's plan is not in force: 409.
+    let theirs = recommended(other.p.clone(), project(&other.microregion, &call, &[&other_measures[0]], 100_000_000, 95_000_000)).await;
+    step(&app, &theirs, "submit", json!({"date": "2019-06-20", "registration_number": number})).await.problem(409);
+    // No linked measure: 422 on measure_ids.
+    let unlinked = recommended(r.p.clone(), project(&r.microregion, &call, &[], 100_000_000, 95_000_000)).await;
+    let res = step(&app, &unlinked, "submit", json!({"date": "2019-06-20", "registration_number": number})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("measure_ids").as_deref(), Some("no_measure_of_plan"));
+    // After the call closed, and before it opened: 409.
+    step(&app, &early, "submit", json!({"date": "2019-10-01", "registration_number": number})).await.problem(409);
+    step(&app, &early, "submit", json!({"date": "2019-04-30", "registration_number": number})).await.problem(409);
+    // Over the support rate (95 %): 422.
+    let greedy = recommended(r.p.clone(), project(&r.microregion, &call, &[&measures[0]], 100_000_000, 95_000_001)).await;
+    let res = step(&app, &greedy, "submit", json!({"date": "2019-06-20", "registration_number": number})).await;
+    assert_eq!(res.error_code("budget.requested").as_deref(), Some("above_support_rate"));
+    // A registration number of the wrong shape for 2014–2020: 422.
+    let res = step(&app, &early, "submit", json!({"date": "2019-06-20", "registration_number": "CZ.03.02.02/00/22_004/0000366"})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("registration_number").as_deref(), Some("format"));
+    // The same project, now with everything right, is accepted; nothing of the refusals stuck.
+    assert_eq!(app.get(&format!("/api/v1/projects/{early}"), Some(&admin)).await.body["status"], "recommended");
+    assert_eq!(step(&app, &early, "submit", json!({"date": "2019-06-20", "registration_number": number})).await.status, 200);
+
+    // The applicant must be a member; the budget must add up.
+    let outsider = app.post(&format!("/api/v1/partnerships/{}/projects", r.p), &admin, project(&r.outsider, &call, &[], 100, 95)).await;
+    assert_eq!(outsider.error_code("applicant_organization_id").as_deref(), Some("not_a_member"));
+    let mut broken = project(&r.microregion, &call, &[], 100, 95);
+    broken["budget"]["own_financing"] = czk(4);
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{}/projects", r.p), &admin, broken).await.error_code("budget").as_deref(), Some("does_not_add_up"));
+    let foreign = app.post(&format!("/api/v1/partnerships/{}/projects", r.p), &admin, project(&r.microregion, &call, &[&other_measures[0]], 100, 95)).await;
+    assert_eq!(foreign.error_code("measure_ids[0]").as_deref(), Some("other_partnership"));
+}
+
+#[tokio::test]
+async fn aggregates_match_a_hand_count_and_partners_see_only_their_projects() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, measures) = plan_with_measures(&app, &r).await;
+    bring_into_force(&app, &plan).await;
+    let call = call_52(&app, &[&r.p]).await;
+    let number = |n: u32| format!("CZ.03.2.63/0.0/0.0/15_052/00{n:05}");
+    let create = |body: Value| {
+        let (app, admin, p) = (&app, admin.clone(), r.p.clone());
+        async move { app.create(&format!("/api/v1/partnerships/{p}/projects"), &admin, body).await }
+    };
+    // A: approved for 90 M of 95 M requested, implementing measures 1 and 2 (budgets equal: split 45/45).
+    let a = create(project(&r.microregion, &call, &[&measures[0], &measures[1]], 100_000_000, 95_000_000)).await;
+    step(&app, &a, "recommend", json!({"date": "2019-05-15"})).await;
+    step(&app, &a, "submit", json!({"date": "2019-06-20", "registration_number": number(1)})).await;
+    step(&app, &a, "approve", json!({"date": "2019-11-01", "approved_amount": czk(90_000_000)})).await;
+    // B: submitted, 50 M requested, undecided. C: rejected, 40 M. D: an intent only.
+    let b = create(project(&r.ngo, &call, &[&measures[2]], 60_000_000, 50_000_000)).await;
+    step(&app, &b, "recommend", json!({"date": "2019-05-15"})).await;
+    step(&app, &b, "submit", json!({"date": "2019-06-21", "registration_number": number(2)})).await;
+    let c = create(project(&r.ngo, &call, &[&measures[3]], 44_000_000, 40_000_000)).await;
+    step(&app, &c, "recommend", json!({"date": "2019-05-15"})).await;
+    step(&app, &c, "submit", json!({"date": "2019-06-22", "registration_number": number(3)})).await;
+    step(&app, &c, "reject", json!({"date": "2019-11-01", "note": "Nedostatečná připravenost."})).await;
+    create(project(&r.ngo, &call, &[&measures[4]], 50_000_000, 45_000_000)).await;
+
+    let report = app.get("/api/v1/reports/pipeline", Some(&admin)).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let opz = report.body.as_array().unwrap().iter().find(|p| p["code"] == "OPZ").unwrap();
+    let c52 = &opz["calls"][0];
+    assert_eq!((c52["intents"].as_u64(), c52["submitted"].as_u64(), c52["approved"].as_u64()), (Some(4), Some(3), Some(1)));
+    // Requested by the submitted: 95 + 50 + 40 = 185 M; approved: 90 M.
+    assert_eq!(c52["requested"], czk(185_000_000));
+    assert_eq!(c52["approved_amount"], czk(90_000_000));
+    assert_eq!(opz["requested"], czk(185_000_000));
+
+    let funding = app.get(&format!("/api/v1/reports/strategic-plans/{plan}/measure-funding"), None).await;
+    let row = |code: &str| funding.body.as_array().unwrap().iter().find(|m| m["code"] == code).unwrap().clone();
+    // Each measure's budget is 125 M; project A's 90 M splits 45/45 between measures 1 and 2.
+    assert_eq!(row("1.1.1")["funded"], czk(45_000_000));
+    assert_eq!(row("1.1.1")["coverage"], "partial");
+    assert_eq!(row("2.1.1")["funded"], czk(45_000_000));
+    assert_eq!(row("3.1.1")["coverage"], "none", "a submitted project does not fund yet");
+    assert_eq!(row("4.1.1")["coverage"], "none", "a rejected project never funds");
+
+    let projects = app.get(&format!("/api/v1/reports/partnerships/{}/projects", r.p), Some(&admin)).await;
+    let first = projects.body.as_array().unwrap().iter().find(|p| p["project_id"] == a.as_str()).unwrap();
+    let codes: Vec<&str> = first["measures"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["1.1.1", "2.1.1"]);
+    assert_eq!(projects.body.as_array().unwrap().len(), 4);
+
+    // A partner of another partnership sees none of these intents.
+    let stranger = app.token(Role::Partner, &[&uuid::Uuid::now_v7().to_string()], None);
+    app.get(&format!("/api/v1/projects/{a}"), Some(&stranger)).await.problem(404);
+    assert_eq!(app.get("/api/v1/projects", Some(&stranger)).await.body["items"].as_array().unwrap().len(), 0);
+    app.get(&format!("/api/v1/reports/partnerships/{}/projects", r.p), Some(&stranger)).await.problem(404);
+    app.get("/api/v1/reports/pipeline", Some(&stranger)).await.problem(403);
+    app.get("/api/v1/projects", None).await.problem(401);
+    // The partnership's own partner sees them, and may not make the partnership's decisions.
+    let own = app.token(Role::Partner, &[&r.p], Some(&r.ngo));
+    assert_eq!(app.get("/api/v1/projects?count=true", Some(&own)).await.body["total"], 4);
+    app.post(&format!("/api/v1/projects/{b}/approve"), &own, json!({"date": "2019-11-01", "approved_amount": czk(1)})).await.problem(403);
+}
+
+#[tokio::test]
+async fn counselling_is_written_by_consultants_and_read_by_the_partnership() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let agency = app.org(&admin, "Agentura pro sociální začleňování", "state_administration", None).await;
+    let consultant_person = app.person(&admin, "Konzultant Rozvodí", &agency).await;
+    let consultant = app.token(Role::Consultant, &[&r.p], None);
+    let body = json!({"partnership_id": r.p, "consultant_id": consultant_person, "organization_ids": [r.ngo], "held_on": "2019-04-10", "duration_minutes": 90, "topic": "Výběr výzvy OPZ 052", "notes": "Doporučena výzva 052."});
+    let id = app.create("/api/v1/counselling-records", &consultant, body.clone()).await;
+    let partner = app.token(Role::Partner, &[&r.p], Some(&r.ngo));
+    assert_eq!(app.get(&format!("/api/v1/counselling-records/{id}"), Some(&partner)).await.body["topic"], "Výběr výzvy OPZ 052");
+    app.post("/api/v1/counselling-records", &partner, body.clone()).await.problem(403);
+    let elsewhere = app.token(Role::Consultant, &[&uuid::Uuid::now_v7().to_string()], None);
+    app.post("/api/v1/counselling-records", &elsewhere, body.clone()).await.problem(403);
+    let stranger = app.token(Role::Partner, &[&uuid::Uuid::now_v7().to_string()], None);
+    app.get(&format!("/api/v1/counselling-records/{id}"), Some(&stranger)).await.problem(404);
+    let mut bad = body;
+    bad["duration_minutes"] = json!(0);
+    app.post("/api/v1/counselling-records", &consultant, bad).await.problem(422);
+}
