@@ -162,11 +162,23 @@ async fn the_rozvodi_plan_passes_its_approval_path_and_refuses_illegal_steps() {
             json!({"title": "Jiný plán", "valid_from": "2019-05-01", "valid_to": "2020-12-31"}),
         )
         .await;
-    app.post(&format!("/api/v1/strategic-plans/{other}/submit"), &admin, json!({"date": "2019-03-20"})).await;
-    app.post(&format!("/api/v1/strategic-plans/{other}/approve-by-council"), &admin, json!({"date": "2019-04-02", "resolution_number": "RM/14/2019"})).await;
+    assert_eq!(app.post(&format!("/api/v1/strategic-plans/{other}/submit"), &admin, json!({"date": "2019-03-20"})).await.body["status"], "submitted");
+    assert_eq!(
+        app.post(&format!("/api/v1/strategic-plans/{other}/approve-by-council"), &admin, json!({"date": "2019-04-02", "resolution_number": "RM/14/2019"}))
+            .await
+            .body["status"],
+        "council_approved"
+    );
     app.post(&format!("/api/v1/strategic-plans/{other}/approve-by-assembly"), &admin, json!({"date": "2019-04-24", "resolution_number": "ZM/6/2019"}))
         .await
         .problem(409);
+    assert_eq!(app.get(&base, None).await.body["status"], "in_force", "the first plan stays in force");
+    // A plan the assembly does not approve goes back to draft, approvals cleared, and can be archived.
+    let back = app.post(&format!("/api/v1/strategic-plans/{other}/withdraw"), &admin, json!(null)).await;
+    assert_eq!((back.body["status"].as_str(), back.body["council_approval"].is_null()), (Some("draft"), true));
+    assert_eq!(app.delete(&format!("/api/v1/strategic-plans/{other}"), &admin).await.status, 204);
+    app.post(&format!("/api/v1/strategic-plans/{other}/submit"), &admin, json!(null)).await.problem(409);
+    app.patch(&format!("/api/v1/strategic-plans/{other}"), &admin, json!({"title": "x"})).await.problem(409);
 
     assert_eq!(app.post(&format!("{base}/expire"), &admin, json!({"date": "2022-12-31"})).await.body["status"], "expired");
     app.post(&format!("{base}/expire"), &admin, json!(null)).await.problem(409);
@@ -202,6 +214,15 @@ async fn a_plan_in_force_changes_only_through_a_revision_and_the_diff_shows_it()
     .await
     .problem(409);
 
+    // Progress reported on version 1 carries over to version 2.
+    let reported = app
+        .post(
+            &format!("/api/v1/measures/{}/progress-reports", measures[2]),
+            &admin,
+            json!({"reported_on": "2020-01-31", "status": "completed", "percent_done": 100}),
+        )
+        .await;
+    assert_eq!(reported.status, 201, "{}", reported.body);
     let revised = app.post(&format!("/api/v1/strategic-plans/{plan}/revise"), &admin, json!(null)).await;
     assert_eq!(revised.status, 201, "{}", revised.body);
     assert_eq!(revised.body["version_number"], 2);
@@ -227,6 +248,16 @@ async fn a_plan_in_force_changes_only_through_a_revision_and_the_diff_shows_it()
     )
     .await;
 
+    let copied = items.iter().find(|m| m["code"] == "3.1.1").unwrap();
+    assert_eq!(copied["current"]["status"], "completed");
+    let v2_fulfilment = app.get(&format!("/api/v1/strategic-plans/{v2}/fulfilment?as_of=2020-02-01"), Some(&admin)).await;
+    assert_eq!(v2_fulfilment.body["counts"]["completed"], 1);
+    // A stranger sees nothing of a draft: not the plan, its goals, measures, diff or fulfilment.
+    let stranger = app.token(Role::Partner, &[&uuid::Uuid::now_v7().to_string()], None);
+    for path in ["", "/goals", "/measures", "/diff", "/versions", "/fulfilment", "/evaluations"] {
+        app.get(&format!("/api/v1/strategic-plans/{v2}{path}"), Some(&stranger)).await.problem(404);
+    }
+    app.get(&format!("/api/v1/strategic-plans/{v2}/goals"), None).await.problem(404);
     let diff = app.get(&format!("/api/v1/strategic-plans/{v2}/diff"), Some(&admin)).await;
     assert_eq!(diff.status, 200, "{}", diff.body);
     assert_eq!(diff.body["from"]["version_number"], 1);
@@ -244,6 +275,11 @@ async fn a_plan_in_force_changes_only_through_a_revision_and_the_diff_shows_it()
 
     bring_into_force(&app, &v2).await;
     assert_eq!(app.get(&format!("/api/v1/strategic-plans/{plan}"), None).await.body["status"], "superseded");
+    // Cross-partnership lists show the plan in force by default, not every version.
+    let current = app.get(&format!("/api/v1/measures?partnership_id={}&count=true", r.p), Some(&admin)).await;
+    assert_eq!(current.body["total"], 6);
+    let superseded = app.get(&format!("/api/v1/measures?partnership_id={}&plan_status=superseded&count=true", r.p), Some(&admin)).await;
+    assert_eq!(superseded.body["total"], 6);
     let versions = app.get(&format!("/api/v1/strategic-plans/{plan}/versions"), None).await;
     let listed: Vec<(i64, &str)> =
         versions.body.as_array().unwrap().iter().map(|v| (v["version_number"].as_i64().unwrap(), v["status"].as_str().unwrap())).collect();
@@ -328,9 +364,22 @@ async fn a_partner_reports_only_on_its_own_measures() {
     let reporter = app.token(Role::Reporter, &[], None);
     app.post(&format!("/api/v1/measures/{}/progress-reports", measures[1]), &reporter, report).await.problem(403);
     // The report became the measure's current state without bumping its version.
-    let measure = app.get(&format!("/api/v1/measures/{}", measures[1]), None).await;
+    let measure = app.get(&format!("/api/v1/measures/{}", measures[1]), Some(&partner)).await;
     assert_eq!(measure.body["current"], json!({"status": "in_progress", "percent_done": 40, "reported_on": "2019-12-31"}));
     assert_eq!(measure.body["version"], 1);
+    // Monitoring is not public: the approved plan's measure is, without its progress.
+    let public = app.get(&format!("/api/v1/measures/{}", measures[1]), None).await;
+    assert!(public.body["current"].is_null() && public.body["overdue"].is_null(), "{}", public.body);
+    app.get("/api/v1/measures?status=in_progress", None).await.problem(401);
+    assert_eq!(app.get("/api/v1/measures?status=in_progress", Some(&stranger)).await.body["items"].as_array().unwrap().len(), 0);
+    let future = app
+        .post(
+            &format!("/api/v1/measures/{}/progress-reports", measures[1]),
+            &partner,
+            json!({"reported_on": "2999-01-01", "status": "in_progress", "percent_done": 50}),
+        )
+        .await;
+    assert_eq!(future.error_code("reported_on").as_deref(), Some("in_future"));
     let list = app.get(&format!("/api/v1/measures/{}/progress-reports", measures[1]), Some(&partner)).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 }
@@ -372,7 +421,7 @@ async fn fulfilment_numbers_match_a_hand_calculation_and_evaluations_stay_frozen
     };
     let m1 = app.create(&format!("/api/v1/strategic-plans/{plan}/measures"), &admin, measure(&g1, "1.1", "housing", "2020-06-30", money(100))).await;
     let m2 = app.create(&format!("/api/v1/strategic-plans/{plan}/measures"), &admin, measure(&g11, "1.2", "housing", "2020-06-30", money(300))).await;
-    let _m3 = app.create(&format!("/api/v1/strategic-plans/{plan}/measures"), &admin, measure(&g11, "1.3", "housing", "2021-06-30", json!([]))).await;
+    let m3 = app.create(&format!("/api/v1/strategic-plans/{plan}/measures"), &admin, measure(&g11, "1.3", "housing", "2021-06-30", json!([]))).await;
     let m4 = app.create(&format!("/api/v1/strategic-plans/{plan}/measures"), &admin, measure(&g2, "2.1", "debt", "2020-03-31", money(1000))).await;
     let m5 = app.create(&format!("/api/v1/strategic-plans/{plan}/measures"), &admin, measure(&g2, "2.2", "debt", "2020-03-31", money(500))).await;
     bring_into_force(&app, &plan).await;
@@ -431,7 +480,10 @@ async fn fulfilment_numbers_match_a_hand_calculation_and_evaluations_stay_frozen
     assert_eq!(evaluation.status, 201, "{}", evaluation.body);
     let eid = evaluation.id();
     assert_eq!(evaluation.body["fulfilment"]["progress"], 42.5);
-    // Later progress changes today's fulfilment, never the evaluation.
+    // Later progress changes fulfilment — even as of the evaluated day — never the evaluation.
+    report(&m3, "2020-06-15", "in_progress", 30, 20.0).await;
+    let recomputed = app.get(&format!("/api/v1/strategic-plans/{plan}/fulfilment?as_of=2020-07-01"), Some(&admin)).await;
+    assert_eq!(recomputed.body["progress"], 50.0, "(100 + 50 + 30 + 20) / 4");
     report(&m2, "2020-08-01", "completed", 100, 50.0).await;
     let later = app.get(&format!("/api/v1/strategic-plans/{plan}/fulfilment?as_of=2020-10-01"), Some(&admin)).await;
     assert_ne!(later.body["progress"], 42.5);
@@ -444,11 +496,13 @@ async fn fulfilment_numbers_match_a_hand_calculation_and_evaluations_stay_frozen
 
     // Cross-partnership reporting filters.
     // Current state (latest reports, whenever made): 1.2 is completed by now, 2.1 cancelled, 2.2 completed,
-    // so only 1.3 (never reported, deadline 2021-06-30) is overdue as of 2021-07-01.
+    // so only 1.3 (in progress, deadline 2021-06-30) is overdue as of 2021-07-01.
     let overdue = app.get(&format!("/api/v1/measures?partnership_id={}&overdue=true&as_of=2021-07-01", r.p), Some(&admin)).await;
     assert_eq!(overdue_codes(&overdue.body), ["1.3"]);
+    let in_progress = app.get(&format!("/api/v1/measures?plan_id={plan}&status=in_progress"), Some(&admin)).await;
+    assert_eq!(overdue_codes(&in_progress.body), ["1.3"]);
     let unreported = app.get(&format!("/api/v1/measures?plan_id={plan}&status=unreported"), Some(&admin)).await;
-    assert_eq!(unreported.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(unreported.body["items"].as_array().unwrap().len(), 0, "every measure has been reported on by now");
     let by_area = app.get(&format!("/api/v1/measures?plan_id={plan}&thematic_area=debt&sort=-deadline,code"), None).await;
     assert_eq!(by_area.body["items"].as_array().unwrap().len(), 2);
     app.get("/api/v1/measures?status=finished", None).await.problem(400);

@@ -17,7 +17,7 @@ use crate::{DomainError, FieldError};
 pub enum PlanAction {
     /// draft → submitted (to the municipal council).
     Submit,
-    /// submitted → draft (returned for changes).
+    /// submitted or council_approved → draft (returned for changes, e.g. the assembly refused it).
     Withdraw,
     /// submitted → council_approved.
     ApproveByCouncil,
@@ -45,7 +45,7 @@ pub fn transition(from: PlanStatus, action: PlanAction) -> Result<PlanStatus, Do
     use PlanStatus as S;
     match (from, action) {
         (S::Draft, A::Submit) => Ok(S::Submitted),
-        (S::Submitted, A::Withdraw) => Ok(S::Draft),
+        (S::Submitted | S::CouncilApproved, A::Withdraw) => Ok(S::Draft),
         (S::Submitted, A::ApproveByCouncil) => Ok(S::CouncilApproved),
         (S::CouncilApproved, A::ApproveByAssembly) => Ok(S::InForce),
         (S::InForce, A::Expire) => Ok(S::Expired),
@@ -289,7 +289,7 @@ mod tests {
         for (from, action, to) in path {
             assert_eq!(transition(from, action), Ok(to));
         }
-        let legal: Vec<(S, A)> = path.iter().map(|(f, a, _)| (*f, *a)).chain([(S::Submitted, A::Withdraw)]).collect();
+        let legal: Vec<(S, A)> = path.iter().map(|(f, a, _)| (*f, *a)).chain([(S::Submitted, A::Withdraw), (S::CouncilApproved, A::Withdraw)]).collect();
         for from in S::ALL {
             for action in [A::Submit, A::Withdraw, A::ApproveByCouncil, A::ApproveByAssembly, A::Expire] {
                 assert_eq!(transition(*from, action).is_ok(), legal.contains(&(*from, action)), "{from:?} {action:?}");

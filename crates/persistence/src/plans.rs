@@ -11,7 +11,7 @@ use domain::registry::Record;
 use domain::search::search_text;
 use domain::{DomainError, FieldError};
 use sea_orm::sea_query::{Condition, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -229,6 +229,8 @@ pub async fn set_plan_status(tx: &WriteTx, current: &PlanRecord, status: PlanSta
                 let day = change.assembly.as_ref().map(|a| a.date);
                 let old = plan_record(other)?;
                 write_status(tx, &old, PlanStatus::Superseded, StatusChange { ended_on: day, ..Default::default() }).await?;
+                tx.audit("supersede", "strategic_plan", old.meta.id, None, Some(serde_json::json!({"superseded_by": current.meta.id, "ended_on": day})))
+                    .await?;
             } else {
                 return Err(StoreError::Conflict {
                     field: None,
@@ -356,14 +358,40 @@ pub async fn revise(tx: &WriteTx, current: &PlanRecord) -> Result<PlanRecord, St
             budget_currency: Set(m.budget_currency.clone()),
             predefined_activity: Set(m.predefined_activity),
             indicators: Set(m.indicators.clone()),
-            // A new version starts unmonitored: reports belong to the version they were made on.
-            current_status: Set(None),
-            current_percent: Set(None),
-            last_reported_on: Set(None),
+            // Monitoring continues across versions: the copy keeps its current state, and its
+            // reports are copied below, so that the new version's fulfilment starts where the
+            // old one stood.
+            current_status: Set(m.current_status.clone()),
+            current_percent: Set(m.current_percent),
+            last_reported_on: Set(m.last_reported_on),
             search_text: Set(m.search_text.clone()),
         }
         .insert(tx.conn())
         .await?;
+    }
+    let reports = pr::Entity::find().filter(pr::Column::PlanId.eq(current.meta.id)).order_by_asc(pr::Column::CreatedAt).all(tx.conn()).await?;
+    let copies: Vec<pr::ActiveModel> = reports
+        .into_iter()
+        .filter_map(|r| {
+            let measure_id = measure_ids.get(&r.measure_id).copied()?;
+            Some(pr::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                measure_id: Set(measure_id),
+                plan_id: Set(id),
+                partnership_id: Set(r.partnership_id),
+                reported_on: Set(r.reported_on),
+                status: Set(r.status),
+                percent_done: Set(r.percent_done),
+                indicator_values: Set(r.indicator_values),
+                comment: Set(r.comment),
+                author_subject: Set(r.author_subject),
+                author_person_id: Set(r.author_person_id),
+                created_at: Set(r.created_at),
+            })
+        })
+        .collect();
+    for chunk in copies.chunks(200) {
+        pr::Entity::insert_many(chunk.to_vec()).exec(tx.conn()).await?;
     }
     get_plan(tx.conn(), id).await
 }
@@ -572,9 +600,14 @@ pub struct MeasureFilter {
     pub predefined_activity: Option<bool>,
     pub q: Option<String>,
     pub include_archived: bool,
+    /// Only measures of plans in these statuses.
+    pub plan_statuses: Option<Vec<PlanStatus>>,
     /// Which plans the caller may see: `None` all; `Some(ids)` plans of these partnerships
     /// plus approved (public) plans.
     pub scope: Option<Vec<Uuid>>,
+    /// Restricts to these partnerships only (no public plans of others): used when a scoped
+    /// caller filters on monitoring data it may not see for other partnerships.
+    pub strict_scope: bool,
 }
 
 pub const MEASURE_SORT: &[SortField<measure::Column>] = &[
@@ -634,10 +667,19 @@ pub async fn list_measures(conn: &impl ConnectionTrait, f: &MeasureFilter, req: 
     if let Some(q) = &f.q {
         select = select.filter(crate::convert::like(measure::Column::SearchText, q));
     }
+    if let Some(statuses) = &f.plan_statuses {
+        let plans =
+            Query::select().column(sp::Column::Id).from(sp::Entity).and_where(sp::Column::Status.is_in(statuses.iter().map(ToString::to_string))).take();
+        select = select.filter(measure::Column::PlanId.in_subquery(plans));
+    }
     if let Some(scope) = &f.scope {
-        let public = Query::select().column(sp::Column::Id).from(sp::Entity).and_where(sp::Column::Status.is_in(public_codes())).take();
-        select =
-            select.filter(Condition::any().add(measure::Column::PartnershipId.is_in(scope.iter().copied())).add(measure::Column::PlanId.in_subquery(public)));
+        let mine = measure::Column::PartnershipId.is_in(scope.iter().copied());
+        if f.strict_scope {
+            select = select.filter(mine);
+        } else {
+            let public = Query::select().column(sp::Column::Id).from(sp::Entity).and_where(sp::Column::Status.is_in(public_codes())).take();
+            select = select.filter(Condition::any().add(mine).add(measure::Column::PlanId.in_subquery(public)));
+        }
     }
     let page = page::fetch(conn, select, MEASURE_SORT, "code", measure::Column::Id, req).await?;
     let items = page.items.into_iter().map(measure_record).collect::<Result<_, _>>()?;
@@ -646,8 +688,15 @@ pub async fn list_measures(conn: &impl ConnectionTrait, f: &MeasureFilter, req: 
 
 /// The rules that need other rows: goal and parent in this plan, needs from this
 /// partnership's analyses, the responsible organization a current member.
-async fn check_measure(tx: &WriteTx, plan: &PlanRecord, this: Option<Uuid>, d: &MeasureData) -> Result<(), StoreError> {
+async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&MeasureRecord>, d: &MeasureData) -> Result<(), StoreError> {
+    let this = previous.map(|p| p.meta.id);
     let partnership_id = plan.data.data.partnership_id;
+    if let Some(me) = this
+        && d.kind == MeasureKind::Activity
+        && measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(me)).one(tx.conn()).await?.is_some()
+    {
+        return Err(DomainError::invalid("kind", "has_activities", "a measure with activities cannot become an activity").into());
+    }
     let goal = goal::Entity::find_by_id(d.goal_id).one(tx.conn()).await?;
     if goal.is_none_or(|g| g.plan_id != plan.meta.id) {
         return Err(DomainError::invalid("goal_id", "not_in_plan", "the goal is not a goal of this plan").into());
@@ -660,7 +709,10 @@ async fn check_measure(tx: &WriteTx, plan: &PlanRecord, this: Option<Uuid>, d: &
     }
     crate::analyses::ensure_needs_of(tx.conn(), partnership_id, &d.need_ids).await?;
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &d.co_implementer_ids, "co_implementer_ids", false).await?;
-    if let Some(org) = d.responsible_organization_id {
+    // Membership is checked when the implementer is assigned (or changed), not on every edit:
+    // a revision may keep an implementer who has left until the plan is updated.
+    let unchanged = previous.is_some_and(|p| p.data.data.responsible_organization_id == d.responsible_organization_id);
+    if let Some(org) = d.responsible_organization_id.filter(|_| !unchanged) {
         let today = chrono::Utc::now().date_naive();
         let member = membership::Entity::find()
             .filter(membership::Column::PartnershipId.eq(partnership_id))
@@ -704,7 +756,7 @@ pub async fn create_measure(tx: &WriteTx, plan: &PlanRecord, d: MeasureData) -> 
 }
 
 pub async fn update_measure(tx: &WriteTx, plan: &PlanRecord, current: &MeasureRecord, d: MeasureData) -> Result<MeasureRecord, StoreError> {
-    check_measure(tx, plan, Some(current.meta.id), &d).await?;
+    check_measure(tx, plan, Some(current), &d).await?;
     let m = &current.meta;
     let changes = measure::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..measure_content(&d) };
     update_guarded(tx.conn(), changes, measure::Column::Id.eq(m.id).and(measure::Column::Version.eq(m.version))).await?;
@@ -813,6 +865,8 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
         }
     }
     v.into_result()?;
+    let author: Vec<Uuid> = r.author_person_id.into_iter().collect();
+    crate::people::ensure_people(tx.conn(), &author, "author_person_id", true).await?;
     let m = pr::ActiveModel {
         id: Set(Uuid::now_v7()),
         measure_id: Set(measure.meta.id),
@@ -839,6 +893,8 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
                 ..Default::default()
             })
             .filter(measure::Column::Id.eq(measure.meta.id))
+            // Conditional on the stored state, so that a concurrent older report never wins.
+            .filter(Condition::any().add(measure::Column::LastReportedOn.is_null()).add(measure::Column::LastReportedOn.lte(r.reported_on)))
             .exec(tx.conn())
             .await?;
     }
@@ -860,7 +916,6 @@ pub async fn fulfilment_input(conn: &impl ConnectionTrait, plan_id: Uuid, as_of:
         .order_by_asc(pr::Column::ReportedOn)
         .order_by_asc(pr::Column::CreatedAt)
         .order_by_asc(pr::Column::Id)
-        .limit(100_000)
         .all(conn)
         .await?;
     let mut latest: HashMap<Uuid, LatestReport> = HashMap::new();
@@ -874,11 +929,16 @@ pub async fn fulfilment_input(conn: &impl ConnectionTrait, plan_id: Uuid, as_of:
             }
         }
     }
+    // Budgets in different currencies cannot weigh against each other: fall back to the average.
+    let mut currencies: Vec<String> = measures.iter().filter_map(|m| m.data.data.budget_total().map(|b| b.currency)).collect();
+    currencies.sort();
+    currencies.dedup();
+    let comparable = currencies.len() <= 1;
     let states = measures
         .into_iter()
         .map(|m| MeasureState {
             id: m.meta.id,
-            budget_minor: m.data.data.budget_total().map(|b| b.amount_minor),
+            budget_minor: m.data.data.budget_total().filter(|_| comparable).map(|b| b.amount_minor),
             code: m.data.data.code,
             title: m.data.data.title,
             goal_id: m.data.data.goal_id,

@@ -272,10 +272,25 @@ pub struct MeasureView {
     pub content: MeasureInput,
     /// The exact sum of the budget lines.
     pub budget_total: Option<Money>,
-    /// The latest progress report (`null`: never reported).
+    /// The latest progress report (`null`: never reported, or not visible: monitoring is
+    /// shown to callers who may read the partnership).
     pub current: Option<CurrentState>,
-    /// The deadline passed (today, UTC) and the measure is neither completed nor cancelled.
-    pub overdue: bool,
+    /// The deadline passed (today, UTC) and the measure is neither completed nor cancelled
+    /// (`null` when monitoring is not visible to the caller).
+    pub overdue: Option<bool>,
+}
+
+impl MeasureView {
+    /// The view for a caller: monitoring (current state, overdue) only for those who may
+    /// read the partnership; the plan's content is public once approved.
+    pub fn for_caller(r: &MeasureRecord, who: Option<&Principal>) -> Self {
+        let mut view = Self::from(r);
+        if !who.is_some_and(|w| w.may_read_partnership(r.data.partnership_id)) {
+            view.current = None;
+            view.overdue = None;
+        }
+        view
+    }
 }
 
 impl From<&MeasureRecord> for MeasureView {
@@ -289,7 +304,7 @@ impl From<&MeasureRecord> for MeasureView {
             content: MeasureInput::from_data(&m.data),
             budget_total: m.data.budget_total(),
             current: m.current.as_ref().map(|c| CurrentState { status: c.status, percent_done: c.percent_done, reported_on: c.reported_on }),
-            overdue: !finished && m.data.deadline.is_some_and(|d| d < Utc::now().date_naive()),
+            overdue: Some(!finished && m.data.deadline.is_some_and(|d| d < Utc::now().date_naive())),
         }
     }
 }
@@ -307,7 +322,10 @@ list_query! {
         status: Option<String>,
         /// `true`: deadline passed (before `as_of`, default today) and not completed or cancelled.
         overdue: Option<bool>,
+        /// The day `overdue` is judged on (only with `overdue=true`).
         as_of: Option<NaiveDate>,
+        /// Only measures of plans in this status (default `in_force` unless `plan_id` is given).
+        plan_status: Option<PlanStatus>,
         /// Deadline before this day.
         deadline_before: Option<NaiveDate>,
         /// Deadline on or after this day.
@@ -349,7 +367,20 @@ fn status_filter(raw: Option<&str>) -> ApiResult<Option<Option<ProgressStatus>>>
 pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<MeasureQuery>) -> ApiResult {
     let page = query.page()?;
     let q = query.into_inner();
+    if q.as_of.is_some() && q.overdue != Some(true) {
+        return Err(ApiError::bad_request("as_of", "without_overdue", "`as_of` applies to `overdue=true`"));
+    }
+    let status = status_filter(q.status.as_deref())?;
+    let monitoring = q.status.is_some() || q.overdue.is_some();
+    if monitoring && who.is_none() {
+        return Err(ApiError::Unauthorized("filtering by monitoring data (status, overdue) needs a bearer token".into()));
+    }
     let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let plan_statuses = match (q.plan_status, q.plan_id) {
+        (Some(s), _) => Some(vec![s]),
+        (None, None) => Some(vec![PlanStatus::InForce]),
+        (None, Some(_)) => None,
+    };
     let filter = MeasureFilter {
         plan_id: q.plan_id,
         partnership_id: q.partnership_id,
@@ -357,20 +388,23 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         kind: q.kind,
         responsible_organization_id: q.responsible_organization_id,
         thematic_area: q.thematic_area,
-        status: status_filter(q.status.as_deref())?,
+        status,
         overdue_on: q.overdue.unwrap_or(false).then_some(as_of),
         deadline_before: q.deadline_before,
         deadline_after: q.deadline_after,
         predefined_activity: q.predefined_activity,
         q: q.q,
         include_archived: q.include_archived.unwrap_or(false),
+        plan_statuses,
         scope: match &who {
             None => Some(Vec::new()),
             Some(w) => w.readable_partnerships().map(<[Uuid]>::to_vec),
         },
+        // A scoped caller filtering on monitoring sees only its own partnerships' measures.
+        strict_scope: monitoring,
     };
     let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::from(&r))))
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::for_caller(&r, who.as_ref()))))
 }
 
 /// List a plan's measures and activities. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
@@ -390,7 +424,7 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
         ..Default::default()
     };
     let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::from(&r))))
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::for_caller(&r, who.as_ref()))))
 }
 
 /// Add a measure (or an activity) to a draft plan.
@@ -418,7 +452,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
     let found = plans::get_measure(state.store.conn(), *id).await?;
     visible_plan(state.store.conn(), who.as_ref(), found.data.plan_id).await?;
-    Ok(ok_versioned(found.meta.version, &MeasureView::from(&found)))
+    Ok(ok_versioned(found.meta.version, &MeasureView::for_caller(&found, who.as_ref())))
 }
 
 /// Update a measure of a draft plan (JSON merge patch); a plan in force is changed by a revision.
@@ -594,8 +628,12 @@ pub async fn create_report(
     if plan.data.status != PlanStatus::InForce {
         return Err(ApiError::Conflict { detail: format!("progress is reported on a plan in force; this plan is `{}`", plan.data.status), errors: vec![] });
     }
+    let today = Utc::now().date_naive();
+    if input.reported_on.is_some_and(|d| d > today) {
+        return Err(domain::DomainError::invalid("reported_on", "in_future", "progress is reported on a past day or today").into());
+    }
     let report = NewReport {
-        reported_on: input.reported_on.unwrap_or_else(|| Utc::now().date_naive()),
+        reported_on: input.reported_on.unwrap_or(today),
         status: input.status,
         percent_done: if input.status == ProgressStatus::Completed { 100 } else { input.percent_done },
         indicator_values: input

@@ -114,6 +114,9 @@ pub(crate) async fn visible_plan(conn: &impl persistence::ConnectionTrait, who: 
 pub(crate) async fn writable_plan(conn: &impl persistence::ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<PlanRecord> {
     let plan = visible_plan(conn, Some(who), id).await?;
     ensure_may_write(who, plan.data.data.partnership_id)?;
+    if plan.meta.archived_at.is_some() {
+        return Err(ApiError::Conflict { detail: "the plan is archived; it can no longer change".into(), errors: vec![] });
+    }
     Ok(plan)
 }
 
@@ -469,15 +472,17 @@ pub async fn diff(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web
     let all = plans::versions(conn, plan.data.lineage_id).await?;
     let find = |n: i32, field: &str| {
         all.iter()
-            .find(|p| p.data.version_number == n)
+            .find(|p| p.data.version_number == n && p.meta.archived_at.is_none())
             .filter(|p| visible(who.as_ref(), p))
             .cloned()
             .ok_or_else(|| ApiError::bad_request(field, "unknown_version", format!("this plan has no version {n} visible to you")))
     };
     let to = find(query.to.unwrap_or(plan.data.version_number), "to")?;
-    let from_number = match query.from {
-        Some(n) => n,
-        None => to.data.version_number - 1,
+    // By default: the version this one revises.
+    let from_number = match (query.from, to.data.predecessor_id) {
+        (Some(n), _) => n,
+        (None, Some(pred)) => all.iter().find(|p| p.meta.id == pred).map_or(to.data.version_number - 1, |p| p.data.version_number),
+        (None, None) => return Err(ApiError::bad_request("from", "required", "version 1 revises nothing: name `from` and `to`")),
     };
     let from = find(from_number, "from")?;
     let (from_goals, from_measures) = comparable(conn, &from).await?;
