@@ -211,11 +211,120 @@ async fn load(tx: &WriteTx) -> anyhow::Result<()> {
     };
     let id = memberships::create(tx, membership.validate()?).await?.meta.id;
     audit(tx, "membership", id).await?;
-    rozvodi_plan(tx, rozvodi, microregion, labour_office, manager).await
+    let debt_measure = rozvodi_plan(tx, rozvodi, microregion, labour_office, manager).await?;
+    esif_demo(tx, rozvodi, microregion, debt_measure, consultant).await
+}
+
+/// A few calls (OPZ 052 under the coordinated approach, open to Rozvodí; an IROP and an OPZ+
+/// call), Rozvodí's approved project implementing its debt measure, and a counselling record.
+async fn esif_demo(tx: &WriteTx, partnership: Uuid, applicant: Uuid, measure: Uuid, consultant: Uuid) -> anyhow::Result<()> {
+    use domain::codelist::ProjectStatus;
+    use domain::esif::{CallData, CounsellingData, ProjectBudget, ProjectData};
+    use domain::money::Money;
+    use persistence::esif;
+
+    let programme = |code: &'static str| async move {
+        let page = esif::list_programmes(tx.conn(), None, Some(code), &PageRequest { limit: 50, ..Default::default() }).await?;
+        page.items.into_iter().find(|p| p.data.code == code).map(|p| p.meta.id).ok_or_else(|| anyhow::anyhow!("reference programme {code} missing"))
+    };
+    let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().ok_or_else(|| anyhow::anyhow!("invalid demo time"));
+    let calls = [
+        CallData {
+            external_ref: Some("demo-opz-052".into()),
+            programme_id: programme("OPZ").await?,
+            number: "052".into(),
+            title: "Podpora sociálního začleňování v SVL".into(),
+            specific_objective: Some("2.1".into()),
+            opens_at: at(2019, 5, 1, 0)?,
+            closes_at: at(2019, 9, 30, 14)?,
+            allocation: Money::czk(50_000_000_000),
+            min_project: Some(Money::czk(40_000_000)),
+            max_project: Some(Money::czk(1_000_000_000)),
+            support_rate_bp: 9500,
+            kpsvl: true,
+            open_to: vec![partnership],
+        },
+        CallData {
+            external_ref: Some("demo-irop-kpsvl".into()),
+            programme_id: programme("IROP").await?,
+            number: "063".into(),
+            title: "Sociální bydlení pro SVL (KPSVL)".into(),
+            specific_objective: Some("2.1".into()),
+            opens_at: at(2019, 6, 1, 0)?,
+            closes_at: at(2020, 3, 31, 14)?,
+            allocation: Money::czk(100_000_000_000),
+            min_project: Some(Money::czk(50_000_000)),
+            max_project: Some(Money::czk(3_000_000_000)),
+            support_rate_bp: 9000,
+            kpsvl: true,
+            open_to: vec![partnership],
+        },
+        CallData {
+            external_ref: Some("demo-opzplus-rozvoj".into()),
+            programme_id: programme("OPZ+").await?,
+            number: "004".into(),
+            title: "Rozvoj systémů pro sociální začleňování (demo)".into(),
+            specific_objective: Some("2.2".into()),
+            opens_at: at(2026, 1, 15, 0)?,
+            closes_at: at(2027, 6, 30, 14)?,
+            allocation: Money::czk(20_000_000_000),
+            min_project: None,
+            max_project: None,
+            support_rate_bp: 10000,
+            kpsvl: false,
+            open_to: vec![],
+        },
+    ];
+    let mut opz = None;
+    for call in calls {
+        let id = esif::create_call(tx, call.validate()?).await?.meta.id;
+        audit(tx, "call", id).await?;
+        opz.get_or_insert(id);
+    }
+    let project = ProjectData {
+        external_ref: Some("demo-rozvodi-dluhy".into()),
+        partnership_id: partnership,
+        applicant_organization_id: applicant,
+        call_id: opz,
+        title: "Dluhová poradna Mikroregionu Rozvodí (demo)".into(),
+        summary: Some("Dluhové poradenství a terénní sociální práce v obcích mikroregionu.".into()),
+        period_from: Some(date(2019, 11, 1)?),
+        period_to: Some(date(2021, 10, 31)?),
+        budget: ProjectBudget { total_eligible: Money::czk(150_000_000), requested: Money::czk(142_500_000), own_financing: Money::czk(7_500_000) },
+        measure_ids: vec![measure],
+    };
+    let project = esif::create_project(tx, project.validate()?).await?;
+    audit(tx, "project", project.meta.id).await?;
+    let steps = esif::ProjectSteps {
+        recommended_on: Some(date(2019, 5, 20)?),
+        recommendation_resolution: Some("LP Rozvodí 2/2019 (demo)".into()),
+        submitted_on: Some(date(2019, 6, 28)?),
+        registration_number: Some("CZ.03.2.63/0.0/0.0/15_052/0099999".into()),
+        decided_on: Some(date(2019, 10, 15)?),
+        approved_minor: Some(142_500_000),
+        started_on: Some(date(2019, 11, 1)?),
+        ..Default::default()
+    };
+    esif::set_project_status(tx, &project, ProjectStatus::InRealization, steps).await?;
+    let record = CounsellingData {
+        partnership_id: partnership,
+        consultant_id: consultant,
+        organization_ids: vec![applicant],
+        held_on: date(2019, 4, 10)?,
+        duration_minutes: 90,
+        topic: "Výběr výzvy a příprava projektového záměru".into(),
+        call_id: opz,
+        project_id: Some(project.meta.id),
+        notes: Some("Doporučena výzva OPZ 052 (KPSVL) pro opatření 1.1.1 (demo).".into()),
+    };
+    let id = esif::create_counselling(tx, record.validate()?).await?.meta.id;
+    audit(tx, "counselling_record", id).await?;
+    Ok(())
 }
 
 /// The Rozvodí analysis and the plan in force (approved after the assembly, March/April 2019).
-async fn rozvodi_plan(tx: &WriteTx, partnership: Uuid, microregion: Uuid, labour_office: Uuid, manager: Uuid) -> anyhow::Result<()> {
+/// Returns the id of the plan's debt measure (for the demo project).
+async fn rozvodi_plan(tx: &WriteTx, partnership: Uuid, microregion: Uuid, labour_office: Uuid, manager: Uuid) -> anyhow::Result<Uuid> {
     use domain::analysis::{AnalysisData, Finding, NeedData};
     use domain::codelist::{AnalysisStatus, FundingSource, GoalLevel, IndicatorKind, MeasureKind, PlanStatus, Priority, ProgressStatus};
     use domain::money::Money;
@@ -340,5 +449,5 @@ async fn rozvodi_plan(tx: &WriteTx, partnership: Uuid, microregion: Uuid, labour
         };
         plans::add_report(tx, measure, report).await?;
     }
-    Ok(())
+    measures.first().map(|m| m.meta.id).ok_or_else(|| anyhow::anyhow!("the demo plan has no measure"))
 }
