@@ -221,6 +221,8 @@ pub fn check_period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<()
 }
 
 #[cfg(test)]
+// Amounts are written as koruny_haléře (`1_000_000_00` is 1 000 000,00 Kč).
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
     use crate::codelist::ProgrammingPeriod as P;
