@@ -12,6 +12,8 @@ impl MigrationName for Migration {
     }
 }
 
+// The small table helpers are repeated in each migration on purpose: a migration is a frozen
+// snapshot, and a shared helper edited later would silently change what old migrations create.
 fn resource(name: &'static str) -> TableCreateStatement {
     Table::create()
         .table(name)

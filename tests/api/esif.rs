@@ -108,7 +108,8 @@ async fn submissions_that_break_the_rules_are_refused() {
         let admin = admin.clone();
         async move {
             let id = app.create(&format!("/api/v1/partnerships/{partnership}/projects"), &admin, body).await;
-            assert_eq!(step(app, &id, "recommend", json!({"date": "2019-05-15"})).await.status, 200);
+            // Recommended before the call opens, so that an early submission meets the call's dates.
+            assert_eq!(step(app, &id, "recommend", json!({"date": "2019-04-01"})).await.status, 200);
             id
         }
     };
@@ -191,7 +192,8 @@ async fn aggregates_match_a_hand_count_and_partners_see_only_their_projects() {
     assert_eq!(c52["approved_amount"], czk(90_000_000));
     assert_eq!(opz["requested"], czk(185_000_000));
 
-    let funding = app.get(&format!("/api/v1/reports/strategic-plans/{plan}/measure-funding"), None).await;
+    app.get(&format!("/api/v1/reports/strategic-plans/{plan}/measure-funding"), None).await.problem(401);
+    let funding = app.get(&format!("/api/v1/reports/strategic-plans/{plan}/measure-funding"), Some(&admin)).await;
     let row = |code: &str| funding.body.as_array().unwrap().iter().find(|m| m["code"] == code).unwrap().clone();
     // Each measure's budget is 125 M; project A's 90 M splits 45/45 between measures 1 and 2.
     assert_eq!(row("1.1.1")["funded"], czk(45_000_000));
@@ -213,6 +215,18 @@ async fn aggregates_match_a_hand_count_and_partners_see_only_their_projects() {
     app.get(&format!("/api/v1/reports/partnerships/{}/projects", r.p), Some(&stranger)).await.problem(404);
     app.get("/api/v1/reports/pipeline", Some(&stranger)).await.problem(403);
     app.get("/api/v1/projects", None).await.problem(401);
+    app.post(&format!("/api/v1/partnerships/{}/projects", r.p), &stranger, project(&r.ngo, &call, &[], 100, 95)).await.problem(404);
+    app.post(&format!("/api/v1/projects/{b}/withdraw"), &stranger, json!({"date": "2019-11-01"})).await.problem(404);
+    app.get(&format!("/api/v1/partnerships/{}/projects", r.p), Some(&stranger)).await.problem(404);
+    assert_eq!(app.get(&format!("/api/v1/partnerships/{}/projects?count=true", r.p), Some(&admin)).await.body["total"], 4);
+    // Steps happen in order and never in the future.
+    let late = step(&app, &b, "approve", json!({"date": "2019-06-01", "approved_amount": czk(1)})).await;
+    assert_eq!(late.error_code("date").as_deref(), Some("before_previous_step"));
+    let future = step(&app, &b, "approve", json!({"date": "2999-01-01", "approved_amount": czk(1)})).await;
+    assert_eq!(future.error_code("date").as_deref(), Some("in_future"));
+    // A partner may act on its own organization's project, not on another member's.
+    let other_member = app.token(Role::Partner, &[&r.p], Some(&r.microregion));
+    app.post(&format!("/api/v1/projects/{b}/withdraw"), &other_member, json!({"date": "2019-11-01"})).await.problem(403);
     // The partnership's own partner sees them, and may not make the partnership's decisions.
     let own = app.token(Role::Partner, &[&r.p], Some(&r.ngo));
     assert_eq!(app.get("/api/v1/projects?count=true", Some(&own)).await.body["total"], 4);

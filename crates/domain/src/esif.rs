@@ -16,7 +16,7 @@ use crate::{DomainError, FieldError};
 
 static REG_2021: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^CZ\.\d{2}\.\d{2}\.\d{2}/\d{2}/\d{2}_\d{3}/\d{7}$").ok());
 static REG_2014: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^CZ\.\d{2}\.\d{1,2}\.\d{1,3}/\d\.\d/\d\.\d/\d{2}_\d{3}/\d{7}$").ok());
-static REG_2007: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^CZ\.\d\.\d{2}/\d\.\d\.\d{2}/\d{2}\.\d{5}$").ok());
+static REG_2007: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^CZ\.\d\.\d{2}/\d\.\d\.\d{2}/\d{2}\.\d{4,5}$").ok());
 
 /// Checks a project registration number against the shape its programming period uses:
 /// 2021–2027 `CZ.03.02.02/00/22_004/0000366`, 2014–2020 `CZ.03.4.74/0.0/0.0/15_025/0004172`,
@@ -232,6 +232,7 @@ mod tests {
         assert!(check_registration_number(P::Period2021To2027, "CZ.03.02.02/00/22_004/0000366").is_ok());
         assert!(check_registration_number(P::Period2014To2020, "CZ.03.4.74/0.0/0.0/15_025/0004172").is_ok());
         assert!(check_registration_number(P::Period2007To2013, "CZ.1.04/4.1.01/53.00168").is_ok());
+        assert!(check_registration_number(P::Period2007To2013, "CZ.1.07/1.1.00/14.0143").is_ok());
         assert!(check_registration_number(P::Period2021To2027, "CZ.03.4.74/0.0/0.0/15_025/0004172").is_err());
         assert!(check_registration_number(P::Period2021To2027, "CZ.03.02.02/00/22_004/000036").is_err());
         assert!(check_registration_number(P::Period2014To2020, "cz.03.4.74/0.0/0.0/15_025/0004172").is_err());

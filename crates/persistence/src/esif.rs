@@ -558,11 +558,13 @@ pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, mea
     let plan = strategic_plan::Entity::find()
         .filter(strategic_plan::Column::PartnershipId.eq(partnership_id))
         .filter(strategic_plan::Column::Status.eq(PlanStatus::InForce.to_string()))
+        .filter(strategic_plan::Column::ArchivedAt.is_null())
         .one(conn)
         .await?;
     let measures_in_plan = match (&plan, measure_ids.is_empty()) {
         (Some(p), false) => measure::Entity::find()
             .filter(measure::Column::PlanId.eq(p.id))
+            .filter(measure::Column::ArchivedAt.is_null())
             .filter(measure::Column::Id.is_in(measure_ids.iter().copied()))
             .all(conn)
             .await?
@@ -570,6 +572,19 @@ pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, mea
         _ => 0,
     };
     Ok(PlanContext { plan_in_force: plan.map(|p| p.id), measures_in_plan })
+}
+
+/// Whether an organization is a member of a partnership on a day.
+pub async fn is_member_on(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid, day: NaiveDate) -> Result<bool, StoreError> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::PartnershipId.eq(partnership_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::ArchivedAt.is_null())
+        .filter(membership::Column::JoinedOn.lte(day))
+        .filter(Condition::any().add(membership::Column::LeftOn.is_null()).add(membership::Column::LeftOn.gt(day)))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// The programming period of a call (for its registration numbers).
@@ -664,6 +679,7 @@ pub async fn list_counselling(conn: &impl ConnectionTrait, f: &CounsellingFilter
 }
 
 async fn check_counselling(tx: &WriteTx, d: &CounsellingData) -> Result<(), StoreError> {
+    ensure_exist::<partnership::Entity, _>(tx.conn(), partnership::Column::Id, &[d.partnership_id], "partnership_id", true).await?;
     ensure_people(tx.conn(), &[d.consultant_id], "consultant_id", true).await?;
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &d.organization_ids, "organization_ids", false).await?;
     if let Some(c) = d.call_id {
@@ -727,9 +743,10 @@ pub struct CallStats {
     pub approved_minor: i128,
 }
 
-/// Per call: projects in the pipeline (withdrawn intents are not counted as intents unless
-/// they were submitted), submitted and approved counts, sums requested and approved. Sums are
-/// exact integers.
+/// Per call: every project linked to it (`intents`, whatever its state), those submitted
+/// (including ones decided, realized or withdrawn after submission) with the sum they request,
+/// and those approved and not withdrawn (approved, in realization, completed) with the sum
+/// approved — the same rule the measure funding uses. Sums are exact integers.
 pub async fn call_stats(conn: &impl ConnectionTrait, programme_id: Option<Uuid>, period: Option<ProgrammingPeriod>) -> Result<Vec<CallStats>, StoreError> {
     let programmes: HashMap<Uuid, Programme> =
         op::Entity::find().all(conn).await?.into_iter().map(|m| programme(m).map(|p| (p.meta.id, p))).collect::<Result<_, _>>()?;
@@ -762,7 +779,7 @@ pub async fn call_stats(conn: &impl ConnectionTrait, programme_id: Option<Uuid>,
                 s.submitted += 1;
                 s.requested_minor += i128::from(pr.requested_minor);
             }
-            if domain::esif::was_approved(status) || (status == ProjectStatus::Withdrawn && pr.approved_minor.is_some()) {
+            if domain::esif::was_approved(status) {
                 s.approved += 1;
                 s.approved_minor += i128::from(pr.approved_minor.unwrap_or(0));
             }

@@ -763,8 +763,12 @@ pub async fn update_measure(tx: &WriteTx, plan: &PlanRecord, current: &MeasureRe
     get_measure(tx.conn(), m.id).await
 }
 
-/// Deletes a measure of a draft; one with activities is a conflict.
+/// Deletes a measure of a draft; one with activities, or one a project implements, is a conflict.
 pub async fn delete_measure(tx: &WriteTx, current: &MeasureRecord) -> Result<(), StoreError> {
+    use crate::entities::project_measure;
+    if project_measure::Entity::find().filter(project_measure::Column::MeasureId.eq(current.meta.id)).one(tx.conn()).await?.is_some() {
+        return Err(StoreError::Conflict { field: None, message: "a project implements this measure; unlink it from the project first".into() });
+    }
     if measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(current.meta.id)).one(tx.conn()).await?.is_some() {
         return Err(StoreError::Conflict { field: None, message: "the measure still has activities; delete them first".into() });
     }

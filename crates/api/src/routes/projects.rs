@@ -212,12 +212,40 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProjectView::from(&r))))
 }
 
+/// List a partnership's projects. Sortable by `title`, `created_at` (default), `updated_at`.
+#[utoipa::path(tag = "esif", params(ProjectQuery), security(("bearer" = [])),
+    responses((status = 200, description = "A page of projects", body = ListResponse<ProjectView>), ListErrors))]
+#[get("/partnerships/{id}/projects")]
+pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ProjectQuery>) -> ApiResult {
+    let page = query.page()?;
+    guard_partnership_read(&who, *id)?;
+    require(state.store.conn(), *id).await?;
+    let q = query.into_inner();
+    if q.partnership_id.is_some_and(|p| p != *id) {
+        return Err(ApiError::bad_request("partnership_id", "conflict", "the path already names the partnership"));
+    }
+    let filter = ProjectFilter {
+        partnership_id: Some(*id),
+        call_id: q.call_id,
+        programme_id: q.programme_id,
+        applicant_organization_id: q.applicant_organization_id,
+        measure_id: q.measure_id,
+        status: q.status,
+        q: q.q,
+        include_archived: q.include_archived.unwrap_or(false),
+        scope: None,
+    };
+    let page = esif::list_projects(state.store.conn(), &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProjectView::from(&r))))
+}
+
 /// Record a project intent of a partnership.
 #[utoipa::path(tag = "esif", request_body = ProjectInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ProjectView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/projects")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ProjectInput>) -> ApiResult {
     require(state.store.conn(), *id).await?;
+    guard_partnership_read(&who, *id)?;
     let input = body.into_inner();
     if !may_write(&who, *id, input.applicant_organization_id, None) {
         return Err(ApiError::Forbidden("your role does not allow project intents in this partnership".into()));
@@ -300,6 +328,15 @@ async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, 
     let next = project_transition(current.data.status, action)?;
     let d = &current.data.data;
     let mut steps: ProjectSteps = current.data.steps.clone();
+    // Steps happen in order and not in the future.
+    let today = chrono::Utc::now().date_naive();
+    let last = [steps.recommended_on, steps.submitted_on, steps.decided_on, steps.started_on].into_iter().flatten().max();
+    if input.date > today {
+        return Err(domain::DomainError::invalid("date", "in_future", "a step is recorded on a past day or today").into());
+    }
+    if let Some(last) = last.filter(|l| input.date < *l) {
+        return Err(domain::DomainError::invalid("date", "before_previous_step", format!("the previous step was on {last}")).into());
+    }
     match action {
         ProjectAction::Recommend => {
             steps.recommended_on = Some(input.date);
@@ -309,6 +346,17 @@ async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, 
         ProjectAction::Submit => {
             let call_id = d.call_id.ok_or_else(|| ApiError::from(domain::DomainError::invalid("call_id", "required", "choose the call before submitting")))?;
             let call = esif::get_call(conn, call_id).await?;
+            if call.meta.archived_at.is_some() {
+                return Err(ApiError::Conflict { detail: "the call is archived".into(), errors: vec![] });
+            }
+            if !esif::is_member_on(conn, d.partnership_id, d.applicant_organization_id, input.date).await? {
+                return Err(domain::DomainError::invalid(
+                    "applicant_organization_id",
+                    "not_a_member",
+                    "the applicant is not a member of the partnership on the day of submission",
+                )
+                .into());
+            }
             let number = opt_text(input.registration_number).ok_or_else(|| {
                 ApiError::from(domain::DomainError::invalid("registration_number", "required", "a submitted application has a registration number"))
             })?;
@@ -398,6 +446,7 @@ project_step!(withdraw, "/projects/{id}/withdraw", ProjectAction::Withdraw, "Wit
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list)
+        .service(list_of_partnership)
         .service(create)
         .service(get)
         .service(update)

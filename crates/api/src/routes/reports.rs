@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::{Auth, MaybeAuth};
+use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ReadErrors};
 use crate::http::{AppState, guard_partnership_read};
 use crate::routes::plans::visible_plan;
@@ -156,13 +156,16 @@ pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, i
             let d = &p.data.data;
             let mut measures = Vec::new();
             for m in &d.measure_ids {
-                if let Ok(found) = plans::get_measure(state.store.conn(), *m).await {
-                    measures.push(MeasureRef {
+                match plans::get_measure(state.store.conn(), *m).await {
+                    Ok(found) => measures.push(MeasureRef {
                         measure_id: found.meta.id,
                         plan_id: found.data.plan_id,
                         code: found.data.data.code,
                         title: found.data.data.title,
-                    });
+                    }),
+                    // A measure deleted from a draft after linking: nothing to show.
+                    Err(persistence::StoreError::NotFound) => {}
+                    Err(other) => return Err(other.into()),
                 }
             }
             out.push(ProjectWithMeasures {
@@ -201,11 +204,13 @@ pub struct MeasureFundingView {
 }
 
 /// Whether each measure of a plan is funded by approved projects: fully, partly or not at all.
-#[utoipa::path(tag = "reports", security((), ("bearer" = [])),
+/// Projects are not public, so this needs a token that may read the partnership.
+#[utoipa::path(tag = "reports", security(("bearer" = [])),
     responses((status = 200, description = "Funding per measure", body = Vec<MeasureFundingView>), ReadErrors))]
 #[get("/reports/strategic-plans/{id}/measure-funding")]
-pub async fn measure_funding(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    visible_plan(state.store.conn(), who.as_ref(), *id).await?;
+pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
+    let plan = visible_plan(state.store.conn(), Some(&who), *id).await?;
+    guard_partnership_read(&who, plan.data.data.partnership_id)?;
     let rows = esif::measure_funding(state.store.conn(), *id).await?;
     let out: Vec<MeasureFundingView> = rows
         .into_iter()
