@@ -64,6 +64,9 @@ fn request_id(req: &actix_web::dev::ServiceRequest) -> String {
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
 }
 
+/// The OpenAPI document as served at `/openapi.json`.
+struct OpenApiJson(String);
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -88,7 +91,9 @@ impl Application {
         }
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let doc = openapi();
+        // Serialised once and shared by every worker (an Arc inside web::Data), rather than a
+        // copy of the document per worker.
+        let doc = web::Data::new(OpenApiJson(openapi().to_json()?));
         let state = web::Data::new(AppState { store });
         let tokens = web::Data::new(TokenService::new(&settings.jwt));
         let metrics = web::Data::new(Metrics::new()?);
@@ -126,7 +131,12 @@ impl Application {
                 .service(routes::ops::metrics)
                 .service(scope::scope("/api/v1").configure(configure_api))
                 .split_for_parts();
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+            app.app_data(doc.clone())
+                .route(
+                    "/openapi.json",
+                    web::get().to(|doc: web::Data<OpenApiJson>| async move { HttpResponse::Ok().content_type("application/json").body(doc.0.clone()) }),
+                )
+                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
                 .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
                 .default_service(web::to(|| async { Err::<HttpResponse, _>(crate::error::ApiError::NotFound) }))
                 .wrap(cors)
