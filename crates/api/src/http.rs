@@ -132,10 +132,6 @@ impl<T: ToSchema> ListResponse<T> {
     }
 }
 
-pub fn list<T: ToSchema + Serialize>(body: ListResponse<T>) -> HttpResponse {
-    HttpResponse::Ok().json(body)
-}
-
 fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }

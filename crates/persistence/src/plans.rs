@@ -793,7 +793,6 @@ pub async fn measures_of(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<V
 
 /// An actual value of one indicator, for a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(Default))]
 pub struct IndicatorValue {
     pub indicator_key: String,
     pub value: Option<f64>,
