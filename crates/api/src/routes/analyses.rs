@@ -118,7 +118,7 @@ list_query! {
 }
 
 /// List a partnership's situational analyses. Sortable by `title`, `created_at` (default), `updated_at`.
-#[utoipa::path(tag = "analyses", params(PartnershipAnalysisQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_partnership_situational_analyses", tag = "analyses", params(PartnershipAnalysisQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of analyses", body = ListResponse<AnalysisView>), ListErrors))]
 #[get("/partnerships/{id}/situational-analyses")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipAnalysisQuery>) -> ApiResult {
@@ -131,7 +131,7 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
 }
 
 /// List situational analyses across partnerships (a partner sees only its own partnerships').
-#[utoipa::path(tag = "analyses", params(AnalysisQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_situational_analyses", tag = "analyses", params(AnalysisQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of analyses", body = ListResponse<AnalysisView>), ListErrors))]
 #[get("/situational-analyses")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<AnalysisQuery>) -> ApiResult {
@@ -148,7 +148,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 
 /// Start a situational analysis of a partnership (status `planned`). With `supersedes_id`
 /// it corrects a completed analysis.
-#[utoipa::path(tag = "analyses", request_body = AnalysisInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_partnership_situational_analysis", tag = "analyses", request_body = AnalysisInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = AnalysisView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/situational-analyses")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<AnalysisInput>) -> ApiResult {
@@ -165,7 +165,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Get a situational analysis.
-#[utoipa::path(tag = "analyses", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_situational_analysis", tag = "analyses", security(("bearer" = [])),
     responses((status = 200, description = "The analysis", body = AnalysisView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/situational-analyses/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -175,7 +175,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 /// Update a situational analysis (JSON merge patch); a completed one is read-only (409).
-#[utoipa::path(tag = "analyses", request_body(content = serde_json::Value, description = "A JSON merge patch of AnalysisInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_situational_analysis", tag = "analyses", request_body(content = serde_json::Value, description = "A JSON merge patch of AnalysisInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = AnalysisView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/situational-analyses/{id}")]
@@ -191,7 +191,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a situational analysis that is not completed.
-#[utoipa::path(tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_situational_analysis", tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/situational-analyses/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -215,7 +215,7 @@ async fn step(state: web::Data<AppState>, who: domain::access::Principal, id: Uu
 }
 
 /// Start the fieldwork (planned → in_progress).
-#[utoipa::path(tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "start_situational_analysis", tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "The analysis, now in progress", body = AnalysisView), WriteErrors))]
 #[post("/situational-analyses/{id}/start")]
 pub async fn start(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -223,7 +223,7 @@ pub async fn start(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uu
 }
 
 /// Complete the analysis (in_progress → completed); it becomes read-only.
-#[utoipa::path(tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "complete_situational_analysis", tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "The analysis, now completed", body = AnalysisView), WriteErrors))]
 #[post("/situational-analyses/{id}/complete")]
 pub async fn complete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -299,7 +299,7 @@ list_query! {
 }
 
 /// List the needs of an analysis. Sortable by `priority`, `created_at` (default), `updated_at`.
-#[utoipa::path(tag = "analyses", params(NeedQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_situational_analysis_needs", tag = "analyses", params(NeedQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of needs", body = ListResponse<NeedView>), ListErrors))]
 #[get("/situational-analyses/{id}/needs")]
 pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<NeedQuery>) -> ApiResult {
@@ -311,7 +311,7 @@ pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
 }
 
 /// Record a need found by an analysis that is not completed yet.
-#[utoipa::path(tag = "analyses", request_body = NeedInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_situational_analysis_need", tag = "analyses", request_body = NeedInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = NeedView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/situational-analyses/{id}/needs")]
 pub async fn create_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<NeedInput>) -> ApiResult {
@@ -330,7 +330,7 @@ pub async fn create_need(state: web::Data<AppState>, Auth(who): Auth, id: web::P
 }
 
 /// Get a need.
-#[utoipa::path(tag = "analyses", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_need", tag = "analyses", security(("bearer" = [])),
     responses((status = 200, description = "The need", body = NeedView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/needs/{id}")]
 pub async fn get_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -340,7 +340,7 @@ pub async fn get_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
 }
 
 /// Update a need (JSON merge patch) while its analysis is not completed.
-#[utoipa::path(tag = "analyses", request_body(content = serde_json::Value, description = "A JSON merge patch of NeedInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_need", tag = "analyses", request_body(content = serde_json::Value, description = "A JSON merge patch of NeedInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = NeedView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/needs/{id}")]
@@ -362,7 +362,7 @@ pub async fn update_need(
 }
 
 /// Archive a need while its analysis is not completed.
-#[utoipa::path(tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_need", tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/needs/{id}")]
 pub async fn archive_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

@@ -61,7 +61,7 @@ list_query! {
 }
 
 /// The audit trail (admins only), oldest first; sortable by `occurred_at`.
-#[utoipa::path(tag = "audit", params(AuditQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_audit_entries", tag = "audit", params(AuditQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of audit entries", body = ListResponse<AuditEntryView>),
         (status = 403, description = "Only admins read the audit trail", body = crate::error::Problem, content_type = "application/problem+json"), ListErrors))]
 #[get("/audit")]

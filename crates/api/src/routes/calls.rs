@@ -94,7 +94,7 @@ list_query! {
 }
 
 /// List operational programmes (the reference programmes ship with the API). Sortable by `code` (default), `period`, `created_at`.
-#[utoipa::path(tag = "esif", params(ProgrammeQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_operational_programmes", tag = "esif", params(ProgrammeQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of programmes", body = ListResponse<ProgrammeView>), ListErrors))]
 #[get("/operational-programmes")]
 pub async fn list_programmes(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<ProgrammeQuery>) -> ApiResult {
@@ -104,7 +104,7 @@ pub async fn list_programmes(state: web::Data<AppState>, _who: MaybeAuth, query:
 }
 
 /// Add an operational programme (admins).
-#[utoipa::path(tag = "esif", request_body = ProgrammeInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_operational_programme", tag = "esif", request_body = ProgrammeInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ProgrammeView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/operational-programmes")]
 pub async fn create_programme(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<ProgrammeInput>) -> ApiResult {
@@ -120,7 +120,7 @@ pub async fn create_programme(state: web::Data<AppState>, Auth(who): Auth, key: 
 }
 
 /// Get an operational programme.
-#[utoipa::path(tag = "esif", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_operational_programme", tag = "esif", security((), ("bearer" = [])),
     responses((status = 200, description = "The programme", body = ProgrammeView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/operational-programmes/{id}")]
 pub async fn get_programme(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -129,7 +129,7 @@ pub async fn get_programme(state: web::Data<AppState>, _who: MaybeAuth, id: web:
 }
 
 /// Update an operational programme (admins; JSON merge patch).
-#[utoipa::path(tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of ProgrammeInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_operational_programme", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of ProgrammeInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = ProgrammeView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/operational-programmes/{id}")]
@@ -263,7 +263,7 @@ list_query! {
 }
 
 /// List calls. Sortable by `number`, `opens_at`, `closes_at` (default), `created_at`.
-#[utoipa::path(tag = "esif", params(CallQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_calls", tag = "esif", params(CallQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of calls", body = ListResponse<CallView>), ListErrors))]
 #[get("/calls")]
 pub async fn list_calls(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<CallQuery>) -> ApiResult {
@@ -283,7 +283,7 @@ pub async fn list_calls(state: web::Data<AppState>, _who: MaybeAuth, query: web:
 }
 
 /// Announce a call (admins and importers).
-#[utoipa::path(tag = "esif", request_body = CallInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_call", tag = "esif", request_body = CallInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = CallView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/calls")]
 pub async fn create_call(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CallInput>) -> ApiResult {
@@ -299,7 +299,7 @@ pub async fn create_call(state: web::Data<AppState>, Auth(who): Auth, key: Idemp
 }
 
 /// Get a call.
-#[utoipa::path(tag = "esif", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_call", tag = "esif", security((), ("bearer" = [])),
     responses((status = 200, description = "The call", body = CallView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/calls/{id}")]
 pub async fn get_call(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -308,7 +308,7 @@ pub async fn get_call(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path
 }
 
 /// Update a call (JSON merge patch).
-#[utoipa::path(tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of CallInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_call", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of CallInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = CallView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/calls/{id}")]
@@ -329,7 +329,7 @@ pub async fn update_call(
 }
 
 /// Archive a call.
-#[utoipa::path(tag = "esif", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_call", tag = "esif", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/calls/{id}")]
 pub async fn archive_call(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

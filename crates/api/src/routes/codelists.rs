@@ -50,14 +50,14 @@ fn language(req: &HttpRequest) -> &'static str {
 }
 
 /// The names of all codelists.
-#[utoipa::path(tag = "codelists", responses((status = 200, description = "Codelist names", body = Vec<String>)))]
+#[utoipa::path(operation_id = "list_codelists", tag = "codelists", responses((status = 200, description = "Codelist names", body = Vec<String>)))]
 #[get("/codelists")]
 pub async fn names() -> HttpResponse {
     HttpResponse::Ok().json(domain::codelist::CODELISTS)
 }
 
 /// One codelist, labelled in the language of `Accept-Language` (`cs` or `en`).
-#[utoipa::path(tag = "codelists", params(("name" = String, Path, description = "e.g. `thematic_area`, `region`")),
+#[utoipa::path(operation_id = "get_codelist", tag = "codelists", params(("name" = String, Path, description = "e.g. `thematic_area`, `region`")),
     responses((status = 200, description = "The codelist", body = CodelistView), ReadErrors))]
 #[get("/codelists/{name}")]
 pub async fn one(req: HttpRequest, name: web::Path<String>) -> ApiResult {

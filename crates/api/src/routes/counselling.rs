@@ -114,7 +114,7 @@ list_query! {
 }
 
 /// List counselling records (a partner sees only its own partnerships'). Sortable by `held_on` (default), `created_at`.
-#[utoipa::path(tag = "esif", params(CounsellingQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_counselling_records", tag = "esif", params(CounsellingQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of records", body = ListResponse<CounsellingView>), ListErrors))]
 #[get("/counselling-records")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<CounsellingQuery>) -> ApiResult {
@@ -135,7 +135,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 }
 
 /// Record a counselling session.
-#[utoipa::path(tag = "esif", request_body = CounsellingInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_counselling_record", tag = "esif", request_body = CounsellingInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = CounsellingView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/counselling-records")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CounsellingInput>) -> ApiResult {
@@ -154,7 +154,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
 }
 
 /// Get a counselling record.
-#[utoipa::path(tag = "esif", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_counselling_record", tag = "esif", security(("bearer" = [])),
     responses((status = 200, description = "The record", body = CounsellingView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/counselling-records/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -164,7 +164,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 /// Update a counselling record (JSON merge patch).
-#[utoipa::path(tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of CounsellingInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_counselling_record", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of CounsellingInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = CounsellingView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/counselling-records/{id}")]
@@ -181,7 +181,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a counselling record.
-#[utoipa::path(tag = "esif", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_counselling_record", tag = "esif", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/counselling-records/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

@@ -86,7 +86,7 @@ impl From<&GoalRecord> for GoalView {
 }
 
 /// The goals of a plan, by code.
-#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_strategic_plan_goals", tag = "strategic-plans", security((), ("bearer" = [])),
     responses((status = 200, description = "The goals", body = Vec<GoalView>), ReadErrors))]
 #[get("/strategic-plans/{id}/goals")]
 pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -96,7 +96,7 @@ pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, i
 }
 
 /// Add a goal to a draft plan.
-#[utoipa::path(tag = "strategic-plans", request_body = GoalInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_strategic_plan_goal", tag = "strategic-plans", request_body = GoalInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = GoalView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/strategic-plans/{id}/goals")]
 pub async fn create_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<GoalInput>) -> ApiResult {
@@ -114,7 +114,7 @@ pub async fn create_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::P
 }
 
 /// Get a goal.
-#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_goal", tag = "strategic-plans", security((), ("bearer" = [])),
     responses((status = 200, description = "The goal", body = GoalView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/goals/{id}")]
 pub async fn get_goal(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -124,7 +124,7 @@ pub async fn get_goal(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id:
 }
 
 /// Update a goal of a draft plan (JSON merge patch).
-#[utoipa::path(tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of GoalInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_goal", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of GoalInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = GoalView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/goals/{id}")]
@@ -146,7 +146,7 @@ pub async fn update_goal(
 }
 
 /// Delete a goal of a draft plan (one with sub-goals or measures is a conflict).
-#[utoipa::path(tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "delete_goal", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 #[delete("/goals/{id}")]
 pub async fn delete_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -361,7 +361,7 @@ fn status_filter(raw: Option<&str>) -> ApiResult<Option<Option<ProgressStatus>>>
 /// List measures across partnerships: by partnership, plan, responsible organization,
 /// thematic area, status, overdue, deadline range, predefined activity. Without a token only
 /// measures of approved plans. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
-#[utoipa::path(tag = "strategic-plans", params(MeasureQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_measures", tag = "strategic-plans", params(MeasureQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of measures", body = ListResponse<MeasureView>), ListErrors))]
 #[get("/measures")]
 pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<MeasureQuery>) -> ApiResult {
@@ -408,7 +408,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
 }
 
 /// List a plan's measures and activities. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
-#[utoipa::path(tag = "strategic-plans", params(PlanMeasureQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_strategic_plan_measures", tag = "strategic-plans", params(PlanMeasureQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of measures", body = ListResponse<MeasureView>), ListErrors))]
 #[get("/strategic-plans/{id}/measures")]
 pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PlanMeasureQuery>) -> ApiResult {
@@ -428,7 +428,7 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
 }
 
 /// Add a measure (or an activity) to a draft plan.
-#[utoipa::path(tag = "strategic-plans", request_body = MeasureInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_strategic_plan_measure", tag = "strategic-plans", request_body = MeasureInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = MeasureView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/strategic-plans/{id}/measures")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeasureInput>) -> ApiResult {
@@ -446,7 +446,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Get a measure.
-#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_measure", tag = "strategic-plans", security((), ("bearer" = [])),
     responses((status = 200, description = "The measure", body = MeasureView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/measures/{id}")]
 pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -456,7 +456,7 @@ pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web:
 }
 
 /// Update a measure of a draft plan (JSON merge patch); a plan in force is changed by a revision.
-#[utoipa::path(tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of MeasureInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_measure", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of MeasureInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = MeasureView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/measures/{id}")]
@@ -472,7 +472,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Delete a measure of a draft plan.
-#[utoipa::path(tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "delete_measure", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), WriteErrors))]
 #[delete("/measures/{id}")]
 pub async fn delete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -577,7 +577,7 @@ list_query! {
 }
 
 /// A measure's progress reports. Sortable by `reported_on` (default), `created_at`.
-#[utoipa::path(tag = "strategic-plans", params(ReportQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_measure_progress_reports", tag = "strategic-plans", params(ReportQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of reports", body = ListResponse<ProgressReportView>), ListErrors))]
 #[get("/measures/{id}/progress-reports")]
 pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ReportQuery>) -> ApiResult {
@@ -602,7 +602,7 @@ fn may_report(who: &Principal, m: &MeasureRecord) -> bool {
 }
 
 /// Report progress on a measure of a plan in force.
-#[utoipa::path(tag = "strategic-plans", request_body = ProgressReportInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_measure_progress_report", tag = "strategic-plans", request_body = ProgressReportInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ProgressReportView, headers(("Location" = String, description = "URL of the measure's reports"))), WriteErrors))]
 #[post("/measures/{id}/progress-reports")]
 pub async fn create_report(

@@ -152,7 +152,7 @@ fn check_range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> ApiRes
 }
 
 /// List a partnership's meetings. Sortable by `starts_at` (default), `created_at`, `updated_at`.
-#[utoipa::path(tag = "meetings", params(PartnershipMeetingQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_partnership_meetings", tag = "meetings", params(PartnershipMeetingQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of meetings", body = ListResponse<MeetingView>), ListErrors))]
 #[get("/partnerships/{id}/meetings")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipMeetingQuery>) -> ApiResult {
@@ -175,7 +175,7 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
 }
 
 /// List meetings across partnerships (a partner sees only its own partnerships').
-#[utoipa::path(tag = "meetings", params(MeetingQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_meetings", tag = "meetings", params(MeetingQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of meetings", body = ListResponse<MeetingView>), ListErrors))]
 #[get("/meetings")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<MeetingQuery>) -> ApiResult {
@@ -196,7 +196,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 }
 
 /// Record a meeting of a partnership (or of one of its working groups).
-#[utoipa::path(tag = "meetings", request_body = MeetingInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_partnership_meeting", tag = "meetings", request_body = MeetingInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = MeetingView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/meetings")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeetingInput>) -> ApiResult {
@@ -215,7 +215,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Get a meeting.
-#[utoipa::path(tag = "meetings", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_meeting", tag = "meetings", security(("bearer" = [])),
     responses((status = 200, description = "The meeting", body = MeetingView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/meetings/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -225,7 +225,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 /// Update a meeting (JSON merge patch), e.g. add the minutes and attendance afterwards.
-#[utoipa::path(tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of MeetingInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_meeting", tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of MeetingInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = MeetingView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/meetings/{id}")]
@@ -240,7 +240,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a meeting.
-#[utoipa::path(tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_meeting", tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/meetings/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -326,7 +326,7 @@ list_query! {
 }
 
 /// List action items across partnerships. Sortable by `title`, `created_at` (default), `updated_at`.
-#[utoipa::path(tag = "meetings", params(ActionItemQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_action_items", tag = "meetings", params(ActionItemQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of action items", body = ListResponse<ActionItemView>), ListErrors))]
 #[get("/action-items")]
 pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<ActionItemQuery>) -> ApiResult {
@@ -347,7 +347,7 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
 }
 
 /// Add an action item to a meeting.
-#[utoipa::path(tag = "meetings", request_body = ActionItemInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_meeting_action_item", tag = "meetings", request_body = ActionItemInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ActionItemView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/meetings/{id}/action-items")]
 pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ActionItemInput>) -> ApiResult {
@@ -364,7 +364,7 @@ pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::P
 }
 
 /// Get an action item.
-#[utoipa::path(tag = "meetings", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_action_item", tag = "meetings", security(("bearer" = [])),
     responses((status = 200, description = "The action item", body = ActionItemView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/action-items/{id}")]
 pub async fn get_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -374,7 +374,7 @@ pub async fn get_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
 }
 
 /// Update an action item (JSON merge patch), e.g. `{"status": "done"}`.
-#[utoipa::path(tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of ActionItemInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_action_item", tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of ActionItemInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = ActionItemView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/action-items/{id}")]
@@ -395,7 +395,7 @@ pub async fn update_item(
 }
 
 /// Archive an action item.
-#[utoipa::path(tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_action_item", tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/action-items/{id}")]
 pub async fn archive_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

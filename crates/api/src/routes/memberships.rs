@@ -111,7 +111,7 @@ list_query! {
 }
 
 /// List a partnership's memberships. Sortable by `joined_on`, `created_at`, `updated_at`.
-#[utoipa::path(tag = "memberships", params(PartnershipMembershipQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_partnership_memberships", tag = "memberships", params(PartnershipMembershipQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of memberships", body = ListResponse<MembershipView>), ListErrors))]
 #[get("/partnerships/{id}/memberships")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipMembershipQuery>) -> ApiResult {
@@ -131,7 +131,7 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
 }
 
 /// List memberships across partnerships (a partner sees only its own partnerships').
-#[utoipa::path(tag = "memberships", params(MembershipQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_memberships", tag = "memberships", params(MembershipQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of memberships", body = ListResponse<MembershipView>), ListErrors))]
 #[get("/memberships")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<MembershipQuery>) -> ApiResult {
@@ -149,7 +149,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 }
 
 /// Add a member organisation to a partnership.
-#[utoipa::path(tag = "memberships", request_body = MembershipInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_partnership_membership", tag = "memberships", request_body = MembershipInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = MembershipView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/memberships")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MembershipInput>) -> ApiResult {
@@ -168,7 +168,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Get a membership.
-#[utoipa::path(tag = "memberships", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_membership", tag = "memberships", security(("bearer" = [])),
     responses((status = 200, description = "The membership", body = MembershipView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/memberships/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -178,7 +178,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 /// Update a membership (JSON merge patch), e.g. set `left_on` when a member leaves.
-#[utoipa::path(tag = "memberships", request_body(content = serde_json::Value, description = "A JSON merge patch of MembershipInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_membership", tag = "memberships", request_body(content = serde_json::Value, description = "A JSON merge patch of MembershipInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = MembershipView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/memberships/{id}")]
@@ -193,7 +193,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a membership entered by mistake (a member that leaves gets `left_on` instead).
-#[utoipa::path(tag = "memberships", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_membership", tag = "memberships", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/memberships/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

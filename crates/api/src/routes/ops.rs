@@ -16,14 +16,14 @@ pub struct Health {
 }
 
 /// Liveness: the process serves requests.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(operation_id = "get_liveness", tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Ready", body = Health), (status = 503, description = "The database does not answer", body = Health)))]
+#[utoipa::path(operation_id = "get_readiness", tag = "operations", responses((status = 200, description = "Ready", body = Health), (status = 503, description = "The database does not answer", body = Health)))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
@@ -36,7 +36,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
+#[utoipa::path(operation_id = "get_metrics", tag = "operations", responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(metrics: web::Data<Metrics>) -> ApiResult {
     let text = metrics.render().map_err(|e| ApiError::Internal(Box::new(e)))?;

@@ -99,7 +99,7 @@ list_query! {
 /// List organizations.
 ///
 /// Sortable by `name`, `created_at`, `updated_at` (default `name`).
-#[utoipa::path(tag = "organizations", params(OrganizationQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_organizations", tag = "organizations", params(OrganizationQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of organizations", body = ListResponse<OrganizationView>), ListErrors))]
 #[get("/organizations")]
 pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<OrganizationQuery>) -> ApiResult {
@@ -123,7 +123,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
 }
 
 /// Create an organization.
-#[utoipa::path(tag = "organizations", request_body = OrganizationInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+#[utoipa::path(operation_id = "create_organization", tag = "organizations", request_body = OrganizationInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = OrganizationView, headers(("Location" = String, description = "URL of the new organization"), ("ETag" = String, description = "Current version"))), WriteErrors))]
 #[post("/organizations")]
@@ -140,7 +140,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
 }
 
 /// Get an organization.
-#[utoipa::path(tag = "organizations", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_organization", tag = "organizations", security((), ("bearer" = [])),
     responses((status = 200, description = "The organization", body = OrganizationView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/organizations/{id}")]
 pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -149,7 +149,7 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
 }
 
 /// Update an organization (JSON merge patch).
-#[utoipa::path(tag = "organizations", request_body(content = serde_json::Value, description = "A JSON merge patch (RFC 7396) of OrganizationInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_organization", tag = "organizations", request_body(content = serde_json::Value, description = "A JSON merge patch (RFC 7396) of OrganizationInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read; a stale one is refused with 412")),
     security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
@@ -165,7 +165,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive an organization (kept for history, hidden from lists).
-#[utoipa::path(tag = "organizations", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_organization", tag = "organizations", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/organizations/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

@@ -108,7 +108,7 @@ list_query! {
 }
 
 /// List partnerships. Sortable by `name`, `status`, `created_at`, `updated_at` (default `name`).
-#[utoipa::path(tag = "partnerships", params(PartnershipQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_partnerships", tag = "partnerships", params(PartnershipQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of partnerships", body = ListResponse<PartnershipView>), ListErrors))]
 #[get("/partnerships")]
 pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<PartnershipQuery>) -> ApiResult {
@@ -128,7 +128,7 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
 }
 
 /// Create a partnership (admins and importers); it starts in status `forming`.
-#[utoipa::path(tag = "partnerships", request_body = PartnershipInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_partnership", tag = "partnerships", request_body = PartnershipInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = PartnershipView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<PartnershipInput>) -> ApiResult {
@@ -146,7 +146,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
 }
 
 /// Get a partnership.
-#[utoipa::path(tag = "partnerships", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_partnership", tag = "partnerships", security((), ("bearer" = [])),
     responses((status = 200, description = "The partnership", body = PartnershipView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/partnerships/{id}")]
 pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -155,7 +155,7 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
 }
 
 /// Update a partnership (JSON merge patch); `status` is not patchable.
-#[utoipa::path(tag = "partnerships", request_body(content = serde_json::Value, description = "A JSON merge patch of PartnershipInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_partnership", tag = "partnerships", request_body(content = serde_json::Value, description = "A JSON merge patch of PartnershipInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = PartnershipView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/partnerships/{id}")]
@@ -170,7 +170,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a partnership.
-#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_partnership", tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/partnerships/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -207,7 +207,7 @@ async fn act(
 }
 
 /// Activate a forming partnership (forming → active).
-#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "activate_partnership", tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The partnership, now active", body = PartnershipView), WriteErrors))]
 #[post("/partnerships/{id}/activate")]
 pub async fn activate(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
@@ -215,7 +215,7 @@ pub async fn activate(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
 }
 
 /// Hand the partnership over to the municipality (active → handed_over).
-#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "hand_over_partnership", tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The partnership, now handed over", body = PartnershipView), WriteErrors))]
 #[post("/partnerships/{id}/hand-over")]
 pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
@@ -223,7 +223,7 @@ pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Pat
 }
 
 /// End the partnership (from forming, active or handed_over).
-#[utoipa::path(tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "end_partnership", tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The partnership, now ended", body = PartnershipView), WriteErrors))]
 #[post("/partnerships/{id}/end")]
 pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {

@@ -99,7 +99,7 @@ list_query! {
 }
 
 /// List people (a partner sees only people of its partnerships). Sortable by `name`, `created_at`, `updated_at`.
-#[utoipa::path(tag = "people", params(PersonQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_people", tag = "people", params(PersonQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of people", body = ListResponse<PersonView>), ListErrors))]
 #[get("/people")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<PersonQuery>) -> ApiResult {
@@ -117,7 +117,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 }
 
 /// Create a person.
-#[utoipa::path(tag = "people", request_body = PersonInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_person", tag = "people", request_body = PersonInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = PersonView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/people")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<PersonInput>) -> ApiResult {
@@ -133,7 +133,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
 }
 
 /// Get a person.
-#[utoipa::path(tag = "people", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_person", tag = "people", security(("bearer" = [])),
     responses((status = 200, description = "The person", body = PersonView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/people/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -142,7 +142,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 /// Update a person (JSON merge patch).
-#[utoipa::path(tag = "people", request_body(content = serde_json::Value, description = "A JSON merge patch of PersonInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_person", tag = "people", request_body(content = serde_json::Value, description = "A JSON merge patch of PersonInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = PersonView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/people/{id}")]
@@ -157,7 +157,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a person.
-#[utoipa::path(tag = "people", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_person", tag = "people", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/people/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

@@ -145,7 +145,7 @@ fn scope(who: Option<&Principal>) -> Option<Vec<Uuid>> {
 }
 
 /// List a partnership's plans (every version). Sortable by `title`, `valid_from`, `created_at` (default), `updated_at`.
-#[utoipa::path(tag = "strategic-plans", params(PartnershipPlanQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_partnership_strategic_plans", tag = "strategic-plans", params(PartnershipPlanQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of plans", body = ListResponse<PlanView>), ListErrors))]
 #[get("/partnerships/{id}/strategic-plans")]
 pub async fn list_of_partnership(
@@ -163,7 +163,7 @@ pub async fn list_of_partnership(
 }
 
 /// List plans across partnerships; without a token only approved plans.
-#[utoipa::path(tag = "strategic-plans", params(PlanQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_strategic_plans", tag = "strategic-plans", params(PlanQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of plans", body = ListResponse<PlanView>), ListErrors))]
 #[get("/strategic-plans")]
 pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<PlanQuery>) -> ApiResult {
@@ -179,7 +179,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
 }
 
 /// Start a new strategic plan (version 1, a draft).
-#[utoipa::path(tag = "strategic-plans", request_body = PlanInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_partnership_strategic_plan", tag = "strategic-plans", request_body = PlanInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = PlanView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/strategic-plans")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<PlanInput>) -> ApiResult {
@@ -196,7 +196,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Get a plan.
-#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_strategic_plan", tag = "strategic-plans", security((), ("bearer" = [])),
     responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/strategic-plans/{id}")]
 pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -205,7 +205,7 @@ pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web:
 }
 
 /// Update a draft plan (JSON merge patch); any other status is 409 — revise a plan in force.
-#[utoipa::path(tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of PlanInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_strategic_plan", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of PlanInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = PlanView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/strategic-plans/{id}")]
@@ -220,7 +220,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a draft plan (approved plans are history and stay).
-#[utoipa::path(tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_strategic_plan", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/strategic-plans/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -283,7 +283,7 @@ async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: Ide
 }
 
 /// Submit a draft to the municipal council (draft → submitted). Body optional: `{"date": …}`.
-#[utoipa::path(tag = "strategic-plans", request_body(content = Option<StepDate>, description = "Optional: the day of submission (default today)"),
+#[utoipa::path(operation_id = "submit_strategic_plan", tag = "strategic-plans", request_body(content = Option<StepDate>, description = "Optional: the day of submission (default today)"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The plan, now submitted", body = PlanView), WriteErrors))]
 #[post("/strategic-plans/{id}/submit")]
@@ -294,7 +294,7 @@ pub async fn submit(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Return a submitted plan to draft for changes (submitted → draft).
-#[utoipa::path(tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "withdraw_strategic_plan", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The plan, a draft again", body = PlanView), WriteErrors))]
 #[post("/strategic-plans/{id}/withdraw")]
 pub async fn withdraw(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
@@ -303,7 +303,7 @@ pub async fn withdraw(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
 }
 
 /// Record the municipal council's approval (submitted → council_approved).
-#[utoipa::path(tag = "strategic-plans", request_body = Approval,
+#[utoipa::path(operation_id = "approve_strategic_plan_by_council", tag = "strategic-plans", request_body = Approval,
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The plan, approved by the council", body = PlanView), WriteErrors))]
 #[post("/strategic-plans/{id}/approve-by-council")]
@@ -329,7 +329,7 @@ pub async fn approve_by_council(
 
 /// Record the municipal assembly's approval: the plan comes into force (council_approved →
 /// in_force) and supersedes the version it revises. Another plan in force is a conflict.
-#[utoipa::path(tag = "strategic-plans", request_body = Approval,
+#[utoipa::path(operation_id = "approve_strategic_plan_by_assembly", tag = "strategic-plans", request_body = Approval,
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The plan, now in force", body = PlanView), WriteErrors))]
 #[post("/strategic-plans/{id}/approve-by-assembly")]
@@ -354,7 +354,7 @@ pub async fn approve_by_assembly(
 }
 
 /// End a plan in force without a successor (in_force → expired). Body optional: `{"date": …}`.
-#[utoipa::path(tag = "strategic-plans", request_body(content = Option<StepDate>, description = "Optional: the last day (default today)"),
+#[utoipa::path(operation_id = "expire_strategic_plan", tag = "strategic-plans", request_body(content = Option<StepDate>, description = "Optional: the last day (default today)"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 200, description = "The plan, now expired", body = PlanView), WriteErrors))]
 #[post("/strategic-plans/{id}/expire")]
@@ -366,7 +366,7 @@ pub async fn expire(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 
 /// Revise a plan in force: creates the next version as a draft with a copy of all goals and
 /// measures. It supersedes this version once the assembly approves it.
-#[utoipa::path(tag = "strategic-plans", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "revise_strategic_plan", tag = "strategic-plans", params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "The new draft version", body = PlanView, headers(("Location" = String, description = "URL of the new version"))), WriteErrors))]
 #[post("/strategic-plans/{id}/revise")]
 pub async fn revise(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey) -> ApiResult {
@@ -383,7 +383,7 @@ pub async fn revise(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Every version of this plan, oldest first (those the caller may see).
-#[utoipa::path(tag = "strategic-plans", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_strategic_plan_versions", tag = "strategic-plans", security((), ("bearer" = [])),
     responses((status = 200, description = "The versions", body = Vec<PlanView>), ReadErrors))]
 #[get("/strategic-plans/{id}/versions")]
 pub async fn versions(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -463,7 +463,7 @@ async fn comparable(
 
 /// What changed between two versions of this plan: goals and measures matched by code, with
 /// field-level changes.
-#[utoipa::path(tag = "strategic-plans", params(DiffQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_strategic_plan_diff", tag = "strategic-plans", params(DiffQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "The differences", body = PlanDiff), ReadErrors))]
 #[get("/strategic-plans/{id}/diff")]
 pub async fn diff(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<DiffQuery>) -> ApiResult {
@@ -523,7 +523,7 @@ pub(crate) async fn fulfilment_of(conn: &impl persistence::ConnectionTrait, plan
 /// counts as 0 % and as `unreported`; cancelled measures are left out of progress and of the
 /// completed share; a goal covers the measures of its sub-goals, each once; progress is
 /// weighted by estimated budget when every counted measure has one, else a plain average.
-#[utoipa::path(tag = "strategic-plans", params(AsOfQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_strategic_plan_fulfilment", tag = "strategic-plans", params(AsOfQuery), security(("bearer" = [])),
     responses((status = 200, description = "The fulfilment", body = Fulfilment), ReadErrors))]
 #[get("/strategic-plans/{id}/fulfilment")]
 pub async fn fulfilment(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<AsOfQuery>) -> ApiResult {
@@ -585,7 +585,7 @@ list_query! {
 }
 
 /// List a plan's evaluations. Sortable by `as_of`, `created_at` (default).
-#[utoipa::path(tag = "strategic-plans", params(EvaluationQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_strategic_plan_evaluations", tag = "strategic-plans", params(EvaluationQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of evaluations", body = ListResponse<EvaluationView>), ListErrors))]
 #[get("/strategic-plans/{id}/evaluations")]
 pub async fn list_evaluations(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<EvaluationQuery>) -> ApiResult {
@@ -598,7 +598,7 @@ pub async fn list_evaluations(state: web::Data<AppState>, Auth(who): Auth, id: w
 
 /// Evaluate an approved plan: freezes its fulfilment at `as_of` with a narrative and
 /// recommendations (the review of months 19–22 of the cooperation, before a revision).
-#[utoipa::path(tag = "strategic-plans", request_body = EvaluationInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_strategic_plan_evaluation", tag = "strategic-plans", request_body = EvaluationInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = EvaluationView, headers(("Location" = String, description = "URL of the evaluation"))), WriteErrors))]
 #[post("/strategic-plans/{id}/evaluations")]
 pub async fn create_evaluation(
@@ -637,7 +637,7 @@ pub async fn create_evaluation(
 }
 
 /// Get an evaluation.
-#[utoipa::path(tag = "strategic-plans", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_evaluation", tag = "strategic-plans", security(("bearer" = [])),
     responses((status = 200, description = "The evaluation", body = EvaluationView), ReadErrors))]
 #[get("/evaluations/{id}")]
 pub async fn get_evaluation(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {

@@ -191,7 +191,7 @@ list_query! {
 }
 
 /// List projects (a partner sees only its own partnerships'). Sortable by `title`, `created_at` (default), `updated_at`.
-#[utoipa::path(tag = "esif", params(ProjectQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_projects", tag = "esif", params(ProjectQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of projects", body = ListResponse<ProjectView>), ListErrors))]
 #[get("/projects")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<ProjectQuery>) -> ApiResult {
@@ -213,7 +213,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 }
 
 /// List a partnership's projects. Sortable by `title`, `created_at` (default), `updated_at`.
-#[utoipa::path(tag = "esif", params(ProjectQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_partnership_projects", tag = "esif", params(ProjectQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of projects", body = ListResponse<ProjectView>), ListErrors))]
 #[get("/partnerships/{id}/projects")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ProjectQuery>) -> ApiResult {
@@ -240,7 +240,7 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
 }
 
 /// Record a project intent of a partnership.
-#[utoipa::path(tag = "esif", request_body = ProjectInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_partnership_project", tag = "esif", request_body = ProjectInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ProjectView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/projects")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ProjectInput>) -> ApiResult {
@@ -260,7 +260,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Get a project.
-#[utoipa::path(tag = "esif", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_project", tag = "esif", security(("bearer" = [])),
     responses((status = 200, description = "The project", body = ProjectView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/projects/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -270,7 +270,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 /// Update a project before its submission (JSON merge patch).
-#[utoipa::path(tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of ProjectInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_project", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of ProjectInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = ProjectView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/projects/{id}")]

@@ -72,7 +72,7 @@ pub struct PipelineQuery {
 
 /// Per programme and call: intents, submitted, approved, and the sums requested and approved.
 /// For the Agency and the ministry (admins, consultants, reporters, importers).
-#[utoipa::path(tag = "reports", params(PipelineQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_pipeline_report", tag = "reports", params(PipelineQuery), security(("bearer" = [])),
     responses((status = 200, description = "Figures per programme, with their calls", body = Vec<ProgrammeFigures>),
         (status = 403, description = "Partners see their own projects, not the pipeline of all partnerships", body = crate::error::Problem, content_type = "application/problem+json"), ReadErrors))]
 #[get("/reports/pipeline")]
@@ -141,7 +141,7 @@ pub struct ProjectWithMeasures {
 }
 
 /// A partnership's projects (all states) and the measures of its plans they implement.
-#[utoipa::path(tag = "reports", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_partnership_projects_report", tag = "reports", security(("bearer" = [])),
     responses((status = 200, description = "The projects with their measures", body = Vec<ProjectWithMeasures>), ReadErrors))]
 #[get("/reports/partnerships/{id}/projects")]
 pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -205,7 +205,7 @@ pub struct MeasureFundingView {
 
 /// Whether each measure of a plan is funded by approved projects: fully, partly or not at all.
 /// Projects are not public, so this needs a token that may read the partnership.
-#[utoipa::path(tag = "reports", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_measure_funding_report", tag = "reports", security(("bearer" = [])),
     responses((status = 200, description = "Funding per measure", body = Vec<MeasureFundingView>), ReadErrors))]
 #[get("/reports/strategic-plans/{id}/measure-funding")]
 pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {

@@ -89,7 +89,7 @@ list_query! {
 }
 
 /// List territorial units. Sortable by `name`, `region`, `created_at`, `updated_at`.
-#[utoipa::path(tag = "territorial-units", params(TerritorialUnitQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_territorial_units", tag = "territorial-units", params(TerritorialUnitQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of territorial units", body = ListResponse<TerritorialUnitView>), ListErrors))]
 #[get("/territorial-units")]
 pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<TerritorialUnitQuery>) -> ApiResult {
@@ -101,7 +101,7 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
 }
 
 /// Create a territorial unit.
-#[utoipa::path(tag = "territorial-units", request_body = TerritorialUnitInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_territorial_unit", tag = "territorial-units", request_body = TerritorialUnitInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = TerritorialUnitView, headers(("Location" = String, description = "URL of the new resource"), ("ETag" = String, description = "Current version"))), WriteErrors))]
 #[post("/territorial-units")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<TerritorialUnitInput>) -> ApiResult {
@@ -117,7 +117,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
 }
 
 /// Get a territorial unit.
-#[utoipa::path(tag = "territorial-units", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_territorial_unit", tag = "territorial-units", security((), ("bearer" = [])),
     responses((status = 200, description = "The territorial unit", body = TerritorialUnitView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/territorial-units/{id}")]
 pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -126,7 +126,7 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
 }
 
 /// Update a territorial unit (JSON merge patch).
-#[utoipa::path(tag = "territorial-units", request_body(content = serde_json::Value, description = "A JSON merge patch of TerritorialUnitInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_territorial_unit", tag = "territorial-units", request_body(content = serde_json::Value, description = "A JSON merge patch of TerritorialUnitInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = TerritorialUnitView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/territorial-units/{id}")]
@@ -149,7 +149,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a territorial unit.
-#[utoipa::path(tag = "territorial-units", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_territorial_unit", tag = "territorial-units", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/territorial-units/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
@@ -218,7 +218,7 @@ list_query! {
 }
 
 /// List the excluded localities of a territorial unit. Sortable by `name`, `created_at`, `updated_at`.
-#[utoipa::path(tag = "territorial-units", params(LocalityQuery), security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "list_territorial_unit_excluded_localities", tag = "territorial-units", params(LocalityQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of excluded localities", body = ListResponse<ExcludedLocalityView>), ListErrors))]
 #[get("/territorial-units/{id}/excluded-localities")]
 pub async fn list_localities(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>, query: web::Query<LocalityQuery>) -> ApiResult {
@@ -229,7 +229,7 @@ pub async fn list_localities(state: web::Data<AppState>, _who: MaybeAuth, id: we
 }
 
 /// Add an excluded locality to a territorial unit.
-#[utoipa::path(tag = "territorial-units", request_body = ExcludedLocalityInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_territorial_unit_excluded_locality", tag = "territorial-units", request_body = ExcludedLocalityInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = ExcludedLocalityView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/territorial-units/{id}/excluded-localities")]
 pub async fn create_locality(
@@ -252,7 +252,7 @@ pub async fn create_locality(
 }
 
 /// Get an excluded locality.
-#[utoipa::path(tag = "territorial-units", security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "get_excluded_locality", tag = "territorial-units", security((), ("bearer" = [])),
     responses((status = 200, description = "The excluded locality", body = ExcludedLocalityView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/excluded-localities/{id}")]
 pub async fn get_locality(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
@@ -261,7 +261,7 @@ pub async fn get_locality(state: web::Data<AppState>, _who: MaybeAuth, id: web::
 }
 
 /// Update an excluded locality (JSON merge patch).
-#[utoipa::path(tag = "territorial-units", request_body(content = serde_json::Value, description = "A JSON merge patch of ExcludedLocalityInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_excluded_locality", tag = "territorial-units", request_body(content = serde_json::Value, description = "A JSON merge patch of ExcludedLocalityInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = ExcludedLocalityView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/excluded-localities/{id}")]
@@ -290,7 +290,7 @@ pub async fn update_locality(
 }
 
 /// Archive an excluded locality.
-#[utoipa::path(tag = "territorial-units", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_excluded_locality", tag = "territorial-units", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/excluded-localities/{id}")]
 pub async fn archive_locality(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {

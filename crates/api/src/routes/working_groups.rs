@@ -90,7 +90,7 @@ list_query! {
 }
 
 /// List a partnership's working groups. Sortable by `name`, `thematic_area`, `created_at`, `updated_at`.
-#[utoipa::path(tag = "working-groups", params(PartnershipWorkingGroupQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_partnership_working_groups", tag = "working-groups", params(PartnershipWorkingGroupQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of working groups", body = ListResponse<WorkingGroupView>), ListErrors))]
 #[get("/partnerships/{id}/working-groups")]
 pub async fn list_of_partnership(
@@ -110,7 +110,7 @@ pub async fn list_of_partnership(
 }
 
 /// List working groups across partnerships (a partner sees only its own partnerships').
-#[utoipa::path(tag = "working-groups", params(WorkingGroupQuery), security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_working_groups", tag = "working-groups", params(WorkingGroupQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of working groups", body = ListResponse<WorkingGroupView>), ListErrors))]
 #[get("/working-groups")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<WorkingGroupQuery>) -> ApiResult {
@@ -128,7 +128,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 }
 
 /// Create a working group in a partnership.
-#[utoipa::path(tag = "working-groups", request_body = WorkingGroupInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_partnership_working_group", tag = "working-groups", request_body = WorkingGroupInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = WorkingGroupView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/working-groups")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<WorkingGroupInput>) -> ApiResult {
@@ -147,7 +147,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Get a working group.
-#[utoipa::path(tag = "working-groups", security(("bearer" = [])),
+#[utoipa::path(operation_id = "get_working_group", tag = "working-groups", security(("bearer" = [])),
     responses((status = 200, description = "The working group", body = WorkingGroupView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/working-groups/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
@@ -157,7 +157,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 /// Update a working group (JSON merge patch).
-#[utoipa::path(tag = "working-groups", request_body(content = serde_json::Value, description = "A JSON merge patch of WorkingGroupInput", content_type = "application/merge-patch+json"),
+#[utoipa::path(operation_id = "update_working_group", tag = "working-groups", request_body(content = serde_json::Value, description = "A JSON merge patch of WorkingGroupInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = WorkingGroupView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/working-groups/{id}")]
@@ -172,7 +172,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 }
 
 /// Archive a working group.
-#[utoipa::path(tag = "working-groups", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "archive_working_group", tag = "working-groups", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/working-groups/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
