@@ -97,6 +97,7 @@ macro_rules! list_query {
         #[into_params(parameter_in = Query)]
         pub struct $name {
             /// Rows per page, 1–500 (default 50).
+            #[param(minimum = 1, maximum = 500)]
             pub limit: Option<u64>,
             /// The `next_cursor` of the previous page.
             pub cursor: Option<String>,

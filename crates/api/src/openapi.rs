@@ -1,6 +1,7 @@
 //! The OpenAPI document: paths and schemas are collected as services register (see
 //! `startup::configure_api`); this adds the info block, tags and the bearer scheme.
 
+use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -47,11 +48,296 @@ impl Modify for BearerScheme {
 }
 
 /// The complete document, as served at `/openapi.json` and committed under `openapi/`.
-pub fn document() -> utoipa::openapi::OpenApi {
-    crate::startup::openapi()
+pub fn document() -> Result<Value, serde_json::Error> {
+    let mut doc = serde_json::to_value(crate::startup::openapi())?;
+    refine(&mut doc);
+    Ok(doc)
 }
 
 /// The committed form: pretty JSON with a trailing newline.
 pub fn document_json() -> Result<String, serde_json::Error> {
-    document().to_pretty_json().map(|s| s + "\n")
+    serde_json::to_string_pretty(&document()?).map(|s| s + "\n")
+}
+
+/// Sortable fields per list operation, taken from the repositories' whitelists so that the
+/// document and the server cannot disagree (a test checks that every list with a `sort`
+/// parameter is named here).
+fn sort_whitelists() -> Vec<(&'static str, Vec<&'static str>)> {
+    macro_rules! names {
+        ($($op:literal => $sort:path),* $(,)?) => { vec![$(($op, $sort.iter().map(|f| f.name).collect())),*] };
+    }
+    names! {
+        "list_partnerships" => persistence::partnerships::SORT,
+        "list_partnership_memberships" => persistence::memberships::SORT,
+        "list_memberships" => persistence::memberships::SORT,
+        "list_partnership_working_groups" => persistence::working_groups::SORT,
+        "list_working_groups" => persistence::working_groups::SORT,
+        "list_partnership_meetings" => persistence::meetings::SORT,
+        "list_meetings" => persistence::meetings::SORT,
+        "list_action_items" => persistence::meetings::ACTION_ITEM_SORT,
+        "list_partnership_situational_analyses" => persistence::analyses::SORT,
+        "list_situational_analyses" => persistence::analyses::SORT,
+        "list_situational_analysis_needs" => persistence::analyses::NEED_SORT,
+        "list_partnership_strategic_plans" => persistence::plans::PLAN_SORT,
+        "list_strategic_plans" => persistence::plans::PLAN_SORT,
+        "list_measures" => persistence::plans::MEASURE_SORT,
+        "list_strategic_plan_measures" => persistence::plans::MEASURE_SORT,
+        "list_measure_progress_reports" => persistence::plans::REPORT_SORT,
+        "list_strategic_plan_evaluations" => persistence::plans::EVALUATION_SORT,
+        "list_operational_programmes" => persistence::esif::PROGRAMME_SORT,
+        "list_calls" => persistence::esif::CALL_SORT,
+        "list_projects" => persistence::esif::PROJECT_SORT,
+        "list_partnership_projects" => persistence::esif::PROJECT_SORT,
+        "list_counselling_records" => persistence::esif::COUNSELLING_SORT,
+        "list_territorial_units" => persistence::territorial_units::SORT,
+        "list_territorial_unit_excluded_localities" => persistence::territorial_units::LOCALITY_SORT,
+        "list_organizations" => persistence::organizations::SORT,
+        "list_people" => persistence::people::SORT,
+        "list_audit_entries" => persistence::audit::SORT,
+    }
+}
+
+/// Rewrites the document utoipa collects into the exact description of the wire:
+/// - a schema composed with `allOf` (a view = metadata + the input's fields, via
+///   `#[serde(flatten)]`) becomes one object schema of its own. Inputs refuse unknown fields
+///   (`additionalProperties: false`); composed, that refusal would forbid the very metadata
+///   a view carries, so views state their fields without it (clients must tolerate new ones);
+/// - a PATCH body is a JSON merge patch (RFC 7396) of its input: every field optional and
+///   nullable (`null` removes it), nested objects merged, unknown fields refused unless `null`;
+/// - the `sort` parameter of each list states its whitelist as a pattern;
+/// - every operation documents 400 (malformed request line, headers or bytes) and 429.
+fn refine(doc: &mut Value) {
+    flatten_compositions(doc);
+    merge_patch_bodies(doc);
+    sort_patterns(doc);
+    common_responses(doc);
+}
+
+fn schemas(doc: &mut Value) -> Option<&mut Map<String, Value>> {
+    doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut)
+}
+
+fn ref_name(schema: &Value) -> Option<&str> {
+    schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+}
+
+/// Flattens `allOf` compositions of object schemas, innermost first.
+fn flatten_compositions(doc: &mut Value) {
+    let Some(all) = schemas(doc) else { return };
+    let names: Vec<String> = all.keys().cloned().collect();
+    // A composition may refer to another one; a few passes reach every depth used here.
+    for _ in 0..4 {
+        for name in &names {
+            let Some(parts) = all.get(name).and_then(|s| s.get("allOf")).and_then(Value::as_array).cloned() else { continue };
+            let mut properties = Map::new();
+            let mut required: Vec<Value> = Vec::new();
+            let mut flat = true;
+            for part in &parts {
+                let resolved = match ref_name(part) {
+                    Some(target) => all.get(target).cloned().unwrap_or(Value::Null),
+                    None => part.clone(),
+                };
+                if resolved.get("allOf").is_some() {
+                    flat = false; // not flattened yet: next pass
+                    break;
+                }
+                let Some(props) = resolved.get("properties").and_then(Value::as_object) else {
+                    flat = false;
+                    break;
+                };
+                for (k, v) in props {
+                    properties.insert(k.clone(), v.clone());
+                }
+                for r in resolved.get("required").and_then(Value::as_array).into_iter().flatten() {
+                    if !required.contains(r) {
+                        required.push(r.clone());
+                    }
+                }
+            }
+            if !flat {
+                continue;
+            }
+            let mut object = Map::new();
+            object.insert("type".into(), json!("object"));
+            if let Some(description) = all.get(name).and_then(|s| s.get("description")) {
+                object.insert("description".into(), description.clone());
+            }
+            if !required.is_empty() {
+                object.insert("required".into(), Value::Array(required));
+            }
+            object.insert("properties".into(), Value::Object(properties));
+            all.insert(name.clone(), Value::Object(object));
+        }
+    }
+}
+
+/// `schema` or `null`.
+fn nullable(schema: &Value) -> Value {
+    let mut s = schema.clone();
+    if let Some(obj) = s.as_object_mut() {
+        if obj.contains_key("$ref") {
+            return json!({ "oneOf": [{ "type": "null" }, schema] });
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
+                if !list.iter().any(|v| v.get("type") == Some(&json!("null"))) {
+                    list.push(json!({ "type": "null" }));
+                }
+                return s;
+            }
+        }
+        match obj.get("type").cloned() {
+            Some(Value::String(t)) if t != "null" => {
+                obj.insert("type".into(), json!([t, "null"]));
+            }
+            Some(Value::Array(mut ts)) if !ts.contains(&json!("null")) => {
+                ts.push(json!("null"));
+                obj.insert("type".into(), Value::Array(ts));
+            }
+            _ => {}
+        }
+        if let Some(values) = obj.get_mut("enum").and_then(Value::as_array_mut) {
+            if !values.contains(&Value::Null) {
+                values.push(Value::Null);
+            }
+        }
+    }
+    s
+}
+
+/// Whether a property holds an object (merged, not replaced, by a merge patch).
+fn is_object(schema: &Value, all: &Map<String, Value>) -> bool {
+    let resolved = |s: &Value| ref_name(s).and_then(|n| all.get(n)).cloned().unwrap_or_else(|| s.clone());
+    let check = |s: &Value| {
+        let s = resolved(s);
+        s.get("properties").is_some() || s.get("type") == Some(&json!("object"))
+    };
+    if check(schema) {
+        return true;
+    }
+    ["oneOf", "anyOf"].iter().any(|k| schema.get(*k).and_then(Value::as_array).is_some_and(|l| l.iter().any(check)))
+}
+
+/// Gives every PATCH a `…Patch` schema derived from the input it patches.
+fn merge_patch_bodies(doc: &mut Value) {
+    let mut wanted: Vec<(String, String, String)> = Vec::new(); // (path, input, patch)
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let Some(body) = item.get("patch").and_then(|op| op.get("requestBody")) else { continue };
+            let description = body.get("description").and_then(Value::as_str).unwrap_or_default();
+            if let Some(input) = description.split(|c: char| !c.is_alphanumeric()).find(|w| w.ends_with("Input")) {
+                let patch = format!("{}Patch", input.trim_end_matches("Input"));
+                wanted.push((path.clone(), input.to_owned(), patch));
+            }
+        }
+    }
+    let Some(all) = schemas(doc) else { return };
+    let snapshot = all.clone();
+    for (_, input, patch) in &wanted {
+        let Some(source) = snapshot.get(input) else { continue };
+        let mut properties = Map::new();
+        for (k, v) in source.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            let value = if is_object(v, &snapshot) {
+                let mut loose = json!({ "type": ["object", "null"], "description": "A merge patch of this object (RFC 7396)" });
+                if let Some(d) = v.get("description") {
+                    loose["description"] = d.clone();
+                }
+                loose
+            } else {
+                nullable(v)
+            };
+            properties.insert(k.clone(), value);
+        }
+        all.insert(
+            patch.clone(),
+            json!({
+                "type": "object",
+                "description": format!("A JSON merge patch (RFC 7396) of {input}: only the fields to change; `null` removes an optional field. The result is validated exactly like a create."),
+                "properties": properties,
+                // Merging `"x": null` into a document without `x` changes nothing, so an
+                // unknown field is refused only when it carries a value.
+                "additionalProperties": { "type": "null" },
+            }),
+        );
+    }
+    for (path, _, patch) in wanted {
+        let pointer = format!("/paths/{}/patch/requestBody/content/application~1merge-patch+json/schema", path.replace('~', "~0").replace('/', "~1"));
+        if let Some(schema) = doc.pointer_mut(&pointer) {
+            *schema = json!({ "$ref": format!("#/components/schemas/{patch}") });
+        }
+    }
+}
+
+/// `^-?(a|b)(,-?(a|b))*$` for the whitelisted sort fields of each list.
+fn sort_patterns(doc: &mut Value) {
+    let lists = sort_whitelists();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(op) = item.get_mut("get") else { continue };
+        let id = op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let Some((_, fields)) = lists.iter().find(|(op_id, _)| *op_id == id) else { continue };
+        let alternatives = fields.join("|");
+        for param in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+            if param.get("name") == Some(&json!("sort")) && param.get("in") == Some(&json!("query")) {
+                param["schema"]["pattern"] = json!(format!("^-?({alternatives})(,-?({alternatives}))*$"));
+                param["description"] = json!(format!("Comma-separated sort fields, `-` for descending; sortable: {}.", fields.join(", ")));
+            }
+        }
+    }
+}
+
+/// Responses every operation can give, whatever its handler does.
+fn common_responses(doc: &mut Value) {
+    let problem = |description: &str| {
+        json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            responses
+                .entry("400")
+                .or_insert_with(|| problem("Malformed request: bytes, headers or parameters that cannot be read (e.g. a NUL character)"));
+            let mut too_many = problem("Too many requests from this client; retry after `Retry-After` seconds");
+            too_many["headers"] = json!({ "Retry-After": { "description": "Seconds to wait", "schema": { "type": "integer" } } });
+            responses.entry("429").or_insert(too_many);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sortable_list_states_its_whitelist() {
+        let doc = document().unwrap();
+        let mut missing = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let Some(op) = item.get("get") else { continue };
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "sort" && p["schema"].get("pattern").is_none() {
+                    missing.push(format!("{path} ({})", op["operationId"]));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "lists without a sort whitelist in openapi::sort_whitelists: {missing:?}");
+    }
+
+    #[test]
+    fn views_are_flat_and_patches_are_merge_patches() {
+        let doc = document().unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        assert!(schemas.values().all(|s| s.get("allOf").is_none()));
+        let view = &schemas["OrganizationView"];
+        assert!(view["properties"].get("id").is_some() && view["properties"].get("name").is_some());
+        assert!(view.get("additionalProperties").is_none());
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if let Some(op) = item.get("patch") {
+                let schema = &op["requestBody"]["content"]["application/merge-patch+json"]["schema"];
+                assert!(schema.get("$ref").is_some(), "PATCH {path} has no merge-patch schema");
+            }
+        }
+    }
 }

@@ -93,7 +93,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         // Serialised once and shared by every worker (an Arc inside web::Data), rather than a
         // copy of the document per worker.
-        let doc = web::Data::new(OpenApiJson(openapi().to_json()?));
+        let doc = web::Data::new(OpenApiJson(serde_json::to_string(&crate::openapi::document()?)?));
         let state = web::Data::new(AppState { store });
         let tokens = web::Data::new(TokenService::new(&settings.jwt));
         let metrics = web::Data::new(Metrics::new()?);

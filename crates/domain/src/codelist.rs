@@ -34,11 +34,25 @@ macro_rules! codelist {
     ($(#[$meta:meta])* $name:ident = $list:literal { $($(#[$vmeta:meta])* $variant:ident => $code:literal, $cs:literal, $en:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $code)] $variant,)+
         }
+        // Written by hand rather than derived: utoipa's derive does not see a `rename` that
+        // arrives through a macro literal and would document the variant names instead of
+        // the codes on the wire.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let labels: Vec<String> = [$(concat!("`", $code, "` ", $cs, " (", $en, ")")),+].to_vec().into_iter().map(str::to_owned).collect();
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($code),+]))
+                    .description(Some(format!("Codelist `{}` (labels: `GET /api/v1/codelists/{}`): {}.", $list, $list, labels.join("; "))))
+                    .into()
+            }
+        }
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
         impl Coded for $name {
             const CODELIST: &'static str = $list;
             const ALL: &'static [Self] = &[$(Self::$variant),+];

@@ -410,7 +410,7 @@ async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, 
 macro_rules! project_step {
     ($name:ident, $path:literal, $action:expr, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(tag = "esif", request_body = StepInput,
+        #[utoipa::path(operation_id = concat!(stringify!($name), "_project"), tag = "esif", request_body = StepInput,
             params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
             security(("bearer" = [])),
             responses((status = 200, description = "The project after the step", body = ProjectView), WriteErrors))]
