@@ -49,6 +49,22 @@ pub struct CallTerms {
     pub period: ProgrammingPeriod,
 }
 
+/// Whether a project of this partnership may apply to a call: a coordinated-approach (KPSVL)
+/// call only when it is open to the partnership, any other call always.
+pub fn call_open_to(kpsvl: bool, open_to: &[Uuid], partnership_id: Uuid) -> bool {
+    !kpsvl || open_to.contains(&partnership_id)
+}
+
+/// A project names only a call open to its partnership, from its first draft on (422 on
+/// `call_id`), so that the refusal does not wait for the submission.
+pub fn check_call_open_to(kpsvl: bool, open_to: &[Uuid], partnership_id: Uuid) -> Result<(), FieldError> {
+    if call_open_to(kpsvl, open_to, partnership_id) {
+        Ok(())
+    } else {
+        Err(FieldError::new("call_id", "call_not_open_to_partnership", "this coordinated-approach (KPSVL) call is not open to the project's partnership"))
+    }
+}
+
 /// The state of a call at a moment.
 pub fn call_status(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>, at: DateTime<Utc>) -> CallStatus {
     if at < opens_at {
@@ -117,10 +133,11 @@ pub fn check_submission(
     if submitted_on > closes {
         return Err(DomainError::Conflict(format!("the call closed on {closes}; it does not accept applications on {submitted_on}")));
     }
+    // The call may have been narrowed after the intent named it.
+    if !call_open_to(call.kpsvl, &call.open_to, partnership_id) {
+        return Err(DomainError::Conflict("this coordinated-approach (KPSVL) call is not open to the project's partnership".into()));
+    }
     if call.kpsvl {
-        if !call.open_to.contains(&partnership_id) {
-            return Err(DomainError::Conflict("this coordinated-approach (KPSVL) call is not open to the project's partnership".into()));
-        }
         if plan.plan_in_force.is_none() {
             return Err(DomainError::Conflict("a coordinated-approach (KPSVL) call requires the partnership's strategic plan to be in force".into()));
         }
@@ -287,6 +304,15 @@ mod tests {
         );
         let open_call = CallTerms { kpsvl: false, ..call() };
         assert!(check_submission(&open_call, &budget(1_000_000_00, 950_000_00), Uuid::from_u128(2), d("2019-06-01"), &no_plan).is_ok());
+    }
+
+    #[test]
+    fn a_kpsvl_call_is_open_only_to_the_partnerships_it_names() {
+        let (named, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        assert!(check_call_open_to(true, &[named], named).is_ok());
+        assert!(check_call_open_to(true, &[named], other).is_err_and(|e| e.field == "call_id" && e.code == "call_not_open_to_partnership"));
+        assert!(check_call_open_to(true, &[], other).is_err());
+        assert!(check_call_open_to(false, &[], other).is_ok(), "a call without the coordinated approach is open to everyone");
     }
 
     #[test]

@@ -429,8 +429,8 @@ pub async fn list_projects(conn: &impl ConnectionTrait, f: &ProjectFilter, req: 
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
-/// The applicant is a current member of the partnership, the call exists and uses the
-/// budget's currency, and every measure belongs to a plan of the partnership.
+/// The applicant is a current member of the partnership, the call exists, uses the budget's
+/// currency and is open to the partnership, and every measure belongs to a plan of the partnership.
 async fn check_project(tx: &WriteTx, d: &ProjectData) -> Result<(), StoreError> {
     let today = Utc::now().date_naive();
     let member = membership::Entity::find()
@@ -451,7 +451,10 @@ async fn check_project(tx: &WriteTx, d: &ProjectData) -> Result<(), StoreError> 
             Some(c) if c.currency != d.budget.total_eligible.currency => {
                 return Err(DomainError::invalid("budget", "wrong_currency", format!("the call is in {}", c.currency)).into());
             }
-            Some(_) => {}
+            Some(c) => {
+                let open_to: Vec<Uuid> = json(c.open_to)?;
+                domain::esif::check_call_open_to(c.kpsvl, &open_to, d.partnership_id).map_err(|e| DomainError::Invalid(vec![e]))?;
+            }
         }
     }
     if !d.measure_ids.is_empty() {

@@ -1,10 +1,11 @@
 //! People: representatives, coordinators, consultants. Personal data: a partner sees only
 //! the people connected to its own partnerships (see [`Scope`]).
 
+use domain::access::PersonTie;
 use domain::registry::{PersonData, Record};
 use domain::search::search_text;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::convert::{ensure_exist, like, meta, now, update_guarded};
@@ -68,41 +69,60 @@ fn content(d: &PersonData) -> person::ActiveModel {
 /// labour office are members of many partnerships, and their staff in one partnership are
 /// none of another's business.
 pub(crate) fn connected_to(partnerships: &[Uuid]) -> Condition {
-    let ids = || partnerships.iter().copied();
+    named_by(Some(partnerships))
+}
+
+/// People named by the records of these partnerships (`None`: of any partnership).
+fn named_by(partnerships: Option<&[Uuid]>) -> Condition {
+    // The partnership column of each record, limited to the given partnerships if any.
+    let of = |column: Expr| partnerships.map(|ids| column.is_in(ids.iter().copied()));
     let via = |select: SelectStatement| person::Column::Id.in_subquery(select);
     Condition::any()
         .add(via(Query::select()
             .column((rep::Entity, rep::Column::PersonId))
             .from(rep::Entity)
             .inner_join(membership::Entity, Expr::col((membership::Entity, membership::Column::Id)).equals((rep::Entity, rep::Column::MembershipId)))
-            .and_where(Expr::col((membership::Entity, membership::Column::PartnershipId)).is_in(ids()))
+            .and_where_option(of(Expr::col((membership::Entity, membership::Column::PartnershipId))))
             .and_where(Expr::col((membership::Entity, membership::Column::ArchivedAt)).is_null())
             .take()))
-        .add(via(Query::select().column(pc::Column::PersonId).from(pc::Entity).and_where(pc::Column::PartnershipId.is_in(ids())).take()))
+        .add(via(Query::select().column(pc::Column::PersonId).from(pc::Entity).and_where_option(of(Expr::col(pc::Column::PartnershipId))).take()))
         .add(via(Query::select()
             .column((wgm::Entity, wgm::Column::PersonId))
             .from(wgm::Entity)
             .inner_join(working_group::Entity, Expr::col((working_group::Entity, working_group::Column::Id)).equals((wgm::Entity, wgm::Column::WorkingGroupId)))
-            .and_where(Expr::col((working_group::Entity, working_group::Column::PartnershipId)).is_in(ids()))
+            .and_where_option(of(Expr::col((working_group::Entity, working_group::Column::PartnershipId))))
             .take()))
         .add(via(Query::select()
             .column(working_group::Column::CoordinatorId)
             .from(working_group::Entity)
-            .and_where(working_group::Column::PartnershipId.is_in(ids()))
+            .and_where_option(of(Expr::col(working_group::Column::PartnershipId)))
             .and_where(working_group::Column::CoordinatorId.is_not_null())
             .take()))
         .add(via(Query::select()
             .column((att::Entity, att::Column::PersonId))
             .from(att::Entity)
             .inner_join(meeting::Entity, Expr::col((meeting::Entity, meeting::Column::Id)).equals((att::Entity, att::Column::MeetingId)))
-            .and_where(Expr::col((meeting::Entity, meeting::Column::PartnershipId)).is_in(ids()))
+            .and_where_option(of(Expr::col((meeting::Entity, meeting::Column::PartnershipId))))
             .take()))
         .add(via(Query::select()
             .column(action_item::Column::OwnerId)
             .from(action_item::Entity)
-            .and_where(action_item::Column::PartnershipId.is_in(ids()))
+            .and_where_option(of(Expr::col(action_item::Column::PartnershipId)))
             .and_where(action_item::Column::OwnerId.is_not_null())
             .take()))
+}
+
+/// How a person is tied to these partnerships (a consultant's), by the same records that make
+/// people visible to partners.
+pub async fn tie(conn: &impl ConnectionTrait, id: Uuid, partnerships: &[Uuid]) -> Result<PersonTie, StoreError> {
+    let named = |scope: Option<&[Uuid]>| person::Entity::find_by_id(id).filter(named_by(scope)).count(conn);
+    Ok(if named(Some(partnerships)).await? > 0 {
+        PersonTie::NamedByOwn
+    } else if named(None).await? > 0 {
+        PersonTie::NamedByOthersOnly
+    } else {
+        PersonTie::Unnamed
+    })
 }
 
 /// One person, if it exists and the scope allows it.
