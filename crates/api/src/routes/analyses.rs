@@ -18,7 +18,7 @@ use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{
     AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
 };
-use crate::routes::partnerships::{ensure_may_write, require};
+use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, require};
 
 /// What a client sets on a situational analysis.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -208,6 +208,7 @@ async fn step(state: web::Data<AppState>, who: domain::access::Principal, id: Uu
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get(unit.tx().conn(), id).await?;
     guard_partnership_write(&who, current.data.data.partnership_id)?;
+    ensure_may_decide(&who, current.data.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     let next = advance(current.data.status, to)?;
     let updated = analyses::set_status(unit.tx(), &current, next).await?;

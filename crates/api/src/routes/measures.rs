@@ -5,7 +5,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{NaiveDate, Utc};
-use domain::access::{Principal, Role};
+use domain::access::Principal;
 use domain::codelist::{GoalLevel, MeasureKind, PlanStatus, ProgressStatus, ThematicArea};
 use domain::money::Money;
 use domain::plan::{BudgetLine, GoalData, Indicator, MeasureData, ensure_draft};
@@ -588,17 +588,9 @@ pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ProgressReportView::from)))
 }
 
-/// Who may report on a measure: admins and importers; consultants of the partnership; a
-/// partner whose organization is the measure's responsible implementer.
+/// Who may report on a measure: see [`Principal::may_report_progress`].
 fn may_report(who: &Principal, m: &MeasureRecord) -> bool {
-    match who.role {
-        Role::Admin | Role::Importer => true,
-        Role::Consultant => who.may_write_partnership(m.data.partnership_id),
-        Role::Partner => {
-            who.may_read_partnership(m.data.partnership_id) && who.organization_id.is_some() && who.organization_id == m.data.data.responsible_organization_id
-        }
-        Role::Reporter => false,
-    }
+    who.may_report_progress(m.data.partnership_id, m.data.data.responsible_organization_id)
 }
 
 /// Report progress on a measure of a plan in force.

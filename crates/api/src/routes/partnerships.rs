@@ -193,13 +193,12 @@ async fn act(
     action: PartnershipAction,
 ) -> ApiResult {
     require(state.store.conn(), id).await?;
-    ensure_may_write(&who, id)?;
+    ensure_may_decide(&who, id)?;
     let unit = match Unit::begin_post(&state, &who, key, &action.name()).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
     let current = partnerships::get(unit.tx().conn(), id).await?;
-    ensure_may_write(&who, id)?;
     if_match.check(current.meta.version)?;
     let next = transition(current.data.status, action)?;
     let updated = partnerships::set_status(unit.tx(), &current, next).await?;
@@ -233,6 +232,16 @@ pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 /// A partnership is public, so a caller who may not change it gets 403, never 404.
 pub(crate) fn ensure_may_write(who: &domain::access::Principal, id: Uuid) -> ApiResult<()> {
     if who.may_write_partnership(id) { Ok(()) } else { Err(ApiError::Forbidden("your role does not allow changes in this partnership".into())) }
+}
+
+/// A business decision in a partnership (a lifecycle step of it, its analyses, plans or
+/// projects; an evaluation): 403 for a caller who may not take it, the importer included.
+pub(crate) fn ensure_may_decide(who: &domain::access::Principal, id: Uuid) -> ApiResult<()> {
+    if who.may_decide_in_partnership(id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("your role does not allow this decision in this partnership; admins and its consultants take it".into()))
+    }
 }
 
 /// Loads a partnership for a nested route: 404 when it does not exist.

@@ -2,6 +2,7 @@
 //! connected to its own partnerships; nothing here is ever logged.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use domain::access::Principal;
 use domain::registry::PersonData;
 use persistence::people::{self, Filter, Person};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
-use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_registry_write, list_query, merge_patch, ok_versioned};
 
 /// What a client sets on a person.
@@ -150,6 +151,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = people::get(unit.tx().conn(), *id, who.readable_partnerships()).await?;
     guard_registry_write(&who)?;
+    ensure_may_edit(unit.tx().conn(), &who, current.meta.id).await?;
     if_match.check(current.meta.version)?;
     let data = merge_patch(&PersonInput::from_data(&current.data), patch.into_inner())?.into_data()?;
     let updated = people::update(unit.tx(), &current, data).await?;
@@ -164,9 +166,20 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     let unit = Unit::begin(&state, &who).await?;
     let current = people::get(unit.tx().conn(), *id, who.readable_partnerships()).await?;
     guard_registry_write(&who)?;
+    ensure_may_edit(unit.tx().conn(), &who, current.meta.id).await?;
     if_match.check(current.meta.version)?;
     let archived = people::archive(unit.tx(), &current).await?;
     unit.archived("person", current.meta.id, &PersonView::from(&current), &PersonView::from(&archived)).await
+}
+
+/// 403 unless the caller may change this person: a consultant only people its partnerships'
+/// records name, or people no partnership's records name yet.
+async fn ensure_may_edit(conn: &impl persistence::ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<()> {
+    if who.may_edit_person(people::tie(conn, id, &who.partnerships).await?) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("this person appears only in other partnerships' records; their consultants maintain them".into()))
+    }
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -21,7 +21,7 @@ use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
 use crate::routes::measures::{GoalView, MeasureView};
-use crate::routes::partnerships::{ensure_may_write, require};
+use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, require};
 
 /// What a client sets on a strategic plan (while it is a draft).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -261,7 +261,8 @@ struct Step<B> {
 
 async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, step: Step<B>) -> ApiResult {
     let Step { action, change, body } = step;
-    writable_plan(state.store.conn(), who, id).await?;
+    let plan = writable_plan(state.store.conn(), who, id).await?;
+    ensure_may_decide(who, plan.data.data.partnership_id)?;
     let unit = match Unit::begin_post(state, who, key, &body).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
@@ -370,7 +371,8 @@ pub async fn expire(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 201, description = "The new draft version", body = PlanView, headers(("Location" = String, description = "URL of the new version"))), WriteErrors))]
 #[post("/strategic-plans/{id}/revise")]
 pub async fn revise(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey) -> ApiResult {
-    writable_plan(state.store.conn(), &who, *id).await?;
+    let plan = writable_plan(state.store.conn(), &who, *id).await?;
+    ensure_may_decide(&who, plan.data.data.partnership_id)?;
     let unit = match Unit::begin_post(&state, &who, key, &"revise").await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
@@ -608,7 +610,8 @@ pub async fn create_evaluation(
     key: IdempotencyKey,
     body: web::Json<EvaluationInput>,
 ) -> ApiResult {
-    writable_plan(state.store.conn(), &who, *id).await?;
+    let plan = writable_plan(state.store.conn(), &who, *id).await?;
+    ensure_may_decide(&who, plan.data.data.partnership_id)?;
     let input = body.into_inner();
     input.validate()?;
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
-use domain::access::{Principal, Role};
+use domain::access::Principal;
 use domain::codelist::ProjectStatus;
 use domain::esif::{ProjectAction, ProjectBudget, ProjectData, check_registration_number, check_submission, ensure_project_editable, project_transition};
 use domain::money::Money;
@@ -154,15 +154,13 @@ impl From<&ProjectRecord> for ProjectView {
     }
 }
 
-/// Who may write a project: the partnership's consultants, admins and importers; and a
-/// partner for its own organization's projects, except the partnership's and the managing
-/// authority's decisions (recommend, approve, reject).
+/// Who may write a project's content (`None`) or take a step of its pipeline: the access
+/// policy's [`Principal::may_write_project`] and [`Principal::may_take_project_step`].
 fn may_write(who: &Principal, partnership_id: Uuid, applicant: Uuid, action: Option<ProjectAction>) -> bool {
-    if who.may_write_partnership(partnership_id) {
-        return true;
+    match action {
+        None => who.may_write_project(partnership_id, applicant),
+        Some(action) => who.may_take_project_step(partnership_id, applicant, action),
     }
-    let decision = matches!(action, Some(ProjectAction::Recommend | ProjectAction::Approve | ProjectAction::Reject));
-    who.role == Role::Partner && !decision && who.may_read_partnership(partnership_id) && who.organization_id == Some(applicant)
 }
 
 fn ensure_may_write(who: &Principal, partnership_id: Uuid, applicant: Uuid, action: Option<ProjectAction>) -> ApiResult<()> {
