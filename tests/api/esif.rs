@@ -254,3 +254,35 @@ async fn counselling_is_written_by_consultants_and_read_by_the_partnership() {
     bad["duration_minutes"] = json!(0);
     app.post("/api/v1/counselling-records", &consultant, bad).await.problem(422);
 }
+
+#[tokio::test]
+async fn a_project_intent_names_only_a_call_open_to_its_partnership() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let other = rozvodi(&app).await;
+    let ours = call_52(&app, &[&r.p]).await;
+    let opz = programme(&app, "OPZ").await;
+    let call = |number: &str, kpsvl: bool, open_to: &[&str]| {
+        json!({"programme_id": opz, "number": number, "title": "Výzva", "specific_objective": "2.1",
+               "opens_at": "2019-05-01T00:00:00Z", "closes_at": "2019-09-30T14:00:00Z", "allocation": czk(1_000_000_000),
+               "support_rate_bp": 9500, "kpsvl": kpsvl, "open_to": open_to})
+    };
+    let theirs = app.create("/api/v1/calls", &admin, call("053", true, &[&other.p])).await;
+    let path = format!("/api/v1/partnerships/{}/projects", r.p);
+    // At creation: 422 on call_id, nothing written.
+    let refused = app.post(&path, &admin, project(&r.microregion, &theirs, &[], 100_000_000, 95_000_000)).await;
+    refused.problem(422);
+    assert_eq!(refused.error_code("call_id").as_deref(), Some("call_not_open_to_partnership"));
+    assert_eq!(app.get(&format!("{path}?count=true"), Some(&admin)).await.body["total"], 0);
+    // The same intent naming a call open to it is accepted.
+    let id = app.create(&path, &admin, project(&r.microregion, &ours, &[], 100_000_000, 95_000_000)).await;
+    // A PATCH cannot move it to another partnership's call either.
+    let patched = app.patch(&format!("/api/v1/projects/{id}"), &admin, json!({"call_id": theirs})).await;
+    patched.problem(422);
+    assert_eq!(patched.error_code("call_id").as_deref(), Some("call_not_open_to_partnership"));
+    assert_eq!(app.get(&format!("/api/v1/projects/{id}"), Some(&admin)).await.body["call_id"], ours.as_str());
+    // A call without the coordinated approach is open to every partnership.
+    let open = app.create("/api/v1/calls", &admin, call("100", false, &[])).await;
+    assert_eq!(app.patch(&format!("/api/v1/projects/{id}"), &admin, json!({"call_id": open})).await.status, 200);
+}

@@ -10,3 +10,4 @@ mod meetings;
 mod plans;
 mod platform;
 mod registry;
+mod roles;
