@@ -363,3 +363,39 @@ fn every_action_has_a_row() {
         assert_eq!(TABLE.iter().filter(|(a, _)| std::mem::discriminant(a) == std::mem::discriminant(&action)).count(), 1, "{action:?}");
     }
 }
+
+#[tokio::test]
+async fn consultants_edit_and_archive_people_of_their_partnerships_or_new_ones() {
+    let app = spawn_app().await;
+    let s = shared(&app).await;
+    let admin = app.admin();
+    let own = scene(&app, &s).await;
+    let consultant = app.token(Role::Consultant, &[&own.p], None);
+    // Named by the other partnership only: theirs to maintain.
+    let theirs = app.person(&admin, "Sociální pracovnice Jinde", &s.other_org).await;
+    app.create(
+        &format!("/api/v1/partnerships/{}/working-groups", s.other),
+        &admin,
+        json!({"name": "Bydlení", "thematic_area": "housing", "member_ids": [theirs]}),
+    )
+    .await;
+    app.patch(&format!("/api/v1/people/{theirs}"), &consultant, json!({"job_title": "x"})).await.problem(403);
+    app.delete(&format!("/api/v1/people/{theirs}"), &consultant).await.problem(403);
+    assert_eq!(app.get(&format!("/api/v1/people/{theirs}"), Some(&admin)).await.body["version"], 1, "nothing changed");
+    // Once the own partnership's records name them too (a meeting attendee), they are shared.
+    app.create(
+        &format!("/api/v1/partnerships/{}/meetings", own.p),
+        &admin,
+        json!({"title": "Setkání", "starts_at": "2020-01-10T15:00:00Z", "attendance": [{"person_id": theirs, "status": "present"}]}),
+    )
+    .await;
+    assert_eq!(app.patch(&format!("/api/v1/people/{theirs}"), &consultant, json!({"job_title": "koordinátorka"})).await.status, 200);
+    // A new person, named by no partnership yet, is any consultant's to correct or archive.
+    let new = app.person(&consultant, "Nový kontakt", &own.org).await;
+    let elsewhere = app.token(Role::Consultant, &[&s.other], None);
+    assert_eq!(app.patch(&format!("/api/v1/people/{new}"), &elsewhere, json!({"job_title": "ředitel"})).await.status, 200);
+    assert_eq!(app.delete(&format!("/api/v1/people/{new}"), &elsewhere).await.status, 204);
+    // The importer maintains the registry everywhere.
+    let importer = app.token(Role::Importer, &[], None);
+    assert_eq!(app.delete(&format!("/api/v1/people/{}", own.person), &importer).await.status, 204);
+}
