@@ -137,10 +137,8 @@ pub fn check_submission(
     if !call_open_to(call.kpsvl, &call.open_to, partnership_id) {
         return Err(DomainError::Conflict("this coordinated-approach (KPSVL) call is not open to the project's partnership".into()));
     }
-    if call.kpsvl {
-        if plan.plan_in_force.is_none() {
-            return Err(DomainError::Conflict("a coordinated-approach (KPSVL) call requires the partnership's strategic plan to be in force".into()));
-        }
+    if call.kpsvl && plan.plan_in_force.is_none() {
+        return Err(DomainError::Conflict("a coordinated-approach (KPSVL) call requires the partnership's strategic plan to be in force".into()));
     }
     let mut v = Violations::new();
     if call.kpsvl && plan.measures_in_plan == 0 {
