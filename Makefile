@@ -4,9 +4,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-pg lint openapi bench build release
 
-## Build, migrate an SQLite file under ./data, load the demo dataset, print an admin token, serve on :8080.
+## Build, migrate an SQLite file under ./data, load the demo dataset, print an admin token, serve on :8080
+## in development mode (`--dev`: the public development secret when INCLUSION_JWT_SECRET is not set).
 run:
-	cargo run --bin inclusion -- serve --demo --print-token
+	cargo run --bin inclusion -- serve --dev --demo --print-token
 
 ## The whole suite (unit + black-box HTTP) on SQLite; with TEST_DATABASE_URL=postgres://… on PostgreSQL.
 test:

@@ -96,22 +96,30 @@ async fn database() -> (String, Db) {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn(false).await
+    spawn(false, |_| {}).await.expect("build the application")
 }
 
 /// A server whose database holds the demo dataset (loaded twice: the second load must not add anything).
 pub async fn spawn_app_with_demo() -> TestApp {
-    spawn(true).await
+    spawn(true, |_| {}).await.expect("build the application")
 }
 
-async fn spawn(demo: bool) -> TestApp {
+/// A server with settings changed from the tests' defaults (HS256 with [`SECRET`], no key set,
+/// not in development mode); `Err` carries the message with which it refused to start.
+pub async fn try_spawn_app_with(configure: impl FnOnce(&mut Settings)) -> Result<TestApp, String> {
+    spawn(false, configure).await
+}
+
+async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<TestApp, String> {
     let (url, db) = database().await;
     let jwt = JwtSettings { secret: SECRET.into(), issuer: "inclusion-test".into(), audience: "inclusion-api".into() };
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: url,
         db_pool: 4,
         bind: "127.0.0.1:0".into(),
         jwt: jwt.clone(),
+        jwks: None,
+        dev_mode: false,
         cors_origins: vec!["https://frontend.example".into()],
         log_format: LogFormat::Pretty,
         workers: Some(2),
@@ -120,14 +128,15 @@ async fn spawn(demo: bool) -> TestApp {
     let store = persistence::Store::connect(&settings.database_url, settings.db_pool).await.expect("connect");
     store.migrate().await.expect("migrate");
     persistence::esif::ensure_reference_programmes(&store).await.expect("reference programmes");
+    configure(&mut settings);
     if demo {
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data");
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data, again");
     }
-    let app = Application::build_with_store(settings, store).expect("build the application");
+    let app = Application::build_with_store(settings, store).map_err(|e| format!("{e:#}"))?;
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, client: reqwest::Client::new(), tokens: TokenService::new(&jwt), _db: db }
+    Ok(TestApp { base, client: reqwest::Client::new(), tokens: TokenService::new(&jwt), _db: db })
 }
 
 impl TestApp {

@@ -1,18 +1,34 @@
-//! Bearer-token authentication (RFC 8725 practice): HS256 only, signature, `exp`, `nbf`,
-//! `iss` and `aud` all checked; `alg: none` and any other algorithm are refused because the
-//! validation accepts exactly one algorithm.
+//! Bearer-token authentication (RFC 8725 practice): signature, `exp`, `nbf`, `iss`, `aud` and
+//! `sub` all checked. Two kinds of keys:
+//! - HS256 with our own secret (`INCLUSION_JWT_SECRET`; tokens minted by `inclusion token`);
+//! - RS256/ES256 (and the other RSA and EC algorithms a key states) with an identity provider's
+//!   key set (`INCLUSION_JWT_JWKS_URL`/`_FILE`), the key chosen by the token's `kid`.
+//!
+//! The header's `alg` only says which of the two to look in; the algorithm a token is verified
+//! with is fixed by the key (HS256 for the secret, the JWK's own for a provider key), and every
+//! validation accepts exactly that one. So `alg: none`, other algorithms, and an HS256 token
+//! "signed" with a provider's public key are refused.
+
+mod jwks;
 
 use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use domain::access::{Principal, Role};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::config::JwtSettings;
+use crate::config::{DEV_JWT_SECRET, JwtSettings, Settings};
 use crate::error::ApiError;
+
+pub use jwks::{MIN_REFRESH_INTERVAL, REFRESH_EVERY};
+
+/// Longer tokens are refused before any decoding (RFC 8725 §3.1 asks for bounded work on
+/// untrusted input; real tokens are well under 2 KB).
+pub const MAX_TOKEN_BYTES: usize = 8192;
 
 /// The claims of an Inclusion token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,30 +48,75 @@ pub struct Claims {
     pub exp: u64,
 }
 
-/// Validates and issues tokens with the configured key.
-pub struct TokenService {
+/// The claims as read from a token: `role` is parsed afterwards, so that an unknown role is
+/// reported as such rather than as a malformed token.
+#[derive(Deserialize)]
+struct TokenClaims {
+    sub: String,
+    role: String,
+    #[serde(default)]
+    partnerships: Vec<Uuid>,
+    #[serde(default)]
+    organization: Option<Uuid>,
+}
+
+/// Our own HS256 key.
+struct Secret {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+}
+
+/// Validates tokens (our HS256 secret, an identity provider's keys) and issues HS256 ones.
+pub struct TokenService {
+    secret: Option<Secret>,
+    jwks: Option<Arc<jwks::JwksCache>>,
     issuer: String,
     audience: String,
 }
 
+/// Issuer, audience, required claims and clock leeway; the algorithm is set per key.
+fn validation_template(settings: &JwtSettings) -> Validation {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[&settings.issuer]);
+    validation.set_audience(&[&settings.audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
+    validation.leeway = 30;
+    validation
+}
+
 impl TokenService {
+    /// HS256 with `settings.secret` only (an empty secret accepts no token and issues none).
     pub fn new(settings: &JwtSettings) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 30;
-        Self {
+        let secret = (!settings.secret.is_empty()).then(|| Secret {
             encoding: EncodingKey::from_secret(settings.secret.as_bytes()),
             decoding: DecodingKey::from_secret(settings.secret.as_bytes()),
-            validation,
-            issuer: settings.issuer.clone(),
-            audience: settings.audience.clone(),
+            validation: validation_template(settings),
+        });
+        Self { secret, jwks: None, issuer: settings.issuer.clone(), audience: settings.audience.clone() }
+    }
+
+    /// The server's token service: refuses a configuration without a secret or key set
+    /// (outside development mode), says loudly when the public development secret is in use,
+    /// loads a JWKS file and starts the key refresher (which needs a Tokio runtime).
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        settings.check_identity()?;
+        if settings.dev_mode {
+            tracing::warn!("DEVELOPMENT MODE (`serve --dev`): not for production");
         }
+        let secret = settings.hs256_secret().unwrap_or_default();
+        if secret == DEV_JWT_SECRET {
+            tracing::warn!(
+                "INCLUSION_JWT_SECRET is not set: tokens are verified with the PUBLIC built-in development secret, so anyone can mint an admin token for this server. Never expose it; set INCLUSION_JWT_SECRET or INCLUSION_JWT_JWKS_URL in production."
+            );
+        }
+        let mut service = Self::new(&JwtSettings { secret: secret.to_owned(), ..settings.jwt.clone() });
+        if let Some(source) = &settings.jwks {
+            service.jwks = Some(jwks::JwksCache::start(source, validation_template(&settings.jwt))?);
+            tracing::info!(source = ?source, "accepting tokens signed with the identity provider's keys");
+        }
+        Ok(service)
     }
 
     /// Mints a token (the `inclusion token` command and the tests).
@@ -67,6 +128,7 @@ impl TokenService {
         organization: Option<Uuid>,
         ttl_seconds: u64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        let secret = self.secret.as_ref().ok_or(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat)?;
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
@@ -79,26 +141,51 @@ impl TokenService {
             nbf: now,
             exp: now + ttl_seconds,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding)
     }
 
     pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as K;
-            let reason = match e.kind() {
-                K::ExpiredSignature => "the token has expired",
-                K::ImmatureSignature => "the token is not valid yet",
-                K::InvalidIssuer => "the token was issued by an unknown issuer",
-                K::InvalidAudience => "the token is meant for another audience",
-                K::InvalidAlgorithm => "the token's algorithm is not accepted",
-                K::InvalidSignature => "the token's signature is invalid",
-                K::MissingRequiredClaim(_) => "the token lacks a required claim",
-                _ => "the token is malformed",
+        let refuse = |reason: &str| ApiError::Unauthorized(reason.to_owned());
+        // Before any decoding: bounded work for whatever a client sends.
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(refuse("the token is longer than 8192 bytes"));
+        }
+        let header = decode_header(token).map_err(|_| refuse("the token is malformed"))?;
+        let decoded = if header.alg == Algorithm::HS256 {
+            let secret = self.secret.as_ref().ok_or_else(|| refuse("the token's algorithm is not accepted"))?;
+            decode::<TokenClaims>(token, &secret.decoding, &secret.validation)
+        } else {
+            let jwks = self.jwks.as_ref().ok_or_else(|| refuse("the token's algorithm is not accepted"))?;
+            let key = match jwks.lookup(header.kid.as_deref(), header.alg) {
+                jwks::Lookup::Found(key) => key,
+                jwks::Lookup::UnknownKid => return Err(refuse("the token's key id (`kid`) is unknown")),
+                jwks::Lookup::Ambiguous => return Err(refuse("the token does not say which key signed it (`kid`)")),
+                jwks::Lookup::NotLoaded => return Err(refuse("the identity provider's keys are not loaded yet")),
             };
-            ApiError::Unauthorized(reason.to_owned())
-        })?;
-        let c = data.claims;
-        Ok(Principal { subject: c.sub, role: c.role, partnerships: c.partnerships, organization_id: c.organization })
+            decode::<TokenClaims>(token, &key.key, &key.validation)
+        };
+        let c = decoded
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                refuse(match e.kind() {
+                    K::ExpiredSignature => "the token has expired",
+                    K::ImmatureSignature => "the token is not valid yet",
+                    K::InvalidIssuer => "the token was issued by an unknown issuer",
+                    K::InvalidAudience => "the token is meant for another audience",
+                    K::InvalidAlgorithm => "the token's algorithm is not accepted",
+                    K::InvalidSignature => "the token's signature is invalid",
+                    K::MissingRequiredClaim(_) => "the token lacks a required claim",
+                    _ => "the token is malformed",
+                })
+            })?
+            .claims;
+        // The subject is recorded as the actor of every write: it must name someone.
+        if c.sub.trim().is_empty() {
+            return Err(refuse("the token's subject (`sub`) is empty"));
+        }
+        let role: Role = serde_json::from_value(serde_json::Value::String(c.role))
+            .map_err(|_| refuse("unknown role in the token's `role` claim (admin, consultant, partner, reporter or importer)"))?;
+        Ok(Principal { subject: c.sub, role, partnerships: c.partnerships, organization_id: c.organization })
     }
 }
 
@@ -186,7 +273,7 @@ mod tests {
             nbf: now - 7200,
             exp: now - 3600,
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &s.encoding).unwrap();
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &s.secret.as_ref().unwrap().encoding).unwrap();
         assert!(matches!(s.verify(&token), Err(ApiError::Unauthorized(m)) if m.contains("expired")));
     }
 }

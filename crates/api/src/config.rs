@@ -1,9 +1,16 @@
 //! Typed configuration from environment variables, with defaults that run out of the box.
 
 use std::fmt;
+use std::path::PathBuf;
 
-/// The development secret: good enough on a laptop, announced loudly in the log.
+/// The development secret: public (it is in this source), so accepted only by a server started
+/// with `inclusion serve --dev`, which says so loudly in the log at every start.
 pub const DEV_JWT_SECRET: &str = "inclusion-development-secret-change-me-0123456789";
+
+/// Why a server without any token verification configured refuses to start.
+pub const NO_IDENTITY_CONFIGURED: &str = "no way to verify tokens is configured: set INCLUSION_JWT_SECRET (an HS256 secret of at least 32 bytes) \
+     and/or INCLUSION_JWT_JWKS_URL (https) or INCLUSION_JWT_JWKS_FILE (the identity provider's public keys, RS256/ES256); \
+     for development only, start with `inclusion serve --dev` to use the public built-in development secret";
 
 #[derive(Clone)]
 pub struct Settings {
@@ -14,6 +21,12 @@ pub struct Settings {
     /// `INCLUSION_BIND`: address to listen on.
     pub bind: String,
     pub jwt: JwtSettings,
+    /// `INCLUSION_JWT_JWKS_FILE` or `INCLUSION_JWT_JWKS_URL`: the identity provider's public
+    /// keys, for RS256/ES256 tokens.
+    pub jwks: Option<JwksSource>,
+    /// `inclusion serve --dev`: without `INCLUSION_JWT_SECRET`, tokens are verified with the
+    /// public [`DEV_JWT_SECRET`] instead of the server refusing to start.
+    pub dev_mode: bool,
     /// `INCLUSION_CORS_ORIGINS`: comma-separated origins allowed to call from a browser.
     pub cors_origins: Vec<String>,
     /// `INCLUSION_LOG_FORMAT`: `json` or `pretty`.
@@ -26,7 +39,8 @@ pub struct Settings {
 
 #[derive(Clone)]
 pub struct JwtSettings {
-    /// `INCLUSION_JWT_SECRET` (HS256).
+    /// `INCLUSION_JWT_SECRET` (HS256); empty when not configured (HS256 tokens are then refused,
+    /// unless in development mode).
     pub secret: String,
     /// `INCLUSION_JWT_ISSUER`.
     pub issuer: String,
@@ -68,6 +82,30 @@ impl fmt::Debug for JwtSettings {
 }
 
 /// Hides a password in a database URL (`postgres://user:secret@host` → `postgres://user:***@host`).
+/// Where the identity provider publishes its keys (a JSON Web Key Set, RFC 7517).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JwksSource {
+    /// `INCLUSION_JWT_JWKS_FILE`: re-read periodically and when a token names an unknown key.
+    File(PathBuf),
+    /// `INCLUSION_JWT_JWKS_URL`: fetched at start, periodically and when a token names an
+    /// unknown key.
+    Url(String),
+}
+
+impl JwksSource {
+    /// A key set URL must be `https://`: keys fetched in the clear could be replaced by anyone
+    /// on the path. Plain `http://` is allowed only to the loopback interface (a local identity
+    /// provider, tests).
+    pub fn url(url: &str) -> anyhow::Result<Self> {
+        let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:", "http://[::1]/"];
+        if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
+            Ok(Self::Url(url.to_owned()))
+        } else {
+            anyhow::bail!("INCLUSION_JWT_JWKS_URL must be an https:// URL, got `{url}`")
+        }
+    }
+}
+
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
@@ -81,6 +119,8 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+            .field("jwks", &self.jwks)
+            .field("dev_mode", &self.dev_mode)
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -98,11 +138,13 @@ impl Settings {
                 anyhow::bail!("INCLUSION_LOG_FORMAT must be `json` or `pretty`, got `{other}`")
             }
         };
-        let secret = env("INCLUSION_JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.to_owned());
-        // RFC 7518 §3.2: an HS256 key has at least 256 bits.
-        if secret.len() < 32 {
-            anyhow::bail!("INCLUSION_JWT_SECRET must be at least 32 bytes long");
-        }
+        let secret = env("INCLUSION_JWT_SECRET").unwrap_or_default();
+        let jwks = match (env("INCLUSION_JWT_JWKS_FILE"), env("INCLUSION_JWT_JWKS_URL")) {
+            (Some(_), Some(_)) => anyhow::bail!("set only one of INCLUSION_JWT_JWKS_FILE and INCLUSION_JWT_JWKS_URL"),
+            (Some(file), None) => Some(JwksSource::File(file.into())),
+            (None, Some(url)) => Some(JwksSource::url(&url)?),
+            (None, None) => None,
+        };
         Ok(Self {
             database_url: env("DATABASE_URL").unwrap_or_else(|| "sqlite://data/inclusion.db?mode=rwc".to_owned()),
             db_pool: u32::try_from(parse_num("INCLUSION_DB_POOL", 8)?)?,
@@ -142,4 +184,42 @@ mod tests {
         assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
         assert_eq!(redact_url("sqlite://data/x.db?mode=rwc"), "sqlite://data/x.db?mode=rwc");
     }
+            jwks,
+            // Only the command line turns development mode on (`inclusion serve --dev`).
+            dev_mode: false,
 }
+    /// The HS256 secret tokens are verified with: the configured one, or in development mode
+    /// the public development secret; `None` when HS256 tokens are not accepted.
+    pub fn hs256_secret(&self) -> Option<&str> {
+        if !self.jwt.secret.is_empty() {
+            Some(&self.jwt.secret)
+        } else if self.dev_mode {
+            Some(DEV_JWT_SECRET)
+        } else {
+            None
+        }
+    }
+
+    /// Refuses a configuration in which anyone could mint tokens the server accepts, or in
+    /// which no token could be verified at all: outside development mode there must be a
+    /// secret of our own or an identity provider's key set.
+    pub fn check_identity(&self) -> anyhow::Result<()> {
+        let secret = &self.jwt.secret;
+        // RFC 7518 §3.2: an HS256 key has at least 256 bits.
+        if !secret.is_empty() && secret.len() < 32 {
+            anyhow::bail!("INCLUSION_JWT_SECRET must be at least 32 bytes long");
+        }
+        if self.dev_mode {
+            return Ok(());
+        }
+        if self.jwt.uses_dev_secret() {
+            anyhow::bail!(
+                "INCLUSION_JWT_SECRET is the public development secret, with which anyone can mint tokens: set a secret of your own, or start with `inclusion serve --dev`"
+            );
+        }
+        if secret.is_empty() && self.jwks.is_none() {
+            anyhow::bail!(NO_IDENTITY_CONFIGURED);
+        }
+        Ok(())
+    }
+

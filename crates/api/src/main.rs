@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use domain::access::Role;
 use inclusion_api::auth::TokenService;
-use inclusion_api::config::Settings;
+use inclusion_api::config::{DEV_JWT_SECRET, JwtSettings, Settings};
 use inclusion_api::{Application, demo, openapi, telemetry};
 use persistence::Store;
 use uuid::Uuid;
@@ -20,6 +20,11 @@ struct Cli {
 enum Command {
     /// Run pending migrations, then serve the API (configuration from the environment).
     Serve {
+        /// Development mode: without INCLUSION_JWT_SECRET, accept tokens signed with the public
+        /// built-in development secret (announced in the log). Without it, the server refuses
+        /// to start unless INCLUSION_JWT_SECRET or a JWKS is configured.
+        #[arg(long)]
+        dev: bool,
         /// Load the demo dataset (Žluticko, Rozvodí) when the database is empty.
         #[arg(long)]
         demo: bool,
@@ -42,7 +47,8 @@ enum Command {
         #[arg(long, default_value_t = 20000)]
         meetings: usize,
     },
-    /// Mint a token signed with the configured secret.
+    /// Mint a token signed with INCLUSION_JWT_SECRET (or the development secret, which only a
+    /// `serve --dev` server accepts).
     Token {
         #[arg(long, value_enum)]
         role: RoleArg,
@@ -93,7 +99,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Token { role, subject, partnerships, organization, ttl } => {
             let role = Role::from(role);
             let subject = subject.unwrap_or_else(|| format!("dev-{}", role.as_str()));
-            println!("{}", TokenService::new(&settings.jwt).issue(&subject, role, partnerships, organization, ttl)?);
+            let mut jwt = settings.jwt.clone();
+            if jwt.secret.is_empty() {
+                eprintln!(
+                    "warning: INCLUSION_JWT_SECRET is not set: signing with the PUBLIC development secret; only a server started with `inclusion serve --dev` accepts this token"
+                );
+                jwt.secret = DEV_JWT_SECRET.to_owned();
+            }
+            println!("{}", TokenService::new(&jwt).issue(&subject, role, partnerships, organization, ttl)?);
         }
         Command::BenchData { partnerships, organizations, people, meetings } => {
             telemetry::init(settings.log_format);
@@ -111,7 +124,11 @@ async fn main() -> anyhow::Result<()> {
             persistence::esif::ensure_reference_programmes(&store).await?;
             tracing::info!("migrations applied, reference programmes present");
         }
-        Command::Serve { demo, print_token } => {
+        Command::Serve { dev, demo, print_token } => {
+            let mut settings = settings;
+            settings.dev_mode = dev;
+            // Before anything else: a server anyone could mint tokens for does not start.
+            settings.check_identity()?;
             telemetry::init(settings.log_format);
             tracing::info!(settings = ?settings, "starting");
             settings.prepare_sqlite_dir()?;
@@ -123,8 +140,14 @@ async fn main() -> anyhow::Result<()> {
                 demo::load_if_empty(&store).await?;
             }
             if print_token {
-                let token = TokenService::new(&settings.jwt).issue("demo-admin", Role::Admin, vec![], None, 12 * 3600)?;
-                println!("\nAdmin token (12 h):\n\n  export TOKEN={token}\n\nSwagger UI: http://{}/docs/\n", settings.bind);
+                match settings.hs256_secret() {
+                    Some(secret) => {
+                        let jwt = JwtSettings { secret: secret.to_owned(), ..settings.jwt.clone() };
+                        let token = TokenService::new(&jwt).issue("demo-admin", Role::Admin, vec![], None, 12 * 3600)?;
+                        println!("\nAdmin token (12 h):\n\n  export TOKEN={token}\n\nSwagger UI: http://{}/docs/\n", settings.bind);
+                    }
+                    None => tracing::warn!("--print-token needs INCLUSION_JWT_SECRET (or --dev): tokens come from the identity provider"),
+                }
             }
             let app = Application::build_with_store(settings, store)?;
             app.run_until_stopped().await?;

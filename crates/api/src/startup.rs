@@ -84,18 +84,14 @@ impl Application {
     }
 
     pub fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Self> {
-        if settings.jwt.uses_dev_secret() {
-            tracing::warn!(
-                "INCLUSION_JWT_SECRET is not set: using the built-in DEVELOPMENT secret. Anyone can mint tokens for this server. Set INCLUSION_JWT_SECRET in production."
-            );
-        }
+        // First: without a secret or key set (outside `--dev`) the server refuses to start.
+        let tokens = web::Data::new(TokenService::from_settings(&settings)?);
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         // Serialised once and shared by every worker (an Arc inside web::Data), rather than a
         // copy of the document per worker.
         let doc = web::Data::new(OpenApiJson(serde_json::to_string(&crate::openapi::document()?)?));
         let state = web::Data::new(AppState { store });
-        let tokens = web::Data::new(TokenService::new(&settings.jwt));
         let metrics = web::Data::new(Metrics::new()?);
         let body_limit = settings.max_body_bytes;
         let origins = settings.cors_origins.clone();
