@@ -29,7 +29,8 @@ pub enum Role {
     Partner,
     /// Ministry integration: reads everything, writes nothing.
     Reporter,
-    /// Service account for scripted imports: reads and writes registry data.
+    /// Service account for scripted imports: reads everything, writes what imports bring
+    /// (registry data, partnerships and their records), takes no business decision.
     Importer,
 }
 
