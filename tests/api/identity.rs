@@ -162,6 +162,9 @@ async fn an_hs256_token_forged_with_the_public_key_as_secret_is_refused() {
     // The key's own algorithm is the only one: the RSA key with another RSA algorithm is refused.
     let rs512 = encode(&header(Algorithm::RS512, Some("idp-2026")), &claims("alice", "admin"), &key.encoding()).unwrap();
     refused(&app, &rs512, "algorithm").await;
+    // Other HMAC algorithms never reach the key set.
+    let hs512 = encode(&header(Algorithm::HS512, None), &claims("mallory", "admin"), &EncodingKey::from_secret(pkcs1_pem.as_bytes())).unwrap();
+    refused(&app, &hs512, "algorithm").await;
     std::fs::remove_file(path).ok();
 }
 

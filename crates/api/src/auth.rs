@@ -17,7 +17,7 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use domain::access::{Principal, Role};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -155,7 +155,12 @@ impl TokenService {
             let secret = self.secret.as_ref().ok_or_else(|| refuse("the token's algorithm is not accepted"))?;
             decode::<TokenClaims>(token, &secret.decoding, &secret.validation)
         } else {
-            let jwks = self.jwks.as_ref().ok_or_else(|| refuse("the token's algorithm is not accepted"))?;
+            // Only public-key algorithms are looked up in the provider's key set.
+            let jwks = self
+                .jwks
+                .as_ref()
+                .filter(|_| matches!(header.alg.family(), AlgorithmFamily::Rsa | AlgorithmFamily::Ec))
+                .ok_or_else(|| refuse("the token's algorithm is not accepted"))?;
             let key = match jwks.lookup(header.kid.as_deref(), header.alg) {
                 jwks::Lookup::Found(key) => key,
                 jwks::Lookup::UnknownKid => return Err(refuse("the token's key id (`kid`) is unknown")),
