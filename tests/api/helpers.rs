@@ -5,7 +5,7 @@
 use domain::access::Role;
 use inclusion_api::Application;
 use inclusion_api::auth::TokenService;
-use inclusion_api::config::{JwtSettings, LogFormat, Settings};
+use inclusion_api::config::{JwtSettings, LogFormat, RateLimitSettings, Settings};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
@@ -124,6 +124,9 @@ async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<Test
         log_format: LogFormat::Pretty,
         workers: Some(2),
         max_body_bytes: 64 * 1024,
+        // Far above what any test sends; tests of the limits set their own.
+        rate_limit: RateLimitSettings { per_second: 100_000, burst: 100_000, auth_failures_per_minute: 100_000, auth_failure_burst: 10_000 },
+        cursor_secret: None,
     };
     let store = persistence::Store::connect(&settings.database_url, settings.db_pool).await.expect("connect");
     store.migrate().await.expect("migrate");

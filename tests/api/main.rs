@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod conventions;
 mod esif;
+mod hardening;
 mod identity;
 mod meetings;
 mod plans;

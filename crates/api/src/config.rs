@@ -35,6 +35,34 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// `INCLUSION_MAX_BODY_BYTES`: largest accepted JSON body.
     pub max_body_bytes: usize,
+
+    // Limits and cursor signing (the edge of the API).
+    /// Requests per client (`INCLUSION_RATE_LIMIT_*`, `INCLUSION_AUTH_FAILURE_LIMIT_*`).
+    pub rate_limit: RateLimitSettings,
+    /// `INCLUSION_CURSOR_SECRET`: signs list cursors. Default: derived from the HS256 secret;
+    /// set it for several instances behind one address when tokens come only from a JWKS.
+    pub cursor_secret: Option<String>,
+}
+
+/// Per-client request rates (GCRA: a steady rate with a burst allowance); `0` disables a limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// `INCLUSION_RATE_LIMIT_PER_SECOND` (default 200): steady requests per second per client
+    /// (the token's subject, or the peer address without a valid token).
+    pub per_second: u32,
+    /// `INCLUSION_RATE_LIMIT_BURST` (default 1000): requests a client may send at once.
+    pub burst: u32,
+    /// `INCLUSION_AUTH_FAILURE_LIMIT_PER_MINUTE` (default 60): requests per minute per peer
+    /// address that carry an invalid or forged token.
+    pub auth_failures_per_minute: u32,
+    /// `INCLUSION_AUTH_FAILURE_BURST` (default 30).
+    pub auth_failure_burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self { per_second: 200, burst: 1000, auth_failures_per_minute: 60, auth_failure_burst: 30 }
+    }
 }
 
 #[derive(Clone)]
@@ -71,6 +99,8 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("workers", &self.workers)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("rate_limit", &self.rate_limit)
+            .field("cursor_secret", &self.cursor_secret.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }
@@ -160,6 +190,17 @@ impl Settings {
             log_format,
             workers: env("INCLUSION_WORKERS").map(|v| v.parse()).transpose().map_err(|_| anyhow::anyhow!("INCLUSION_WORKERS must be a number"))?,
             max_body_bytes: usize::try_from(parse_num("INCLUSION_MAX_BODY_BYTES", 256 * 1024)?)?,
+            rate_limit: {
+                let d = RateLimitSettings::default();
+                let num = |name: &str, default: u32| -> anyhow::Result<u32> { Ok(u32::try_from(parse_num(name, u64::from(default))?)?) };
+                RateLimitSettings {
+                    per_second: num("INCLUSION_RATE_LIMIT_PER_SECOND", d.per_second)?,
+                    burst: num("INCLUSION_RATE_LIMIT_BURST", d.burst)?,
+                    auth_failures_per_minute: num("INCLUSION_AUTH_FAILURE_LIMIT_PER_MINUTE", d.auth_failures_per_minute)?,
+                    auth_failure_burst: num("INCLUSION_AUTH_FAILURE_BURST", d.auth_failure_burst)?,
+                }
+            },
+            cursor_secret: env("INCLUSION_CURSOR_SECRET"),
         })
     }
 

@@ -7,6 +7,8 @@ use std::future::Future;
 pub struct RequestInfo {
     pub id: String,
     pub path: String,
+    /// Signs the cursors of the lists this request reads.
+    pub cursor_key: persistence::page::CursorKey,
 }
 
 tokio::task_local! {
@@ -25,4 +27,9 @@ pub fn request_id() -> String {
 
 pub fn request_path() -> Option<String> {
     REQUEST.try_with(|r| r.path.clone()).ok()
+}
+
+/// The key that signs cursors (the default, all zeros, outside a request).
+pub fn cursor_key() -> persistence::page::CursorKey {
+    REQUEST.try_with(|r| r.cursor_key).unwrap_or_default()
 }

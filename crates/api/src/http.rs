@@ -84,7 +84,9 @@ pub fn page_request(limit: Option<u64>, cursor: &Option<String>, sort: &Option<S
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request("limit", "out_of_range", format!("limit must be between 1 and {MAX_LIMIT}")));
     }
-    Ok(PageRequest { limit, cursor: cursor.clone(), sort: sort.clone(), count: count.unwrap_or(false) })
+    // A cursor is bound to the path that issued it (a list, or a parent's list) and signed.
+    let list = context::request_path().unwrap_or_default();
+    Ok(PageRequest { limit, cursor: cursor.clone(), sort: sort.clone(), count: count.unwrap_or(false), list, cursor_key: context::cursor_key() })
 }
 
 /// Declares a list's query parameters: the common paging ones plus the resource's filters,

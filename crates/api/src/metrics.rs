@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, and their latency.
+//! Prometheus metrics: requests by method, route pattern and status, and their latency. Every
+//! label takes a bounded set of values, so invented methods or paths cannot grow the scrape.
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
@@ -23,7 +24,13 @@ impl Metrics {
         Ok(Self { registry, requests, latency })
     }
 
+    /// `route` must be a pattern (or one fixed value for unmatched paths): label values stay
+    /// bounded because methods outside the standard ones fold into `other`.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
         self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
         self.latency.with_label_values(&[method, route]).observe(seconds);
     }

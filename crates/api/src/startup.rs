@@ -6,10 +6,13 @@ use std::time::Instant;
 
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use futures_util::FutureExt;
 use persistence::Store;
+use persistence::page::CursorKey;
 use tracing::Instrument;
 use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
 use utoipa_swagger_ui::SwaggerUi;
@@ -17,6 +20,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::TokenService;
 use crate::config::Settings;
 use crate::context::{self, RequestInfo};
+use crate::edge::input::BodyLimit;
+use crate::edge::methods::{KnownRoute, RouteTable};
+use crate::edge::rate_limit::RateLimits;
+use crate::edge::{input, methods, problems, rate_limit};
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::routes;
@@ -64,6 +71,21 @@ fn request_id(req: &actix_web::dev::ServiceRequest) -> String {
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
 }
 
+/// The key that signs list cursors: from `INCLUSION_CURSOR_SECRET`, else from the HS256
+/// secret, so that every instance of a deployment accepts the others' cursors. Without either
+/// (tokens only from a JWKS) a random key: cursors then hold on this instance only.
+fn cursor_key(settings: &Settings) -> CursorKey {
+    match settings.cursor_secret.as_deref().or(settings.hs256_secret()) {
+        Some(secret) => CursorKey::derive(secret.as_bytes()),
+        None => {
+            tracing::warn!(
+                "neither INCLUSION_CURSOR_SECRET nor INCLUSION_JWT_SECRET is set: list cursors are signed with a random key and hold only on this instance"
+            );
+            CursorKey::derive(format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4()).as_bytes())
+        }
+    }
+}
+
 /// The OpenAPI document as served at `/openapi.json`.
 struct OpenApiJson(String);
 
@@ -95,6 +117,16 @@ impl Application {
         let metrics = web::Data::new(Metrics::new()?);
         let body_limit = settings.max_body_bytes;
         let origins = settings.cors_origins.clone();
+        // The edge (crate::edge), built once and shared by every worker.
+        let routes = web::Data::new(
+            RouteTable::from_openapi(&openapi())
+                .with("/openapi.json", &[Method::GET])
+                .with("/docs", &[Method::GET])
+                .with_prefix("/docs/{tail}", &[Method::GET]),
+        );
+        let limits = web::Data::new(RateLimits::new(&settings.rate_limit));
+        let body_guard = web::Data::new(BodyLimit(body_limit));
+        let cursor_key = cursor_key(&settings);
 
         let mut server = HttpServer::new(move || {
             let mut cors = Cors::default()
@@ -128,6 +160,9 @@ impl Application {
                 .service(scope::scope("/api/v1").configure(configure_api))
                 .split_for_parts();
             app.app_data(doc.clone())
+                .app_data(routes.clone())
+                .app_data(limits.clone())
+                .app_data(body_guard.clone())
                 .route(
                     "/openapi.json",
                     web::get().to(|doc: web::Data<OpenApiJson>| async move { HttpResponse::Ok().content_type("application/json").body(doc.0.clone()) }),
@@ -135,20 +170,29 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
                 .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
                 .default_service(web::to(|| async { Err::<HttpResponse, _>(crate::error::ApiError::NotFound) }))
+                .wrap(from_fn(input::refuse_unstorable_input))
+                .wrap(from_fn(methods::method_semantics))
+                .wrap(from_fn(rate_limit::limit_rate))
                 .wrap(cors)
+                .wrap(from_fn(problems::render_as_problem))
                 .wrap_fn(move |req, srv| {
                     let id = request_id(&req);
                     let method = req.method().to_string();
                     let path = req.path().to_owned();
                     let started = Instant::now();
                     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
-                    let fut = context::scope(RequestInfo { id: id.clone(), path }, srv.call(req)).instrument(span.clone());
+                    let fut = context::scope(RequestInfo { id: id.clone(), path, cursor_key }, srv.call(req)).instrument(span.clone());
                     let metrics = metrics_mw.clone();
                     fut.map(move |result| {
                         let _entered = span.enter();
                         result.map(|mut res| {
                             let status = res.status().as_u16();
-                            let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                            // A pattern, never the raw path, so that the label values are bounded.
+                            let route = res
+                                .request()
+                                .match_pattern()
+                                .or_else(|| res.request().extensions().get::<KnownRoute>().map(|r| r.0.clone()))
+                                .unwrap_or_else(|| "unmatched".to_owned());
                             let seconds = started.elapsed().as_secs_f64();
                             metrics.observe(&method, &route, status, seconds);
                             if status >= 500 {

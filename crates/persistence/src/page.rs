@@ -3,15 +3,19 @@
 //! A page is fetched with `ORDER BY <sort keys>, id` and a `WHERE` that starts strictly after
 //! the last row of the previous page, so inserts between two requests never shift a page.
 //! The cursor is opaque to clients: base64url of the sort it belongs to and the last row's
-//! key values. Only non-null columns are sortable, which keeps the comparison exact.
+//! key values, followed by an HMAC-SHA256 tag over that payload and the list it was issued
+//! by ([`PageRequest::list`]), so a forged, edited or borrowed cursor is refused (400 `cursor`).
+//! Only non-null columns are sortable, which keeps the comparison exact.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::FieldError;
+use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Condition, Value};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde_json::json;
+use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -26,6 +30,57 @@ pub struct PageRequest {
     pub sort: Option<String>,
     /// Whether to count all matching rows.
     pub count: bool,
+    /// The list the page belongs to (the API sets the request path); bound into its cursors.
+    pub list: String,
+    /// Signs and checks the cursors.
+    pub cursor_key: CursorKey,
+}
+
+/// The HMAC-SHA256 key that signs cursors. Derived from a server secret, so that every
+/// instance of a deployment accepts the cursors of the others. The default (all zeros) is for
+/// in-process callers whose cursors never reach a client (the demo loader).
+#[derive(Clone, Copy, Default)]
+pub struct CursorKey([u8; 32]);
+
+impl CursorKey {
+    /// `HMAC-SHA256(secret, "inclusion cursor v1")`: a key of its own, not the secret itself.
+    pub fn derive(secret: &[u8]) -> Self {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"inclusion cursor v1");
+        Self(mac.finalize().into_bytes().into())
+    }
+
+    fn mac(&self, list: &str, payload: &[u8]) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(list.as_bytes());
+        mac.update(&[0]);
+        mac.update(payload);
+        mac
+    }
+}
+
+impl std::fmt::Debug for CursorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CursorKey([redacted])")
+    }
+}
+
+impl PageRequest {
+    /// `base64url(payload) "." base64url(tag)`.
+    fn sign_cursor(&self, payload: &serde_json::Value) -> String {
+        let payload = payload.to_string();
+        let tag = self.cursor_key.mac(&self.list, payload.as_bytes()).finalize().into_bytes();
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The payload of the request's cursor, if this list issued it (checked in constant time).
+    fn open_cursor(&self, cursor: &str) -> Result<serde_json::Value, StoreError> {
+        let (payload, tag) = cursor.split_once('.').ok_or_else(bad_cursor)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad_cursor())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| bad_cursor())?;
+        self.cursor_key.mac(&self.list, &payload).verify_slice(&tag).map_err(|_| bad_cursor())?;
+        serde_json::from_slice(&payload).map_err(|_| bad_cursor())
+    }
 }
 
 /// One page of results.
@@ -136,8 +191,7 @@ where
 
     let mut select = select;
     if let Some(cursor) = &request.cursor {
-        let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad_cursor())?;
-        let decoded: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| bad_cursor())?;
+        let decoded = request.open_cursor(cursor)?;
         if decoded.get("s").and_then(|s| s.as_str()) != Some(sort_text.as_str()) {
             return Err(bad_cursor());
         }
@@ -174,7 +228,7 @@ where
         rows.last().map(|last| {
             let mut values: Vec<serde_json::Value> = keys.iter().map(|(f, _)| value_to_json(last.get(f.column))).collect();
             values.push(value_to_json(last.get(id)));
-            URL_SAFE_NO_PAD.encode(json!({"s": sort_text, "v": values}).to_string())
+            request.sign_cursor(&json!({"s": sort_text, "v": values}))
         })
     } else {
         None
@@ -201,6 +255,21 @@ mod tests {
         assert!(matches!(parse_sort(Some("password"), FIELDS, "name"), Err(StoreError::InvalidQuery(e)) if e.code == "unknown_field"));
         assert!(matches!(parse_sort(Some("name,name"), FIELDS, "name"), Err(StoreError::InvalidQuery(e)) if e.code == "duplicate"));
         assert_eq!(parse_sort(None, FIELDS, "-updated_at").unwrap().0, "-updated_at");
+    }
+
+    #[test]
+    fn cursors_are_bound_to_their_list_and_key() {
+        let key = CursorKey::derive(b"a server secret");
+        let request = |list: &str, key: CursorKey| PageRequest { limit: 10, list: list.into(), cursor_key: key, ..Default::default() };
+        let issued = request("/api/v1/partnerships", key).sign_cursor(&json!({"s": "name", "v": ["a"]}));
+        assert_eq!(request("/api/v1/partnerships", key).open_cursor(&issued).unwrap(), json!({"s": "name", "v": ["a"]}));
+        let refused = |r: Result<serde_json::Value, StoreError>| matches!(r, Err(StoreError::InvalidQuery(e)) if e.field == "cursor");
+        assert!(refused(request("/api/v1/organizations", key).open_cursor(&issued)), "another list");
+        assert!(refused(request("/api/v1/partnerships", CursorKey::derive(b"another secret")).open_cursor(&issued)), "another key");
+        let (_, tag) = issued.split_once('.').unwrap();
+        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(json!({"s": "name", "v": ["b"]}).to_string()));
+        assert!(refused(request("/api/v1/partnerships", key).open_cursor(&forged)), "edited payload");
+        assert!(refused(request("/api/v1/partnerships", key).open_cursor(&URL_SAFE_NO_PAD.encode(r#"{"s":"name","v":["a"]}"#))), "unsigned");
     }
 
     #[test]

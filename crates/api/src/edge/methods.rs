@@ -1,0 +1,194 @@
+//! HTTP method semantics on the known paths (RFC 9110 §9.3): a method a path does not have is
+//! a 405 with `Allow`; HEAD is answered wherever GET is (the handler runs as for GET and
+//! actix-http sends the head without the body, keeping `Content-Length`); OPTIONS that is not
+//! a CORS preflight answers 204 with `Allow`. The known paths and their methods are read once
+//! from the OpenAPI document, so the table cannot drift from the handlers.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse, web};
+
+use crate::edge::problems::problem;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    /// `{id}`: any one non-empty segment.
+    Param,
+    /// Everything that follows, possibly nothing (`/docs/{tail}`).
+    Tail,
+}
+
+/// One known path and the methods it has.
+#[derive(Debug)]
+struct Route {
+    pattern: String,
+    segments: Vec<Segment>,
+    methods: Vec<Method>,
+    allow: HeaderValue,
+}
+
+impl Route {
+    fn new(pattern: &str, mut methods: Vec<Method>, tail: bool) -> Self {
+        let mut segments: Vec<Segment> =
+            pattern.split('/').skip(1).map(|s| if s.starts_with('{') && s.ends_with('}') { Segment::Param } else { Segment::Literal(s.to_owned()) }).collect();
+        if tail {
+            segments.pop();
+            segments.push(Segment::Tail);
+        }
+        if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
+            methods.push(Method::HEAD);
+        }
+        if !methods.contains(&Method::OPTIONS) {
+            methods.push(Method::OPTIONS);
+        }
+        let order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
+        methods.sort_by_key(|m| order.iter().position(|o| *o == m.as_str()));
+        let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        let allow = HeaderValue::from_str(&allow).unwrap_or_else(|_| HeaderValue::from_static("GET, HEAD, OPTIONS"));
+        Self { pattern: pattern.to_owned(), segments, methods, allow }
+    }
+
+    /// How specifically the route matches `segments` (literal segments count), if it does.
+    fn matches(&self, segments: &[&str]) -> Option<usize> {
+        let mut literals = 0;
+        for (i, own) in self.segments.iter().enumerate() {
+            match own {
+                Segment::Tail => return Some(literals),
+                Segment::Param if segments.get(i).is_some_and(|s| !s.is_empty()) => {}
+                Segment::Literal(l) if segments.get(i) == Some(&l.as_str()) => literals += 1,
+                _ => return None,
+            }
+        }
+        (segments.len() == self.segments.len()).then_some(literals)
+    }
+}
+
+/// The route pattern of a request to a known path (`/api/v1/partnerships/{id}`), also for the
+/// requests answered here (405, OPTIONS) that never reach a handler; metrics label by it.
+#[derive(Debug, Clone)]
+pub struct KnownRoute(pub String);
+
+/// The known paths and their methods.
+#[derive(Debug)]
+pub struct RouteTable {
+    routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// Every path of the document with the methods it documents.
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (Method::GET, &item.get),
+                    (Method::PUT, &item.put),
+                    (Method::POST, &item.post),
+                    (Method::DELETE, &item.delete),
+                    (Method::OPTIONS, &item.options),
+                    (Method::HEAD, &item.head),
+                    (Method::PATCH, &item.patch),
+                    (Method::TRACE, &item.trace),
+                ];
+                Route::new(path, methods.into_iter().filter(|(_, op)| op.is_some()).map(|(m, _)| m).collect(), false)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// A path served outside the document (`/openapi.json`, Swagger UI).
+    pub fn with(mut self, pattern: &str, methods: &[Method]) -> Self {
+        self.routes.push(Route::new(pattern, methods.to_vec(), false));
+        self
+    }
+
+    /// A path prefix whose every sub-path is served (`/docs/{tail}`).
+    pub fn with_prefix(mut self, pattern: &str, methods: &[Method]) -> Self {
+        self.routes.push(Route::new(pattern, methods.to_vec(), true));
+        self
+    }
+
+    /// The most specific route for `path` (literal segments beat parameters, as in routing).
+    fn find(&self, path: &str) -> Option<&Route> {
+        let segments: Vec<&str> = path.split('/').skip(1).collect();
+        self.routes.iter().filter_map(|r| r.matches(&segments).map(|score| (score, r))).max_by_key(|(score, _)| *score).map(|(_, r)| r)
+    }
+}
+
+pub async fn method_semantics(
+    table: web::Data<RouteTable>,
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(route) = table.find(req.path()) else {
+        // Unknown paths go on to the default service: 404.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    req.extensions_mut().insert(KnownRoute(route.pattern.clone()));
+    let method = req.method().clone();
+    let answer = |res: HttpResponse| {
+        let mut res = res;
+        res.headers_mut().insert(header::ALLOW, route.allow.clone());
+        res
+    };
+    // CORS preflights never get here: actix-cors (outside this middleware) answers them.
+    if method == Method::OPTIONS {
+        return Ok(req.into_response(answer(HttpResponse::NoContent().finish())));
+    }
+    if method == Method::HEAD && route.methods.contains(&Method::GET) {
+        // Routed as GET; the HTTP/1 codec remembers the request was HEAD and sends no body.
+        req.head_mut().method = Method::GET;
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    if route.methods.contains(&method) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let detail = format!("{} is not allowed on {}; allowed: {}", method, route.pattern, route.allow.to_str().unwrap_or_default());
+    Ok(req.into_response(answer(problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", detail))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> RouteTable {
+        let t = RouteTable { routes: vec![] };
+        t.with("/api/v1/partnerships", &[Method::GET, Method::POST])
+            .with("/api/v1/partnerships/{id}", &[Method::GET, Method::PATCH, Method::DELETE])
+            .with("/api/v1/partnerships/{id}/activate", &[Method::POST])
+            .with("/api/v1/codelists/{name}", &[Method::GET])
+            .with("/api/v1/codelists/regions", &[Method::POST])
+            .with_prefix("/docs/{tail}", &[Method::GET])
+    }
+
+    #[test]
+    fn paths_match_their_most_specific_route() {
+        let t = table();
+        let pattern = |p: &str| t.find(p).map(|r| r.pattern.as_str());
+        assert_eq!(pattern("/api/v1/partnerships"), Some("/api/v1/partnerships"));
+        assert_eq!(pattern("/api/v1/partnerships/x1"), Some("/api/v1/partnerships/{id}"));
+        assert_eq!(pattern("/api/v1/partnerships/x1/activate"), Some("/api/v1/partnerships/{id}/activate"));
+        assert_eq!(pattern("/api/v1/codelists/regions"), Some("/api/v1/codelists/regions"));
+        assert_eq!(pattern("/api/v1/codelists/other"), Some("/api/v1/codelists/{name}"));
+        assert_eq!(pattern("/docs/"), Some("/docs/{tail}"));
+        assert_eq!(pattern("/docs/a/b.js"), Some("/docs/{tail}"));
+        assert_eq!(pattern("/api/v1/partnerships/"), None, "an empty id is no id");
+        assert_eq!(pattern("/api/v1/partnerships/x/y"), None);
+        assert_eq!(pattern("/api/v1/nothing"), None);
+    }
+
+    #[test]
+    fn allow_lists_head_with_get_and_options() {
+        let t = table();
+        let allow = |p: &str| t.find(p).map(|r| r.allow.to_str().unwrap().to_owned());
+        assert_eq!(allow("/api/v1/partnerships").as_deref(), Some("GET, HEAD, POST, OPTIONS"));
+        assert_eq!(allow("/api/v1/partnerships/1").as_deref(), Some("GET, HEAD, PATCH, DELETE, OPTIONS"));
+        assert_eq!(allow("/api/v1/partnerships/1/activate").as_deref(), Some("POST, OPTIONS"));
+    }
+}
