@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-pg lint openapi bench build release
+.PHONY: run test test-pg lint openapi contract bench build release
 
 ## Build, migrate an SQLite file under ./data, load the demo dataset, print an admin token, serve on :8080
 ## in development mode (`--dev`: the public development secret when INCLUSION_JWT_SECRET is not set).
@@ -25,6 +25,11 @@ test-pg:
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## The contract from outside: spectral + redocly on the document, schemathesis against a running
+## server (SQLite; PostgreSQL too when it answers), generated TypeScript and Python clients.
+contract:
+	bash .ci/contract.sh
 
 ## Rewrite the committed OpenAPI document from the code.
 openapi:

@@ -184,7 +184,7 @@ async fn aggregates_match_a_hand_count_and_partners_see_only_their_projects() {
 
     let report = app.get("/api/v1/reports/pipeline", Some(&admin)).await;
     assert_eq!(report.status, 200, "{}", report.body);
-    let opz = report.body.as_array().unwrap().iter().find(|p| p["code"] == "OPZ").unwrap();
+    let opz = report.body["items"].as_array().unwrap().iter().find(|p| p["code"] == "OPZ").unwrap();
     let c52 = &opz["calls"][0];
     assert_eq!((c52["intents"].as_u64(), c52["submitted"].as_u64(), c52["approved"].as_u64()), (Some(4), Some(3), Some(1)));
     // Requested by the submitted: 95 + 50 + 40 = 185 M; approved: 90 M.
@@ -194,7 +194,7 @@ async fn aggregates_match_a_hand_count_and_partners_see_only_their_projects() {
 
     app.get(&format!("/api/v1/reports/strategic-plans/{plan}/measure-funding"), None).await.problem(401);
     let funding = app.get(&format!("/api/v1/reports/strategic-plans/{plan}/measure-funding"), Some(&admin)).await;
-    let row = |code: &str| funding.body.as_array().unwrap().iter().find(|m| m["code"] == code).unwrap().clone();
+    let row = |code: &str| funding.body["items"].as_array().unwrap().iter().find(|m| m["code"] == code).unwrap().clone();
     // Each measure's budget is 125 M; project A's 90 M splits 45/45 between measures 1 and 2.
     assert_eq!(row("1.1.1")["funded"], czk(45_000_000));
     assert_eq!(row("1.1.1")["coverage"], "partial");
@@ -203,10 +203,10 @@ async fn aggregates_match_a_hand_count_and_partners_see_only_their_projects() {
     assert_eq!(row("4.1.1")["coverage"], "none", "a rejected project never funds");
 
     let projects = app.get(&format!("/api/v1/reports/partnerships/{}/projects", r.p), Some(&admin)).await;
-    let first = projects.body.as_array().unwrap().iter().find(|p| p["project_id"] == a.as_str()).unwrap();
+    let first = projects.body["items"].as_array().unwrap().iter().find(|p| p["project_id"] == a.as_str()).unwrap();
     let codes: Vec<&str> = first["measures"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["1.1.1", "2.1.1"]);
-    assert_eq!(projects.body.as_array().unwrap().len(), 4);
+    assert_eq!(projects.body["items"].as_array().unwrap().len(), 4);
 
     // A partner of another partnership sees none of these intents.
     let stranger = app.token(Role::Partner, &[&uuid::Uuid::now_v7().to_string()], None);

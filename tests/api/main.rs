@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod contract;
 mod conventions;
 mod esif;
 mod hardening;

@@ -121,7 +121,7 @@ async fn the_rozvodi_plan_passes_its_approval_path_and_refuses_illegal_steps() {
     let base = format!("/api/v1/strategic-plans/{plan}");
 
     let goals = app.get(&format!("{base}/goals"), Some(&admin)).await;
-    assert_eq!(goals.body.as_array().unwrap().len(), 6);
+    assert_eq!(goals.body["items"].as_array().unwrap().len(), 6);
     let listed = app.get(&format!("{base}/measures?count=true"), Some(&admin)).await;
     assert_eq!(listed.body["total"], 6);
     assert_eq!(listed.body["items"][0]["budget_total"], json!({"amount_minor": 125_000_000, "currency": "CZK"}));
@@ -205,7 +205,7 @@ async fn a_plan_in_force_changes_only_through_a_revision_and_the_diff_shows_it()
     app.patch(&format!("/api/v1/measures/{}", measures[0]), &admin, json!({"deadline": "2021-06-30"})).await.problem(409);
     app.delete(&format!("/api/v1/measures/{}", measures[1]), &admin).await.problem(409);
     let goals = app.get(&format!("/api/v1/strategic-plans/{plan}/goals"), Some(&admin)).await;
-    let goal1 = goals.body[0]["id"].as_str().unwrap().to_owned();
+    let goal1 = goals.body["items"][0]["id"].as_str().unwrap().to_owned();
     app.post(
         &format!("/api/v1/strategic-plans/{plan}/measures"),
         &admin,
@@ -240,7 +240,7 @@ async fn a_plan_in_force_changes_only_through_a_revision_and_the_diff_shows_it()
     let changed = app.patch(&format!("/api/v1/measures/{m1}"), &admin, json!({"deadline": "2021-06-30", "title": "Dluhová poradna"})).await;
     assert_eq!(changed.status, 200, "{}", changed.body);
     assert_eq!(app.delete(&format!("/api/v1/measures/{m2}"), &admin).await.status, 204);
-    let v2_goal1 = app.get(&format!("/api/v1/strategic-plans/{v2}/goals"), Some(&admin)).await.body[0]["id"].as_str().unwrap().to_owned();
+    let v2_goal1 = app.get(&format!("/api/v1/strategic-plans/{v2}/goals"), Some(&admin)).await.body["items"][0]["id"].as_str().unwrap().to_owned();
     app.create(
         &format!("/api/v1/strategic-plans/{v2}/measures"),
         &admin,
@@ -282,7 +282,7 @@ async fn a_plan_in_force_changes_only_through_a_revision_and_the_diff_shows_it()
     assert_eq!(superseded.body["total"], 6);
     let versions = app.get(&format!("/api/v1/strategic-plans/{plan}/versions"), None).await;
     let listed: Vec<(i64, &str)> =
-        versions.body.as_array().unwrap().iter().map(|v| (v["version_number"].as_i64().unwrap(), v["status"].as_str().unwrap())).collect();
+        versions.body["items"].as_array().unwrap().iter().map(|v| (v["version_number"].as_i64().unwrap(), v["status"].as_str().unwrap())).collect();
     assert_eq!(listed, [(1, "superseded"), (2, "in_force")]);
 }
 

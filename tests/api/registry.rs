@@ -189,6 +189,6 @@ async fn the_demo_dataset_holds_zluticko_and_rozvodi() {
     let projects = app.get(&format!("/api/v1/projects?partnership_id={}", rozvodi["id"].as_str().unwrap()), Some(&admin)).await;
     assert_eq!(projects.body["items"][0]["status"], "in_realization");
     let funding = app.get(&format!("/api/v1/reports/strategic-plans/{}/measure-funding", plan["id"].as_str().unwrap()), Some(&admin)).await;
-    assert_eq!(funding.body[0]["coverage"], "partial");
+    assert_eq!(funding.body["items"][0]["coverage"], "partial");
     assert_eq!(app.get("/api/v1/counselling-records", Some(&admin)).await.body["items"].as_array().unwrap().len(), 1);
 }

@@ -229,6 +229,9 @@ pub enum ListErrors {
     /// The token is missing where required, invalid or expired.
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(Problem),
+    /// The caller's role may not read this list (the audit trail, reports across partnerships).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
     /// The parent resource is not found or not visible to this caller.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),

@@ -118,6 +118,37 @@ macro_rules! list_query {
 }
 pub(crate) use list_query;
 
+/// Declares the query of a list with one fixed order (reports, codelists): paging
+/// parameters plus the list's filters, unknown parameters refused.
+macro_rules! page_query {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Rows per page, 1–500 (default 50).
+            #[param(minimum = 1, maximum = 500)]
+            pub limit: Option<u64>,
+            /// The `next_cursor` of the previous page.
+            pub cursor: Option<String>,
+            /// `true` to include `total`, the number of all matching rows.
+            pub count: Option<bool>,
+            $($(#[$fm])* pub $field: $ty,)*
+        }
+        impl $name {
+            pub fn page(&self) -> crate::error::ApiResult<persistence::PageRequest> {
+                crate::http::page_request(self.limit, &self.cursor, &None, self.count)
+            }
+        }
+    };
+}
+
+page_query! {
+    /// Paging of a list with one fixed order.
+    PageQuery {}
+}
+
 /// A page of a collection.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListResponse<T: ToSchema> {
@@ -169,11 +200,35 @@ impl FromRequest for IfMatch {
         let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().map(str::to_owned));
         ready(match value {
             None => Ok(IfMatch(None)),
-            Some(Ok(v)) => Ok(IfMatch(Some(v))),
-            Some(Err(_)) => Err(ApiError::bad_request("If-Match", "format", "If-Match is not readable")),
+            Some(Ok(v)) if well_formed_if_match(&v) => Ok(IfMatch(Some(v))),
+            Some(_) => Err(ApiError::bad_request("If-Match", "format", "If-Match must be `*` or a list of entity tags such as \"3\"")),
         })
     }
 }
+
+/// The grammar of `If-Match` (RFC 9110 §13.1.1): `*`, or entity tags separated by commas.
+/// A malformed header is a 400 (RFC 9110 §13.2.1: preconditions are evaluated only for a
+/// request that would otherwise succeed), never a 412.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$"#;
+
+fn well_formed_if_match(value: &str) -> bool {
+    let value = value.trim_matches([' ', '\t']);
+    if value == "*" {
+        return true;
+    }
+    !value.is_empty()
+        && value.split(',').all(|tag| {
+            let tag = tag.trim_matches([' ', '\t']);
+            let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+            opaque.len() >= 2
+                && opaque.starts_with('"')
+                && opaque.ends_with('"')
+                && opaque[1..opaque.len() - 1].bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b))
+        })
+}
+
+/// `Idempotency-Key`: 1–255 visible ASCII characters.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[\\x21-\\x7E]{1,255}$";
 
 /// The `Idempotency-Key` of a POST, if any.
 pub struct IdempotencyKey(Option<String>);

@@ -108,9 +108,87 @@ fn sort_whitelists() -> Vec<(&'static str, Vec<&'static str>)> {
 /// - every operation documents 400 (malformed request line, headers or bytes) and 429.
 fn refine(doc: &mut Value) {
     flatten_compositions(doc);
+    pages(doc);
     merge_patch_bodies(doc);
     sort_patterns(doc);
+    header_patterns(doc);
     common_responses(doc);
+    public_operations(doc);
+    prune_unused_schemas(doc);
+    // Relative to wherever the document is served from, so generated clients and Swagger UI
+    // call the server they read it from.
+    doc["servers"] = json!([{ "url": "/", "description": "The server that serves this document" }]);
+}
+
+/// Operations without a `security` requirement are public: say so explicitly (`[{}]`).
+fn public_operations(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            if let Some(op) = op.as_object_mut() {
+                op.entry("security").or_insert_with(|| json!([{}]));
+            }
+        }
+    }
+}
+
+/// Drops schemas nothing refers to any more (the parts that flattening inlined).
+fn prune_unused_schemas(doc: &mut Value) {
+    fn refs(value: &Value, out: &mut std::collections::HashSet<String>) {
+        match value {
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            Value::Object(obj) => {
+                if let Some(name) = ref_name(value) {
+                    out.insert(name.to_owned());
+                }
+                obj.values().for_each(|v| refs(v, out));
+            }
+            _ => {}
+        }
+    }
+    loop {
+        let mut used = std::collections::HashSet::new();
+        if let Some(obj) = doc.as_object() {
+            for (key, value) in obj {
+                if key != "components" {
+                    refs(value, &mut used);
+                }
+            }
+        }
+        if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+            for value in schemas.values() {
+                refs(value, &mut used);
+            }
+        }
+        let Some(all) = schemas(doc) else { return };
+        let before = all.len();
+        all.retain(|name, _| used.contains(name));
+        if all.len() == before {
+            return;
+        }
+    }
+}
+
+/// The formats of `If-Match` and `Idempotency-Key`, as their extractors enforce them.
+fn header_patterns(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            for param in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                if param.get("in") != Some(&json!("header")) {
+                    continue;
+                }
+                let pattern = match param.get("name").and_then(Value::as_str) {
+                    Some("If-Match") => crate::http::IF_MATCH_PATTERN,
+                    Some("Idempotency-Key") => crate::http::IDEMPOTENCY_KEY_PATTERN,
+                    _ => continue,
+                };
+                param["schema"] = json!({ "type": "string", "pattern": pattern });
+            }
+        }
+    }
 }
 
 fn schemas(doc: &mut Value) -> Option<&mut Map<String, Value>> {
@@ -121,53 +199,96 @@ fn ref_name(schema: &Value) -> Option<&str> {
     schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
 }
 
-/// Flattens `allOf` compositions of object schemas, innermost first.
+/// Flattens `allOf` compositions of object schemas wherever they occur (components, and
+/// the copies utoipa inlines into generic pages), innermost first.
 fn flatten_compositions(doc: &mut Value) {
-    let Some(all) = schemas(doc) else { return };
-    let names: Vec<String> = all.keys().cloned().collect();
-    // A composition may refer to another one; a few passes reach every depth used here.
+    // A composition may refer to another one; each pass flattens one more level.
     for _ in 0..4 {
-        for name in &names {
-            let Some(parts) = all.get(name).and_then(|s| s.get("allOf")).and_then(Value::as_array).cloned() else { continue };
-            let mut properties = Map::new();
-            let mut required: Vec<Value> = Vec::new();
-            let mut flat = true;
-            for part in &parts {
-                let resolved = match ref_name(part) {
-                    Some(target) => all.get(target).cloned().unwrap_or(Value::Null),
-                    None => part.clone(),
-                };
-                if resolved.get("allOf").is_some() {
-                    flat = false; // not flattened yet: next pass
-                    break;
-                }
-                let Some(props) = resolved.get("properties").and_then(Value::as_object) else {
-                    flat = false;
-                    break;
-                };
-                for (k, v) in props {
-                    properties.insert(k.clone(), v.clone());
-                }
-                for r in resolved.get("required").and_then(Value::as_array).into_iter().flatten() {
-                    if !required.contains(r) {
-                        required.push(r.clone());
-                    }
-                }
+        let components = doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+        flatten_in(doc, &components);
+    }
+}
+
+fn flatten_in(value: &mut Value, components: &Map<String, Value>) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|v| flatten_in(v, components)),
+        Value::Object(obj) => {
+            obj.values_mut().for_each(|v| flatten_in(v, components));
+            if let Some(flat) = flattened(obj, components) {
+                *obj = flat;
             }
-            if !flat {
-                continue;
-            }
-            let mut object = Map::new();
-            object.insert("type".into(), json!("object"));
-            if let Some(description) = all.get(name).and_then(|s| s.get("description")) {
-                object.insert("description".into(), description.clone());
-            }
-            if !required.is_empty() {
-                object.insert("required".into(), Value::Array(required));
-            }
-            object.insert("properties".into(), Value::Object(properties));
-            all.insert(name.clone(), Value::Object(object));
         }
+        _ => {}
+    }
+}
+
+/// One object schema for an `allOf` of object schemas, or `None` if the parts are not (yet) flat.
+fn flattened(schema: &Map<String, Value>, components: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let parts = schema.get("allOf")?.as_array()?;
+    let mut properties = Map::new();
+    let mut required: Vec<Value> = Vec::new();
+    for part in parts {
+        let resolved = match ref_name(part) {
+            Some(target) => components.get(target)?,
+            None => part,
+        };
+        if resolved.get("allOf").is_some() {
+            return None;
+        }
+        for (k, v) in resolved.get("properties")?.as_object()? {
+            properties.insert(k.clone(), v.clone());
+        }
+        for r in resolved.get("required").and_then(Value::as_array).into_iter().flatten() {
+            if !required.contains(r) {
+                required.push(r.clone());
+            }
+        }
+    }
+    let mut object = Map::new();
+    object.insert("type".into(), json!("object"));
+    if let Some(description) = schema.get("description") {
+        object.insert("description".into(), description.clone());
+    }
+    if !required.is_empty() {
+        object.insert("required".into(), Value::Array(required));
+    }
+    object.insert("properties".into(), Value::Object(properties));
+    Some(object)
+}
+
+/// `ListResponse<T>` reaches the document as `ListResponse_TView` with `T` inlined; every
+/// page becomes `TPage` whose items refer to `TView`, so all lists share one shape.
+fn pages(doc: &mut Value) {
+    let Some(all) = schemas(doc) else { return };
+    let generic: Vec<String> = all.keys().filter(|k| k.starts_with("ListResponse_")).cloned().collect();
+    let mut renames = Vec::new();
+    for old in generic {
+        let item = old.trim_start_matches("ListResponse_").to_owned();
+        let new = format!("{}Page", item.trim_end_matches("View"));
+        if let Some(mut page) = all.remove(&old) {
+            if all.contains_key(&item) {
+                page["properties"]["items"]["items"] = json!({ "$ref": format!("#/components/schemas/{item}") });
+            }
+            page["description"] = json!(format!("A page of {item}: `items`, and `next_cursor` to pass as `cursor` for the next page."));
+            all.insert(new.clone(), page);
+        }
+        renames.push((format!("#/components/schemas/{old}"), format!("#/components/schemas/{new}")));
+    }
+    rename_refs(doc, &renames);
+}
+
+fn rename_refs(value: &mut Value, renames: &[(String, String)]) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, renames)),
+        Value::Object(obj) => {
+            if let Some(Value::String(r)) = obj.get_mut("$ref") {
+                if let Some((_, new)) = renames.iter().find(|(old, _)| old == r) {
+                    *r = new.clone();
+                }
+            }
+            obj.values_mut().for_each(|v| rename_refs(v, renames));
+        }
+        _ => {}
     }
 }
 
@@ -299,6 +420,8 @@ fn common_responses(doc: &mut Value) {
             responses
                 .entry("400")
                 .or_insert_with(|| problem("Malformed request: bytes, headers or parameters that cannot be read (e.g. a NUL character)"));
+            responses.entry("414").or_insert_with(|| problem("The request line (path and query) is too long"));
+            responses.entry("431").or_insert_with(|| problem("The request headers are too large"));
             let mut too_many = problem("Too many requests from this client; retry after `Retry-After` seconds");
             too_many["headers"] = json!({ "Retry-After": { "description": "Seconds to wait", "schema": { "type": "integer" } } });
             responses.entry("429").or_insert(too_many);

@@ -122,9 +122,11 @@ type ParsedSort<C> = (String, Vec<(SortField<C>, bool)>);
 
 /// Parses `sort` against the whitelist; `default` is used when the client gave none.
 fn parse_sort<C: Copy>(raw: Option<&str>, fields: &[SortField<C>], default: &str) -> Result<ParsedSort<C>, StoreError> {
-    let raw = raw.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(default);
+    // Exactly the documented grammar (`name,-other`): no blanks, no empty parts, so that the
+    // pattern in the OpenAPI document and the server agree.
+    let raw = raw.unwrap_or(default);
     let mut keys = Vec::new();
-    for part in raw.split(',').map(str::trim) {
+    for part in raw.split(',') {
         let (desc, name) = match part.strip_prefix('-') {
             Some(name) => (true, name),
             None => (false, part),
@@ -230,6 +232,33 @@ where
             values.push(value_to_json(last.get(id)));
             request.sign_cursor(&json!({"s": sort_text, "v": values}))
         })
+    } else {
+        None
+    };
+    Ok(Page { items: rows, next_cursor, total })
+}
+
+/// One page of rows computed in memory (reports, codelists, a plan's goals or versions):
+/// ordered by a unique text key, and resumed after the last key handed out, so that the
+/// order is stable and rows added meanwhile are not skipped or repeated.
+pub fn in_memory<T>(mut rows: Vec<T>, list: &str, key: impl Fn(&T) -> String, request: &PageRequest) -> Result<Page<T>, StoreError> {
+    if request.sort.is_some() {
+        return Err(StoreError::InvalidQuery(FieldError::new("sort", "unknown_field", "this list has one fixed order and takes no `sort`")));
+    }
+    rows.sort_by_key(|r| key(r));
+    let total = request.count.then_some(rows.len() as u64);
+    if let Some(cursor) = &request.cursor {
+        let decoded = request.open_cursor(cursor)?;
+        if decoded.get("s").and_then(|s| s.as_str()) != Some(list) {
+            return Err(bad_cursor());
+        }
+        let after = decoded.get("k").and_then(|k| k.as_str()).ok_or_else(bad_cursor)?;
+        rows.retain(|r| key(r).as_str() > after);
+    }
+    let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|last| request.sign_cursor(&json!({"s": list, "k": key(last)})))
     } else {
         None
     };

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use tokio::sync::Mutex;
 
 use crate::StoreError;
@@ -77,7 +77,16 @@ impl Store {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.db.begin().await.map_err(StoreError::Database)?;
+        // `BEGIN IMMEDIATE` on SQLite: the write lock is taken at the start, waiting out the
+        // busy timeout, instead of being upgraded at the first write, where SQLite answers
+        // `database is locked` at once when another connection holds a lock briefly (a new
+        // pool connection setting its pragmas, a checkpoint).
+        let options = TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: self.sqlite_writer.is_some().then_some(SqliteTransactionMode::Immediate),
+        };
+        let tx = self.db.begin_with_options(options).await.map_err(StoreError::Database)?;
         Ok(WriteTx::new(tx, guard, actor))
     }
 

@@ -25,7 +25,7 @@ use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, require};
 #[serde(deny_unknown_fields)]
 pub struct AnalysisInput {
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "Situační analýza Mikroregionu Rozvodí")]
+    #[schema(min_length = 1, max_length = 300, example = "Situační analýza Mikroregionu Rozvodí")]
     pub title: String,
     #[serde(default)]
     pub fieldwork_from: Option<NaiveDate>,
@@ -183,9 +183,9 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.data.partnership_id)?;
+    let data = merge_patch(&AnalysisInput::from_data(&current.data.data), patch.into_inner())?.into_data(current.data.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     ensure_editable(current.data.status)?;
-    let data = merge_patch(&AnalysisInput::from_data(&current.data.data), patch.into_inner())?.into_data(current.data.data.partnership_id)?;
     let updated = analyses::update(unit.tx(), &current, data).await?;
     unit.changed("update", "situational_analysis", current.meta.id, updated.meta.version, &AnalysisView::from(&current), &AnalysisView::from(&updated)).await
 }
@@ -239,14 +239,17 @@ pub async fn complete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
 pub struct NeedInput {
     pub thematic_area: ThematicArea,
     #[validate(length(min = 1, max = 5000))]
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: String,
     pub priority: Priority,
     /// Estimated number of people affected.
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     #[serde(default)]
     pub people_affected: Option<i64>,
     /// What the need is based on (data, interviews, sources).
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub evidence: Option<String>,
 }
@@ -355,9 +358,9 @@ pub async fn update_need(
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get_need(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.1)?;
+    let data = merge_patch(&NeedInput::from_data(&current.data.2), patch.into_inner())?.into_data()?;
     if_match.check(current.meta.version)?;
     ensure_editable(analyses::get(unit.tx().conn(), current.data.0).await?.data.status)?;
-    let data = merge_patch(&NeedInput::from_data(&current.data.2), patch.into_inner())?.into_data()?;
     let updated = analyses::update_need(unit.tx(), &current, data).await?;
     unit.changed("update", "need", current.meta.id, updated.meta.version, &NeedView::from(&current), &NeedView::from(&updated)).await
 }

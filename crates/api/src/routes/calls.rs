@@ -32,10 +32,13 @@ fn ensure_call_writer(who: &Principal) -> ApiResult<()> {
 pub struct ProgrammeInput {
     /// e.g. `OPZ`, `IROP`, `OPZ+`; unique.
     #[validate(length(min = 1, max = 30))]
+    #[schema(min_length = 1, max_length = 30)]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name_cs: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name_en: String,
     pub period: ProgrammingPeriod,
     pub funds: Vec<Fund>,
@@ -143,8 +146,8 @@ pub async fn update_programme(
     ensure_admin(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = esif::get_programme(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&ProgrammeInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    if_match.check(current.meta.version)?;
     let updated = esif::update_programme(unit.tx(), &current, data).await?;
     unit.changed("update", "operational_programme", current.meta.id, updated.meta.version, &ProgrammeView::from(&current), &ProgrammeView::from(&updated)).await
 }
@@ -157,18 +160,20 @@ pub async fn update_programme(
 pub struct CallInput {
     /// Your own stable key for idempotent imports; unique among calls.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     #[serde(default)]
     pub external_ref: Option<String>,
     pub programme_id: Uuid,
     /// The call's number in its programme, e.g. `052`.
     #[validate(length(min = 1, max = 30))]
-    #[schema(example = "052")]
+    #[schema(min_length = 1, max_length = 30, example = "052")]
     pub number: String,
     #[validate(length(min = 1, max = 500))]
-    #[schema(example = "Podpora sociálního začleňování v SVL")]
+    #[schema(min_length = 1, max_length = 500, example = "Podpora sociálního začleňování v SVL")]
     pub title: String,
     /// The specific objective or priority axis code.
     #[validate(length(max = 30))]
+    #[schema(max_length = 30)]
     #[serde(default)]
     pub specific_objective: Option<String>,
     pub opens_at: DateTime<Utc>,
@@ -322,8 +327,8 @@ pub async fn update_call(
     ensure_call_writer(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = esif::get_call(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&CallInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    if_match.check(current.meta.version)?;
     let updated = esif::update_call(unit.tx(), &current, data).await?;
     unit.changed("update", "call", current.meta.id, updated.meta.version, &CallView::from(&current), &CallView::from(&updated)).await
 }

@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult, ReadErrors};
+use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors};
+use crate::http::{ListResponse, PageQuery};
 
 /// One entry of a codelist.
 #[derive(Serialize, ToSchema)]
@@ -49,11 +50,23 @@ fn language(req: &HttpRequest) -> &'static str {
     best.map_or("cs", |(l, _)| l)
 }
 
-/// The names of all codelists.
-#[utoipa::path(operation_id = "list_codelists", tag = "codelists", responses((status = 200, description = "Codelist names", body = Vec<String>)))]
+/// A codelist's name and where to read it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodelistRef {
+    /// e.g. `thematic_area`.
+    pub name: &'static str,
+    /// `/api/v1/codelists/{name}`.
+    pub href: String,
+}
+
+/// The codelists, by name.
+#[utoipa::path(operation_id = "list_codelists", tag = "codelists", params(PageQuery),
+    responses((status = 200, description = "The codelists", body = ListResponse<CodelistRef>), ListErrors))]
 #[get("/codelists")]
-pub async fn names() -> HttpResponse {
-    HttpResponse::Ok().json(domain::codelist::CODELISTS)
+pub async fn names(query: web::Query<PageQuery>) -> ApiResult {
+    let refs = domain::codelist::CODELISTS.iter().map(|name| CodelistRef { name, href: format!("/api/v1/codelists/{name}") }).collect();
+    let page = persistence::page::in_memory(refs, "codelists", |r: &CodelistRef| r.name.to_owned(), &query.page()?)?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| r)))
 }
 
 /// One codelist, labelled in the language of `Accept-Language` (`cs` or `en`).

@@ -42,12 +42,14 @@ pub struct CounsellingInput {
     #[schema(minimum = 1, maximum = 1440)]
     pub duration_minutes: i32,
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub topic: String,
     #[serde(default)]
     pub call_id: Option<Uuid>,
     #[serde(default)]
     pub project_id: Option<Uuid>,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     #[serde(default)]
     pub notes: Option<String>,
 }
@@ -172,8 +174,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = esif::get_counselling(unit.tx().conn(), *id).await?;
     ensure_counsellor(&who, current.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&CounsellingInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    if_match.check(current.meta.version)?;
     ensure_counsellor(&who, data.partnership_id)?;
     let updated = esif::update_counselling(unit.tx(), &current, data).await?;
     unit.changed("update", "counselling_record", current.meta.id, updated.meta.version, &CounsellingView::from(&current), &CounsellingView::from(&updated))

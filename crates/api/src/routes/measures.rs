@@ -18,7 +18,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, PageQuery, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
 use crate::routes::plans::{visible_plan, writable_plan};
 
 // --- goals ---------------------------------------------------------------------------------
@@ -29,9 +29,10 @@ use crate::routes::plans::{visible_plan, writable_plan};
 pub struct GoalInput {
     /// Unique in the plan, e.g. `2` or `2.1`.
     #[validate(length(min = 1, max = 20))]
-    #[schema(example = "2.1")]
+    #[schema(min_length = 1, max_length = 20, example = "2.1")]
     pub code: String,
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub title: String,
     #[serde(default)]
     pub thematic_area: Option<ThematicArea>,
@@ -40,6 +41,7 @@ pub struct GoalInput {
     #[serde(default)]
     pub parent_goal_id: Option<Uuid>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -87,12 +89,15 @@ impl From<&GoalRecord> for GoalView {
 
 /// The goals of a plan, by code.
 #[utoipa::path(operation_id = "list_strategic_plan_goals", tag = "strategic-plans", security((), ("bearer" = [])),
-    responses((status = 200, description = "The goals", body = Vec<GoalView>), ReadErrors))]
+    params(PageQuery), responses((status = 200, description = "The goals", body = ListResponse<GoalView>), ListErrors))]
 #[get("/strategic-plans/{id}/goals")]
-pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
+    let request = query.page()?;
     visible_plan(state.store.conn(), who.as_ref(), *id).await?;
-    let goals = plans::goals_of(state.store.conn(), *id).await?;
-    Ok(HttpResponse::Ok().json(goals.iter().map(GoalView::from).collect::<Vec<_>>()))
+    let goals: Vec<GoalView> = plans::goals_of(state.store.conn(), *id).await?.iter().map(GoalView::from).collect();
+    // Codes are unique within a plan; the id breaks ties should a code ever repeat.
+    let page = persistence::page::in_memory(goals, "plan-goals", |g: &GoalView| format!("{}\u{0}{}", g.content.code, g.meta.id), &request)?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |g| g)))
 }
 
 /// Add a goal to a draft plan.
@@ -138,9 +143,9 @@ pub async fn update_goal(
     let unit = Unit::begin(&state, &who).await?;
     let current = plans::get_goal(unit.tx().conn(), *id).await?;
     let plan = writable_plan(unit.tx().conn(), &who, current.data.0).await?;
+    let data = merge_patch(&GoalInput::from_data(&current.data.1), patch.into_inner())?.into_data()?;
     if_match.check(current.meta.version)?;
     ensure_draft(plan.data.status)?;
-    let data = merge_patch(&GoalInput::from_data(&current.data.1), patch.into_inner())?.into_data()?;
     let updated = plans::update_goal(unit.tx(), &current, data).await?;
     unit.changed("update", "goal", current.meta.id, updated.meta.version, &GoalView::from(&current), &GoalView::from(&updated)).await
 }
@@ -176,11 +181,13 @@ pub struct MeasureInput {
     pub parent_measure_id: Option<Uuid>,
     /// Unique in the plan, e.g. `2.1.3`.
     #[validate(length(min = 1, max = 20))]
-    #[schema(example = "2.1.3")]
+    #[schema(min_length = 1, max_length = 20, example = "2.1.3")]
     pub code: String,
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub title: String,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     #[serde(default)]
     pub description: Option<String>,
     pub thematic_area: ThematicArea,
@@ -464,9 +471,9 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = plans::get_measure(unit.tx().conn(), *id).await?;
     let plan = writable_plan(unit.tx().conn(), &who, current.data.plan_id).await?;
+    let data = merge_patch(&MeasureInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
     if_match.check(current.meta.version)?;
     ensure_draft(plan.data.status)?;
-    let data = merge_patch(&MeasureInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
     let updated = plans::update_measure(unit.tx(), &plan, &current, data).await?;
     unit.changed("update", "measure", current.meta.id, updated.meta.version, &MeasureView::from(&current), &MeasureView::from(&updated)).await
 }
@@ -521,6 +528,7 @@ pub struct ProgressReportInput {
     #[serde(default)]
     pub indicator_values: Vec<IndicatorValueInput>,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     #[serde(default)]
     pub comment: Option<String>,
     /// The person who reports, if known.

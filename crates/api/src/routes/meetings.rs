@@ -34,8 +34,10 @@ pub struct AttendanceInput {
 pub struct ResolutionInput {
     /// Unique within the meeting, from 1.
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub number: i32,
     #[validate(length(min = 1, max = 5000))]
+    #[schema(min_length = 1, max_length = 5000)]
     pub text: String,
 }
 
@@ -47,13 +49,14 @@ pub struct MeetingInput {
     #[serde(default)]
     pub working_group_id: Option<Uuid>,
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "První oficiální setkání")]
+    #[schema(min_length = 1, max_length = 300, example = "První oficiální setkání")]
     pub title: String,
     pub starts_at: DateTime<Utc>,
     /// Not before `starts_at`.
     #[serde(default)]
     pub ends_at: Option<DateTime<Utc>>,
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     #[serde(default)]
     pub place: Option<String>,
     /// Agenda items in order.
@@ -61,6 +64,7 @@ pub struct MeetingInput {
     pub agenda: Vec<String>,
     /// The minutes (zápis).
     #[validate(length(max = 100000))]
+    #[schema(max_length = 100000)]
     #[serde(default)]
     pub minutes: Option<String>,
     #[serde(default)]
@@ -233,8 +237,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = meetings::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&MeetingInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
+    if_match.check(current.meta.version)?;
     let updated = meetings::update(unit.tx(), &current, data).await?;
     unit.changed("update", "meeting", current.meta.id, updated.meta.version, &MeetingView::from(&current), &MeetingView::from(&updated)).await
 }
@@ -259,6 +263,7 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
 #[serde(deny_unknown_fields)]
 pub struct ActionItemInput {
     #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub title: String,
     /// The person responsible.
     #[serde(default)]
@@ -388,8 +393,8 @@ pub async fn update_item(
     let unit = Unit::begin(&state, &who).await?;
     let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, partnership_id)?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&ActionItemInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.meeting_id)?;
+    if_match.check(current.meta.version)?;
     let updated = meetings::update_item(unit.tx(), partnership_id, &current, data).await?;
     unit.changed("update", "action_item", current.meta.id, updated.meta.version, &ActionItemView::from(&current), &ActionItemView::from(&updated)).await
 }

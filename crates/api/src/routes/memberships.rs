@@ -28,6 +28,7 @@ pub struct RepresentativeInput {
     pub person_id: Uuid,
     /// Their function in the partnership, e.g. `starosta`, `terénní pracovník`.
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     #[serde(default)]
     pub function: Option<String>,
 }
@@ -45,6 +46,7 @@ pub struct MembershipInput {
     #[serde(default)]
     pub representatives: Vec<RepresentativeInput>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -186,8 +188,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = memberships::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&MembershipInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
+    if_match.check(current.meta.version)?;
     let updated = memberships::update(unit.tx(), &current, data).await?;
     unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &MembershipView::from(&current), &MembershipView::from(&updated)).await
 }

@@ -24,7 +24,7 @@ const RESOURCE: &str = "organization";
 pub struct OrganizationInput {
     /// Your own stable key for idempotent imports; unique among organizations.
     #[validate(length(min = 1, max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100)]
     #[serde(default)]
     pub external_ref: Option<String>,
     /// Full name, e.g. `Město Žlutice`.
@@ -158,8 +158,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     guard_registry_write(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = organizations::get(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&OrganizationInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    if_match.check(current.meta.version)?;
     let updated = organizations::update(unit.tx(), &current, data).await?;
     unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &OrganizationView::from(&current), &OrganizationView::from(&updated)).await
 }

@@ -26,10 +26,11 @@ const RESOURCE: &str = "partnership";
 pub struct PartnershipInput {
     /// Your own stable key for idempotent imports; unique among partnerships.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     #[serde(default)]
     pub external_ref: Option<String>,
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "Lokální partnerství Žluticko")]
+    #[schema(min_length = 1, max_length = 300, example = "Lokální partnerství Žluticko")]
     pub name: String,
     /// The territorial units the partnership covers (at least one).
     #[schema(min_items = 1)]
@@ -39,7 +40,7 @@ pub struct PartnershipInput {
     pub memorandum_signed_on: Option<NaiveDate>,
     /// The founding act, e.g. the government resolution.
     #[validate(length(max = 2000))]
-    #[schema(example = "usnesení vlády č. 85 ze dne 23. ledna 2008")]
+    #[schema(max_length = 2000, example = "usnesení vlády č. 85 ze dne 23. ledna 2008")]
     #[serde(default)]
     pub founding_act: Option<String>,
     /// Agency consultants (people) assigned to the partnership.
@@ -163,8 +164,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = partnerships::get(unit.tx().conn(), *id).await?;
     ensure_may_write(&who, current.meta.id)?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&PartnershipInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
+    if_match.check(current.meta.version)?;
     let updated = partnerships::update(unit.tx(), &current, data).await?;
     unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &PartnershipView::from(&current), &PartnershipView::from(&updated)).await
 }

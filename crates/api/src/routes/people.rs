@@ -21,22 +21,26 @@ use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, 
 pub struct PersonInput {
     /// Your own stable key for idempotent imports; unique among people.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     #[serde(default)]
     pub external_ref: Option<String>,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(email, length(max = 254))]
-    #[schema(format = "email")]
+    #[schema(format = "email", max_length = 254)]
     #[serde(default)]
     pub email: Option<String>,
     /// At least 9 digits; digits, spaces and `+ - ( ) /` only.
     #[validate(length(max = 40))]
+    #[schema(max_length = 40)]
     #[serde(default)]
     pub phone: Option<String>,
     /// The organization the person works for.
     #[serde(default)]
     pub organization_id: Option<Uuid>,
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     #[serde(default)]
     pub job_title: Option<String>,
 }
@@ -152,8 +156,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let current = people::get(unit.tx().conn(), *id, who.readable_partnerships()).await?;
     guard_registry_write(&who)?;
     ensure_may_edit(unit.tx().conn(), &who, current.meta.id).await?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&PersonInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    if_match.check(current.meta.version)?;
     let updated = people::update(unit.tx(), &current, data).await?;
     unit.changed("update", "person", current.meta.id, updated.meta.version, &PersonView::from(&current), &PersonView::from(&updated)).await
 }

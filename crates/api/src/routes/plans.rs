@@ -19,7 +19,7 @@ use validator::Validate;
 use super::MetaView;
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
+use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, PageQuery, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
 use crate::routes::measures::{GoalView, MeasureView};
 use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, require};
 
@@ -28,7 +28,7 @@ use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, require};
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "Strategický plán sociálního začleňování Mikroregionu Rozvodí 2019–2022")]
+    #[schema(min_length = 1, max_length = 300, example = "Strategický plán sociálního začleňování Mikroregionu Rozvodí 2019–2022")]
     pub title: String,
     pub valid_from: NaiveDate,
     /// Not before `valid_from`.
@@ -212,9 +212,9 @@ pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web:
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
     let unit = Unit::begin(&state, &who).await?;
     let current = writable_plan(unit.tx().conn(), &who, *id).await?;
+    let data = merge_patch(&PlanInput::from_data(&current.data.data), patch.into_inner())?.into_data(current.data.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     ensure_draft(current.data.status)?;
-    let data = merge_patch(&PlanInput::from_data(&current.data.data), patch.into_inner())?.into_data(current.data.data.partnership_id)?;
     let updated = plans::update_plan(unit.tx(), &current, data).await?;
     unit.changed("update", "strategic_plan", current.meta.id, updated.meta.version, &PlanView::from(&current), &PlanView::from(&updated)).await
 }
@@ -386,13 +386,16 @@ pub async fn revise(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 
 /// Every version of this plan, oldest first (those the caller may see).
 #[utoipa::path(operation_id = "list_strategic_plan_versions", tag = "strategic-plans", security((), ("bearer" = [])),
-    responses((status = 200, description = "The versions", body = Vec<PlanView>), ReadErrors))]
+    params(PageQuery), responses((status = 200, description = "The versions", body = ListResponse<PlanView>), ListErrors))]
 #[get("/strategic-plans/{id}/versions")]
-pub async fn versions(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
+pub async fn versions(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
+    let request = query.page()?;
     let plan = visible_plan(state.store.conn(), who.as_ref(), *id).await?;
     let all = plans::versions(state.store.conn(), plan.data.lineage_id).await?;
     let views: Vec<PlanView> = all.iter().filter(|p| visible(who.as_ref(), p)).map(PlanView::from).collect();
-    Ok(HttpResponse::Ok().json(views))
+    // Version numbers are zero-padded so that the text key orders them numerically.
+    let page = persistence::page::in_memory(views, "plan-versions", |v: &PlanView| format!("{:010}", v.version_number), &request)?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |v| v)))
 }
 
 /// Which versions to compare.
@@ -545,8 +548,10 @@ pub struct EvaluationInput {
     #[serde(default)]
     pub as_of: Option<NaiveDate>,
     #[validate(length(min = 1, max = 100000))]
+    #[schema(min_length = 1, max_length = 100000)]
     pub narrative: String,
     #[validate(length(max = 100000))]
+    #[schema(max_length = 100000)]
     #[serde(default)]
     pub recommendations: Option<String>,
 }

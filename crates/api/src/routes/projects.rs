@@ -38,6 +38,7 @@ pub struct BudgetInput {
 pub struct ProjectInput {
     /// Your own stable key for idempotent imports; unique among projects.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     #[serde(default)]
     pub external_ref: Option<String>,
     /// A member organisation of the partnership.
@@ -46,8 +47,10 @@ pub struct ProjectInput {
     #[serde(default)]
     pub call_id: Option<Uuid>,
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub title: String,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     #[serde(default)]
     pub summary: Option<String>,
     #[serde(default)]
@@ -277,9 +280,9 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let current = esif::get_project(unit.tx().conn(), *id).await?;
     let d = &current.data.data;
     ensure_may_write(&who, d.partnership_id, d.applicant_organization_id, None)?;
+    let data = merge_patch(&ProjectInput::from_data(d), patch.into_inner())?.into_data(d.partnership_id)?;
     if_match.check(current.meta.version)?;
     ensure_project_editable(current.data.status)?;
-    let data = merge_patch(&ProjectInput::from_data(d), patch.into_inner())?.into_data(d.partnership_id)?;
     // A partner may not hand its project to another organization.
     ensure_may_write(&who, data.partnership_id, data.applicant_organization_id, None)?;
     let updated = esif::update_project(unit.tx(), &current, data).await?;
@@ -294,6 +297,7 @@ pub struct StepInput {
     pub date: NaiveDate,
     /// recommend: the resolution of the partnership or working group.
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     #[serde(default)]
     pub resolution: Option<String>,
     /// recommend: the working group that recommended it.
@@ -301,6 +305,7 @@ pub struct StepInput {
     pub working_group_id: Option<Uuid>,
     /// submit: the registration number of the application (shape by programming period).
     #[validate(length(max = 60))]
+    #[schema(max_length = 60)]
     #[serde(default)]
     pub registration_number: Option<String>,
     /// approve: the approved grant (not more than requested).
@@ -308,6 +313,7 @@ pub struct StepInput {
     pub approved_amount: Option<Money>,
     /// approve / reject / withdraw: a note or the reason.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub note: Option<String>,
 }

@@ -10,14 +10,14 @@ use domain::codelist::{ProgrammingPeriod, ProjectStatus};
 use domain::esif::Coverage;
 use domain::money::Money;
 use persistence::esif::{self, ProjectFilter};
-use persistence::{PageRequest, plans};
+use persistence::plans;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ReadErrors};
-use crate::http::{AppState, guard_partnership_read};
+use crate::error::{ApiError, ApiResult, ListErrors};
+use crate::http::{AppState, ListResponse, PageQuery, guard_partnership_read};
 use crate::routes::plans::visible_plan;
 
 fn total(amount: i128, currency: &str) -> ApiResult<Money> {
@@ -66,6 +66,13 @@ pub struct ProgrammeFigures {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PipelineQuery {
+    /// Rows per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `true` to include `total`, the number of all matching rows.
+    pub count: Option<bool>,
     pub programme_id: Option<Uuid>,
     pub period: Option<ProgrammingPeriod>,
 }
@@ -73,10 +80,11 @@ pub struct PipelineQuery {
 /// Per programme and call: intents, submitted, approved, and the sums requested and approved.
 /// For the Agency and the ministry (admins, consultants, reporters, importers).
 #[utoipa::path(operation_id = "get_pipeline_report", tag = "reports", params(PipelineQuery), security(("bearer" = [])),
-    responses((status = 200, description = "Figures per programme, with their calls", body = Vec<ProgrammeFigures>),
-        (status = 403, description = "Partners see their own projects, not the pipeline of all partnerships", body = crate::error::Problem, content_type = "application/problem+json"), ReadErrors))]
+    responses((status = 200, description = "Figures per programme, with their calls", body = ListResponse<ProgrammeFigures>),
+        (status = 403, description = "Partners see their own projects, not the pipeline of all partnerships", body = crate::error::Problem, content_type = "application/problem+json"), ListErrors))]
 #[get("/reports/pipeline")]
 pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<PipelineQuery>) -> ApiResult {
+    let request = crate::http::page_request(query.limit, &query.cursor, &None, query.count)?;
     if who.role == Role::Partner {
         return Err(ApiError::Forbidden("partners see their own projects, not the pipeline of all partnerships".into()));
     }
@@ -115,7 +123,8 @@ pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Q
         }
         out.push(ProgrammeFigures { programme_id, code, period, figures, calls: call_figures });
     }
-    Ok(HttpResponse::Ok().json(out))
+    let page = persistence::page::in_memory(out, "pipeline", |p: &ProgrammeFigures| format!("{}\u{0}{}", p.code, p.programme_id), &request)?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |p| p)))
 }
 
 /// A measure a project implements.
@@ -142,16 +151,15 @@ pub struct ProjectWithMeasures {
 
 /// A partnership's projects (all states) and the measures of its plans they implement.
 #[utoipa::path(operation_id = "get_partnership_projects_report", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, description = "The projects with their measures", body = Vec<ProjectWithMeasures>), ReadErrors))]
+    params(PageQuery), responses((status = 200, description = "The projects with their measures, oldest first", body = ListResponse<ProjectWithMeasures>), ListErrors))]
 #[get("/reports/partnerships/{id}/projects")]
-pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
+pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
+    let request = query.page()?;
     guard_partnership_read(&who, *id)?;
     crate::routes::partnerships::require(state.store.conn(), *id).await?;
     let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let req = PageRequest { limit: 500, cursor: cursor.take(), sort: None, count: false };
-        let page = esif::list_projects(state.store.conn(), &ProjectFilter { partnership_id: Some(*id), ..Default::default() }, &req).await?;
+    let page = esif::list_projects(state.store.conn(), &ProjectFilter { partnership_id: Some(*id), ..Default::default() }, &request).await?;
+    {
         for p in page.items {
             let d = &p.data.data;
             let mut measures = Vec::new();
@@ -179,12 +187,8 @@ pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, i
                 measures,
             });
         }
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
     }
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().json(ListResponse { items: out, next_cursor: page.next_cursor, total: page.total }))
 }
 
 /// How approved projects fund one measure.
@@ -206,9 +210,10 @@ pub struct MeasureFundingView {
 /// Whether each measure of a plan is funded by approved projects: fully, partly or not at all.
 /// Projects are not public, so this needs a token that may read the partnership.
 #[utoipa::path(operation_id = "get_measure_funding_report", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, description = "Funding per measure", body = Vec<MeasureFundingView>), ReadErrors))]
+    params(PageQuery), responses((status = 200, description = "Funding per measure, by code", body = ListResponse<MeasureFundingView>), ListErrors))]
 #[get("/reports/strategic-plans/{id}/measure-funding")]
-pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
+pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
+    let request = query.page()?;
     let plan = visible_plan(state.store.conn(), Some(&who), *id).await?;
     guard_partnership_read(&who, plan.data.data.partnership_id)?;
     let rows = esif::measure_funding(state.store.conn(), *id).await?;
@@ -227,7 +232,8 @@ pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: we
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(out))
+    let page = persistence::page::in_memory(out, "measure-funding", |m: &MeasureFundingView| format!("{}\u{0}{}", m.code, m.measure_id), &request)?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |m| m)))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

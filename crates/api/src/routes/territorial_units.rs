@@ -20,11 +20,12 @@ use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, 
 pub struct TerritorialUnitInput {
     /// Your own stable key for idempotent imports; unique among territorial units.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     #[serde(default)]
     pub external_ref: Option<String>,
     pub kind: TerritorialUnitKind,
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "Žlutice")]
+    #[schema(min_length = 1, max_length = 300, example = "Žlutice")]
     pub name: String,
     /// The Czech Statistical Office's 6-digit code (ZÚJ); municipalities and towns only.
     #[schema(pattern = "^[0-9]{6}$", example = "555771")]
@@ -33,6 +34,7 @@ pub struct TerritorialUnitInput {
     /// NUTS 3 code of the region (kraj).
     pub region: Region,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     #[serde(default)]
     pub population: Option<i64>,
 }
@@ -134,8 +136,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     guard_registry_write(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = units::get(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&TerritorialUnitInput::from_data(&current.data), patch.into_inner())?.into_data()?;
+    if_match.check(current.meta.version)?;
     let updated = units::update(unit.tx(), &current, data).await?;
     unit.changed(
         "update",
@@ -168,12 +170,15 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
 #[serde(deny_unknown_fields)]
 pub struct ExcludedLocalityInput {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     /// Estimated number of residents.
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     #[serde(default)]
     pub estimated_residents: Option<i64>,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub description: Option<String>,
 }
@@ -275,8 +280,8 @@ pub async fn update_locality(
     guard_registry_write(&who)?;
     let unit = Unit::begin(&state, &who).await?;
     let current = units::get_locality(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&ExcludedLocalityInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.territorial_unit_id)?;
+    if_match.check(current.meta.version)?;
     let updated = units::update_locality(unit.tx(), &current, data).await?;
     unit.changed(
         "update",

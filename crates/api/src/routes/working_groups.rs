@@ -26,7 +26,7 @@ const RESOURCE: &str = "working_group";
 pub struct WorkingGroupInput {
     pub thematic_area: ThematicArea,
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "Pracovní skupina Bydlení")]
+    #[schema(min_length = 1, max_length = 300, example = "Pracovní skupina Bydlení")]
     pub name: String,
     /// The person who coordinates the group.
     #[serde(default)]
@@ -165,8 +165,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = working_groups::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
     let data = merge_patch(&WorkingGroupInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
+    if_match.check(current.meta.version)?;
     let updated = working_groups::update(unit.tx(), &current, data).await?;
     unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &WorkingGroupView::from(&current), &WorkingGroupView::from(&updated)).await
 }
