@@ -150,10 +150,10 @@ pub async fn limit_rate(
             client
         }
         Some(Err(())) => {
-            if let Some((limiter, quota)) = &limits.auth_failures {
-                if let Err(not_until) = limiter.check_key(&address) {
-                    return Ok(refuse(req, *quota, &not_until, "too many requests with an invalid token from this address"));
-                }
+            if let Some((limiter, quota)) = &limits.auth_failures
+                && let Err(not_until) = limiter.check_key(&address)
+            {
+                return Ok(refuse(req, *quota, &not_until, "too many requests with an invalid token from this address"));
             }
             Client::Address(address)
         }
