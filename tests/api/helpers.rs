@@ -128,10 +128,10 @@ async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<Test
         rate_limit: RateLimitSettings { per_second: 100_000, burst: 100_000, auth_failures_per_minute: 100_000, auth_failure_burst: 10_000 },
         cursor_secret: None,
     };
+    configure(&mut settings);
     let store = persistence::Store::connect(&settings.database_url, settings.db_pool).await.expect("connect");
     store.migrate().await.expect("migrate");
     persistence::esif::ensure_reference_programmes(&store).await.expect("reference programmes");
-    configure(&mut settings);
     if demo {
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data");
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data, again");

@@ -82,36 +82,6 @@ impl JwtSettings {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    Json,
-    Pretty,
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("database_url", &redact_url(&self.database_url))
-            .field("db_pool", &self.db_pool)
-            .field("bind", &self.bind)
-            .field("jwt", &self.jwt)
-            .field("cors_origins", &self.cors_origins)
-            .field("log_format", &self.log_format)
-            .field("workers", &self.workers)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("rate_limit", &self.rate_limit)
-            .field("cursor_secret", &self.cursor_secret.as_ref().map(|_| "[redacted]"))
-            .finish()
-    }
-}
-
-impl fmt::Debug for JwtSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtSettings").field("secret", &"[redacted]").field("issuer", &self.issuer).field("audience", &self.audience).finish()
-    }
-}
-
-/// Hides a password in a database URL (`postgres://user:secret@host` → `postgres://user:***@host`).
 /// Where the identity provider publishes its keys (a JSON Web Key Set, RFC 7517).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JwksSource {
@@ -136,6 +106,38 @@ impl JwksSource {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_pool", &self.db_pool)
+            .field("bind", &self.bind)
+            .field("jwt", &self.jwt)
+            .field("jwks", &self.jwks)
+            .field("dev_mode", &self.dev_mode)
+            .field("cors_origins", &self.cors_origins)
+            .field("log_format", &self.log_format)
+            .field("workers", &self.workers)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("rate_limit", &self.rate_limit)
+            .field("cursor_secret", &self.cursor_secret.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl fmt::Debug for JwtSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtSettings").field("secret", &"[redacted]").field("issuer", &self.issuer).field("audience", &self.audience).finish()
+    }
+}
+
+/// Hides a password in a database URL (`postgres://user:secret@host` → `postgres://user:***@host`).
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
@@ -149,8 +151,6 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-            .field("jwks", &self.jwks)
-            .field("dev_mode", &self.dev_mode)
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -184,6 +184,9 @@ impl Settings {
                 issuer: env("INCLUSION_JWT_ISSUER").unwrap_or_else(|| "inclusion-dev".to_owned()),
                 audience: env("INCLUSION_JWT_AUDIENCE").unwrap_or_else(|| "inclusion-api".to_owned()),
             },
+            jwks,
+            // Only the command line turns development mode on (`inclusion serve --dev`).
+            dev_mode: false,
             cors_origins: env("INCLUSION_CORS_ORIGINS")
                 .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),
@@ -204,31 +207,6 @@ impl Settings {
         })
     }
 
-    /// Creates the directory of a default SQLite file, so that a fresh clone just runs.
-    pub fn prepare_sqlite_dir(&self) -> std::io::Result<()> {
-        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
-            let file = path.split('?').next().unwrap_or(path);
-            if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
-        assert_eq!(redact_url("sqlite://data/x.db?mode=rwc"), "sqlite://data/x.db?mode=rwc");
-    }
-            jwks,
-            // Only the command line turns development mode on (`inclusion serve --dev`).
-            dev_mode: false,
-}
     /// The HS256 secret tokens are verified with: the configured one, or in development mode
     /// the public development secret; `None` when HS256 tokens are not accepted.
     pub fn hs256_secret(&self) -> Option<&str> {
@@ -264,3 +242,25 @@ mod tests {
         Ok(())
     }
 
+    /// Creates the directory of a default SQLite file, so that a fresh clone just runs.
+    pub fn prepare_sqlite_dir(&self) -> std::io::Result<()> {
+        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            let file = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact_url("sqlite://data/x.db?mode=rwc"), "sqlite://data/x.db?mode=rwc");
+    }
+}
