@@ -281,10 +281,10 @@ fn rename_refs(value: &mut Value, renames: &[(String, String)]) {
     match value {
         Value::Array(items) => items.iter_mut().for_each(|v| rename_refs(v, renames)),
         Value::Object(obj) => {
-            if let Some(Value::String(r)) = obj.get_mut("$ref") {
-                if let Some((_, new)) = renames.iter().find(|(old, _)| old == r) {
-                    *r = new.clone();
-                }
+            if let Some(Value::String(r)) = obj.get_mut("$ref")
+                && let Some((_, new)) = renames.iter().find(|(old, _)| old == r)
+            {
+                *r = new.clone();
             }
             obj.values_mut().for_each(|v| rename_refs(v, renames));
         }
@@ -317,10 +317,10 @@ fn nullable(schema: &Value) -> Value {
             }
             _ => {}
         }
-        if let Some(values) = obj.get_mut("enum").and_then(Value::as_array_mut) {
-            if !values.contains(&Value::Null) {
-                values.push(Value::Null);
-            }
+        if let Some(values) = obj.get_mut("enum").and_then(Value::as_array_mut)
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
         }
     }
     s
@@ -409,17 +409,13 @@ fn sort_patterns(doc: &mut Value) {
 
 /// Responses every operation can give, whatever its handler does.
 fn common_responses(doc: &mut Value) {
-    let problem = |description: &str| {
-        json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
-    };
+    let problem = |description: &str| json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } });
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
     for item in paths.values_mut() {
         let Some(item) = item.as_object_mut() else { continue };
         for op in item.values_mut() {
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
-            responses
-                .entry("400")
-                .or_insert_with(|| problem("Malformed request: bytes, headers or parameters that cannot be read (e.g. a NUL character)"));
+            responses.entry("400").or_insert_with(|| problem("Malformed request: bytes, headers or parameters that cannot be read (e.g. a NUL character)"));
             responses.entry("414").or_insert_with(|| problem("The request line (path and query) is too long"));
             responses.entry("431").or_insert_with(|| problem("The request headers are too large"));
             let mut too_many = problem("Too many requests from this client; retry after `Retry-After` seconds");

@@ -42,11 +42,9 @@ impl From<DbErr> for StoreError {
             // A row refers to one that does not exist (an id in the body that names nothing):
             // the request is invalid, not the server. Handlers check the references they know
             // of first and name the field; this is the floor for the ones they do not.
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::Domain(DomainError::Invalid(vec![FieldError::new(
-                "body",
-                "reference_not_found",
-                "the request refers to a record that does not exist",
-            )])),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                Self::Domain(DomainError::Invalid(vec![FieldError::new("body", "reference_not_found", "the request refers to a record that does not exist")]))
+            }
             _ => Self::Database(err),
         }
     }
