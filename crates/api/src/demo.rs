@@ -414,6 +414,8 @@ async fn rozvodi_plan(tx: &WriteTx, partnership: Uuid, microregion: Uuid, labour
                 target_value: Some(60.0),
                 target_text: None,
                 target_date: Some(date(2020, 12, 31)?),
+                aggregation: Default::default(),
+                measure: None,
             }],
         };
         let measure = plans::create_measure(tx, &plan, measure.validate()?).await?;

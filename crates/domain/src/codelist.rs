@@ -228,6 +228,27 @@ codelist! {
 }
 
 codelist! {
+    /// How an indicator's values over reporting periods add up (IATI `aggregation-status`).
+    IndicatorAggregation = "indicator_aggregation" {
+        /// The latest value stands for the total (e.g. the number of clients so far).
+        Cumulative => "cumulative", "kumulativní", "cumulative";
+        /// Values of consecutive periods add up (e.g. clients served in the quarter).
+        Flow => "flow", "tokový", "flow";
+    }
+}
+
+codelist! {
+    /// The measure of an indicator's values (IATI `IndicatorMeasure`).
+    IndicatorMeasure = "indicator_measure" {
+        Unit => "unit", "jednotky", "unit";
+        Percentage => "percentage", "procento", "percentage";
+        Nominal => "nominal", "nominální", "nominal";
+        Ordinal => "ordinal", "ordinální", "ordinal";
+        Qualitative => "qualitative", "kvalitativní", "qualitative";
+    }
+}
+
+codelist! {
     /// The reported state of a measure.
     ProgressStatus = "progress_status" {
         NotStarted => "not_started", "nezahájeno", "not started";
@@ -300,6 +321,8 @@ pub fn codelist(name: &str) -> Option<Vec<CodelistEntry>> {
         .or_else(|| of::<MeasureKind>(name))
         .or_else(|| of::<FundingSource>(name))
         .or_else(|| of::<IndicatorKind>(name))
+        .or_else(|| of::<IndicatorAggregation>(name))
+        .or_else(|| of::<IndicatorMeasure>(name))
         .or_else(|| of::<ProgressStatus>(name))
         .or_else(|| of::<ProgrammingPeriod>(name))
         .or_else(|| of::<Fund>(name))
@@ -323,6 +346,8 @@ pub const CODELISTS: &[&str] = &[
     MeasureKind::CODELIST,
     FundingSource::CODELIST,
     IndicatorKind::CODELIST,
+    IndicatorAggregation::CODELIST,
+    IndicatorMeasure::CODELIST,
     ProgressStatus::CODELIST,
     ProgrammingPeriod::CODELIST,
     Fund::CODELIST,

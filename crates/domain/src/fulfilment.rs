@@ -402,6 +402,8 @@ mod tests {
             target_value: Some(target),
             target_text: None,
             target_date: None,
+            aggregation: crate::codelist::IndicatorAggregation::Cumulative,
+            measure: None,
         };
         // Ascending 10 → 50, actual 30: halfway.
         assert_eq!(attainment(&ind(true, Some(10.0), 50.0), Some(30.0)), Some(50.0));

@@ -12,6 +12,7 @@ pub mod error;
 pub mod esif;
 pub mod fulfilment;
 pub mod identifiers;
+pub mod indicator;
 pub mod money;
 pub mod partnership;
 pub mod period;

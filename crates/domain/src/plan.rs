@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::codelist::{Coded, FundingSource, GoalLevel, IndicatorKind, MeasureKind, PlanStatus, ThematicArea};
+use crate::codelist::{Coded, FundingSource, GoalLevel, IndicatorAggregation, IndicatorKind, IndicatorMeasure, MeasureKind, PlanStatus, ThematicArea};
 use crate::error::Violations;
 use crate::money::{self, Money};
 use crate::period::ensure_ordered;
@@ -188,6 +188,36 @@ pub struct Indicator {
     pub target_text: Option<String>,
     #[serde(default)]
     pub target_date: Option<NaiveDate>,
+    /// How values reported per period add up: `cumulative` (the default: the latest value
+    /// stands for the total so far) or `flow` (the values of the periods add up; only for a
+    /// `unit` measure).
+    #[serde(default)]
+    pub aggregation: IndicatorAggregation,
+    /// The IATI measure of the values. Left out, it follows `kind`: `count` → `unit`,
+    /// `percentage` → `percentage`, `qualitative` → `qualitative`.
+    #[serde(default)]
+    pub measure: Option<IndicatorMeasure>,
+}
+
+impl Indicator {
+    /// The measure of the values: the declared one, or the one `kind` implies.
+    pub fn effective_measure(&self) -> IndicatorMeasure {
+        self.measure.unwrap_or(match self.kind {
+            IndicatorKind::Count => IndicatorMeasure::Unit,
+            IndicatorKind::Percentage => IndicatorMeasure::Percentage,
+            IndicatorKind::Qualitative => IndicatorMeasure::Qualitative,
+        })
+    }
+}
+
+/// Whether a declared measure agrees with the indicator's kind.
+fn measure_fits_kind(measure: IndicatorMeasure, kind: IndicatorKind) -> bool {
+    use IndicatorMeasure as M;
+    match kind {
+        IndicatorKind::Count => matches!(measure, M::Unit | M::Nominal | M::Ordinal),
+        IndicatorKind::Percentage => measure == M::Percentage,
+        IndicatorKind::Qualitative => measure == M::Qualitative,
+    }
 }
 
 /// A measure (or an activity beneath one): what will be done, by whom, by when, for how much.
@@ -230,8 +260,12 @@ impl MeasureData {
         for (i, line) in self.budget.iter().enumerate() {
             v.check(line.amount.validate(&format!("budget[{i}].amount")));
         }
-        if money::sum(self.budget.iter().map(|l| &l.amount)).is_none() {
-            v.push(FieldError::new("budget", "mixed_currencies", "all budget lines use one currency"));
+        match money::try_sum(self.budget.iter().map(|l| &l.amount)) {
+            Ok(_) => {}
+            Err(money::SumError::MixedCurrencies) => v.push(FieldError::new("budget", "mixed_currencies", "all budget lines use one currency")),
+            Err(money::SumError::Overflow) => {
+                v.push(FieldError::new("budget", "overflow", "the budget lines add up to more than the largest amount that can be stored"))
+            }
         }
         let mut keys = std::collections::HashSet::new();
         for (i, ind) in self.indicators.iter().enumerate() {
@@ -253,6 +287,20 @@ impl MeasureData {
                     v.push(FieldError::new(format!("indicators[{i}].{field}"), "out_of_range", "a value is a finite number; a percentage is 0–100"));
                 }
             }
+            if ind.measure.is_some_and(|m| !measure_fits_kind(m, ind.kind)) {
+                v.push(FieldError::new(
+                    format!("indicators[{i}].measure"),
+                    "inconsistent_with_kind",
+                    "a count is measured in unit, nominal or ordinal values; a percentage in percentage; a qualitative indicator is qualitative",
+                ));
+            }
+            if ind.aggregation == IndicatorAggregation::Flow && ind.effective_measure() != IndicatorMeasure::Unit {
+                v.push(FieldError::new(
+                    format!("indicators[{i}].aggregation"),
+                    "not_additive",
+                    "only values measured in units add up over periods (`flow`); use `cumulative`",
+                ));
+            }
             if let (Some(b), Some(t)) = (ind.baseline_value, ind.target_value)
                 && ((ind.ascending && t < b) || (!ind.ascending && t > b))
             {
@@ -269,6 +317,53 @@ impl MeasureData {
     /// The estimated budget: the exact sum of its lines (one currency).
     pub fn budget_total(&self) -> Option<Money> {
         money::sum(self.budget.iter().map(|l| &l.amount)).flatten()
+    }
+}
+
+/// What the hierarchy rules need to know of a measure: its goal and deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub goal_id: Uuid,
+    pub deadline: Option<NaiveDate>,
+}
+
+/// An activity lies inside its parent measure: under the same goal, and due no later than it.
+pub fn ensure_activity_within(activity: Placement, parent: Placement) -> Result<(), DomainError> {
+    let mut v = Violations::new();
+    if activity.goal_id != parent.goal_id {
+        v.push(FieldError::new("goal_id", "parent_in_other_goal", "an activity belongs to the goal of its parent measure"));
+    }
+    if let (Some(own), Some(theirs)) = (activity.deadline, parent.deadline)
+        && own > theirs
+    {
+        v.push(FieldError::new("deadline", "after_parent_deadline", format!("the activity's deadline ({own}) is after its measure's ({theirs})")));
+    }
+    v.into_result()
+}
+
+/// A measure whose deadline would fall after activities already beneath it.
+pub fn ensure_parent_covers(deadline: Option<NaiveDate>, latest_activity_deadline: Option<NaiveDate>) -> Result<(), DomainError> {
+    match (deadline, latest_activity_deadline) {
+        (Some(own), Some(activity)) if activity > own => Err(DomainError::invalid(
+            "deadline",
+            "before_activity_deadline",
+            format!("an activity of this measure is due {activity}, after the measure's deadline ({own})"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A measure is due within its plan's validity: an error, not a warning. The plan binds its
+/// measures only while valid; work due after it belongs to the successor plan (a revision),
+/// and a deadline the plan can never monitor would make fulfilment and overdue reports lie.
+pub fn ensure_within_validity(deadline: Option<NaiveDate>, valid_to: NaiveDate) -> Result<(), DomainError> {
+    match deadline {
+        Some(d) if d > valid_to => Err(DomainError::invalid(
+            "deadline",
+            "after_plan_validity",
+            format!("the deadline ({d}) is after the end of the plan's validity ({valid_to}); plan it in the successor plan"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -305,6 +400,7 @@ mod tests {
         assert!(ensure_revisable(PlanStatus::Draft).is_err());
         assert!(is_public(PlanStatus::Superseded) && !is_public(PlanStatus::Submitted));
     }
+
 
     fn measure() -> MeasureData {
         MeasureData {
@@ -353,6 +449,9 @@ mod tests {
             ..measure()
         };
         assert_eq!(codes(mixed.validate()), vec![("budget".into(), "mixed_currencies".into())]);
+        let huge = BudgetLine { source: FundingSource::Other, amount: Money::czk(i64::MAX), call_reference: None };
+        let overflow = MeasureData { budget: vec![huge.clone(), huge], ..measure() };
+        assert_eq!(codes(overflow.validate()), vec![("budget".into(), "overflow".into())]);
     }
 
     #[test]
@@ -368,6 +467,8 @@ mod tests {
             target_value: target,
             target_text: None,
             target_date: None,
+            aggregation: IndicatorAggregation::Cumulative,
+            measure: None,
         };
         let ok = MeasureData {
             indicators: vec![
@@ -386,5 +487,66 @@ mod tests {
         assert_eq!(codes(dup.validate()), vec![("indicators[1].key".into(), "duplicate".into())]);
         let qual = MeasureData { indicators: vec![ind(IndicatorKind::Qualitative, true, None, None)], ..measure() };
         assert_eq!(codes(qual.validate()), vec![("indicators[0].target_text".into(), "required".into())]);
+    }
+
+    #[test]
+    fn indicator_measure_and_aggregation() {
+        let ind = Indicator {
+            key: "I1".into(),
+            name: "Klienti".into(),
+            unit: None,
+            kind: IndicatorKind::Count,
+            ascending: true,
+            baseline_value: Some(0.0),
+            baseline_year: None,
+            target_value: Some(10.0),
+            target_text: None,
+            target_date: None,
+            aggregation: IndicatorAggregation::Flow,
+            measure: None,
+        };
+        // An old payload without the new fields reads as cumulative, measured as its kind implies.
+        let old: Indicator = serde_json::from_value(serde_json::json!({"key": "I", "name": "x", "kind": "percentage", "ascending": true, "target_value": 5.0}))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((old.aggregation, old.effective_measure()), (IndicatorAggregation::Cumulative, IndicatorMeasure::Percentage));
+        assert!(MeasureData { indicators: vec![ind.clone()], ..measure() }.validate().is_ok());
+        let pct_flow = Indicator { kind: IndicatorKind::Percentage, ..ind.clone() };
+        assert_eq!(codes(MeasureData { indicators: vec![pct_flow], ..measure() }.validate()), vec![("indicators[0].aggregation".into(), "not_additive".into())]);
+        let mismatch = Indicator { measure: Some(IndicatorMeasure::Percentage), aggregation: IndicatorAggregation::Cumulative, ..ind.clone() };
+        assert_eq!(codes(MeasureData { indicators: vec![mismatch], ..measure() }.validate()), vec![("indicators[0].measure".into(), "inconsistent_with_kind".into())]);
+        let ordinal = Indicator { measure: Some(IndicatorMeasure::Ordinal), aggregation: IndicatorAggregation::Cumulative, ..ind };
+        assert!(MeasureData { indicators: vec![ordinal], ..measure() }.validate().is_ok());
+    }
+
+    #[test]
+    fn hierarchy_and_validity() {
+        let d = |s: &str| s.parse::<NaiveDate>().ok();
+        let (g1, g2) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let parent = Placement { goal_id: g1, deadline: d("2021-06-30") };
+        let cases = [
+            (Placement { goal_id: g1, deadline: d("2021-06-30") }, vec![]),
+            (Placement { goal_id: g1, deadline: None }, vec![]),
+            (Placement { goal_id: g2, deadline: d("2021-01-01") }, vec![("goal_id", "parent_in_other_goal")]),
+            (Placement { goal_id: g1, deadline: d("2021-07-01") }, vec![("deadline", "after_parent_deadline")]),
+            (Placement { goal_id: g2, deadline: d("2022-01-01") }, vec![("goal_id", "parent_in_other_goal"), ("deadline", "after_parent_deadline")]),
+        ];
+        for (activity, expected) in cases {
+            let got = match ensure_activity_within(activity, parent) {
+                Ok(()) => vec![],
+                Err(DomainError::Invalid(e)) => e.into_iter().map(|e| (e.field, e.code)).collect(),
+                Err(other) => panic!("{other:?}"),
+            };
+            let expected: Vec<(String, String)> = expected.into_iter().map(|(f, c)| (f.into(), c.into())).collect();
+            assert_eq!(got, expected, "{activity:?}");
+        }
+        // Without a parent deadline any activity deadline fits.
+        assert!(ensure_activity_within(Placement { goal_id: g1, deadline: d("2030-01-01") }, Placement { goal_id: g1, deadline: None }).is_ok());
+        assert!(ensure_parent_covers(d("2021-01-01"), d("2021-01-02")).is_err());
+        assert!(ensure_parent_covers(d("2021-01-02"), d("2021-01-02")).is_ok());
+        assert!(ensure_parent_covers(None, d("2021-01-02")).is_ok());
+        let valid_to = NaiveDate::from_ymd_opt(2022, 12, 31).unwrap_or_default();
+        assert!(ensure_within_validity(d("2022-12-31"), valid_to).is_ok());
+        assert!(ensure_within_validity(None, valid_to).is_ok());
+        assert_eq!(codes(ensure_within_validity(d("2023-01-01"), valid_to).map(|()| measure())), vec![("deadline".into(), "after_plan_validity".into())]);
     }
 }
