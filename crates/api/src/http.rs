@@ -89,10 +89,12 @@ pub fn page_request(limit: Option<u64>, cursor: &Option<String>, sort: &Option<S
     Ok(PageRequest { limit, cursor: cursor.clone(), sort: sort.clone(), count: count.unwrap_or(false), list, cursor_key: context::cursor_key() })
 }
 
-/// Declares a list's query parameters: the common paging ones plus the resource's filters,
-/// with unknown parameters refused.
-macro_rules! list_query {
-    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
+/// Declares a list's query parameters: the common paging ones (`limit`, `cursor`, `count`,
+/// plus `sort` where the list has a whitelist) and the resource's filters, with unknown
+/// parameters refused. `list_query!` is for sortable lists, `page_query!` for lists with one
+/// fixed order (reports, codelists); both expand to `paged_query!`.
+macro_rules! paged_query {
+    ($(#[$m:meta])* $name:ident [$($sort:tt)*] { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
         $(#[$m])*
         #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
         #[serde(deny_unknown_fields)]
@@ -103,46 +105,46 @@ macro_rules! list_query {
             pub limit: Option<u64>,
             /// The `next_cursor` of the previous page.
             pub cursor: Option<String>,
-            /// Comma-separated sort fields, `-` for descending (e.g. `name,-updated_at`).
-            pub sort: Option<String>,
+            $($sort)*
             /// `true` to include `total`, the number of all matching rows.
             pub count: Option<bool>,
             $($(#[$fm])* pub $field: $ty,)*
         }
         impl $name {
             pub fn page(&self) -> crate::error::ApiResult<persistence::PageRequest> {
-                crate::http::page_request(self.limit, &self.cursor, &self.sort, self.count)
+                crate::http::page_request(self.limit, &self.cursor, &self.sort_param(), self.count)
+            }
+        }
+    };
+}
+pub(crate) use paged_query;
+
+macro_rules! list_query {
+    ($(#[$m:meta])* $name:ident { $($body:tt)* }) => {
+        crate::http::paged_query!($(#[$m])* $name [
+            /// Comma-separated sort fields, `-` for descending (e.g. `name,-updated_at`).
+            pub sort: Option<String>,
+        ] { $($body)* });
+        impl $name {
+            fn sort_param(&self) -> Option<String> {
+                self.sort.clone()
             }
         }
     };
 }
 pub(crate) use list_query;
 
-/// Declares the query of a list with one fixed order (reports, codelists): paging
-/// parameters plus the list's filters, unknown parameters refused.
 macro_rules! page_query {
-    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
-        $(#[$m])*
-        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-        #[serde(deny_unknown_fields)]
-        #[into_params(parameter_in = Query)]
-        pub struct $name {
-            /// Rows per page, 1–500 (default 50).
-            #[param(minimum = 1, maximum = 500)]
-            pub limit: Option<u64>,
-            /// The `next_cursor` of the previous page.
-            pub cursor: Option<String>,
-            /// `true` to include `total`, the number of all matching rows.
-            pub count: Option<bool>,
-            $($(#[$fm])* pub $field: $ty,)*
-        }
+    ($(#[$m:meta])* $name:ident { $($body:tt)* }) => {
+        crate::http::paged_query!($(#[$m])* $name [] { $($body)* });
         impl $name {
-            pub fn page(&self) -> crate::error::ApiResult<persistence::PageRequest> {
-                crate::http::page_request(self.limit, &self.cursor, &None, self.count)
+            fn sort_param(&self) -> Option<String> {
+                None
             }
         }
     };
 }
+pub(crate) use page_query;
 
 page_query! {
     /// Paging of a list with one fixed order.
