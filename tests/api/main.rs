@@ -10,6 +10,7 @@ mod esif;
 mod hardening;
 mod identity;
 mod meetings;
+mod monitoring;
 mod plans;
 mod platform;
 mod registry;

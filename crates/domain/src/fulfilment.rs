@@ -176,8 +176,7 @@ fn progress_of(m: &MeasureState) -> f64 {
 }
 
 fn is_overdue(m: &MeasureState, as_of: NaiveDate) -> bool {
-    let done = m.latest.as_ref().is_some_and(|r| matches!(r.status, ProgressStatus::Completed | ProgressStatus::Cancelled));
-    m.deadline.is_some_and(|d| d < as_of) && !done
+    crate::monitoring::overdue_on(m.deadline, m.latest.as_ref().map(|r| r.status), as_of)
 }
 
 /// Rolls up a set of measures.

@@ -14,6 +14,7 @@ pub mod fulfilment;
 pub mod identifiers;
 pub mod indicator;
 pub mod money;
+pub mod monitoring;
 pub mod partnership;
 pub mod period;
 pub mod plan;

@@ -219,9 +219,16 @@ pub async fn list_needs(
     analysis_id: Uuid,
     area: Option<ThematicArea>,
     include_archived: bool,
+    addressed: Option<(bool, std::collections::HashSet<Uuid>)>,
     req: &PageRequest,
 ) -> Result<Page<NeedRecord>, StoreError> {
     let mut select = need::Entity::find().filter(need::Column::AnalysisId.eq(analysis_id));
+    // `(true, ids)`: only the needs among `ids` (addressed by a measure); `(false, ids)`: the others.
+    match addressed {
+        Some((true, ids)) => select = select.filter(need::Column::Id.is_in(ids)),
+        Some((false, ids)) => select = select.filter(need::Column::Id.is_not_in(ids)),
+        None => {}
+    }
     if !include_archived {
         select = select.filter(need::Column::ArchivedAt.is_null());
     }

@@ -809,7 +809,10 @@ pub struct MeasureFunding {
 /// split among the project's measures in proportion to the measures' budgets.
 pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<MeasureFunding>, StoreError> {
     let measures = crate::plans::measures_of(conn, plan_id).await?;
-    let ids: Vec<Uuid> = measures.iter().map(|m| m.meta.id).collect();
+    // Links follow the measure's identity: a project linked to the same measure in another
+    // version of the plan funds this one too.
+    let keys: Vec<Uuid> = measures.iter().map(|m| m.data.measure_key).collect();
+    let ids: Vec<Uuid> = crate::monitoring::measures_with_keys(conn, &keys).await?.into_keys().chain(measures.iter().map(|m| m.meta.id)).collect();
     let links = if ids.is_empty() { vec![] } else { pm::Entity::find().filter(pm::Column::MeasureId.is_in(ids.iter().copied())).all(conn).await? };
     let project_ids: Vec<Uuid> = links.iter().map(|l| l.project_id).collect();
     let projects = if project_ids.is_empty() {
@@ -820,7 +823,7 @@ pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Resu
     // Budgets of every measure any of these projects implements (possibly in other plans).
     let all_links =
         if projects.is_empty() { vec![] } else { pm::Entity::find().filter(pm::Column::ProjectId.is_in(projects.iter().map(|p| p.id))).all(conn).await? };
-    let linked_measures: HashMap<Uuid, Option<i64>> = if all_links.is_empty() {
+    let linked_measures: HashMap<Uuid, (Option<i64>, Uuid)> = if all_links.is_empty() {
         HashMap::new()
     } else {
         measure::Entity::find()
@@ -828,7 +831,7 @@ pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Resu
             .all(conn)
             .await?
             .into_iter()
-            .map(|m| (m.id, m.budget_total_minor))
+            .map(|m| (m.id, (m.budget_total_minor, m.measure_key.unwrap_or(m.id))))
             .collect()
     };
     let mut funded: HashMap<Uuid, (i64, Vec<Uuid>)> = HashMap::new();
@@ -838,9 +841,10 @@ pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Resu
             continue;
         }
         let mine: Vec<Uuid> = all_links.iter().filter(|l| l.project_id == p.id).map(|l| l.measure_id).collect();
-        let budgets: Vec<Option<i64>> = mine.iter().map(|m| linked_measures.get(m).copied().flatten()).collect();
+        let budgets: Vec<Option<i64>> = mine.iter().map(|m| linked_measures.get(m).and_then(|l| l.0)).collect();
         for (m, part) in mine.iter().zip(domain::esif::split_amount(p.approved_minor.unwrap_or(0), &budgets)) {
-            let entry = funded.entry(*m).or_default();
+            let key = linked_measures.get(m).map_or(*m, |l| l.1);
+            let entry = funded.entry(key).or_default();
             entry.0 = entry.0.saturating_add(part);
             entry.1.push(p.id);
         }
@@ -848,7 +852,7 @@ pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Resu
     Ok(measures
         .into_iter()
         .map(|m| {
-            let (amount, projects) = funded.remove(&m.meta.id).unwrap_or_default();
+            let (amount, projects) = funded.get(&m.data.measure_key).cloned().unwrap_or_default();
             let total = m.data.data.budget_total();
             let budget_minor = total.as_ref().map(|t| t.amount_minor);
             MeasureFunding {

@@ -14,6 +14,7 @@ pub mod bench_data;
 pub mod esif;
 pub mod meetings;
 pub mod memberships;
+pub mod monitoring;
 pub mod organizations;
 pub mod partnerships;
 pub mod people;

@@ -358,41 +358,20 @@ pub async fn revise(tx: &WriteTx, current: &PlanRecord) -> Result<PlanRecord, St
             budget_currency: Set(m.budget_currency.clone()),
             predefined_activity: Set(m.predefined_activity),
             indicators: Set(m.indicators.clone()),
-            // Monitoring continues across versions: the copy keeps its current state, and its
-            // reports are copied below, so that the new version's fulfilment starts where the
-            // old one stood.
+            // Monitoring continues across versions: the copy keeps its current state, and the
+            // reports of the key (`measure_key`) are those of every version.
             current_status: Set(m.current_status.clone()),
             current_percent: Set(m.current_percent),
             last_reported_on: Set(m.last_reported_on),
             search_text: Set(m.search_text.clone()),
+            // One identity across versions: monitoring and project links follow the key.
+            measure_key: Set(Some(m.measure_key.unwrap_or(m.id))),
         }
         .insert(tx.conn())
         .await?;
     }
-    let reports = pr::Entity::find().filter(pr::Column::PlanId.eq(current.meta.id)).order_by_asc(pr::Column::CreatedAt).all(tx.conn()).await?;
-    let copies: Vec<pr::ActiveModel> = reports
-        .into_iter()
-        .filter_map(|r| {
-            let measure_id = measure_ids.get(&r.measure_id).copied()?;
-            Some(pr::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                measure_id: Set(measure_id),
-                plan_id: Set(id),
-                partnership_id: Set(r.partnership_id),
-                reported_on: Set(r.reported_on),
-                status: Set(r.status),
-                percent_done: Set(r.percent_done),
-                indicator_values: Set(r.indicator_values),
-                comment: Set(r.comment),
-                author_subject: Set(r.author_subject),
-                author_person_id: Set(r.author_person_id),
-                created_at: Set(r.created_at),
-            })
-        })
-        .collect();
-    for chunk in copies.chunks(200) {
-        pr::Entity::insert_many(chunk.to_vec()).exec(tx.conn()).await?;
-    }
+    // Reports are not copied: they belong to the measure's key, so that those posted on this
+    // version while the next one is prepared count for the next one as well.
     get_plan(tx.conn(), id).await
 }
 
@@ -519,6 +498,8 @@ pub struct Current {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measure {
     pub plan_id: Uuid,
+    /// Shared by the measure and its copies in other versions of the plan.
+    pub measure_key: Uuid,
     pub partnership_id: Uuid,
     pub data: MeasureData,
     pub current: Option<Current>,
@@ -534,6 +515,7 @@ fn measure_record(m: measure::Model) -> Result<MeasureRecord, StoreError> {
     Ok(Record {
         meta: meta!(m),
         data: Measure {
+            measure_key: m.measure_key.unwrap_or(m.id),
             plan_id: m.plan_id,
             partnership_id: m.partnership_id,
             current,
@@ -595,6 +577,11 @@ pub struct MeasureFilter {
     pub status: Option<Option<ProgressStatus>>,
     /// Deadline passed before this day and not completed or cancelled.
     pub overdue_on: Option<NaiveDate>,
+    /// Judge `status` and `overdue_on` on the reports dated up to this day (any version's)
+    /// instead of the current state.
+    pub as_of: Option<NaiveDate>,
+    /// Only measures naming this need.
+    pub need_id: Option<Uuid>,
     pub deadline_before: Option<NaiveDate>,
     pub deadline_after: Option<NaiveDate>,
     pub predefined_activity: Option<bool>,
@@ -644,12 +631,23 @@ pub async fn list_measures(conn: &impl ConnectionTrait, f: &MeasureFilter, req: 
     if let Some(area) = f.thematic_area {
         select = select.filter(measure::Column::ThematicArea.eq(area.to_string()));
     }
-    match f.status {
+    if let Some(day) = f.as_of {
+        if let Some(status) = f.status {
+            select = select.filter(crate::monitoring::status_as_of(status, day));
+        }
+        if let Some(day) = f.overdue_on {
+            select = select.filter(crate::monitoring::overdue_as_of(day));
+        }
+    }
+    if let Some(need) = f.need_id {
+        select = select.filter(crate::monitoring::names_need(need));
+    }
+    match f.status.filter(|_| f.as_of.is_none()) {
         Some(Some(s)) => select = select.filter(measure::Column::CurrentStatus.eq(s.to_string())),
         Some(None) => select = select.filter(measure::Column::CurrentStatus.is_null()),
         None => {}
     }
-    if let Some(day) = f.overdue_on {
+    if let Some(day) = f.overdue_on.filter(|_| f.as_of.is_none()) {
         let finished = [ProgressStatus::Completed.to_string(), ProgressStatus::Cancelled.to_string()];
         select = select
             .filter(measure::Column::Deadline.lt(day))
@@ -737,8 +735,10 @@ async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&Measur
 pub async fn create_measure(tx: &WriteTx, plan: &PlanRecord, d: MeasureData) -> Result<MeasureRecord, StoreError> {
     check_measure(tx, plan, None, &d).await?;
     let at = now();
+    let id = Uuid::now_v7();
     let m = measure::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
+        measure_key: Set(Some(id)),
         version: Set(1),
         created_at: Set(at),
         updated_at: Set(at),
@@ -834,8 +834,10 @@ fn report(m: pr::Model) -> Result<Report, StoreError> {
 pub const REPORT_SORT: &[SortField<pr::Column>] =
     &[field("reported_on", pr::Column::ReportedOn, SortKind::Date), field("created_at", pr::Column::CreatedAt, SortKind::Timestamp)];
 
-pub async fn list_reports(conn: &impl ConnectionTrait, measure_id: Uuid, req: &PageRequest) -> Result<Page<Report>, StoreError> {
-    let select = pr::Entity::find().filter(pr::Column::MeasureId.eq(measure_id));
+/// The reports of a measure's identity: posted on it or on any other version of it.
+pub async fn list_reports(conn: &impl ConnectionTrait, measure: &MeasureRecord, req: &PageRequest) -> Result<Page<Report>, StoreError> {
+    let ids = crate::monitoring::measures_with_keys(conn, &[measure.data.measure_key]).await?;
+    let select = pr::Entity::find().filter(pr::Column::MeasureId.is_in(ids.into_keys().chain([measure.meta.id])));
     let page = page::fetch(conn, select, REPORT_SORT, "reported_on", pr::Column::Id, req).await?;
     let items = page.items.into_iter().map(report).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
@@ -886,8 +888,7 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
     }
     .insert(tx.conn())
     .await?;
-    let newest = measure.data.current.as_ref().is_none_or(|c| r.reported_on >= c.reported_on);
-    if newest {
+    {
         measure::Entity::update_many()
             .set(measure::ActiveModel {
                 current_status: Set(Some(r.status.to_string())),
@@ -895,7 +896,8 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
                 last_reported_on: Set(Some(r.reported_on)),
                 ..Default::default()
             })
-            .filter(measure::Column::Id.eq(measure.meta.id))
+            // Every version of the measure shares the state (one identity, `measure_key`).
+            .filter(Condition::any().add(measure::Column::Id.eq(measure.meta.id)).add(measure::Column::MeasureKey.eq(measure.data.measure_key)))
             // Conditional on the stored state, so that a concurrent older report never wins.
             .filter(Condition::any().add(measure::Column::LastReportedOn.is_null()).add(measure::Column::LastReportedOn.lte(r.reported_on)))
             .exec(tx.conn())
@@ -913,25 +915,9 @@ pub async fn fulfilment_input(conn: &impl ConnectionTrait, plan_id: Uuid, as_of:
         .map(|g| GoalNode { id: g.meta.id, code: g.data.1.code, title: g.data.1.title, parent_id: g.data.1.parent_goal_id })
         .collect();
     let measures: Vec<MeasureRecord> = measures_of(conn, plan_id).await?.into_iter().filter(|m| m.data.data.kind == MeasureKind::Measure).collect();
-    let reports = pr::Entity::find()
-        .filter(pr::Column::PlanId.eq(plan_id))
-        .filter(pr::Column::ReportedOn.lte(as_of))
-        .order_by_asc(pr::Column::ReportedOn)
-        .order_by_asc(pr::Column::CreatedAt)
-        .order_by_asc(pr::Column::Id)
-        .all(conn)
-        .await?;
-    let mut latest: HashMap<Uuid, LatestReport> = HashMap::new();
-    let mut actuals: HashMap<Uuid, HashMap<String, f64>> = HashMap::new();
-    for r in reports {
-        let r = report(r)?;
-        latest.insert(r.measure_id, LatestReport { status: r.status, percent_done: r.percent_done, reported_on: r.reported_on });
-        for v in r.indicator_values {
-            if let Some(value) = v.value {
-                actuals.entry(r.measure_id).or_default().insert(v.indicator_key, value);
-            }
-        }
-    }
+    // Reports of each measure's identity, whichever version they were posted on.
+    let keys: Vec<Uuid> = measures.iter().map(|m| m.data.measure_key).collect();
+    let mut by_key = crate::monitoring::state_by_key(conn, &keys, Some(as_of)).await?;
     // Budgets in different currencies cannot weigh against each other: fall back to the average.
     let mut currencies: Vec<String> = measures.iter().filter_map(|m| m.data.data.budget_total().map(|b| b.currency)).collect();
     currencies.sort();
@@ -947,9 +933,13 @@ pub async fn fulfilment_input(conn: &impl ConnectionTrait, plan_id: Uuid, as_of:
             goal_id: m.data.data.goal_id,
             thematic_area: m.data.data.thematic_area,
             deadline: m.data.data.deadline,
-            latest: latest.remove(&m.meta.id),
+            latest: by_key.get_mut(&m.data.measure_key).and_then(|k| k.latest.take()).map(|r| LatestReport {
+                status: r.status,
+                percent_done: r.percent_done,
+                reported_on: r.reported_on,
+            }),
             indicators: m.data.data.indicators,
-            actuals: actuals.remove(&m.meta.id).unwrap_or_default(),
+            actuals: by_key.remove(&m.data.measure_key).map(|k| k.actuals).unwrap_or_default(),
         })
         .collect();
     Ok((goals, states))

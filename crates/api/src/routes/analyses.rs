@@ -299,10 +299,17 @@ list_query! {
     NeedQuery {
         thematic_area: Option<ThematicArea>,
         include_archived: Option<bool>,
+        /// `true`: only needs some measure addresses; `false`: needs no measure addresses.
+        /// Counted are the non-archived measures of the partnership's non-archived plans in
+        /// force or being prepared (draft, submitted, council-approved); superseded and
+        /// expired versions are history and do not count.
+        addressed: Option<bool>,
     }
 }
 
 /// List the needs of an analysis. Sortable by `priority`, `created_at` (default), `updated_at`.
+/// `addressed=false` lists the needs no measure answers (traceability from needs to measures;
+/// the other way is `GET /measures?need_id=`).
 #[utoipa::path(operation_id = "list_situational_analysis_needs", tag = "analyses", params(NeedQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of needs", body = ListResponse<NeedView>), ListErrors))]
 #[get("/situational-analyses/{id}/needs")]
@@ -310,7 +317,11 @@ pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
     let page = query.page()?;
     let analysis = analyses::get(state.store.conn(), *id).await?;
     guard_partnership_read(&who, analysis.data.data.partnership_id)?;
-    let page = analyses::list_needs(state.store.conn(), *id, query.thematic_area, query.include_archived.unwrap_or(false), &page).await?;
+    let addressed = match query.addressed {
+        Some(flag) => Some((flag, persistence::monitoring::addressed_needs(state.store.conn(), analysis.data.data.partnership_id).await?)),
+        None => None,
+    };
+    let page = analyses::list_needs(state.store.conn(), *id, query.thematic_area, query.include_archived.unwrap_or(false), addressed, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| NeedView::from(&r))))
 }
 

@@ -282,28 +282,80 @@ pub struct MeasureView {
     /// The latest progress report (`null`: never reported, or not visible: monitoring is
     /// shown to callers who may read the partnership).
     pub current: Option<CurrentState>,
-    /// The deadline passed (today, UTC) and the measure is neither completed nor cancelled
-    /// (`null` when monitoring is not visible to the caller).
+    /// The deadline passed (today, UTC, or the list's `as_of`) and the measure is neither
+    /// completed nor cancelled (`null` when monitoring is not visible to the caller).
     pub overdue: Option<bool>,
+    /// The measure's identity across plan versions: shared by the measure and its copies in
+    /// later versions (a revision copies it). Progress reports, the current state, indicator
+    /// values and project links follow it, whichever version they were recorded on.
+    pub measure_key: Uuid,
+    /// Remarks worth a look, never errors: `thematic_area_differs_from_needs` when the
+    /// measure's thematic area is none of its needs' areas.
+    pub warnings: Vec<domain::monitoring::Warning>,
+}
+
+impl MeasureView {
+    /// Computes the monitoring fields as of `as_of` from `latest` (the latest report of the
+    /// measure's identity dated on or before the day).
+    fn as_of(mut self, latest: Option<&domain::monitoring::ReportFact>, as_of: NaiveDate) -> Self {
+        self.current = latest.map(|c| CurrentState { status: c.status, percent_done: c.percent_done, reported_on: c.reported_on });
+        self.overdue = Some(domain::monitoring::overdue_on(Some(self.content.deadline), latest.map(|c| c.status), as_of));
+        self
+    }
+}
+
+/// The views of measures for a caller: warnings from their needs' areas, and monitoring as of
+/// `as_of` when given (otherwise the current state).
+pub async fn views(
+    conn: &impl persistence::ConnectionTrait,
+    records: &[MeasureRecord],
+    who: Option<&Principal>,
+    as_of: Option<NaiveDate>,
+) -> ApiResult<Vec<MeasureView>> {
+    let need_ids: Vec<Uuid> = records.iter().flat_map(|r| r.data.data.need_ids.iter().copied()).collect();
+    let areas = persistence::monitoring::need_areas(conn, &need_ids).await?;
+    let states = match as_of {
+        Some(day) => {
+            let keys: Vec<Uuid> = records.iter().map(|r| r.data.measure_key).collect();
+            persistence::monitoring::state_by_key(conn, &keys, Some(day)).await?
+        }
+        None => Default::default(),
+    };
+    Ok(records
+        .iter()
+        .map(|r| {
+            let mut view = MeasureView::from(r);
+            let theirs: Vec<ThematicArea> = r.data.data.need_ids.iter().filter_map(|n| areas.get(n).copied()).collect();
+            view.warnings = domain::monitoring::measure_warnings(r.data.data.thematic_area, &theirs);
+            if let Some(day) = as_of {
+                view = view.as_of(states.get(&r.data.measure_key).and_then(|s| s.latest.as_ref()), day);
+            }
+            view.hide_monitoring_from(r, who)
+        })
+        .collect())
 }
 
 impl MeasureView {
     /// The view for a caller: monitoring (current state, overdue) only for those who may
     /// read the partnership; the plan's content is public once approved.
     pub fn for_caller(r: &MeasureRecord, who: Option<&Principal>) -> Self {
-        let mut view = Self::from(r);
+        Self::from(r).hide_monitoring_from(r, who)
+    }
+
+    fn hide_monitoring_from(mut self, r: &MeasureRecord, who: Option<&Principal>) -> Self {
+        let view = &mut self;
         if !who.is_some_and(|w| w.may_read_partnership(r.data.partnership_id)) {
             view.current = None;
             view.overdue = None;
         }
-        view
+        self
     }
 }
 
 impl From<&MeasureRecord> for MeasureView {
     fn from(r: &MeasureRecord) -> Self {
         let m = &r.data;
-        let finished = m.current.as_ref().is_some_and(|c| matches!(c.status, ProgressStatus::Completed | ProgressStatus::Cancelled));
+        let today = Utc::now().date_naive();
         Self {
             meta: (&r.meta).into(),
             plan_id: m.plan_id,
@@ -311,7 +363,9 @@ impl From<&MeasureRecord> for MeasureView {
             content: MeasureInput::from_data(&m.data),
             budget_total: m.data.budget_total(),
             current: m.current.as_ref().map(|c| CurrentState { status: c.status, percent_done: c.percent_done, reported_on: c.reported_on }),
-            overdue: Some(!finished && m.data.deadline.is_some_and(|d| d < Utc::now().date_naive())),
+            overdue: Some(domain::monitoring::overdue_on(m.data.deadline, m.current.as_ref().map(|c| c.status), today)),
+            measure_key: m.measure_key,
+            warnings: Vec::new(),
         }
     }
 }
@@ -329,8 +383,12 @@ list_query! {
         status: Option<String>,
         /// `true`: deadline passed (before `as_of`, default today) and not completed or cancelled.
         overdue: Option<bool>,
-        /// The day `overdue` is judged on (only with `overdue=true`).
+        /// The day the list is computed as of (default today, not in the future): `status`,
+        /// `overdue` and each item's `current` and `overdue` come from the latest report dated
+        /// on or before it (of any version of the measure). Needs a bearer token.
         as_of: Option<NaiveDate>,
+        /// Only measures answering this need (traceability from a need to its measures).
+        need_id: Option<Uuid>,
         /// Only measures of plans in this status (default `in_force` unless `plan_id` is given).
         plan_status: Option<PlanStatus>,
         /// Deadline before this day.
@@ -374,11 +432,11 @@ fn status_filter(raw: Option<&str>) -> ApiResult<Option<Option<ProgressStatus>>>
 pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<MeasureQuery>) -> ApiResult {
     let page = query.page()?;
     let q = query.into_inner();
-    if q.as_of.is_some() && q.overdue != Some(true) {
-        return Err(ApiError::bad_request("as_of", "without_overdue", "`as_of` applies to `overdue=true`"));
+    if q.as_of.is_some_and(|d| d > Utc::now().date_naive()) {
+        return Err(ApiError::bad_request("as_of", "in_future", "`as_of` is a past day or today"));
     }
     let status = status_filter(q.status.as_deref())?;
-    let monitoring = q.status.is_some() || q.overdue.is_some();
+    let monitoring = q.status.is_some() || q.overdue.is_some() || q.as_of.is_some();
     if monitoring && who.is_none() {
         return Err(ApiError::Unauthorized("filtering by monitoring data (status, overdue) needs a bearer token".into()));
     }
@@ -397,6 +455,8 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         thematic_area: q.thematic_area,
         status,
         overdue_on: q.overdue.unwrap_or(false).then_some(as_of),
+        as_of: q.as_of,
+        need_id: q.need_id,
         deadline_before: q.deadline_before,
         deadline_after: q.deadline_after,
         predefined_activity: q.predefined_activity,
@@ -411,7 +471,8 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         strict_scope: monitoring,
     };
     let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::for_caller(&r, who.as_ref()))))
+    let items = views(state.store.conn(), &page.items, who.as_ref(), q.as_of).await?;
+    Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
 /// List a plan's measures and activities. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
@@ -431,7 +492,8 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
         ..Default::default()
     };
     let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeasureView::for_caller(&r, who.as_ref()))))
+    let items = views(state.store.conn(), &page.items, who.as_ref(), None).await?;
+    Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
 /// Add a measure (or an activity) to a draft plan.
@@ -459,7 +521,8 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
     let found = plans::get_measure(state.store.conn(), *id).await?;
     visible_plan(state.store.conn(), who.as_ref(), found.data.plan_id).await?;
-    Ok(ok_versioned(found.meta.version, &MeasureView::for_caller(&found, who.as_ref())))
+    let view = views(state.store.conn(), std::slice::from_ref(&found), who.as_ref(), None).await?.remove(0);
+    Ok(ok_versioned(found.meta.version, &view))
 }
 
 /// Update a measure of a draft plan (JSON merge patch); a plan in force is changed by a revision.
@@ -592,7 +655,7 @@ pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::
     let page = query.page()?;
     let measure = plans::get_measure(state.store.conn(), *id).await?;
     guard_partnership_read(&who, measure.data.partnership_id)?;
-    let page = plans::list_reports(state.store.conn(), *id, &page).await?;
+    let page = plans::list_reports(state.store.conn(), &measure, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ProgressReportView::from)))
 }
 

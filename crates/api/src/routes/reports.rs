@@ -130,8 +130,14 @@ pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Q
 /// A measure a project implements.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeasureRef {
+    /// The measure the project was linked to (possibly in an earlier version of the plan).
     pub measure_id: Uuid,
     pub plan_id: Uuid,
+    /// The measure's identity across plan versions.
+    pub measure_key: Uuid,
+    /// The same measure in the partnership's plan in force (`null`: none there): a link to an
+    /// earlier version counts for it.
+    pub in_force_measure_id: Option<Uuid>,
     pub code: String,
     pub title: String,
 }
@@ -168,6 +174,11 @@ pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, i
                     Ok(found) => measures.push(MeasureRef {
                         measure_id: found.meta.id,
                         plan_id: found.data.plan_id,
+                        measure_key: found.data.measure_key,
+                        in_force_measure_id: persistence::monitoring::in_force_by_key(state.store.conn(), *id, &[found.data.measure_key])
+                            .await?
+                            .get(&found.data.measure_key)
+                            .copied(),
                         code: found.data.data.code,
                         title: found.data.data.title,
                     }),

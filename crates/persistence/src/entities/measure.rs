@@ -34,6 +34,9 @@ pub struct Model {
     pub current_percent: Option<i32>,
     pub last_reported_on: Option<Date>,
     pub search_text: String,
+    /// Shared by the measure and its copies in later plan versions (`None` never after the
+    /// migration that added it; read as the measure's own id).
+    pub measure_key: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
