@@ -8,12 +8,13 @@ mod m20261123_000001_registry;
 mod m20261123_000002_plans;
 mod m20261123_000003_esif;
 mod m20261201_000020_measure_key;
+mod m20261201_000030_indicator_values;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_registry::Migration), Box::new(m20261123_000002_plans::Migration), Box::new(m20261123_000003_esif::Migration), Box::new(m20261201_000020_measure_key::Migration)]
+        vec![Box::new(m20261123_000001_registry::Migration), Box::new(m20261123_000002_plans::Migration), Box::new(m20261123_000003_esif::Migration), Box::new(m20261201_000020_measure_key::Migration), Box::new(m20261201_000030_indicator_values::Migration)]
     }
 }

@@ -63,6 +63,8 @@ async fn every_collection_pages_through_one_envelope() {
             }
             None => template.clone(),
         };
+        // An indicator's values: the demo measure's indicator `I1`.
+        let path = path.replace("{key}", "I1");
 
         // The whole list at once, counted.
         let all = app.get(&format!("{path}?count=true&limit=500"), Some(&admin)).await;

@@ -9,6 +9,7 @@ mod conventions;
 mod esif;
 mod hardening;
 mod identity;
+mod indicators;
 mod meetings;
 mod monitoring;
 mod plans;

@@ -37,6 +37,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::analyses::configure)
         .configure(routes::plans::configure)
         .configure(routes::measures::configure)
+        .configure(routes::indicators::configure)
         .configure(routes::calls::configure)
         .configure(routes::projects::configure)
         .configure(routes::counselling::configure)

@@ -13,6 +13,13 @@
 //!   once (never an average of sub-goal averages). It is weighted by the measures' estimated
 //!   budgets when every counted measure has a positive budget, otherwise a plain average; the
 //!   answer says which. A goal with no countable measure has no progress (`null`), not 0 %.
+//! - Indicator attainment of a goal or thematic area: the plain average of the attainments of
+//!   the indicators of its measures (the goal's own and its sub-goals', each indicator once;
+//!   every indicator weighs the same). Indicators whose attainment cannot be computed
+//!   (qualitative, nothing reported yet, a descending one without baseline) are left out;
+//!   with none left it is `null`. An indicator's actual value follows its declared
+//!   aggregation over the values reported per period (see `indicator::actual_as_of`), or,
+//!   for an indicator without period values, the latest value in a progress report.
 //! - Overdue: the deadline passed before the day and the measure is neither completed nor
 //!   cancelled (unreported measures included).
 
@@ -108,6 +115,9 @@ pub struct GoalFulfilment {
     pub title: String,
     #[serde(flatten)]
     pub rollup: Rollup,
+    /// The average attainment (0–100 %) of the indicators of the goal's measures, sub-goals
+    /// included (`null`: none can be computed).
+    pub indicator_attainment: Option<f64>,
 }
 
 /// A thematic area's roll-up.
@@ -117,6 +127,9 @@ pub struct AreaFulfilment {
     pub thematic_area: ThematicArea,
     #[serde(flatten)]
     pub rollup: Rollup,
+    /// The average attainment (0–100 %) of the indicators of the area's measures (`null`:
+    /// none can be computed).
+    pub indicator_attainment: Option<f64>,
 }
 
 /// A measure whose deadline passed without completion.
@@ -234,6 +247,12 @@ pub fn attainment(indicator: &Indicator, actual: Option<f64>) -> Option<f64> {
     Some(round1(reached.clamp(0.0, 1.0) * 100.0))
 }
 
+/// The average attainment of the indicators of `measures`.
+fn indicator_average(indicators: &[IndicatorAttainment], measures: &[&MeasureState]) -> Option<f64> {
+    let ids: std::collections::HashSet<Uuid> = measures.iter().map(|m| m.id).collect();
+    crate::indicator::average_attainment(indicators.iter().filter(|i| ids.contains(&i.measure_id)).map(|i| i.attainment))
+}
+
 /// Computes the fulfilment of a plan as of `as_of`.
 pub fn compute(goals: &[GoalNode], measures: &[MeasureState], as_of: NaiveDate) -> Fulfilment {
     let all: Vec<&MeasureState> = measures.iter().collect();
@@ -254,7 +273,7 @@ pub fn compute(goals: &[GoalNode], measures: &[MeasureState], as_of: NaiveDate) 
         .collect();
     overdue_measures.sort_by(|a, b| a.deadline.cmp(&b.deadline).then_with(|| a.code.cmp(&b.code)));
 
-    let indicators = measures
+    let indicators: Vec<IndicatorAttainment> = measures
         .iter()
         .flat_map(|m| {
             m.indicators.iter().map(move |ind| {
@@ -294,7 +313,8 @@ pub fn compute(goals: &[GoalNode], measures: &[MeasureState], as_of: NaiveDate) 
         .iter()
         .map(|g| {
             let mine: Vec<&MeasureState> = measures.iter().filter(|m| covers(g.id, m.goal_id)).collect();
-            GoalFulfilment { goal_id: g.id, code: g.code.clone(), title: g.title.clone(), rollup: rollup(&mine, as_of) }
+            let indicator_attainment = indicator_average(&indicators, &mine);
+            GoalFulfilment { goal_id: g.id, code: g.code.clone(), title: g.title.clone(), rollup: rollup(&mine, as_of), indicator_attainment }
         })
         .collect();
 
@@ -302,7 +322,10 @@ pub fn compute(goals: &[GoalNode], measures: &[MeasureState], as_of: NaiveDate) 
     for m in measures {
         by_area.entry(m.thematic_area.to_string()).or_insert_with(|| (m.thematic_area, Vec::new())).1.push(m);
     }
-    let thematic_areas = by_area.into_values().map(|(area, ms)| AreaFulfilment { thematic_area: area, rollup: rollup(&ms, as_of) }).collect();
+    let thematic_areas = by_area
+        .into_values()
+        .map(|(area, ms)| AreaFulfilment { thematic_area: area, rollup: rollup(&ms, as_of), indicator_attainment: indicator_average(&indicators, &ms) })
+        .collect();
 
     Fulfilment { as_of, overall, overdue_measures, indicators, goals, thematic_areas }
 }
@@ -415,5 +438,49 @@ mod tests {
         assert_eq!(attainment(&ind(true, None, 200.0), Some(50.0)), Some(25.0));
         assert_eq!(attainment(&ind(false, None, 20.0), Some(30.0)), None);
         assert_eq!(attainment(&ind(true, Some(1.0), 2.0), None), None);
+    }
+
+    #[test]
+    fn goal_and_area_indicator_attainment_average_their_indicators() {
+        let ind = |key: &str, baseline, target| Indicator {
+            key: key.into(),
+            name: key.into(),
+            unit: None,
+            kind: IndicatorKind::Count,
+            ascending: true,
+            baseline_value: Some(baseline),
+            baseline_year: None,
+            target_value: Some(target),
+            target_text: None,
+            target_date: None,
+            aggregation: crate::codelist::IndicatorAggregation::Cumulative,
+            measure: None,
+        };
+        let (g1, g11, g2) = (Uuid::from_u128(100), Uuid::from_u128(101), Uuid::from_u128(200));
+        let goals = vec![
+            GoalNode { id: g1, code: "1".into(), title: "A".into(), parent_id: None },
+            GoalNode { id: g11, code: "1.1".into(), title: "B".into(), parent_id: Some(g1) },
+            GoalNode { id: g2, code: "2".into(), title: "C".into(), parent_id: None },
+        ];
+        // m1 (goal 1, debt): I1 0 → 100, actual 50 (50 %); I2 10 → 20, actual 20 (100 %).
+        let mut m1 = m(1, g1, "2030-01-01", None, None);
+        m1.indicators = vec![ind("I1", 0.0, 100.0), ind("I2", 10.0, 20.0)];
+        m1.actuals = HashMap::from([("I1".to_owned(), 50.0), ("I2".to_owned(), 20.0)]);
+        // m2 (goal 1.1, housing): I1 0 → 40, actual 10 (25 %); I3 unreported (left out).
+        let mut m2 = m(2, g11, "2030-01-01", None, None);
+        m2.indicators = vec![ind("I1", 0.0, 40.0), ind("I3", 0.0, 1.0)];
+        m2.actuals = HashMap::from([("I1".to_owned(), 10.0)]);
+        // m3 (goal 2, debt): no indicators.
+        let m3 = m(3, g2, "2030-01-01", None, None);
+        let f = compute(&goals, &[m1, m2, m3], d("2025-01-01"));
+        let goal = |id| f.goals.iter().find(|g| g.goal_id == id).map(|g| g.indicator_attainment);
+        // Goal 1 covers m1 and m2: (50 + 100 + 25) / 3 = 58.3.
+        assert_eq!(goal(g1), Some(Some(58.3)));
+        assert_eq!(goal(g11), Some(Some(25.0)));
+        assert_eq!(goal(g2), Some(None));
+        let area = |a| f.thematic_areas.iter().find(|x| x.thematic_area == a).map(|x| x.indicator_attainment);
+        // Debt: m1 and m3 → (50 + 100) / 2 = 75; housing: m2 → 25.
+        assert_eq!(area(ThematicArea::Debt), Some(Some(75.0)));
+        assert_eq!(area(ThematicArea::Housing), Some(Some(25.0)));
     }
 }

@@ -123,6 +123,26 @@ pub fn actual_as_of(aggregation: IndicatorAggregation, values: &[(Period, Option
     }
 }
 
+/// Sets each measure's actual indicator values from the values reported per period, as of
+/// `as_of` under each indicator's aggregation. An indicator without period values keeps the
+/// actual value it had (the latest one named in a progress report).
+pub fn apply_series(
+    measures: &mut [crate::fulfilment::MeasureState],
+    series: &std::collections::HashMap<(Uuid, String), Vec<(Period, Option<f64>)>>,
+    as_of: NaiveDate,
+) {
+    for m in measures.iter_mut() {
+        for ind in &m.indicators {
+            if let Some(values) = series.get(&(m.id, ind.key.clone())) {
+                match actual_as_of(ind.aggregation, values, as_of) {
+                    Some(actual) => m.actuals.insert(ind.key.clone(), actual),
+                    None => m.actuals.remove(&ind.key),
+                };
+            }
+        }
+    }
+}
+
 /// The average of the attainments that can be computed (`None` when none can): how a goal or
 /// thematic area sums up its measures' indicators. Each indicator weighs the same.
 pub fn average_attainment(attainments: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {

@@ -353,6 +353,16 @@ pub fn ensure_parent_covers(deadline: Option<NaiveDate>, latest_activity_deadlin
     }
 }
 
+/// An archived organization is no current member of anything: it cannot be made responsible
+/// for a measure (checked before membership, with its own code, so the client learns why).
+pub fn ensure_responsible_eligible(organization_archived: bool) -> Result<(), DomainError> {
+    if organization_archived {
+        Err(DomainError::invalid("responsible_organization_id", "organization_archived", "the organization is archived and no longer a current member"))
+    } else {
+        Ok(())
+    }
+}
+
 /// A measure is due within its plan's validity: an error, not a warning. The plan binds its
 /// measures only while valid; work due after it belongs to the successor plan (a revision),
 /// and a deadline the plan can never monitor would make fulfilment and overdue reports lie.
@@ -511,9 +521,15 @@ mod tests {
         assert_eq!((old.aggregation, old.effective_measure()), (IndicatorAggregation::Cumulative, IndicatorMeasure::Percentage));
         assert!(MeasureData { indicators: vec![ind.clone()], ..measure() }.validate().is_ok());
         let pct_flow = Indicator { kind: IndicatorKind::Percentage, ..ind.clone() };
-        assert_eq!(codes(MeasureData { indicators: vec![pct_flow], ..measure() }.validate()), vec![("indicators[0].aggregation".into(), "not_additive".into())]);
+        assert_eq!(
+            codes(MeasureData { indicators: vec![pct_flow], ..measure() }.validate()),
+            vec![("indicators[0].aggregation".into(), "not_additive".into())]
+        );
         let mismatch = Indicator { measure: Some(IndicatorMeasure::Percentage), aggregation: IndicatorAggregation::Cumulative, ..ind.clone() };
-        assert_eq!(codes(MeasureData { indicators: vec![mismatch], ..measure() }.validate()), vec![("indicators[0].measure".into(), "inconsistent_with_kind".into())]);
+        assert_eq!(
+            codes(MeasureData { indicators: vec![mismatch], ..measure() }.validate()),
+            vec![("indicators[0].measure".into(), "inconsistent_with_kind".into())]
+        );
         let ordinal = Indicator { measure: Some(IndicatorMeasure::Ordinal), aggregation: IndicatorAggregation::Cumulative, ..ind };
         assert!(MeasureData { indicators: vec![ordinal], ..measure() }.validate().is_ok());
     }
@@ -545,6 +561,8 @@ mod tests {
         assert!(ensure_parent_covers(d("2021-01-02"), d("2021-01-02")).is_ok());
         assert!(ensure_parent_covers(None, d("2021-01-02")).is_ok());
         let valid_to = NaiveDate::from_ymd_opt(2022, 12, 31).unwrap_or_default();
+        assert!(ensure_responsible_eligible(false).is_ok());
+        assert_eq!(codes(ensure_responsible_eligible(true).map(|()| measure())), vec![("responsible_organization_id".into(), "organization_archived".into())]);
         assert!(ensure_within_validity(d("2022-12-31"), valid_to).is_ok());
         assert!(ensure_within_validity(None, valid_to).is_ok());
         assert_eq!(codes(ensure_within_validity(d("2023-01-01"), valid_to).map(|()| measure())), vec![("deadline".into(), "after_plan_validity".into())]);

@@ -12,6 +12,7 @@ pub mod analyses;
 pub mod audit;
 pub mod bench_data;
 pub mod esif;
+pub mod indicators;
 pub mod meetings;
 pub mod memberships;
 pub mod monitoring;

@@ -91,6 +91,13 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
     }
     if let Some(day) = f.active_on {
         select = select.filter(ms::Column::JoinedOn.lte(day)).filter(Condition::any().add(ms::Column::LeftOn.is_null()).add(ms::Column::LeftOn.gt(day)));
+        // A membership of an archived organization is not current.
+        let archived = sea_orm::sea_query::Query::select()
+            .column(organization::Column::Id)
+            .from(organization::Entity)
+            .and_where(organization::Column::ArchivedAt.is_not_null())
+            .take();
+        select = select.filter(ms::Column::OrganizationId.not_in_subquery(archived));
     }
     if let Some(scope) = &f.scope {
         select = select.filter(ms::Column::PartnershipId.is_in(scope.iter().copied()));

@@ -701,9 +701,21 @@ async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&Measur
     }
     if let Some(parent) = d.parent_measure_id {
         let found = measure::Entity::find_by_id(parent).one(tx.conn()).await?;
-        if found.is_none_or(|p| p.plan_id != plan.meta.id || p.kind != MeasureKind::Measure.code() || Some(p.id) == this) {
-            return Err(DomainError::invalid("parent_measure_id", "not_in_plan", "the parent is not a measure of this plan").into());
+        match found {
+            Some(p) if p.plan_id == plan.meta.id && p.kind == MeasureKind::Measure.code() && Some(p.id) != this => {
+                let placement = |goal_id, deadline| domain::plan::Placement { goal_id, deadline };
+                domain::plan::ensure_activity_within(placement(d.goal_id, d.deadline), placement(p.goal_id, p.deadline))?;
+            }
+            _ => return Err(DomainError::invalid("parent_measure_id", "not_in_plan", "the parent is not a measure of this plan").into()),
         }
+    }
+    if let Some(me) = this.filter(|_| d.kind == MeasureKind::Measure) {
+        let activities = measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(me)).all(tx.conn()).await?;
+        domain::plan::ensure_parent_covers(d.deadline, activities.iter().filter_map(|a| a.deadline).max())?;
+    }
+    // Checked when the deadline is set or moved, so that older data stays editable.
+    if previous.is_none_or(|p| p.data.data.deadline != d.deadline) {
+        domain::plan::ensure_within_validity(d.deadline, plan.data.data.valid_to)?;
     }
     crate::analyses::ensure_needs_of(tx.conn(), partnership_id, &d.need_ids).await?;
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &d.co_implementer_ids, "co_implementer_ids", false).await?;
@@ -720,6 +732,8 @@ async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&Measur
             .filter(Condition::any().add(membership::Column::LeftOn.is_null()).add(membership::Column::LeftOn.gt(today)))
             .one(tx.conn())
             .await?;
+        let archived = organization::Entity::find_by_id(org).one(tx.conn()).await?.is_some_and(|o| o.archived_at.is_some());
+        domain::plan::ensure_responsible_eligible(archived)?;
         if member.is_none() {
             return Err(DomainError::Invalid(vec![FieldError::new(
                 "responsible_organization_id",

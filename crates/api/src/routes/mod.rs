@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calls;
 pub mod codelists;
 pub mod counselling;
+pub mod indicators;
 pub mod measures;
 pub mod meetings;
 pub mod memberships;

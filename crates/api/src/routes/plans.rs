@@ -516,7 +516,10 @@ pub struct AsOfQuery {
 }
 
 pub(crate) async fn fulfilment_of(conn: &impl persistence::ConnectionTrait, plan: &PlanRecord, as_of: NaiveDate) -> ApiResult<Fulfilment> {
-    let (goals, measures) = plans::fulfilment_input(conn, plan.meta.id, as_of).await?;
+    let (goals, mut measures) = plans::fulfilment_input(conn, plan.meta.id, as_of).await?;
+    // Indicators with values per period: the actual value follows their aggregation.
+    let series = persistence::indicators::series_of_plan(conn, plan.meta.id, as_of).await?;
+    domain::indicator::apply_series(&mut measures, &series, as_of);
     Ok(compute(&goals, &measures, as_of))
 }
 
@@ -528,6 +531,15 @@ pub(crate) async fn fulfilment_of(conn: &impl persistence::ConnectionTrait, plan
 /// counts as 0 % and as `unreported`; cancelled measures are left out of progress and of the
 /// completed share; a goal covers the measures of its sub-goals, each once; progress is
 /// weighted by estimated budget when every counted measure has one, else a plain average.
+///
+/// Indicators: an indicator's actual value is, when values per period were reported
+/// (`/measures/{id}/indicators/{key}/values`), the latest period's value ended by `as_of`
+/// (`cumulative`) or the sum of the periods ended by `as_of` (`flow`); otherwise the latest
+/// value named in a progress report. Attainment is (actual − baseline) / (target − baseline)
+/// clamped to 0–100 %. A goal's and a thematic area's `indicator_attainment` is the plain
+/// average of the attainments of its measures' indicators (a goal's sub-goals included, each
+/// indicator once); indicators without a computable attainment are left out, and with none
+/// left it is `null`.
 #[utoipa::path(operation_id = "get_strategic_plan_fulfilment", tag = "strategic-plans", params(AsOfQuery), security(("bearer" = [])),
     responses((status = 200, description = "The fulfilment", body = Fulfilment), ReadErrors))]
 #[get("/strategic-plans/{id}/fulfilment")]

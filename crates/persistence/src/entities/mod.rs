@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod excluded_locality;
 pub mod goal;
 pub mod idempotency_key;
+pub mod indicator_value;
 pub mod measure;
 pub mod meeting;
 pub mod meeting_attendance;

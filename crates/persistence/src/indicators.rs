@@ -1,0 +1,143 @@
+//! Indicator values per reporting period (`indicator_values`). The rules are
+//! `domain::indicator`; this module loads the facts they need and writes what they decide.
+//! A correction of a period inserts the new value and marks the old row `superseded_by` it.
+//!
+//! Values are keyed by the measure's id. Once measures carry a stable `measure_key` across
+//! plan versions, the series should be read by that key (the measure ids of every version
+//! sharing it), so that a revision keeps its indicators' history.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use domain::indicator::{NewValue, Period, RecordedPeriod, Recording, record};
+use domain::plan::Indicator;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::convert::now;
+use crate::entities::indicator_value as iv;
+use crate::plans::MeasureRecord;
+use crate::{StoreError, WriteTx};
+
+/// A recorded value of one indicator for one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorValueRecord {
+    pub id: Uuid,
+    pub measure_id: Uuid,
+    pub indicator_key: String,
+    pub period: Period,
+    pub value: Option<f64>,
+    pub text: Option<String>,
+    pub comment: Option<String>,
+    /// The token subject that reported it.
+    pub reported_by: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    /// The correction that replaced it (`None`: current).
+    pub superseded_by: Option<Uuid>,
+}
+
+fn record_of(m: iv::Model) -> IndicatorValueRecord {
+    IndicatorValueRecord {
+        id: m.id,
+        measure_id: m.measure_id,
+        indicator_key: m.indicator_key,
+        period: Period { start: m.period_start, end: m.period_end },
+        value: m.value,
+        text: m.text,
+        comment: m.comment,
+        reported_by: m.reported_by,
+        recorded_at: m.recorded_at,
+        superseded_by: m.superseded_by,
+    }
+}
+
+/// The values of one indicator, by period start (corrections after what they replaced);
+/// superseded ones only with `include_history`.
+pub async fn list(conn: &impl ConnectionTrait, measure_id: Uuid, key: &str, include_history: bool) -> Result<Vec<IndicatorValueRecord>, StoreError> {
+    let mut select = iv::Entity::find().filter(iv::Column::MeasureId.eq(measure_id)).filter(iv::Column::IndicatorKey.eq(key));
+    if !include_history {
+        select = select.filter(iv::Column::SupersededBy.is_null());
+    }
+    let rows = select
+        .order_by_asc(iv::Column::PeriodStart)
+        .order_by_asc(iv::Column::PeriodEnd)
+        .order_by_asc(iv::Column::RecordedAt)
+        .order_by_asc(iv::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(record_of).collect())
+}
+
+/// What a reporter sends for one period.
+#[derive(Debug, Clone)]
+pub struct NewIndicatorValue {
+    pub value: NewValue,
+    pub comment: Option<String>,
+    pub reported_by: String,
+}
+
+/// Records a value of `indicator` of `measure` (a correction when the period was reported
+/// before), after the domain's checks against the indicator's current values.
+pub async fn add(
+    tx: &WriteTx,
+    measure: &MeasureRecord,
+    indicator: &Indicator,
+    new: NewIndicatorValue,
+    today: NaiveDate,
+) -> Result<IndicatorValueRecord, StoreError> {
+    // Serialise writes per measure so that two concurrent values cannot both pass the overlap
+    // check (PostgreSQL; SQLite writes are already serialised by the store).
+    if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::QuerySelect;
+        crate::entities::measure::Entity::find_by_id(measure.meta.id).lock_exclusive().one(tx.conn()).await?;
+    }
+    let current: Vec<RecordedPeriod> =
+        list(tx.conn(), measure.meta.id, &indicator.key, false).await?.into_iter().map(|r| RecordedPeriod { id: r.id, period: r.period }).collect();
+    let recording = record(indicator, &new.value, &current, today)?;
+    let id = Uuid::now_v7();
+    let row = iv::ActiveModel {
+        id: Set(id),
+        measure_id: Set(measure.meta.id),
+        plan_id: Set(measure.data.plan_id),
+        partnership_id: Set(measure.data.partnership_id),
+        indicator_key: Set(indicator.key.clone()),
+        period_start: Set(new.value.period.start),
+        period_end: Set(new.value.period.end),
+        value: Set(new.value.value),
+        text: Set(new.value.text),
+        comment: Set(new.comment),
+        reported_by: Set(new.reported_by),
+        recorded_at: Set(now()),
+        superseded_by: Set(None),
+    }
+    .insert(tx.conn())
+    .await?;
+    if let Recording::Replaces(old) = recording {
+        iv::Entity::update_many()
+            .set(iv::ActiveModel { superseded_by: Set(Some(id)), ..Default::default() })
+            .filter(iv::Column::Id.eq(old))
+            .exec(tx.conn())
+            .await?;
+    }
+    Ok(record_of(row))
+}
+
+/// The current values of every indicator of a plan's measures ended by `as_of`, as
+/// `(measure id, indicator key) → [(period, value)]`: the input of the actual values as of a day.
+pub async fn series_of_plan(
+    conn: &impl ConnectionTrait,
+    plan_id: Uuid,
+    as_of: NaiveDate,
+) -> Result<HashMap<(Uuid, String), Vec<(Period, Option<f64>)>>, StoreError> {
+    let rows = iv::Entity::find()
+        .filter(iv::Column::PlanId.eq(plan_id))
+        .filter(iv::Column::SupersededBy.is_null())
+        .filter(iv::Column::PeriodEnd.lte(as_of))
+        .all(conn)
+        .await?;
+    let mut out: HashMap<(Uuid, String), Vec<(Period, Option<f64>)>> = HashMap::new();
+    for r in rows {
+        out.entry((r.measure_id, r.indicator_key)).or_default().push((Period { start: r.period_start, end: r.period_end }, r.value));
+    }
+    Ok(out)
+}
