@@ -281,7 +281,13 @@ async fn needs_and_measures_are_traceable_both_ways() {
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.body["warnings"][0]["code"], "thematic_area_differs_from_needs", "{}", res.body);
     let created = res.id();
+    let fixed = app.patch(&format!("/api/v1/measures/{created}"), &admin, json!({"thematic_area": "housing"})).await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    assert_eq!(fixed.body["warnings"], json!([]));
+    let back = app.patch(&format!("/api/v1/measures/{created}"), &admin, json!({"thematic_area": "employment"})).await;
+    assert_eq!(back.body["warnings"][0]["code"], "thematic_area_differs_from_needs");
     let warned = app.get(&format!("/api/v1/measures/{created}"), Some(&admin)).await;
     assert_eq!(warned.body["warnings"][0]["code"], "thematic_area_differs_from_needs", "{}", warned.body);
     let listed = app.get(&format!("/api/v1/strategic-plans/{v2}/measures"), Some(&admin)).await;

@@ -510,7 +510,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let plan = writable_plan(unit.tx().conn(), &who, *id).await?;
     ensure_draft(plan.data.status)?;
     let created = plans::create_measure(unit.tx(), &plan, input.into_data()?).await?;
-    let view = MeasureView::from(&created);
+    let view = views(unit.tx().conn(), std::slice::from_ref(&created), Some(&who), None).await?.remove(0);
     unit.created("measure", created.meta.id, created.meta.version, format!("/api/v1/measures/{}", created.meta.id), &view).await
 }
 
@@ -538,7 +538,8 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     if_match.check(current.meta.version)?;
     ensure_draft(plan.data.status)?;
     let updated = plans::update_measure(unit.tx(), &plan, &current, data).await?;
-    unit.changed("update", "measure", current.meta.id, updated.meta.version, &MeasureView::from(&current), &MeasureView::from(&updated)).await
+    let after = views(unit.tx().conn(), std::slice::from_ref(&updated), Some(&who), None).await?.remove(0);
+    unit.changed("update", "measure", current.meta.id, updated.meta.version, &MeasureView::from(&current), &after).await
 }
 
 /// Delete a measure of a draft plan.
