@@ -135,6 +135,8 @@ async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<Test
     if demo {
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data");
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data, again");
+        // As `inclusion serve` does at start: plans whose validity ended expire.
+        inclusion_api::jobs::expire_plans_once(&store).await.expect("plan expiry");
     }
     let app = Application::build_with_store(settings, store).map_err(|e| format!("{e:#}"))?;
     let base = format!("http://127.0.0.1:{}", app.port());

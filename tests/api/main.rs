@@ -9,6 +9,7 @@ mod conventions;
 mod esif;
 mod hardening;
 mod identity;
+mod lifecycle;
 mod indicators;
 mod meetings;
 mod monitoring;

@@ -28,6 +28,8 @@ pub(crate) async fn rozvodi(app: &TestApp) -> Rozvodi {
     let admin = app.admin();
     let unit = app.unit(&admin, "Mikroregion Rozvodí", "microregion", None).await;
     let p = app.partnership(&admin, "LP Rozvodí", &[&unit]).await;
+    // Active: a forming partnership has neither projects nor monitoring (domain::partnership::permits).
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{p}/activate"), &admin, json!(null)).await.status, 200);
     let microregion = app.org(&admin, "Mikroregion Rozvodí", "municipality", None).await;
     let ngo = app.org(&admin, "Člověk v tísni, o.p.s.", "ngo", None).await;
     let outsider = app.org(&admin, "Firma mimo partnerství", "business", None).await;

@@ -179,7 +179,10 @@ async fn the_demo_dataset_holds_zluticko_and_rozvodi() {
     assert_eq!(meetings.body["items"][0]["starts_at"], "2018-10-25T13:00:00Z");
     let plans = app.get(&format!("/api/v1/partnerships/{}/strategic-plans", rozvodi["id"].as_str().unwrap()), None).await;
     let plan = &plans.body["items"][0];
-    assert_eq!(plan["status"], "in_force");
+    // Valid 2019-05-01 to 2022-12-31: expired by the expiry job at start, none in force today.
+    assert_eq!((plan["status"].as_str(), plan["ended_on"].as_str()), (Some("expired"), Some("2022-12-31")));
+    let in_force = app.get(&format!("/api/v1/partnerships/{}/strategic-plans?status=in_force&count=true", rozvodi["id"].as_str().unwrap()), None).await;
+    assert_eq!(in_force.body["total"], 0, "{}", in_force.body);
     let fulfilment = app.get(&format!("/api/v1/strategic-plans/{}/fulfilment?as_of=2020-07-01", plan["id"].as_str().unwrap()), Some(&admin)).await;
     assert_eq!(fulfilment.body["counts"]["total"], 6);
     assert_eq!(fulfilment.body["counts"]["completed"], 1);

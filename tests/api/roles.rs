@@ -199,6 +199,10 @@ async fn prepare(app: &TestApp, s: &Shared, action: Action) -> (Scene, Target) {
     let admin = app.admin();
     let p = sc.p.clone();
     let target = |method: Method, path: String, body: Option<Value>| Target { method, path, body };
+    // Projects belong to an active partnership (a forming one is still setting up).
+    if matches!(action, Action::CreateProjectIntent | Action::RecommendProject | Action::SubmitProject | Action::ApproveProject) {
+        ok(app, Method::POST, &format!("/api/v1/partnerships/{p}/activate"), Value::Null).await;
+    }
     let t = match action {
         Action::ReadMembers => target(Method::GET, format!("/api/v1/partnerships/{p}/memberships"), None),
         Action::ReadAudit => target(Method::GET, "/api/v1/audit".into(), None),

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod edge;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use domain::access::Role;
 use inclusion_api::auth::TokenService;
 use inclusion_api::config::{DEV_JWT_SECRET, JwtSettings, Settings};
-use inclusion_api::{Application, demo, openapi, telemetry};
+use inclusion_api::{Application, demo, jobs, openapi, telemetry};
 use persistence::Store;
 use uuid::Uuid;
 
@@ -139,6 +139,8 @@ async fn main() -> anyhow::Result<()> {
             if demo {
                 demo::load_if_empty(&store).await?;
             }
+            jobs::expire_plans_once(&store).await?;
+            jobs::schedule_plan_expiry(store.clone());
             if print_token {
                 match settings.hs256_secret() {
                     Some(secret) => {

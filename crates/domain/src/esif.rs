@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::codelist::{CallStatus, Coded, ProgrammingPeriod, ProjectStatus};
 use crate::error::Violations;
-use crate::money::Money;
+use crate::money::{self, Money};
 use crate::period::ensure_ordered;
 use crate::{DomainError, FieldError};
 
@@ -99,7 +99,9 @@ impl ProjectBudget {
                 "does_not_add_up",
                 format!(
                     "requested ({}) plus own financing ({}) must equal the total eligible costs ({})",
-                    self.requested.amount_minor, self.own_financing.amount_minor, self.total_eligible.amount_minor
+                    money::format(&self.requested),
+                    money::format(&self.own_financing),
+                    money::format(&self.total_eligible)
                 ),
             ));
         }
@@ -110,7 +112,7 @@ impl ProjectBudget {
 /// What the submission check needs to know about the partnership's strategic plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanContext {
-    /// The partnership's plan in force, if any.
+    /// The partnership's plan in force on the submission day, if any.
     pub plan_in_force: Option<Uuid>,
     /// How many of the project's measures belong to that plan.
     pub measures_in_plan: usize,
@@ -138,7 +140,9 @@ pub fn check_submission(
         return Err(DomainError::Conflict("this coordinated-approach (KPSVL) call is not open to the project's partnership".into()));
     }
     if call.kpsvl && plan.plan_in_force.is_none() {
-        return Err(DomainError::Conflict("a coordinated-approach (KPSVL) call requires the partnership's strategic plan to be in force".into()));
+        return Err(DomainError::Conflict(format!(
+            "a coordinated-approach (KPSVL) call requires the partnership's strategic plan to be in force on the day of submission; no plan was in force on {submitted_on}"
+        )));
     }
     let mut v = Violations::new();
     if call.kpsvl && plan.measures_in_plan == 0 {
@@ -152,12 +156,12 @@ pub fn check_submission(
     if let Some(min) = &call.min_project
         && (requested < min.amount_minor || budget.requested.currency != min.currency)
     {
-        v.push(FieldError::new("budget.requested", "below_minimum", format!("the call funds projects from {} {}", min.amount_minor, min.currency)));
+        v.push(FieldError::new("budget.requested", "below_minimum", format!("the call funds projects from {}", money::format(min))));
     }
     if let Some(max) = &call.max_project
         && (requested > max.amount_minor || budget.requested.currency != max.currency)
     {
-        v.push(FieldError::new("budget.requested", "above_maximum", format!("the call funds projects up to {} {}", max.amount_minor, max.currency)));
+        v.push(FieldError::new("budget.requested", "above_maximum", format!("the call funds projects up to {}", money::format(max))));
     }
     // requested / total ≤ rate, in integers: requested · 10 000 ≤ rate · total.
     if i128::from(requested) * 10_000 > i128::from(call.support_rate_bp) * i128::from(budget.total_eligible.amount_minor) {

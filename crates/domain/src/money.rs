@@ -33,17 +33,51 @@ impl Money {
     }
 }
 
-/// Adds amounts of one currency exactly; `None` when currencies differ or the sum overflows.
-pub fn sum<'a>(amounts: impl IntoIterator<Item = &'a Money>) -> Option<Option<Money>> {
+/// Why amounts could not be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SumError {
+    MixedCurrencies,
+    /// The exact sum does not fit into 64-bit minor units.
+    Overflow,
+}
+
+/// Adds amounts of one currency exactly (`Ok(None)` for no amounts).
+pub fn try_sum<'a>(amounts: impl IntoIterator<Item = &'a Money>) -> Result<Option<Money>, SumError> {
     let mut total: Option<Money> = None;
     for m in amounts {
         total = Some(match total {
             None => m.clone(),
-            Some(t) if t.currency == m.currency => Money { amount_minor: t.amount_minor.checked_add(m.amount_minor)?, currency: t.currency },
-            Some(_) => return None,
+            Some(t) if t.currency == m.currency => {
+                Money { amount_minor: t.amount_minor.checked_add(m.amount_minor).ok_or(SumError::Overflow)?, currency: t.currency }
+            }
+            Some(_) => return Err(SumError::MixedCurrencies),
         });
     }
-    Some(total)
+    Ok(total)
+}
+
+/// Adds amounts of one currency exactly; `None` when currencies differ or the sum overflows.
+pub fn sum<'a>(amounts: impl IntoIterator<Item = &'a Money>) -> Option<Option<Money>> {
+    try_sum(amounts).ok()
+}
+
+/// Money as a Czech reader writes it in a message: `1 000 000,00 Kč` (CZK), `12,50 EUR`
+/// (other currencies by their code); thousands grouped by spaces, a decimal comma, two
+/// decimal places (minor units are hundredths).
+pub fn format(m: &Money) -> String {
+    let units = m.amount_minor.unsigned_abs();
+    let (whole, cents) = (units / 100, units % 100);
+    let digits = whole.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(' ');
+        }
+        grouped.push(c);
+    }
+    let sign = if m.amount_minor < 0 { "-" } else { "" };
+    let currency = if m.currency == "CZK" { "Kč" } else { m.currency.as_str() };
+    format!("{sign}{grouped},{cents:02} {currency}")
 }
 
 #[cfg(test)]
@@ -59,6 +93,32 @@ mod tests {
         let eur = Money { amount_minor: 1, currency: "EUR".into() };
         assert_eq!(sum([&a, &eur]), None);
         assert_eq!(sum([&Money::czk(i64::MAX), &a]), None);
+    }
+
+    #[test]
+    fn overflow_and_mixed_currencies_are_told_apart() {
+        assert_eq!(try_sum([&Money::czk(i64::MAX), &Money::czk(i64::MAX)]), Err(SumError::Overflow));
+        assert_eq!(try_sum([&Money::czk(1), &Money { amount_minor: 1, currency: "EUR".into() }]), Err(SumError::MixedCurrencies));
+        assert_eq!(try_sum([&Money::czk(1), &Money::czk(2)]), Ok(Some(Money::czk(3))));
+    }
+
+    #[test]
+    fn formatted_the_czech_way() {
+        let eur = |amount_minor| Money { amount_minor, currency: "EUR".into() };
+        for (money, text) in [
+            (Money::czk(100_000_000), "1 000 000,00 Kč"),
+            (Money::czk(125_000_000), "1 250 000,00 Kč"),
+            (Money::czk(0), "0,00 Kč"),
+            (Money::czk(5), "0,05 Kč"),
+            (Money::czk(99_999), "999,99 Kč"),
+            (Money::czk(100_000), "1 000,00 Kč"),
+            (Money::czk(-123_456), "-1 234,56 Kč"),
+            (eur(1_250), "12,50 EUR"),
+            (Money::czk(i64::MAX), "92 233 720 368 547 758,07 Kč"),
+            (Money::czk(i64::MIN), "-92 233 720 368 547 758,08 Kč"),
+        ] {
+            assert_eq!(format(&money), text);
+        }
     }
 
     #[test]

@@ -76,6 +76,59 @@ pub fn is_public(status: PlanStatus) -> bool {
     matches!(status, PlanStatus::InForce | PlanStatus::Superseded | PlanStatus::Expired)
 }
 
+/// The facts that decide whether a plan was in force on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub status: PlanStatus,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    /// The assembly's approval (entry into force).
+    pub approved_on: Option<NaiveDate>,
+    /// The last day in force (superseded or expired), if it ended.
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl Validity {
+    /// In force on `day`: approved by the assembly on or before it, within the plan's validity,
+    /// and not yet ended (`ended_on` is the last day in force). Drafts and submissions never are.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        let approved = matches!(self.status, PlanStatus::InForce | PlanStatus::Superseded | PlanStatus::Expired);
+        approved && self.approved_on.is_some_and(|a| a <= day) && self.valid_from <= day && day <= self.valid_to && self.ended_on.is_none_or(|e| day <= e)
+    }
+
+    /// A plan still recorded as in force whose validity ended before `today`: it expires, its
+    /// last day in force being `valid_to` (the expiry job's rule).
+    pub fn lapsed(&self, today: NaiveDate) -> Option<NaiveDate> {
+        (self.status == PlanStatus::InForce && self.valid_to < today).then_some(self.valid_to)
+    }
+}
+
+/// The dates of a step on the plan's lifecycle, checked against `today` and the steps before
+/// it: no decision in the future; council on or after the submission, assembly on or after the
+/// council; a successor enters into force no earlier than its predecessor did (the
+/// predecessor's `ended_on` is the successor's approval day).
+pub fn check_step_date(
+    date: NaiveDate,
+    today: NaiveDate,
+    field: &str,
+    previous_step: Option<NaiveDate>,
+    predecessor_approved_on: Option<NaiveDate>,
+) -> Result<(), DomainError> {
+    let mut v = Violations::new();
+    v.check(crate::period::not_in_future(date, today, field));
+    if let Some(earlier) = previous_step.filter(|e| date < *e) {
+        v.push(FieldError::new(field, "before_previous_step", format!("this step ({date}) cannot precede the previous step ({earlier})")));
+    }
+    if let Some(earlier) = predecessor_approved_on.filter(|e| date < *e) {
+        v.push(FieldError::new(
+            field,
+            "before_predecessor",
+            format!("the new version cannot enter into force ({date}) before the version it supersedes did ({earlier})"),
+        ));
+    }
+    v.into_result()
+}
+
 /// What a client sets on a plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanData {
@@ -411,6 +464,50 @@ mod tests {
         assert!(is_public(PlanStatus::Superseded) && !is_public(PlanStatus::Submitted));
     }
 
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn in_force_only_within_validity_and_until_ended() {
+        let rozvodi = Validity {
+            status: PlanStatus::InForce,
+            valid_from: day("2019-05-01"),
+            valid_to: day("2022-12-31"),
+            approved_on: Some(day("2019-04-24")),
+            ended_on: None,
+        };
+        for (d, expected) in [("2019-04-30", false), ("2019-05-01", true), ("2022-12-31", true), ("2023-01-01", false), ("2026-11-20", false)] {
+            assert_eq!(rozvodi.in_force_on(day(d)), expected, "{d}");
+        }
+        let expired = Validity { status: PlanStatus::Expired, ended_on: Some(day("2022-12-31")), ..rozvodi };
+        assert!(expired.in_force_on(day("2020-01-01")), "history stays: it was in force then");
+        let superseded = Validity { status: PlanStatus::Superseded, ended_on: Some(day("2021-03-01")), ..rozvodi };
+        assert!(superseded.in_force_on(day("2021-03-01")) && !superseded.in_force_on(day("2021-03-02")));
+        let late_approval = Validity { approved_on: Some(day("2019-06-01")), ..rozvodi };
+        assert!(!late_approval.in_force_on(day("2019-05-15")));
+        for status in [PlanStatus::Draft, PlanStatus::Submitted, PlanStatus::CouncilApproved] {
+            assert!(!Validity { status, ..rozvodi }.in_force_on(day("2020-01-01")));
+        }
+        assert_eq!(rozvodi.lapsed(day("2026-12-01")), Some(day("2022-12-31")));
+        assert_eq!(rozvodi.lapsed(day("2022-12-31")), None);
+        assert_eq!(expired.lapsed(day("2026-12-01")), None, "idempotent: an expired plan does not expire again");
+    }
+
+    #[test]
+    fn step_dates_are_past_and_ordered() {
+        let today = day("2026-12-01");
+        let code = |r: Result<(), DomainError>| match r {
+            Ok(()) => vec![],
+            Err(DomainError::Invalid(e)) => e.into_iter().map(|e| e.code).collect(),
+            Err(other) => panic!("{other:?}"),
+        };
+        assert!(code(check_step_date(day("2019-04-24"), today, "date", Some(day("2019-04-08")), None)).is_empty());
+        assert_eq!(code(check_step_date(day("2030-05-20"), today, "date", None, None)), ["in_future"]);
+        assert_eq!(code(check_step_date(day("2019-04-01"), today, "date", Some(day("2019-04-08")), None)), ["before_previous_step"]);
+        assert_eq!(code(check_step_date(day("2019-01-01"), today, "date", None, Some(day("2019-04-24")))), ["before_predecessor"]);
+        assert!(code(check_step_date(day("2026-12-01"), today, "date", Some(day("2026-12-01")), Some(day("2026-12-01")))).is_empty());
+    }
 
     fn measure() -> MeasureData {
         MeasureData {

@@ -50,15 +50,37 @@ impl From<DbErr> for StoreError {
     }
 }
 
-/// The column behind a unique violation: SQLite says `UNIQUE constraint failed: table.col`,
-/// PostgreSQL names the index, which the migrations call `ix_<table>_<col>`.
+/// Each unique index: its name (PostgreSQL reports it), its table and columns (SQLite lists
+/// them as `table.a, table.b`), and the field a client should change. For an index scoped to a
+/// parent (a goal's code within its plan) that is the last column, never the parent.
+const UNIQUE_INDEXES: &[(&str, &str, &[&str], &str)] = &[
+    ("ix_territorial_units_external_ref", "territorial_units", &["external_ref"], "external_ref"),
+    ("ix_territorial_units_municipality_code", "territorial_units", &["municipality_code"], "municipality_code"),
+    ("ix_organizations_external_ref", "organizations", &["external_ref"], "external_ref"),
+    ("ix_organizations_ico", "organizations", &["ico"], "ico"),
+    ("ix_people_external_ref", "people", &["external_ref"], "external_ref"),
+    ("ix_partnerships_external_ref", "partnerships", &["external_ref"], "external_ref"),
+    ("ix_strategic_plans_lineage", "strategic_plans", &["lineage_id", "version_number"], "version_number"),
+    ("ix_goals_code", "goals", &["plan_id", "code"], "code"),
+    ("ix_measures_code", "measures", &["plan_id", "code"], "code"),
+    ("ix_operational_programmes_code", "operational_programmes", &["code"], "code"),
+    ("ix_calls_number", "calls", &["programme_id", "number"], "number"),
+    ("ix_calls_external_ref", "calls", &["external_ref"], "external_ref"),
+    ("ix_projects_external_ref", "projects", &["external_ref"], "external_ref"),
+    ("ix_projects_registration_number", "projects", &["registration_number"], "registration_number"),
+];
+
+/// The field behind a unique violation, from [`UNIQUE_INDEXES`]; for an index not listed, the
+/// last column SQLite names.
 fn unique_field(message: &str) -> Option<String> {
-    const FIELDS: &[&str] = &["external_ref", "municipality_code", "ico"];
     if let Some(rest) = message.split("failed: ").nth(1) {
-        let column = rest.split(',').next()?.split('.').nth(1)?.trim();
-        return Some(column.to_owned());
+        let columns: Vec<(&str, &str)> = rest.split(',').filter_map(|c| c.trim().split_once('.')).collect();
+        let table = columns.first()?.0;
+        let names: Vec<&str> = columns.iter().map(|(_, c)| *c).collect();
+        let known = UNIQUE_INDEXES.iter().find(|(_, t, cols, _)| *t == table && *cols == names.as_slice());
+        return known.map(|(.., field)| (*field).to_owned()).or_else(|| names.last().map(|c| (*c).to_owned()));
     }
-    FIELDS.iter().find(|f| message.contains(&format!("_{f}\""))).map(|f| (*f).to_owned())
+    UNIQUE_INDEXES.iter().find(|(name, ..)| message.contains(&format!("\"{name}\""))).map(|(.., field)| (*field).to_owned())
 }
 
 #[cfg(test)]
@@ -70,5 +92,13 @@ mod tests {
         assert_eq!(unique_field("UNIQUE constraint failed: organizations.ico").as_deref(), Some("ico"));
         assert_eq!(unique_field("duplicate key value violates unique constraint \"ix_organizations_external_ref\"").as_deref(), Some("external_ref"));
         assert_eq!(unique_field("something else"), None);
+        // A code is unique within its plan: the client changes the code, not the plan.
+        for table in ["goals", "measures"] {
+            assert_eq!(unique_field(&format!("UNIQUE constraint failed: {table}.plan_id, {table}.code")).as_deref(), Some("code"));
+            assert_eq!(unique_field(&format!("duplicate key value violates unique constraint \"ix_{table}_code\"")).as_deref(), Some("code"));
+        }
+        assert_eq!(unique_field("UNIQUE constraint failed: calls.programme_id, calls.number").as_deref(), Some("number"));
+        assert_eq!(unique_field("duplicate key value violates unique constraint \"ix_calls_number\"").as_deref(), Some("number"));
+        assert_eq!(unique_field("UNIQUE constraint failed: things.owner_id, things.label").as_deref(), Some("label"));
     }
 }

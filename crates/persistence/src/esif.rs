@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::codelist::{Fund, PlanStatus, ProgrammingPeriod, ProjectStatus};
+use domain::codelist::{Fund, ProgrammingPeriod, ProjectStatus};
 use domain::esif::{CallData, CounsellingData, PlanContext, PriorityAxis, ProgrammeData, ProjectBudget, ProjectData};
 use domain::money::Money;
 use domain::registry::Record;
@@ -555,18 +555,34 @@ pub async fn set_project_status(tx: &WriteTx, current: &ProjectRecord, status: P
     get_project(tx.conn(), m.id).await
 }
 
-/// What the submission rule needs: the partnership's plan in force and how many of the
-/// project's measures belong to it.
-pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, measure_ids: &[Uuid]) -> Result<PlanContext, StoreError> {
-    let plan = strategic_plan::Entity::find()
+/// What the submission rule needs: the partnership's plan in force on the submission day
+/// (approved, within its validity, not yet ended: [`domain::plan::Validity::in_force_on`]) and
+/// how many of the project's measures belong to it.
+pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, measure_ids: &[Uuid], day: NaiveDate) -> Result<PlanContext, StoreError> {
+    let candidates = strategic_plan::Entity::find()
         .filter(strategic_plan::Column::PartnershipId.eq(partnership_id))
-        .filter(strategic_plan::Column::Status.eq(PlanStatus::InForce.to_string()))
         .filter(strategic_plan::Column::ArchivedAt.is_null())
-        .one(conn)
+        .filter(strategic_plan::Column::AssemblyApprovedOn.lte(day))
+        .all(conn)
         .await?;
-    let measures_in_plan = match (&plan, measure_ids.is_empty()) {
+    let mut plan = None;
+    for p in candidates {
+        let validity = domain::plan::Validity {
+            status: crate::convert::code(&p.status)?,
+            valid_from: p.valid_from,
+            valid_to: p.valid_to,
+            approved_on: p.assembly_approved_on,
+            ended_on: p.ended_on,
+        };
+        // On the day a successor enters into force both count; the newer approval governs.
+        if validity.in_force_on(day) && plan.as_ref().is_none_or(|(on, _): &(Option<NaiveDate>, Uuid)| p.assembly_approved_on > *on) {
+            plan = Some((p.assembly_approved_on, p.id));
+        }
+    }
+    let plan = plan.map(|(_, id)| id);
+    let measures_in_plan = match (plan, measure_ids.is_empty()) {
         (Some(p), false) => measure::Entity::find()
-            .filter(measure::Column::PlanId.eq(p.id))
+            .filter(measure::Column::PlanId.eq(p))
             .filter(measure::Column::ArchivedAt.is_null())
             .filter(measure::Column::Id.is_in(measure_ids.iter().copied()))
             .all(conn)
@@ -574,7 +590,7 @@ pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, mea
             .len(),
         _ => 0,
     };
-    Ok(PlanContext { plan_in_force: plan.map(|p| p.id), measures_in_plan })
+    Ok(PlanContext { plan_in_force: plan, measures_in_plan })
 }
 
 /// Whether an organization is a member of a partnership on a day.

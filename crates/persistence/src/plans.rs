@@ -243,6 +243,48 @@ pub async fn set_plan_status(tx: &WriteTx, current: &PlanRecord, status: PlanSta
     get_plan(tx.conn(), current.meta.id).await
 }
 
+/// The actor recorded for writes no person made (the expiry job).
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// Expires every plan still recorded as in force whose validity ended before `today`: status
+/// `expired`, `ended_on` = its `valid_to` (the last day in force), one audit entry per plan by
+/// the actor `system`. Idempotent: a second run finds nothing. Returns the expired plans.
+pub async fn expire_lapsed(store: &crate::Store, today: NaiveDate) -> Result<Vec<Uuid>, StoreError> {
+    let candidates =
+        sp::Entity::find().filter(sp::Column::Status.eq(PlanStatus::InForce.to_string())).filter(sp::Column::ValidTo.lt(today)).all(store.conn()).await?;
+    if candidates.is_empty() {
+        return Ok(vec![]);
+    }
+    let actor = crate::Actor { subject: SYSTEM_ACTOR.into(), role: SYSTEM_ACTOR.into(), request_id: format!("plan-expiry-{today}") };
+    let tx = store.begin(actor).await?;
+    let mut expired = Vec::new();
+    for m in candidates {
+        // Read again inside the transaction: a concurrent step may have changed the plan.
+        let Some(current) = sp::Entity::find_by_id(m.id).one(tx.conn()).await? else { continue };
+        let current = plan_record(current)?;
+        let validity = domain::plan::Validity {
+            status: current.data.status,
+            valid_from: current.data.data.valid_from,
+            valid_to: current.data.data.valid_to,
+            approved_on: current.data.assembly_approval.as_ref().map(|a| a.date),
+            ended_on: current.data.ended_on,
+        };
+        let Some(last_day) = validity.lapsed(today) else { continue };
+        write_status(&tx, &current, PlanStatus::Expired, StatusChange { ended_on: Some(last_day), ..Default::default() }).await?;
+        tx.audit(
+            "expire",
+            "strategic_plan",
+            current.meta.id,
+            Some(serde_json::json!({"status": current.data.status, "ended_on": current.data.ended_on})),
+            Some(serde_json::json!({"status": PlanStatus::Expired, "ended_on": last_day, "reason": "validity_ended"})),
+        )
+        .await?;
+        expired.push(current.meta.id);
+    }
+    tx.commit().await?;
+    Ok(expired)
+}
+
 /// Archives a draft (and nothing else: approved plans are history).
 pub async fn archive_plan(tx: &WriteTx, current: &PlanRecord) -> Result<PlanRecord, StoreError> {
     let m = &current.meta;

@@ -18,7 +18,8 @@ use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{
     AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
 };
-use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, require};
+use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, permits, require};
+use domain::partnership::Activity;
 
 /// What a client sets on a situational analysis.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -154,6 +155,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<AnalysisInput>) -> ApiResult {
     require(state.store.conn(), *id).await?;
     ensure_may_write(&who, *id)?;
+    permits(state.store.conn(), *id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
@@ -183,6 +185,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.data.partnership_id, Activity::Organisation).await?;
     let data = merge_patch(&AnalysisInput::from_data(&current.data.data), patch.into_inner())?.into_data(current.data.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     ensure_editable(current.data.status)?;
@@ -198,6 +201,7 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.data.partnership_id, Activity::Organisation).await?;
     if_match.check(current.meta.version)?;
     ensure_editable(current.data.status)?;
     let archived = analyses::archive(unit.tx(), &current).await?;
@@ -208,6 +212,7 @@ async fn step(state: web::Data<AppState>, who: domain::access::Principal, id: Uu
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get(unit.tx().conn(), id).await?;
     guard_partnership_write(&who, current.data.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.data.partnership_id, Activity::Organisation).await?;
     ensure_may_decide(&who, current.data.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     let next = advance(current.data.status, to)?;
@@ -332,6 +337,7 @@ pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
 pub async fn create_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<NeedInput>) -> ApiResult {
     let analysis = analyses::get(state.store.conn(), *id).await?;
     guard_partnership_write(&who, analysis.data.data.partnership_id)?;
+    permits(state.store.conn(), analysis.data.data.partnership_id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
@@ -369,6 +375,7 @@ pub async fn update_need(
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get_need(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.1)?;
+    permits(unit.tx().conn(), current.data.1, Activity::Organisation).await?;
     let data = merge_patch(&NeedInput::from_data(&current.data.2), patch.into_inner())?.into_data()?;
     if_match.check(current.meta.version)?;
     ensure_editable(analyses::get(unit.tx().conn(), current.data.0).await?.data.status)?;
@@ -384,6 +391,7 @@ pub async fn archive_need(state: web::Data<AppState>, Auth(who): Auth, id: web::
     let unit = Unit::begin(&state, &who).await?;
     let current = analyses::get_need(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.1)?;
+    permits(unit.tx().conn(), current.data.1, Activity::Organisation).await?;
     if_match.check(current.meta.version)?;
     ensure_editable(analyses::get(unit.tx().conn(), current.data.0).await?.data.status)?;
     let archived = analyses::archive_need(unit.tx(), &current).await?;

@@ -15,7 +15,8 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::require;
+use crate::routes::partnerships::{permits, require};
+use domain::partnership::Activity;
 
 fn ensure_counsellor(who: &Principal, partnership_id: Uuid) -> ApiResult<()> {
     guard_partnership_read(who, partnership_id)?;
@@ -57,6 +58,8 @@ pub struct CounsellingInput {
 impl CounsellingInput {
     fn into_data(self) -> ApiResult<CounsellingData> {
         self.validate()?;
+        // A record of counselling that took place: not dated in the future.
+        domain::period::not_in_future(self.held_on, chrono::Utc::now().date_naive(), "held_on").map_err(|e| domain::DomainError::Invalid(vec![e]))?;
         Ok(CounsellingData {
             partnership_id: self.partnership_id,
             consultant_id: self.consultant_id,
@@ -150,6 +153,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), input.partnership_id, Activity::AgencySupport).await?;
     let created = esif::create_counselling(unit.tx(), input.into_data()?).await?;
     let view = CounsellingView::from(&created);
     unit.created("counselling_record", created.meta.id, created.meta.version, format!("/api/v1/counselling-records/{}", created.meta.id), &view).await
@@ -174,9 +178,11 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = esif::get_counselling(unit.tx().conn(), *id).await?;
     ensure_counsellor(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::AgencySupport).await?;
     let data = merge_patch(&CounsellingInput::from_data(&current.data), patch.into_inner())?.into_data()?;
     if_match.check(current.meta.version)?;
     ensure_counsellor(&who, data.partnership_id)?;
+    permits(unit.tx().conn(), data.partnership_id, Activity::AgencySupport).await?;
     let updated = esif::update_counselling(unit.tx(), &current, data).await?;
     unit.changed("update", "counselling_record", current.meta.id, updated.meta.version, &CounsellingView::from(&current), &CounsellingView::from(&updated))
         .await
@@ -190,6 +196,7 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     let unit = Unit::begin(&state, &who).await?;
     let current = esif::get_counselling(unit.tx().conn(), *id).await?;
     ensure_counsellor(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::AgencySupport).await?;
     if_match.check(current.meta.version)?;
     let archived = esif::archive_counselling(unit.tx(), &current).await?;
     unit.archived("counselling_record", current.meta.id, &CounsellingView::from(&current), &CounsellingView::from(&archived)).await

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, Utc};
 use domain::access::Principal;
 use domain::codelist::{GoalLevel, MeasureKind, PlanStatus, ProgressStatus, ThematicArea};
 use domain::money::Money;
+use domain::partnership::Activity;
 use domain::plan::{BudgetLine, GoalData, Indicator, MeasureData, ensure_draft};
 use persistence::plans::{self, GoalRecord, IndicatorValue, MeasureFilter, MeasureRecord, NewReport, Report};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, PageQuery, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
+use crate::routes::partnerships::permits;
 use crate::routes::plans::{visible_plan, writable_plan};
 
 // --- goals ---------------------------------------------------------------------------------
@@ -689,6 +691,7 @@ pub async fn create_report(
     };
     let measure = plans::get_measure(unit.tx().conn(), *id).await?;
     let plan = plans::get_plan(unit.tx().conn(), measure.data.plan_id).await?;
+    permits(unit.tx().conn(), plan.data.data.partnership_id, Activity::Monitoring).await?;
     if plan.data.status != PlanStatus::InForce {
         return Err(ApiError::Conflict { detail: format!("progress is reported on a plan in force; this plan is `{}`", plan.data.status), errors: vec![] });
     }

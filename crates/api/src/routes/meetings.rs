@@ -18,7 +18,8 @@ use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{
     AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
 };
-use crate::routes::partnerships::{ensure_may_write, require};
+use crate::routes::partnerships::{ensure_may_write, permits, require};
+use domain::partnership::Activity;
 
 /// One person's attendance.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -208,6 +209,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     // may make the request.
     require(state.store.conn(), *id).await?;
     ensure_may_write(&who, *id)?;
+    permits(state.store.conn(), *id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
@@ -237,6 +239,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = meetings::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
     let data = merge_patch(&MeetingInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     let updated = meetings::update(unit.tx(), &current, data).await?;
@@ -251,6 +254,7 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     let unit = Unit::begin(&state, &who).await?;
     let current = meetings::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
     if_match.check(current.meta.version)?;
     let archived = meetings::archive(unit.tx(), &current).await?;
     unit.archived("meeting", current.meta.id, &MeetingView::from(&current), &MeetingView::from(&archived)).await
@@ -358,6 +362,7 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
 pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ActionItemInput>) -> ApiResult {
     let meeting = meetings::get(state.store.conn(), *id).await?;
     guard_partnership_write(&who, meeting.data.partnership_id)?;
+    permits(state.store.conn(), meeting.data.partnership_id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
@@ -393,6 +398,7 @@ pub async fn update_item(
     let unit = Unit::begin(&state, &who).await?;
     let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, partnership_id)?;
+    permits(unit.tx().conn(), partnership_id, Activity::Organisation).await?;
     let data = merge_patch(&ActionItemInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.meeting_id)?;
     if_match.check(current.meta.version)?;
     let updated = meetings::update_item(unit.tx(), partnership_id, &current, data).await?;
@@ -407,6 +413,7 @@ pub async fn archive_item(state: web::Data<AppState>, Auth(who): Auth, id: web::
     let unit = Unit::begin(&state, &who).await?;
     let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, partnership_id)?;
+    permits(unit.tx().conn(), partnership_id, Activity::Organisation).await?;
     if_match.check(current.meta.version)?;
     let archived = meetings::archive_item(unit.tx(), &current).await?;
     unit.archived("action_item", current.meta.id, &ActionItemView::from(&current), &ActionItemView::from(&archived)).await

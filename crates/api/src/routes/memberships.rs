@@ -17,7 +17,8 @@ use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{
     AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
 };
-use crate::routes::partnerships::{ensure_may_write, require};
+use crate::routes::partnerships::{ensure_may_write, permits, require};
+use domain::partnership::Activity;
 
 const RESOURCE: &str = "membership";
 
@@ -159,6 +160,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     // may make the request.
     require(state.store.conn(), *id).await?;
     ensure_may_write(&who, *id)?;
+    permits(state.store.conn(), *id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
@@ -188,6 +190,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = memberships::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
     let data = merge_patch(&MembershipInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     let updated = memberships::update(unit.tx(), &current, data).await?;
@@ -202,6 +205,7 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     let unit = Unit::begin(&state, &who).await?;
     let current = memberships::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
     if_match.check(current.meta.version)?;
     let archived = memberships::archive(unit.tx(), &current).await?;
     unit.archived(RESOURCE, current.meta.id, &MembershipView::from(&current), &MembershipView::from(&archived)).await

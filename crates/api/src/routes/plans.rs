@@ -9,7 +9,8 @@ use domain::access::Principal;
 use domain::codelist::PlanStatus;
 use domain::diff::{FieldChange, ItemsDiff, diff_items};
 use domain::fulfilment::{Fulfilment, compute};
-use domain::plan::{Approval, PlanAction, PlanData, ensure_draft, ensure_revisable, is_public, transition};
+use domain::partnership::Activity;
+use domain::plan::{Approval, PlanAction, PlanData, check_step_date, ensure_draft, ensure_revisable, is_public, transition};
 use persistence::plans::{self, PlanFilter, PlanRecord, StatusChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,7 +22,7 @@ use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, PageQuery, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
 use crate::routes::measures::{GoalView, MeasureView};
-use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, require};
+use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, permits, require};
 
 /// What a client sets on a strategic plan (while it is a draft).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -117,6 +118,8 @@ pub(crate) async fn writable_plan(conn: &impl persistence::ConnectionTrait, who:
     if plan.meta.archived_at.is_some() {
         return Err(ApiError::Conflict { detail: "the plan is archived; it can no longer change".into(), errors: vec![] });
     }
+    // Every write on a plan, its goals and measures, its lifecycle and evaluations passes here.
+    permits(conn, plan.data.data.partnership_id, Activity::Planning).await?;
     Ok(plan)
 }
 
@@ -190,6 +193,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), *id, Activity::Planning).await?;
     let created = plans::create_plan(unit.tx(), input.into_data(*id)?).await?;
     let view = PlanView::from(&created);
     unit.created("strategic_plan", created.meta.id, created.meta.version, format!("/api/v1/strategic-plans/{}", created.meta.id), &view).await
@@ -270,14 +274,23 @@ async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: Ide
     let current = writable_plan(unit.tx().conn(), who, id).await?;
     if_match.check(current.meta.version)?;
     let next = transition(current.data.status, action)?;
-    // Each approval comes after the step before it.
+    for approval in change.council.iter().chain(change.assembly.iter()) {
+        approval.validate(None)?;
+    }
+    // No step is dated in the future, and each comes after the step before it.
     let previous = match action {
         PlanAction::ApproveByCouncil => current.data.submitted_on,
         PlanAction::ApproveByAssembly => current.data.council_approval.as_ref().map(|a| a.date),
+        PlanAction::Expire => current.data.assembly_approval.as_ref().map(|a| a.date),
+        PlanAction::Submit | PlanAction::Withdraw => None,
+    };
+    let predecessor_approved_on = match (action, current.data.predecessor_id) {
+        (PlanAction::ApproveByAssembly, Some(p)) => plans::get_plan(unit.tx().conn(), p).await?.data.assembly_approval.map(|a| a.date),
         _ => None,
     };
-    for approval in change.council.iter().chain(change.assembly.iter()) {
-        approval.validate(previous)?;
+    let step_day = change.submitted_on.or(change.council.as_ref().map(|a| a.date)).or(change.assembly.as_ref().map(|a| a.date)).or(change.ended_on);
+    if let Some(day) = step_day {
+        check_step_date(day, Utc::now().date_naive(), "date", previous, predecessor_approved_on)?;
     }
     let updated = plans::set_plan_status(unit.tx(), &current, next, change).await?;
     unit.changed(action.name(), "strategic_plan", id, updated.meta.version, &PlanView::from(&current), &PlanView::from(&updated)).await
@@ -639,7 +652,10 @@ pub async fn create_evaluation(
     if !is_public(plan.data.status) {
         return Err(ApiError::Conflict { detail: "only an approved plan (in force, superseded or expired) is evaluated".into(), errors: vec![] });
     }
-    let as_of = input.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    permits(unit.tx().conn(), plan.data.data.partnership_id, Activity::Monitoring).await?;
+    let today = Utc::now().date_naive();
+    let as_of = input.as_of.unwrap_or(today);
+    domain::period::not_in_future(as_of, today, "as_of").map_err(|e| domain::DomainError::Invalid(vec![e]))?;
     let frozen = fulfilment_of(unit.tx().conn(), &plan, as_of).await?;
     let evaluation = plans::Evaluation {
         id: Uuid::now_v7(),

@@ -8,6 +8,7 @@ use domain::access::Principal;
 use domain::codelist::ProjectStatus;
 use domain::esif::{ProjectAction, ProjectBudget, ProjectData, check_registration_number, check_submission, ensure_project_editable, project_transition};
 use domain::money::Money;
+use domain::partnership::Activity;
 use persistence::esif::{self, ProjectFilter, ProjectRecord, ProjectSteps};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,7 +19,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::require;
+use crate::routes::partnerships::{permits, require};
 
 /// A project's budget; `requested + own_financing` must equal `total_eligible`, in one currency.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -255,6 +256,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), *id, Activity::Projects).await?;
     let created = esif::create_project(unit.tx(), input.into_data(*id)?).await?;
     let view = ProjectView::from(&created);
     unit.created("project", created.meta.id, created.meta.version, format!("/api/v1/projects/{}", created.meta.id), &view).await
@@ -280,6 +282,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let current = esif::get_project(unit.tx().conn(), *id).await?;
     let d = &current.data.data;
     ensure_may_write(&who, d.partnership_id, d.applicant_organization_id, None)?;
+    permits(unit.tx().conn(), d.partnership_id, Activity::Projects).await?;
     let data = merge_patch(&ProjectInput::from_data(d), patch.into_inner())?.into_data(d.partnership_id)?;
     if_match.check(current.meta.version)?;
     ensure_project_editable(current.data.status)?;
@@ -328,6 +331,7 @@ async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, 
     };
     let conn = unit.tx().conn();
     let current = esif::get_project(conn, id).await?;
+    permits(conn, current.data.data.partnership_id, Activity::Projects).await?;
     if_match.check(current.meta.version)?;
     let next = project_transition(current.data.status, action)?;
     let d = &current.data.data;
@@ -375,7 +379,7 @@ async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, 
                 open_to: call.data.open_to.clone(),
                 period: esif::call_period(conn, &call).await?,
             };
-            let plan = esif::plan_context(conn, d.partnership_id, &d.measure_ids).await?;
+            let plan = esif::plan_context(conn, d.partnership_id, &d.measure_ids, input.date).await?;
             check_submission(&terms, &d.budget, d.partnership_id, input.date, &plan)?;
             steps.submitted_on = Some(input.date);
             steps.registration_number = Some(number);

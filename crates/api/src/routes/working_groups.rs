@@ -16,7 +16,8 @@ use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{
     AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
 };
-use crate::routes::partnerships::{ensure_may_write, require};
+use crate::routes::partnerships::{ensure_may_write, permits, require};
+use domain::partnership::Activity;
 
 const RESOURCE: &str = "working_group";
 
@@ -136,6 +137,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     // may make the request.
     require(state.store.conn(), *id).await?;
     ensure_may_write(&who, *id)?;
+    permits(state.store.conn(), *id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
@@ -165,6 +167,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = working_groups::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
     let data = merge_patch(&WorkingGroupInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
     if_match.check(current.meta.version)?;
     let updated = working_groups::update(unit.tx(), &current, data).await?;
@@ -179,6 +182,7 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     let unit = Unit::begin(&state, &who).await?;
     let current = working_groups::get(unit.tx().conn(), *id).await?;
     guard_partnership_write(&who, current.data.partnership_id)?;
+    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
     if_match.check(current.meta.version)?;
     let archived = working_groups::archive(unit.tx(), &current).await?;
     unit.archived(RESOURCE, current.meta.id, &WorkingGroupView::from(&current), &WorkingGroupView::from(&archived)).await
