@@ -238,3 +238,42 @@ async fn activities_stay_inside_their_measure_and_measures_inside_the_plan() {
     res.problem(422);
     assert_eq!(res.error_code("responsible_organization_id").as_deref(), Some("organization_archived"));
 }
+
+#[tokio::test]
+async fn a_revision_keeps_the_indicator_series_of_its_measures() {
+    let app = spawn_app().await;
+    let r = rozvodi(&app).await;
+    let (plan, _, measure) = plan_in_force(&app, &r).await;
+    let admin = app.admin();
+    let v1_values = format!("/api/v1/measures/{measure}/indicators/I1/values");
+    assert_eq!(app.post(&v1_values, &admin, value("2025-01-01", "2025-03-31", 10.0)).await.status, 201);
+    let v2 = app.post(&format!("/api/v1/strategic-plans/{plan}/revise"), &admin, json!(null)).await;
+    assert_eq!(v2.status, 201, "{}", v2.body);
+    let v2 = v2.id();
+    // Reported on v1 while v2 is being prepared.
+    assert_eq!(app.post(&v1_values, &admin, value("2025-04-01", "2025-06-30", 15.0)).await.status, 201);
+    let base = format!("/api/v1/strategic-plans/{v2}");
+    assert_eq!(app.post(&format!("{base}/submit"), &admin, json!({"date": "2025-07-01"})).await.status, 200);
+    assert_eq!(app.post(&format!("{base}/approve-by-council"), &admin, json!({"date": "2025-07-10", "resolution_number": "RM/9/2025"})).await.status, 200);
+    let assembly = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2025-07-20", "resolution_number": "ZM/9/2025"})).await;
+    assert_eq!(assembly.status, 200, "{}", assembly.body);
+    let m2 = app.get(&format!("{base}/measures"), Some(&admin)).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_ne!(m2, measure);
+    // v2's measure sees the series of its identity; the periods still may not overlap.
+    let v2_values = format!("/api/v1/measures/{m2}/indicators/I1/values");
+    let list = app.get(&v2_values, Some(&admin)).await;
+    let values: Vec<f64> = list.body["items"].as_array().unwrap().iter().map(|v| v["value"].as_f64().unwrap()).collect();
+    assert_eq!(values, [10.0, 15.0]);
+    let res = app.post(&v2_values, &admin, value("2025-06-01", "2025-09-30", 1.0)).await;
+    res.problem(422);
+    assert_eq!(res.error_code("period_start").as_deref(), Some("overlapping_period"));
+    assert_eq!(app.post(&v2_values, &admin, value("2025-07-01", "2025-09-30", 20.0)).await.status, 201);
+    // v1 is superseded: no more values on it.
+    app.post(&v1_values, &admin, value("2025-10-01", "2025-12-31", 1.0)).await.problem(409);
+    // Flow 10 + 15 + 20 = 45 % on v2, in its attainment and its fulfilment.
+    assert_eq!(attainment(&app, &m2, "I1", "2025-09-30").await["attainment"], 45.0);
+    let f = app.get(&format!("{base}/fulfilment?as_of=2025-09-30"), Some(&admin)).await;
+    assert_eq!(f.status, 200, "{}", f.body);
+    let i1 = f.body["indicators"].as_array().unwrap().iter().find(|i| i["key"] == "I1").unwrap();
+    assert_eq!((i1["measure_id"].as_str(), i1["actual_value"].as_f64()), (Some(m2.as_str()), Some(45.0)));
+}

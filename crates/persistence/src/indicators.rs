@@ -2,9 +2,9 @@
 //! `domain::indicator`; this module loads the facts they need and writes what they decide.
 //! A correction of a period inserts the new value and marks the old row `superseded_by` it.
 //!
-//! Values are keyed by the measure's id. Once measures carry a stable `measure_key` across
-//! plan versions, the series should be read by that key (the measure ids of every version
-//! sharing it), so that a revision keeps its indicators' history.
+//! Each row names the measure (version) it was reported on; a series is read by the measure's
+//! stable identity (`measure_key`): the values reported on every version of the measure, so
+//! that a revision keeps its indicators' history and periods never overlap across versions.
 
 use std::collections::HashMap;
 
@@ -51,10 +51,13 @@ fn record_of(m: iv::Model) -> IndicatorValueRecord {
     }
 }
 
-/// The values of one indicator, by period start (corrections after what they replaced);
-/// superseded ones only with `include_history`.
-pub async fn list(conn: &impl ConnectionTrait, measure_id: Uuid, key: &str, include_history: bool) -> Result<Vec<IndicatorValueRecord>, StoreError> {
-    let mut select = iv::Entity::find().filter(iv::Column::MeasureId.eq(measure_id)).filter(iv::Column::IndicatorKey.eq(key));
+/// The values of one indicator of a measure, reported on any version of it (same
+/// `measure_key`), by period start (corrections after what they replaced); superseded ones
+/// only with `include_history`.
+pub async fn list(conn: &impl ConnectionTrait, measure: &MeasureRecord, key: &str, include_history: bool) -> Result<Vec<IndicatorValueRecord>, StoreError> {
+    let mut ids: Vec<Uuid> = crate::monitoring::measures_with_keys(conn, &[measure.data.measure_key]).await?.into_keys().collect();
+    ids.push(measure.meta.id);
+    let mut select = iv::Entity::find().filter(iv::Column::MeasureId.is_in(ids)).filter(iv::Column::IndicatorKey.eq(key));
     if !include_history {
         select = select.filter(iv::Column::SupersededBy.is_null());
     }
@@ -92,7 +95,7 @@ pub async fn add(
         crate::entities::measure::Entity::find_by_id(measure.meta.id).lock_exclusive().one(tx.conn()).await?;
     }
     let current: Vec<RecordedPeriod> =
-        list(tx.conn(), measure.meta.id, &indicator.key, false).await?.into_iter().map(|r| RecordedPeriod { id: r.id, period: r.period }).collect();
+        list(tx.conn(), measure, &indicator.key, false).await?.into_iter().map(|r| RecordedPeriod { id: r.id, period: r.period }).collect();
     let recording = record(indicator, &new.value, &current, today)?;
     let id = Uuid::now_v7();
     let row = iv::ActiveModel {
@@ -122,22 +125,33 @@ pub async fn add(
     Ok(record_of(row))
 }
 
-/// The current values of every indicator of a plan's measures ended by `as_of`, as
-/// `(measure id, indicator key) → [(period, value)]`: the input of the actual values as of a day.
-pub async fn series_of_plan(
-    conn: &impl ConnectionTrait,
-    plan_id: Uuid,
-    as_of: NaiveDate,
-) -> Result<HashMap<(Uuid, String), Vec<(Period, Option<f64>)>>, StoreError> {
+/// The current values of every indicator of a plan's measures (reported on any version of
+/// them) ended by `as_of`, as `(measure id in this plan, indicator key) → [(period, value)]`:
+/// the input of the actual values as of a day.
+pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid, as_of: NaiveDate) -> Result<Series, StoreError> {
+    use crate::entities::measure;
+    let mine = measure::Entity::find().filter(measure::Column::PlanId.eq(plan_id)).all(conn).await?;
+    // This plan's measure for each identity.
+    let here: HashMap<Uuid, Uuid> = mine.iter().map(|m| (m.measure_key.unwrap_or(m.id), m.id)).collect();
+    let keys: Vec<Uuid> = here.keys().copied().collect();
+    let versions = crate::monitoring::measures_with_keys(conn, &keys).await?;
+    let mut ids: Vec<Uuid> = versions.keys().copied().collect();
+    ids.extend(mine.iter().map(|m| m.id));
+    // A measure reported on (of any version) → this plan's measure of the same identity.
+    let target = |id: Uuid| versions.get(&id).and_then(|k| here.get(k)).copied().or_else(|| mine.iter().any(|m| m.id == id).then_some(id));
     let rows = iv::Entity::find()
-        .filter(iv::Column::PlanId.eq(plan_id))
+        .filter(iv::Column::MeasureId.is_in(ids))
         .filter(iv::Column::SupersededBy.is_null())
         .filter(iv::Column::PeriodEnd.lte(as_of))
         .all(conn)
         .await?;
-    let mut out: HashMap<(Uuid, String), Vec<(Period, Option<f64>)>> = HashMap::new();
+    let mut out = Series::new();
     for r in rows {
-        out.entry((r.measure_id, r.indicator_key)).or_default().push((Period { start: r.period_start, end: r.period_end }, r.value));
+        let Some(measure_id) = target(r.measure_id) else { continue };
+        out.entry((measure_id, r.indicator_key)).or_default().push((Period { start: r.period_start, end: r.period_end }, r.value));
     }
     Ok(out)
 }
+
+/// Indicator values by (measure id, indicator key).
+pub type Series = HashMap<(Uuid, String), Vec<(Period, Option<f64>)>>;

@@ -103,7 +103,7 @@ pub async fn list_values(state: web::Data<AppState>, Auth(who): Auth, path: web:
     let measure = plans::get_measure(state.store.conn(), id).await?;
     guard_partnership_read(&who, measure.data.partnership_id)?;
     let indicator = indicator_of(&measure, &key)?;
-    let rows = indicators::list(state.store.conn(), id, &indicator.key, query.include_history.unwrap_or(false)).await?;
+    let rows = indicators::list(state.store.conn(), &measure, &indicator.key, query.include_history.unwrap_or(false)).await?;
     let views: Vec<IndicatorValueView> = rows.into_iter().map(IndicatorValueView::from).collect();
     let list = format!("indicator-values/{id}/{key}");
     let page = persistence::page::in_memory(views, &list, |v: &IndicatorValueView| format!("{}\u{0}{}", v.period_start, v.id), &request)?;
@@ -199,7 +199,7 @@ pub async fn attainment(state: web::Data<AppState>, Auth(who): Auth, path: web::
     guard_partnership_read(&who, measure.data.partnership_id)?;
     let indicator = indicator_of(&measure, &key)?;
     let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let rows = indicators::list(state.store.conn(), id, &indicator.key, false).await?;
+    let rows = indicators::list(state.store.conn(), &measure, &indicator.key, false).await?;
     let series: Vec<(Period, Option<f64>)> = rows.iter().map(|r| (r.period, r.value)).collect();
     let actual = actual_as_of(indicator.aggregation, &series, as_of);
     let view = IndicatorAttainmentView {
