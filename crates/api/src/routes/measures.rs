@@ -499,6 +499,12 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
 }
 
 /// Add a measure (or an activity) to a draft plan.
+///
+/// 422 when the hierarchy or dates do not hold: an activity under a measure of another goal
+/// (`goal_id` `parent_in_other_goal`) or due after it (`deadline` `after_parent_deadline`); a
+/// deadline after the plan's `valid_to` is an error, not a warning (`deadline`
+/// `after_plan_validity`: work due later belongs in the successor plan); an archived
+/// organization cannot be responsible (`responsible_organization_id` `organization_archived`).
 #[utoipa::path(operation_id = "create_strategic_plan_measure", tag = "strategic-plans", request_body = MeasureInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Created", body = MeasureView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/strategic-plans/{id}/measures")]
@@ -528,6 +534,10 @@ pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web:
 }
 
 /// Update a measure of a draft plan (JSON merge patch); a plan in force is changed by a revision.
+///
+/// The rules of creation apply; besides, a measure cannot be moved before an activity beneath
+/// it (`deadline` `before_activity_deadline`), and the plan's validity is checked only when
+/// the deadline is moved.
 #[utoipa::path(operation_id = "update_measure", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of MeasureInput", content_type = "application/merge-patch+json"),
     params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
     responses((status = 200, description = "Updated", body = MeasureView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
