@@ -137,6 +137,7 @@ async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<Test
         inclusion_api::demo::load_if_empty(&store).await.expect("demo data, again");
         // As `inclusion serve` does at start: plans whose validity ended expire.
         inclusion_api::jobs::expire_plans_once(&store).await.expect("plan expiry");
+        assert_eq!(inclusion_api::jobs::expire_plans_once(&store).await.expect("plan expiry, again"), 0, "the expiry job is idempotent");
     }
     let app = Application::build_with_store(settings, store).map_err(|e| format!("{e:#}"))?;
     let base = format!("http://127.0.0.1:{}", app.port());
