@@ -297,4 +297,12 @@ async fn needs_and_measures_are_traceable_both_ways() {
     assert_eq!(left.body["total"], 4);
     let drafts = app.get(&format!("/api/v1/measures?need_id={housing}&plan_status=draft"), Some(&admin)).await;
     assert_eq!(drafts.body["items"][0]["id"], created.as_str());
+
+    // Once the plan is public, the warning (it speaks of needs, which are not public) is shown
+    // to the partnership only.
+    approve(&app, &v2, ["2025-06-10", "2025-06-20", "2025-06-30"]).await;
+    assert_eq!(app.get(&format!("/api/v1/measures/{created}"), Some(&admin)).await.body["warnings"][0]["code"], "thematic_area_differs_from_needs");
+    let public = app.get(&format!("/api/v1/measures/{created}"), None).await;
+    assert_eq!(public.status, 200, "{}", public.body);
+    assert_eq!(public.body["warnings"], json!([]));
 }

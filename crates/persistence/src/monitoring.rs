@@ -47,7 +47,7 @@ pub async fn state_by_key(conn: &impl ConnectionTrait, keys: &[Uuid], as_of: Opt
     }
     let mut reports = select.all(conn).await?;
     // The order of `latest_as_of`: actuals are overwritten by later reports.
-    reports.sort_by(|a, b| (a.reported_on, a.created_at, a.id).cmp(&(b.reported_on, b.created_at, b.id)));
+    reports.sort_by_key(|r| (r.reported_on, r.created_at, r.id));
     let day = as_of.unwrap_or(NaiveDate::MAX);
     let mut facts: HashMap<Uuid, Vec<ReportFact>> = HashMap::new();
     let mut out: HashMap<Uuid, KeyState> = HashMap::new();

@@ -292,14 +292,15 @@ pub struct MeasureView {
     /// values and project links follow it, whichever version they were recorded on.
     pub measure_key: Uuid,
     /// Remarks worth a look, never errors: `thematic_area_differs_from_needs` when the
-    /// measure's thematic area is none of its needs' areas.
+    /// measure's thematic area is none of its needs' areas. Empty for callers who may not
+    /// read the partnership (needs are not public).
     pub warnings: Vec<domain::monitoring::Warning>,
 }
 
 impl MeasureView {
     /// Computes the monitoring fields as of `as_of` from `latest` (the latest report of the
     /// measure's identity dated on or before the day).
-    fn as_of(mut self, latest: Option<&domain::monitoring::ReportFact>, as_of: NaiveDate) -> Self {
+    fn computed_as_of(mut self, latest: Option<&domain::monitoring::ReportFact>, as_of: NaiveDate) -> Self {
         self.current = latest.map(|c| CurrentState { status: c.status, percent_done: c.percent_done, reported_on: c.reported_on });
         self.overdue = Some(domain::monitoring::overdue_on(Some(self.content.deadline), latest.map(|c| c.status), as_of));
         self
@@ -330,7 +331,7 @@ pub async fn views(
             let theirs: Vec<ThematicArea> = r.data.data.need_ids.iter().filter_map(|n| areas.get(n).copied()).collect();
             view.warnings = domain::monitoring::measure_warnings(r.data.data.thematic_area, &theirs);
             if let Some(day) = as_of {
-                view = view.as_of(states.get(&r.data.measure_key).and_then(|s| s.latest.as_ref()), day);
+                view = view.computed_as_of(states.get(&r.data.measure_key).and_then(|s| s.latest.as_ref()), day);
             }
             view.hide_monitoring_from(r, who)
         })
@@ -349,6 +350,8 @@ impl MeasureView {
         if !who.is_some_and(|w| w.may_read_partnership(r.data.partnership_id)) {
             view.current = None;
             view.overdue = None;
+            // Warnings speak of the needs, which are not public.
+            view.warnings.clear();
         }
         self
     }
