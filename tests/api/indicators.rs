@@ -237,6 +237,18 @@ async fn activities_stay_inside_their_measure_and_measures_inside_the_plan() {
         .await;
     res.problem(422);
     assert_eq!(res.error_code("responsible_organization_id").as_deref(), Some("organization_archived"));
+    // Nor the applicant of a project.
+    let czk = |n: i64| json!({"amount_minor": n, "currency": "CZK"});
+    let res = app
+        .post(
+            &format!("/api/v1/partnerships/{}/projects", r.p),
+            &admin,
+            json!({"applicant_organization_id": r.ngo, "title": "Projekt NNO", "summary": "Poradenství.", "period_from": "2027-01-01", "period_to": "2027-12-31",
+                   "budget": {"total_eligible": czk(1_000_000), "requested": czk(900_000), "own_financing": czk(100_000)}, "measure_ids": []}),
+        )
+        .await;
+    res.problem(422);
+    assert_eq!(res.error_code("applicant_organization_id").as_deref(), Some("organization_archived"));
 }
 
 #[tokio::test]

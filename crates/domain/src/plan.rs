@@ -409,11 +409,7 @@ pub fn ensure_parent_covers(deadline: Option<NaiveDate>, latest_activity_deadlin
 /// An archived organization is no current member of anything: it cannot be made responsible
 /// for a measure (checked before membership, with its own code, so the client learns why).
 pub fn ensure_responsible_eligible(organization_archived: bool) -> Result<(), DomainError> {
-    if organization_archived {
-        Err(DomainError::invalid("responsible_organization_id", "organization_archived", "the organization is archived and no longer a current member"))
-    } else {
-        Ok(())
-    }
+    crate::registry::ensure_active_organization("responsible_organization_id", organization_archived)
 }
 
 /// A measure is due within its plan's validity: an error, not a warning. The plan binds its

@@ -311,6 +311,17 @@ impl ActionItemData {
     }
 }
 
+/// An archived organization is no current member of any partnership: its memberships do not
+/// count as current, and it takes no new role (a measure's responsible implementer, a
+/// project's applicant): 422 `organization_archived` on `field`.
+pub fn ensure_active_organization(field: &str, archived: bool) -> Result<(), DomainError> {
+    if archived {
+        Err(DomainError::invalid(field, "organization_archived", "the organization is archived and no longer a current member"))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +404,14 @@ mod tests {
         assert!(!item.is_overdue_on(d("2024-01-10")));
         assert!(item.is_overdue_on(d("2024-01-11")));
         assert!(!ActionItemData { status: ActionItemStatus::Done, ..item }.is_overdue_on(d("2024-01-11")));
+    }
+
+    #[test]
+    fn an_archived_organization_takes_no_new_role() {
+        assert!(ensure_active_organization("applicant_organization_id", false).is_ok());
+        match ensure_active_organization("applicant_organization_id", true) {
+            Err(DomainError::Invalid(e)) => assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("applicant_organization_id", "organization_archived")),
+            other => panic!("{other:?}"),
+        }
     }
 }

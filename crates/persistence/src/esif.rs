@@ -441,6 +441,8 @@ async fn check_project(tx: &WriteTx, d: &ProjectData) -> Result<(), StoreError> 
         .one(tx.conn())
         .await?;
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &[d.applicant_organization_id], "applicant_organization_id", true).await?;
+    let archived = organization::Entity::find_by_id(d.applicant_organization_id).one(tx.conn()).await?.is_some_and(|o| o.archived_at.is_some());
+    domain::registry::ensure_active_organization("applicant_organization_id", archived)?;
     if member.is_none() {
         return Err(DomainError::invalid("applicant_organization_id", "not_a_member", "the applicant must be a member of the partnership").into());
     }
