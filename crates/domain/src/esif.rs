@@ -309,6 +309,33 @@ mod tests {
     }
 
     #[test]
+    fn messages_write_amounts_as_money_and_name_the_submission_day() {
+        let plan = PlanContext { plan_in_force: Some(Uuid::from_u128(9)), measures_in_plan: 1 };
+        let p = Uuid::from_u128(1);
+        let messages = |r: Result<(), DomainError>| match r {
+            Err(DomainError::Invalid(e)) => e.into_iter().map(|e| e.message).collect::<Vec<_>>(),
+            Err(DomainError::Conflict(m)) => vec![m],
+            Ok(()) => vec![],
+        };
+        assert_eq!(
+            messages(check_submission(&call(), &budget(60_000_00, 50_000_00), p, d("2019-06-01"), &plan)),
+            ["the call funds projects from 100 000,00 Kč"]
+        );
+        assert_eq!(
+            messages(check_submission(&call(), &budget(20_000_000_00, 19_000_000_00), p, d("2019-06-01"), &plan)),
+            ["the call funds projects up to 10 000 000,00 Kč"]
+        );
+        let no_plan = PlanContext { plan_in_force: None, measures_in_plan: 0 };
+        let refused = messages(check_submission(&call(), &budget(1_000_000_00, 950_000_00), p, d("2019-06-01"), &no_plan));
+        assert!(refused[0].contains("no plan was in force on 2019-06-01"), "{refused:?}");
+        let unbalanced = ProjectBudget { total_eligible: Money::czk(2_000_000_00), requested: Money::czk(1_900_000_00), own_financing: Money::czk(10_00) };
+        assert_eq!(
+            messages(unbalanced.validate()),
+            ["requested (1 900 000,00 Kč) plus own financing (10,00 Kč) must equal the total eligible costs (2 000 000,00 Kč)"]
+        );
+    }
+
+    #[test]
     fn a_kpsvl_call_is_open_only_to_the_partnerships_it_names() {
         let (named, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
         assert!(check_call_open_to(true, &[named], named).is_ok());
