@@ -167,6 +167,44 @@ async fn a_revision_keeps_monitoring_and_project_links() {
     assert_eq!(linked["measures"][0]["measure_key"], key.as_str());
     assert_eq!(linked["measures"][0]["in_force_measure_id"], m2.as_str());
 
+    // A coordinated-approach (KPSVL) project linked to version 1's measure implements the plan
+    // in force (version 2) through the measure's identity.
+    let opz =
+        app.get("/api/v1/operational-programmes?limit=100", None).await.body["items"].as_array().unwrap().iter().find(|p| p["code"] == "OPZ+").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let kpsvl = app
+        .create(
+            "/api/v1/calls",
+            &admin,
+            json!({
+                "programme_id": opz, "number": "102", "title": "KPSVL", "specific_objective": "2.1",
+                "opens_at": "2025-07-01T00:00:00Z", "closes_at": "2025-08-31T14:00:00Z",
+                "allocation": czk(50_000_000_000), "min_project": czk(40_000_000), "max_project": czk(1_000_000_000),
+                "support_rate_bp": 9500, "kpsvl": true, "open_to": [r.p],
+            }),
+        )
+        .await;
+    let second = app
+        .create(
+            &format!("/api/v1/partnerships/{}/projects", r.p),
+            &admin,
+            json!({
+                "applicant_organization_id": r.microregion, "call_id": kpsvl, "title": "Terénní práce", "summary": "Terénní sociální práce.",
+                "period_from": "2025-09-01", "period_to": "2026-08-31",
+                "budget": {"total_eligible": czk(100_000_000), "requested": czk(95_000_000), "own_financing": czk(5_000_000)},
+                "measure_ids": [m1],
+            }),
+        )
+        .await;
+    let recommended = app.post(&format!("/api/v1/projects/{second}/recommend"), &admin, json!({"date": "2025-07-05", "resolution": "LP/2/2025"})).await;
+    assert_eq!(recommended.status, 200, "{}", recommended.body);
+    let submitted = app
+        .post(&format!("/api/v1/projects/{second}/submit"), &admin, json!({"date": "2025-07-10", "registration_number": "CZ.03.02.02/00/22_004/0000367"}))
+        .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.body);
+
     // A report on version 2 is the identity's too: version 1 (history) shows it as well.
     report(&app, &m2, "2025-07-15", "delayed", 65, 45.0).await;
     assert_eq!(app.get(&format!("/api/v1/measures/{m1}"), Some(&admin)).await.body["current"]["status"], "delayed");

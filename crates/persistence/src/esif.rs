@@ -583,13 +583,18 @@ pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, mea
     }
     let plan = plan.map(|(_, id)| id);
     let measures_in_plan = match (plan, measure_ids.is_empty()) {
-        (Some(p), false) => measure::Entity::find()
-            .filter(measure::Column::PlanId.eq(p))
-            .filter(measure::Column::ArchivedAt.is_null())
-            .filter(measure::Column::Id.is_in(measure_ids.iter().copied()))
-            .all(conn)
-            .await?
-            .len(),
+        // By the measures' identity: a project linked to a measure of an earlier version
+        // implements the same measure of the plan in force.
+        (Some(p), false) => {
+            let linked = measure::Entity::find().filter(measure::Column::Id.is_in(measure_ids.iter().copied())).all(conn).await?;
+            measure::Entity::find()
+                .filter(measure::Column::PlanId.eq(p))
+                .filter(measure::Column::ArchivedAt.is_null())
+                .filter(measure::Column::MeasureKey.is_in(linked.iter().map(|m| m.measure_key.unwrap_or(m.id))))
+                .all(conn)
+                .await?
+                .len()
+        }
         _ => 0,
     };
     Ok(PlanContext { plan_in_force: plan, measures_in_plan })
