@@ -123,14 +123,13 @@ pub fn actual_as_of(aggregation: IndicatorAggregation, values: &[(Period, Option
     }
 }
 
+/// Values per period of each indicator, by (measure id, indicator key).
+pub type Series = std::collections::HashMap<(Uuid, String), Vec<(Period, Option<f64>)>>;
+
 /// Sets each measure's actual indicator values from the values reported per period, as of
 /// `as_of` under each indicator's aggregation. An indicator without period values keeps the
 /// actual value it had (the latest one named in a progress report).
-pub fn apply_series(
-    measures: &mut [crate::fulfilment::MeasureState],
-    series: &std::collections::HashMap<(Uuid, String), Vec<(Period, Option<f64>)>>,
-    as_of: NaiveDate,
-) {
+pub fn apply_series(measures: &mut [crate::fulfilment::MeasureState], series: &Series, as_of: NaiveDate) {
     for m in measures.iter_mut() {
         for ind in &m.indicators {
             if let Some(values) = series.get(&(m.id, ind.key.clone())) {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use domain::indicator::{NewValue, Period, RecordedPeriod, Recording, record};
+use domain::indicator::{NewValue, Period, RecordedPeriod, Recording, Series, record};
 use domain::plan::Indicator;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
@@ -152,6 +152,3 @@ pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid, as_of: N
     }
     Ok(out)
 }
-
-/// Indicator values by (measure id, indicator key).
-pub type Series = HashMap<(Uuid, String), Vec<(Period, Option<f64>)>>;
