@@ -226,6 +226,12 @@ async fn an_ended_partnership_is_read_only_and_a_handed_over_one_gets_no_more_ag
         app.post(&format!("/api/v1/strategic-plans/{plan}/revise"), &admin, json!(null)).await,
         app.post(&format!("/api/v1/strategic-plans/{plan}/expire"), &admin, json!({"date": "2020-06-30"})).await,
         app.post(&format!("/api/v1/measures/{}/progress-reports", measures[0]), &admin, report.clone()).await,
+        app.post(
+            &format!("/api/v1/measures/{}/indicators/I1/values", measures[0]),
+            &admin,
+            json!({"period_start": "2020-01-01", "period_end": "2020-01-31", "value": 5.0}),
+        )
+        .await,
         app.post(&format!("/api/v1/partnerships/{p}/projects"), &admin, project(&r.microregion, &c, &[], 200_000_000, 190_000_000)).await,
         app.post("/api/v1/counselling-records", &admin, counselling.clone()).await,
     ];

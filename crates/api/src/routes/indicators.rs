@@ -142,6 +142,7 @@ pub async fn create_value(
     };
     let measure = plans::get_measure(unit.tx().conn(), id).await?;
     let plan = plans::get_plan(unit.tx().conn(), measure.data.plan_id).await?;
+    crate::routes::partnerships::permits(unit.tx().conn(), plan.data.data.partnership_id, domain::partnership::Activity::Monitoring).await?;
     if plan.data.status != PlanStatus::InForce {
         return Err(ApiError::Conflict {
             detail: format!("indicator values are reported on a plan in force; this plan is `{}`", plan.data.status),
