@@ -49,7 +49,7 @@ pub fn addresses_needs(status: PlanStatus) -> bool {
 /// A remark on a measure that is worth a look but is not an error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Warning {
+pub struct MeasureWarning {
     /// `thematic_area_differs_from_needs`.
     pub code: String,
     pub message: String,
@@ -57,13 +57,13 @@ pub struct Warning {
 
 /// The warnings of a measure: its thematic area differs from the areas of all of the needs it
 /// answers (a measure with no needs, or whose needs are not found, has none).
-pub fn measure_warnings(area: ThematicArea, need_areas: &[ThematicArea]) -> Vec<Warning> {
+pub fn measure_warnings(area: ThematicArea, need_areas: &[ThematicArea]) -> Vec<MeasureWarning> {
     let mut out = Vec::new();
     if !need_areas.is_empty() && !need_areas.contains(&area) {
         let mut theirs: Vec<&str> = need_areas.iter().map(|a| a.code()).collect();
         theirs.sort_unstable();
         theirs.dedup();
-        out.push(Warning {
+        out.push(MeasureWarning {
             code: "thematic_area_differs_from_needs".into(),
             message: format!("the measure's thematic area `{}` is none of its needs' areas ({})", area.code(), theirs.join(", ")),
         });

@@ -294,7 +294,7 @@ pub struct MeasureView {
     /// Remarks worth a look, never errors: `thematic_area_differs_from_needs` when the
     /// measure's thematic area is none of its needs' areas. Empty for callers who may not
     /// read the partnership (needs are not public).
-    pub warnings: Vec<domain::monitoring::Warning>,
+    pub warnings: Vec<domain::monitoring::MeasureWarning>,
 }
 
 impl MeasureView {
