@@ -221,6 +221,10 @@ async fn activities_stay_inside_their_measure_and_measures_inside_the_plan() {
     assert_eq!(res.error_code("deadline").as_deref(), Some("after_plan_validity"));
     let at_end = app.post(&measures, &admin, json!({"goal_id": g1, "code": "1.2", "title": "Včas", "thematic_area": "debt", "deadline": "2027-12-31"})).await;
     assert_eq!(at_end.status, 201, "{}", at_end.body);
+    // Nor can the plan's validity be shortened to end before a measure's deadline.
+    let res = app.patch(&format!("/api/v1/strategic-plans/{plan}"), &admin, json!({"valid_to": "2027-06-30"})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("valid_to").as_deref(), Some("before_measure_deadline"));
 
     // An archived organization is no current member and cannot be made responsible.
     assert_eq!(app.delete(&format!("/api/v1/organizations/{}", r.ngo), &admin).await.status, 204);

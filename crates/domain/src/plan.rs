@@ -406,6 +406,19 @@ pub fn ensure_parent_covers(deadline: Option<NaiveDate>, latest_activity_deadlin
     }
 }
 
+/// The other side of [`ensure_within_validity`]: a plan's validity cannot be shortened to end
+/// before a deadline of its measures (`valid_to` `before_measure_deadline`).
+pub fn ensure_validity_covers(valid_to: NaiveDate, latest_measure_deadline: Option<NaiveDate>) -> Result<(), DomainError> {
+    match latest_measure_deadline {
+        Some(d) if d > valid_to => Err(DomainError::invalid(
+            "valid_to",
+            "before_measure_deadline",
+            format!("a measure of the plan is due {d}, after the new end of validity ({valid_to}); move its deadline first"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// An archived organization is no current member of anything: it cannot be made responsible
 /// for a measure (checked before membership, with its own code, so the client learns why).
 pub fn ensure_responsible_eligible(organization_archived: bool) -> Result<(), DomainError> {
@@ -658,6 +671,9 @@ mod tests {
         assert_eq!(codes(ensure_responsible_eligible(true).map(|()| measure())), vec![("responsible_organization_id".into(), "organization_archived".into())]);
         assert!(ensure_within_validity(d("2022-12-31"), valid_to).is_ok());
         assert!(ensure_within_validity(None, valid_to).is_ok());
+        assert!(ensure_validity_covers(valid_to, d("2022-12-31")).is_ok());
+        assert!(ensure_validity_covers(valid_to, None).is_ok());
+        assert_eq!(codes(ensure_validity_covers(valid_to, d("2023-01-01")).map(|()| measure())), vec![("valid_to".into(), "before_measure_deadline".into())]);
         assert_eq!(codes(ensure_within_validity(d("2023-01-01"), valid_to).map(|()| measure())), vec![("deadline".into(), "after_plan_validity".into())]);
     }
 }

@@ -173,6 +173,10 @@ pub async fn create_plan(tx: &WriteTx, d: PlanData) -> Result<PlanRecord, StoreE
 
 pub async fn update_plan(tx: &WriteTx, current: &PlanRecord, d: PlanData) -> Result<PlanRecord, StoreError> {
     check_plan(tx, &d).await?;
+    if d.valid_to < current.data.data.valid_to {
+        let latest = measures_of(tx.conn(), current.meta.id).await?.into_iter().filter_map(|m| m.data.data.deadline).max();
+        domain::plan::ensure_validity_covers(d.valid_to, latest)?;
+    }
     let m = &current.meta;
     let changes = sp::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..plan_content(&d) };
     update_guarded(tx.conn(), changes, sp::Column::Id.eq(m.id).and(sp::Column::Version.eq(m.version))).await?;
