@@ -125,6 +125,18 @@ async fn values_per_period_add_up_by_aggregation_and_corrections_keep_history() 
     // Nothing of that was written.
     assert_eq!(app.get(&format!("{i1}?include_history=true&count=true"), Some(&admin)).await.body["total"], 4);
 
+    // An indicator period inside a progress report is ordered too.
+    let res = app
+        .post(
+            &format!("/api/v1/measures/{measure}/progress-reports"),
+            &admin,
+            json!({"reported_on": "2025-10-01", "status": "in_progress", "percent_done": 40,
+                   "indicator_values": [{"indicator_key": "I2", "value": 30.0, "period_from": "2025-09-30", "period_to": "2025-07-01"}]}),
+        )
+        .await;
+    res.problem(422);
+    assert_eq!(res.error_code("indicator_values[0].period_to").as_deref(), Some("before_start"));
+
     // Who may: as for progress reports. The NGO's partner does not report on the microregion's measure.
     let ngo_partner = app.token(Role::Partner, &[&r.p], Some(&r.ngo));
     app.post(&i1, &ngo_partner, value("2025-10-01", "2025-12-31", 1.0)).await.problem(403);

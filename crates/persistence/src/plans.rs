@@ -928,6 +928,7 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
                 format!("the measure has no indicator `{}`", value.indicator_key),
             ));
         }
+        v.check(domain::period::ensure_ordered(value.period_from, value.period_to, &format!("indicator_values[{i}].period_to"), "period_from"));
     }
     v.into_result()?;
     let author: Vec<Uuid> = r.author_person_id.into_iter().collect();
