@@ -150,6 +150,10 @@ async fn decision_dates_may_not_lie_in_the_future_and_steps_are_ordered() {
     res.problem(422);
     assert_eq!(res.error_code("date").as_deref(), Some("in_future"));
     assert_eq!(app.get(&base, Some(&admin)).await.body["status"], "council_approved");
+    // Nor after the plan's validity ended (valid to 2022-12-31).
+    let res = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2023-02-01", "resolution_number": "ZM/1/2023"})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("date").as_deref(), Some("after_validity"));
     let res = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2019-04-01", "resolution_number": "ZM/5/2019"})).await;
     assert_eq!(res.error_code("date").as_deref(), Some("before_previous_step"), "{}", res.body);
     assert_eq!(app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2019-04-24", "resolution_number": "ZM/5/2019"})).await.status, 200);

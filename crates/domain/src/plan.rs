@@ -129,6 +129,16 @@ pub fn check_step_date(
     v.into_result()
 }
 
+/// A plan enters into force within its validity: an assembly approval dated after `valid_to`
+/// would put into force a plan that already ended (422 `after_validity` on `date`).
+pub fn ensure_enters_within_validity(approved_on: NaiveDate, valid_to: NaiveDate) -> Result<(), DomainError> {
+    if approved_on > valid_to {
+        Err(DomainError::invalid("date", "after_validity", format!("the plan was valid until {valid_to}; it cannot enter into force on {approved_on}")))
+    } else {
+        Ok(())
+    }
+}
+
 /// What a client sets on a plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanData {
@@ -516,6 +526,8 @@ mod tests {
         assert_eq!(code(check_step_date(day("2019-04-01"), today, "date", Some(day("2019-04-08")), None)), ["before_previous_step"]);
         assert_eq!(code(check_step_date(day("2019-01-01"), today, "date", None, Some(day("2019-04-24")))), ["before_predecessor"]);
         assert!(code(check_step_date(day("2026-12-01"), today, "date", Some(day("2026-12-01")), Some(day("2026-12-01")))).is_empty());
+        assert!(ensure_enters_within_validity(day("2022-12-31"), day("2022-12-31")).is_ok());
+        assert_eq!(code(ensure_enters_within_validity(day("2023-01-02"), day("2022-12-31"))), ["after_validity"]);
     }
 
     fn measure() -> MeasureData {

@@ -10,7 +10,7 @@ use domain::codelist::PlanStatus;
 use domain::diff::{FieldChange, ItemsDiff, diff_items};
 use domain::fulfilment::{Fulfilment, compute};
 use domain::partnership::Activity;
-use domain::plan::{Approval, PlanAction, PlanData, check_step_date, ensure_draft, ensure_revisable, is_public, transition};
+use domain::plan::{Approval, PlanAction, PlanData, check_step_date, ensure_draft, ensure_enters_within_validity, ensure_revisable, is_public, transition};
 use persistence::plans::{self, PlanFilter, PlanRecord, StatusChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -291,6 +291,9 @@ async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: Ide
     let step_day = change.submitted_on.or(change.council.as_ref().map(|a| a.date)).or(change.assembly.as_ref().map(|a| a.date)).or(change.ended_on);
     if let Some(day) = step_day {
         check_step_date(day, Utc::now().date_naive(), "date", previous, predecessor_approved_on)?;
+    }
+    if let Some(assembly) = &change.assembly {
+        ensure_enters_within_validity(assembly.date, current.data.data.valid_to)?;
     }
     let updated = plans::set_plan_status(unit.tx(), &current, next, change).await?;
     unit.changed(action.name(), "strategic_plan", id, updated.meta.version, &PlanView::from(&current), &PlanView::from(&updated)).await
