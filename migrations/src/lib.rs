@@ -15,6 +15,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_registry::Migration), Box::new(m20261123_000002_plans::Migration), Box::new(m20261123_000003_esif::Migration), Box::new(m20261201_000020_measure_key::Migration), Box::new(m20261201_000030_indicator_values::Migration)]
+        vec![
+            Box::new(m20261123_000001_registry::Migration),
+            Box::new(m20261123_000002_plans::Migration),
+            Box::new(m20261123_000003_esif::Migration),
+            Box::new(m20261201_000020_measure_key::Migration),
+            Box::new(m20261201_000030_indicator_values::Migration),
+        ]
     }
 }

@@ -315,11 +315,7 @@ impl ActionItemData {
 /// count as current, and it takes no new role (a measure's responsible implementer, a
 /// project's applicant): 422 `organization_archived` on `field`.
 pub fn ensure_active_organization(field: &str, archived: bool) -> Result<(), DomainError> {
-    if archived {
-        Err(DomainError::invalid(field, "organization_archived", "the organization is archived and no longer a current member"))
-    } else {
-        Ok(())
-    }
+    if archived { Err(DomainError::invalid(field, "organization_archived", "the organization is archived and no longer a current member")) } else { Ok(()) }
 }
 
 #[cfg(test)]
