@@ -129,11 +129,8 @@ pub async fn create_value(
 ) -> ApiResult {
     let (id, indicator_key) = path.into_inner();
     let measure = plans::get_measure(state.store.conn(), id).await?;
-    guard_partnership_read(&who, measure.data.partnership_id)?;
+    crate::routes::measures::ensure_may_report(&who, &measure)?;
     let indicator = indicator_of(&measure, &indicator_key)?;
-    if !who.may_report_progress(measure.data.partnership_id, measure.data.data.responsible_organization_id) {
-        return Err(ApiError::Forbidden("only the responsible organization, the partnership's consultants and admins report on this measure".into()));
-    }
     let input = body.into_inner();
     input.validate()?;
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {

@@ -676,8 +676,15 @@ pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::
 }
 
 /// Who may report on a measure: see [`Principal::may_report_progress`].
-fn may_report(who: &Principal, m: &MeasureRecord) -> bool {
-    who.may_report_progress(m.data.partnership_id, m.data.data.responsible_organization_id)
+/// Who may report on a measure (progress, indicator values): 404 to those who may not see its
+/// partnership, 403 to those who see it but are not its responsible organization, consultants or admins.
+pub(crate) fn ensure_may_report(who: &Principal, m: &MeasureRecord) -> ApiResult<()> {
+    guard_partnership_read(who, m.data.partnership_id)?;
+    if who.may_report_progress(m.data.partnership_id, m.data.data.responsible_organization_id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only the responsible organization, the partnership's consultants and admins report on this measure".into()))
+    }
 }
 
 /// Report progress on a measure of a plan in force.
@@ -692,10 +699,7 @@ pub async fn create_report(
     body: web::Json<ProgressReportInput>,
 ) -> ApiResult {
     let measure = plans::get_measure(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, measure.data.partnership_id)?;
-    if !may_report(&who, &measure) {
-        return Err(ApiError::Forbidden("only the responsible organization, the partnership's consultants and admins report on this measure".into()));
-    }
+    ensure_may_report(&who, &measure)?;
     let input = body.into_inner();
     input.validate()?;
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
