@@ -20,15 +20,24 @@ MAX_TIME=240
 mkdir -p "$TOOLS" "$WORK"
 
 echo "== contract: tools"
-if [ ! -x "$TOOLS/venv/bin/schemathesis" ] || [ ! -x "$TOOLS/venv/bin/openapi-python-client" ]; then
-  python3 -m venv "$TOOLS/venv"
-  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check \
-    'schemathesis==4.32.5' 'openapi-python-client>=0.26' ruff httpx
+for tool in python3 node npm psql; do
+  command -v "$tool" >/dev/null 2>&1 || { [ "$tool" = psql ] || { echo "make contract needs $tool (Python 3 with venv, Node.js with npm)"; exit 1; }; }
+done
+# Versions pinned: a new major release of a checker must not turn CI red without a change here.
+PY_TOOLS="schemathesis==4.32.5 openapi-python-client==0.29.1 ruff==0.17.6 httpx==0.28.1"
+NODE_TOOLS="openapi-typescript@7.13.0 typescript@5.9.3 openapi-fetch@0.17.0 tsx@4.23.15 @stoplight/spectral-cli@6.16.3 @redocly/cli@2.77.0"
+if [ "$(cat "$TOOLS/py-tools" 2>/dev/null)" != "$PY_TOOLS" ]; then
+  rm -rf "$TOOLS/venv"
+  python3 -m venv "$TOOLS/venv" || { echo "python3 -m venv failed: install python3-venv"; exit 1; }
+  # shellcheck disable=SC2086
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS
+  echo "$PY_TOOLS" > "$TOOLS/py-tools"
 fi
-if [ ! -x "$TOOLS/node/node_modules/.bin/spectral" ]; then
-  mkdir -p "$TOOLS/node"
-  (cd "$TOOLS/node" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error \
-    openapi-typescript@7 typescript@5 openapi-fetch tsx @stoplight/spectral-cli @redocly/cli)
+if [ "$(cat "$TOOLS/node-tools" 2>/dev/null)" != "$NODE_TOOLS" ]; then
+  rm -rf "$TOOLS/node" && mkdir -p "$TOOLS/node"
+  # shellcheck disable=SC2086
+  (cd "$TOOLS/node" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error $NODE_TOOLS)
+  echo "$NODE_TOOLS" > "$TOOLS/node-tools"
 fi
 NODE_BIN="$TOOLS/node/node_modules/.bin"
 DOC="$ROOT/openapi/openapi.json"
@@ -57,7 +66,10 @@ start_server() { # $1 = DATABASE_URL
   PORT=$(free_port)
   DATABASE_URL="$1" INCLUSION_BIND="127.0.0.1:$PORT" RUST_LOG=warn "$BIN" serve --demo >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  for _ in $(seq 1 100); do
+    python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/health/ready', timeout=1)" 2>/dev/null && return 0
+    sleep 0.2
+  done
   echo "the server did not start:"; cat "$WORK/server.log"; return 1
 }
 TOKEN=$("$BIN" token --role admin --subject contract-check)
@@ -103,12 +115,14 @@ pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 if pg_answers && command -v psql >/dev/null 2>&1; then
   echo "== contract: schemathesis on PostgreSQL (not_a_server_error, 120s)"
   DB="contract_$$"
+  drop_db() { stop_server; psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true; }
+  trap drop_db EXIT
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
   start_server "postgres://postgres@127.0.0.1:5432/$DB"
   status=0
   run_schemathesis not_a_server_error 120 schemathesis-postgres || status=$?
-  stop_server
-  psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  drop_db
+  trap stop_server EXIT
   [ "$status" -eq 0 ] || exit "$status"
 else
   echo "== contract: PostgreSQL does not answer (or psql is missing): PostgreSQL run skipped"

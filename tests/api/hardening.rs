@@ -276,6 +276,40 @@ async fn nul_characters_are_refused_on_every_database() {
 }
 
 #[tokio::test]
+async fn dates_outside_four_digit_years_and_compressed_bodies_are_refused_on_every_database() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    // PostgreSQL cannot store years before 4713 BC; RFC 3339 has four-digit years: refused alike.
+    let res = app.get("/api/v1/calls?open_on=-5000-01-01", None).await;
+    res.problem(400);
+    assert_eq!(res.error_code("open_on").as_deref(), Some("date_out_of_range"));
+    assert_eq!(app.get("/api/v1/calls?open_on=2024-01-01", None).await.status, StatusCode::OK);
+    let unit = app.unit(&admin, "Žlutice", "town", None).await;
+    let body = json!({"name": "LP", "territorial_unit_ids": [unit], "established_on": "-5000-01-01"});
+    let res = app.post("/api/v1/partnerships", &admin, body).await;
+    res.problem(400);
+    assert_eq!(res.error_code("established_on").as_deref(), Some("date_out_of_range"));
+    // Text that merely starts with a minus sign is text.
+    let created = app.post("/api/v1/organizations", &admin, json!({"name": "-2 Světlo", "kind": "ngo"})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+
+    // A compressed body would be checked compressed: only `identity` is accepted (415).
+    let raw = app
+        .client
+        .post(format!("{}/api/v1/organizations", app.base))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .header("content-encoding", "deflate")
+        .body(vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(raw.headers()["content-type"], "application/problem+json");
+    assert_eq!(app.get("/api/v1/organizations?count=true", None).await.body["total"], 1);
+}
+
+#[tokio::test]
 async fn a_cursor_holds_only_for_the_list_that_issued_it() {
     let app = spawn_app().await;
     let admin = app.admin();

@@ -417,7 +417,10 @@ fn common_responses(doc: &mut Value) {
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
             responses.entry("400").or_insert_with(|| problem("Malformed request: bytes, headers or parameters that cannot be read (e.g. a NUL character)"));
             responses.entry("414").or_insert_with(|| problem("The request line (path and query) is too long"));
-            responses.entry("431").or_insert_with(|| problem("The request headers are too large"));
+            // Written by the HTTP parser before the application runs: no body (see edge/mod.rs).
+            responses
+                .entry("431")
+                .or_insert_with(|| json!({ "description": "The request headers are too large (answered by the HTTP parser, without a body)" }));
             let mut too_many = problem("Too many requests from this client; retry after `Retry-After` seconds");
             too_many["headers"] = json!({ "Retry-After": { "description": "Seconds to wait", "schema": { "type": "integer" } } });
             responses.entry("429").or_insert(too_many);

@@ -51,11 +51,25 @@ fn percent_decode(raw: &str) -> Vec<u8> {
 fn unstorable(decoded: &[u8]) -> Option<(&'static str, &'static str)> {
     if decoded.contains(&0) {
         Some(("nul_character", "contains a NUL character (%00), which cannot be stored"))
-    } else if std::str::from_utf8(decoded).is_err() {
-        Some(("encoding", "is not UTF-8 text"))
     } else {
-        None
+        match std::str::from_utf8(decoded) {
+            Err(_) => Some(("encoding", "is not UTF-8 text")),
+            Ok(text) if signed_year_date(text) => Some(("date_out_of_range", DATE_RANGE)),
+            Ok(_) => None,
+        }
     }
+}
+
+const DATE_RANGE: &str = "is a date outside the years 0001–9999: dates are RFC 3339 `YYYY-MM-DD` with a four-digit year";
+
+/// A date or timestamp written with a signed (expanded) year, `-5000-01-01` or `+10000-01-01`:
+/// chrono reads them, PostgreSQL cannot store the early ones, and RFC 3339 (the `format: date`
+/// and `date-time` of the document) has four-digit years only. Refused alike on both databases.
+fn signed_year_date(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix(['-', '+']) else { return false };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = &rest.as_bytes()[digits..];
+    digits >= 4 && after.len() >= 6 && after[0] == b'-' && after[1..3].iter().all(u8::is_ascii_digit) && after[3] == b'-'
 }
 
 /// The first query parameter or path segment that cannot be stored: (field, code, message).
@@ -93,6 +107,24 @@ fn has_nul_escape(body: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// Whether a JSON text may hold a signed-year date: a string starting `"-` or `"+` and a digit.
+fn may_hold_signed_date(body: &[u8]) -> bool {
+    body.windows(3).any(|w| w[0] == b'"' && (w[1] == b'-' || w[1] == b'+') && w[2].is_ascii_digit())
+}
+
+/// The path of the first string that is a signed-year date.
+fn signed_date_field(value: &serde_json::Value, path: &str) -> Option<String> {
+    let here = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        serde_json::Value::String(s) if signed_year_date(s) => Some(if path.is_empty() { "body".to_owned() } else { path.to_owned() }),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| signed_date_field(v, &format!("{}[{i}]", if path.is_empty() { "body" } else { path })))
+        }
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| signed_date_field(v, &here(k))),
+        _ => None,
+    }
 }
 
 /// The path of the first key or string holding a NUL (`representatives[1].name`).
@@ -134,6 +166,11 @@ pub async fn refuse_unstorable_input(
     if let Some((field, code, message)) = check_uri(req.path(), req.query_string()) {
         return Ok(req.into_response(ApiError::bad_request(&field, code, message).error_response()));
     }
+    // A compressed body would be scanned compressed (a NUL hidden by deflate, a gzip header read
+    // as one): bodies are accepted as sent, `identity` only.
+    if req.headers().get(header::CONTENT_ENCODING).is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity")) {
+        return Ok(req.into_response(ApiError::UnsupportedMediaType("send the body uncompressed (no Content-Encoding)".into()).error_response()));
+    }
     // Bodies over the limit are left to the JSON extractor, which answers 413.
     if is_json(&req) && declared_length(&req).is_none_or(|n| n <= limit.0) {
         let mut payload = req.take_payload();
@@ -150,6 +187,12 @@ pub async fn refuse_unstorable_input(
             let message = format!("`{field}` contains a NUL character (\\u0000), which cannot be stored");
             return Ok(req.into_response(ApiError::bad_request(&field, "nul_character", message).error_response()));
         }
+        if may_hold_signed_date(&body)
+            && let Some(field) = serde_json::from_slice(&body).ok().and_then(|v| signed_date_field(&v, ""))
+        {
+            let message = format!("`{field}` {DATE_RANGE}");
+            return Ok(req.into_response(ApiError::bad_request(&field, "date_out_of_range", message).error_response()));
+        }
         req.set_payload(Payload::from(Bytes::from(body)));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
@@ -158,6 +201,19 @@ pub async fn refuse_unstorable_input(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_year_dates_are_found_and_ordinary_text_is_not() {
+        for text in ["-5000-01-01", "+10000-01-01", "-0001-12-31T00:00:00Z"] {
+            assert!(signed_year_date(text), "{text}");
+        }
+        for text in ["2024-01-01", "-", "-12", "- 2020-01-01", "-2020", "+420 777 123 456", "-2020-1-01"] {
+            assert!(!signed_year_date(text), "{text}");
+        }
+        let v: serde_json::Value = serde_json::from_str(r#"{"title": "-x", "steps": [{"date": "-5000-01-01"}]}"#).unwrap();
+        assert_eq!(signed_date_field(&v, "").as_deref(), Some("steps[0].date"));
+        assert_eq!(check_uri("/api/v1/calls", "open_on=-5000-01-01").map(|e| (e.0, e.1)), Some(("open_on".to_owned(), "date_out_of_range")));
+    }
 
     #[test]
     fn nul_escapes_are_found_but_escaped_backslashes_are_not() {

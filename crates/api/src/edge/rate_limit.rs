@@ -137,7 +137,7 @@ pub async fn limit_rate(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     limits.sweep();
-    let address = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    let address = client_network(req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip()));
     let verified = match bearer(req.headers()) {
         None => None,
         Some(Ok(token)) => Some(tokens.verify(token).map_err(|_| ())),
@@ -176,5 +176,37 @@ pub async fn limit_rate(
             headers.insert(RESET, number(reset));
             Ok(res)
         }
+    }
+}
+
+/// The unit an anonymous client is limited by: its IPv4 address, or the /64 network of an IPv6
+/// address (one subscriber usually holds a whole /64 and could rotate through it).
+fn client_network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_network(a), client_network(b));
+        assert_ne!(client_network(a), client_network(c));
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(client_network(v4), v4);
+        assert_eq!(client_network("::ffff:192.0.2.7".parse().unwrap()), v4);
     }
 }

@@ -23,14 +23,14 @@ pub async fn live() -> HttpResponse {
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(operation_id = "get_readiness", tag = "operations", responses((status = 200, description = "Ready", body = Health), (status = 503, description = "The database does not answer", body = Health)))]
+#[utoipa::path(operation_id = "get_readiness", tag = "operations", responses((status = 200, description = "Ready", body = Health), (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
         Ok(()) => HttpResponse::Ok().json(Health { status: "ok" }),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(Health { status: "unavailable" })
+            crate::edge::problems::problem(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer")
         }
     }
 }
