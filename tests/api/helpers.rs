@@ -95,6 +95,18 @@ async fn database() -> (String, Db) {
     }
 }
 
+/// An empty database of the test's own (no server, no migrations), dropped with the value:
+/// for tests that drive the migrator themselves.
+pub struct ScratchDb {
+    pub url: String,
+    _db: Db,
+}
+
+pub async fn scratch_database() -> ScratchDb {
+    let (url, db) = database().await;
+    ScratchDb { url, _db: db }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn(false, |_| {}).await.expect("build the application")
 }

@@ -12,6 +12,7 @@ mod identity;
 mod indicators;
 mod lifecycle;
 mod meetings;
+mod migrations;
 mod monitoring;
 mod plans;
 mod platform;
