@@ -305,3 +305,37 @@ async fn a_revision_keeps_the_indicator_series_of_its_measures() {
     let i1 = f.body["indicators"].as_array().unwrap().iter().find(|i| i["key"] == "I1").unwrap();
     assert_eq!((i1["measure_id"].as_str(), i1["actual_value"].as_f64()), (Some(m2.as_str()), Some(45.0)));
 }
+
+#[tokio::test]
+async fn fulfilment_and_attainment_agree_before_any_period_ended() {
+    let app = spawn_app().await;
+    let r = rozvodi(&app).await;
+    let (plan, _, measure) = plan_in_force(&app, &r).await;
+    let admin = app.admin();
+    // A progress report of 15 February names I1 = 7; the value per period (Q1) ends on 31 March.
+    let report = app
+        .post(
+            &format!("/api/v1/measures/{measure}/progress-reports"),
+            &admin,
+            json!({"reported_on": "2025-02-15", "status": "in_progress", "percent_done": 10,
+                   "indicator_values": [{"indicator_key": "I1", "value": 7.0}]}),
+        )
+        .await;
+    assert_eq!(report.status, 201, "{}", report.body);
+    let res = app.post(&format!("/api/v1/measures/{measure}/indicators/I1/values"), &admin, value("2025-01-01", "2025-03-31", 10.0)).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let i1_of = |f: &Value| f["indicators"].as_array().unwrap().iter().find(|i| i["key"] == "I1").cloned().unwrap();
+    // On 1 March no period has ended: the values per period govern, so both answer null.
+    let a = attainment(&app, &measure, "I1", "2025-03-01").await;
+    let f = app.get(&format!("/api/v1/strategic-plans/{plan}/fulfilment?as_of=2025-03-01"), Some(&admin)).await;
+    assert_eq!(f.status, 200, "{}", f.body);
+    let ind = i1_of(&f.body);
+    assert!(a["actual_value"].is_null() && ind["actual_value"].is_null(), "{a} {ind}");
+    assert_eq!((ind["actual_value"].clone(), ind["attainment"].clone()), (a["actual_value"].clone(), a["attainment"].clone()));
+    // Once Q1 has ended both count it: 10 %.
+    let a = attainment(&app, &measure, "I1", "2025-04-01").await;
+    let f = app.get(&format!("/api/v1/strategic-plans/{plan}/fulfilment?as_of=2025-04-01"), Some(&admin)).await;
+    let ind = i1_of(&f.body);
+    assert_eq!((ind["actual_value"].as_f64(), ind["attainment"].as_f64()), (Some(10.0), Some(10.0)));
+    assert_eq!((a["actual_value"].as_f64(), a["attainment"].as_f64()), (Some(10.0), Some(10.0)));
+}

@@ -94,6 +94,91 @@ async fn the_demo_plan_of_rozvodi_has_expired_and_kpsvl_checks_use_the_submissio
 }
 
 #[tokio::test]
+async fn measures_as_of_a_day_are_those_of_the_plans_in_force_that_day() {
+    let app = spawn_app_with_demo().await;
+    let admin = app.admin();
+    let rozvodi = app.get("/api/v1/partnerships?q=rozvodi", None).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let count = |query: String| {
+        let (app, admin, url) = (&app, admin.clone(), format!("/api/v1/measures?partnership_id={rozvodi}&count=true{query}"));
+        async move {
+            let res = app.get(&url, Some(&admin)).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            res.body["total"].as_u64().unwrap()
+        }
+    };
+    // The demo plan (valid 2019-05-01 to 2022-12-31, now expired): its six measures were due
+    // on 2020-12-31 and one was completed by 2020-06-30, so five were overdue on 2021-06-01.
+    assert_eq!(count("&overdue=true&as_of=2021-06-01".into()).await, 5);
+    assert_eq!(count("&overdue=true&as_of=2020-12-31".into()).await, 0, "not yet past the deadline");
+    assert_eq!(count("&as_of=2021-06-01".into()).await, 6);
+    assert_eq!(count("&as_of=2022-12-31".into()).await, 6, "its last day in force");
+    // Before its validity began, after it ended, and today: no plan in force, no measures.
+    for day in ["2019-04-30", "2023-01-01"] {
+        assert_eq!(count(format!("&as_of={day}")).await, 0, "{day}");
+    }
+    assert_eq!(count(String::new()).await, 0);
+    // A plan filter given: that filter governs, as before.
+    assert_eq!(count("&plan_status=expired&as_of=2023-01-01".into()).await, 6);
+}
+
+#[tokio::test]
+async fn a_plan_approved_after_its_validity_is_refused_or_expires_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, measures) = plan_with_measures(&app, &r).await;
+    let base = format!("/api/v1/strategic-plans/{plan}");
+    assert_eq!(app.patch(&base, &admin, json!({"valid_to": "2022-12-31"})).await.status, 200);
+    assert_eq!(app.post(&format!("{base}/submit"), &admin, json!({"date": "2019-03-20"})).await.status, 200);
+    assert_eq!(app.post(&format!("{base}/approve-by-council"), &admin, json!({"date": "2019-04-02", "resolution_number": "RM/12/2019"})).await.status, 200);
+    // Not on a day after the validity ended (valid to 2022-12-31).
+    let res = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2023-02-01", "resolution_number": "ZM/1/2023"})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("date").as_deref(), Some("after_validity"));
+    // Approved (today) with a day inside the validity that has since lapsed: in force 2019-04-24
+    // to 2022-12-31, so it expires at once, audited as the expiry job does.
+    let approved = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2019-04-24", "resolution_number": "ZM/5/2019"})).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!((approved.body["status"].as_str(), approved.body["ended_on"].as_str()), (Some("expired"), Some("2022-12-31")), "{}", approved.body);
+    assert_eq!(app.get(&base, Some(&admin)).await.body["status"], "expired");
+    let audit = app.get(&format!("/api/v1/audit?resource_id={plan}"), Some(&admin)).await;
+    let entries = items(&audit);
+    assert_eq!(entries.iter().filter(|e| e["action"] == "approve_by_assembly").count(), 1, "{}", audit.body);
+    let expiry: Vec<&Value> = entries.iter().filter(|e| e["action"] == "expire").collect();
+    assert_eq!(expiry.len(), 1, "{}", audit.body);
+    assert_eq!(expiry[0]["after"]["reason"], "validity_ended", "{}", expiry[0]);
+    // Its measures take no reports: 409, nothing written.
+    let res = app.post(&format!("/api/v1/measures/{}/progress-reports", measures[0]), &admin, json!({"status": "in_progress", "percent_done": 10})).await;
+    res.problem(409);
+    assert_eq!(app.get(&format!("/api/v1/measures/{}/progress-reports?count=true", measures[0]), Some(&admin)).await.body["total"], 0);
+}
+
+#[tokio::test]
+async fn reports_wait_until_the_plan_is_in_force_by_its_validity() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, measures) = plan_with_measures(&app, &r).await;
+    let base = format!("/api/v1/strategic-plans/{plan}");
+    // Approved now, valid only from 2099: recorded in force, but not in force today.
+    assert_eq!(app.patch(&base, &admin, json!({"valid_from": "2099-01-01", "valid_to": "2099-12-31"})).await.status, 200);
+    assert_eq!(app.post(&format!("{base}/submit"), &admin, json!({"date": "2026-01-10"})).await.status, 200);
+    assert_eq!(app.post(&format!("{base}/approve-by-council"), &admin, json!({"date": "2026-01-20", "resolution_number": "RM/1/2026"})).await.status, 200);
+    let approved = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2026-02-01", "resolution_number": "ZM/1/2026"})).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(approved.body["status"], "in_force");
+    let m = &measures[0];
+    let res = app.post(&format!("/api/v1/measures/{m}/progress-reports"), &admin, json!({"status": "in_progress", "percent_done": 10})).await;
+    assert!(res.problem(409)["detail"].as_str().unwrap().contains("validity"), "{}", res.body);
+    let res = app
+        .post(&format!("/api/v1/measures/{m}/indicators/I1/values"), &admin, json!({"period_start": "2026-01-01", "period_end": "2026-03-31", "value": 5.0}))
+        .await;
+    assert!(res.problem(409)["detail"].as_str().unwrap().contains("validity"), "{}", res.body);
+    assert_eq!(app.get(&format!("/api/v1/measures/{m}/progress-reports?count=true"), Some(&admin)).await.body["total"], 0);
+    assert_eq!(app.get(&format!("/api/v1/measures/{m}/indicators/I1/values?count=true"), Some(&admin)).await.body["total"], 0);
+}
+
+#[tokio::test]
 async fn a_kpsvl_submission_within_the_validity_of_an_expired_plan_is_accepted() {
     let app = spawn_app().await;
     let admin = app.admin();
@@ -150,10 +235,7 @@ async fn decision_dates_may_not_lie_in_the_future_and_steps_are_ordered() {
     res.problem(422);
     assert_eq!(res.error_code("date").as_deref(), Some("in_future"));
     assert_eq!(app.get(&base, Some(&admin)).await.body["status"], "council_approved");
-    // Nor after the plan's validity ended (valid to 2022-12-31).
-    let res = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2023-02-01", "resolution_number": "ZM/1/2023"})).await;
-    res.problem(422);
-    assert_eq!(res.error_code("date").as_deref(), Some("after_validity"));
+    // (Nor after the plan's validity ended: see `a_plan_approved_after_its_validity_is_refused_or_expires_at_once`.)
     let res = app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2019-04-01", "resolution_number": "ZM/5/2019"})).await;
     assert_eq!(res.error_code("date").as_deref(), Some("before_previous_step"), "{}", res.body);
     assert_eq!(app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2019-04-24", "resolution_number": "ZM/5/2019"})).await.status, 200);

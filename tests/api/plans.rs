@@ -68,7 +68,7 @@ pub(crate) async fn plan_with_measures(app: &TestApp, r: &Rozvodi) -> (String, V
         .create(
             &format!("/api/v1/partnerships/{}/strategic-plans", r.p),
             &admin,
-            json!({"title": "Strategický plán Rozvodí 2019–2022", "valid_from": "2019-05-01", "valid_to": "2022-12-31"}),
+            json!({"title": "Strategický plán Rozvodí 2019–2030", "valid_from": "2019-05-01", "valid_to": "2030-12-31"}),
         )
         .await;
     let mut measures = Vec::new();
@@ -396,7 +396,7 @@ async fn fulfilment_numbers_match_a_hand_calculation_and_evaluations_stay_frozen
         .create(
             &format!("/api/v1/partnerships/{}/strategic-plans", r.p),
             &admin,
-            json!({"title": "Malý plán", "valid_from": "2019-01-01", "valid_to": "2021-12-31"}),
+            json!({"title": "Malý plán", "valid_from": "2019-01-01", "valid_to": "2030-12-31"}),
         )
         .await;
     let g1 = app

@@ -188,7 +188,7 @@ async fn draft_plan(app: &TestApp, p: &str) -> String {
     app.create(
         &format!("/api/v1/partnerships/{p}/strategic-plans"),
         &app.admin(),
-        json!({"title": "Strategický plán", "valid_from": "2019-05-01", "valid_to": "2022-12-31"}),
+        json!({"title": "Strategický plán", "valid_from": "2019-05-01", "valid_to": "2030-12-31"}),
     )
     .await
 }

@@ -126,9 +126,10 @@ pub async fn add(
 }
 
 /// The current values of every indicator of a plan's measures (reported on any version of
-/// them) ended by `as_of`, as `(measure id in this plan, indicator key) → [(period, value)]`:
-/// the input of the actual values as of a day.
-pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid, as_of: NaiveDate) -> Result<Series, StoreError> {
+/// them), as `(measure id in this plan, indicator key) → [(period, value)]`: the input of the
+/// actual values as of a day (the domain's `actual_as_of` keeps the periods ended by then, as
+/// `/attainment` does).
+pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Series, StoreError> {
     use crate::entities::measure;
     let mine = measure::Entity::find().filter(measure::Column::PlanId.eq(plan_id)).all(conn).await?;
     // This plan's measure for each identity.
@@ -139,12 +140,7 @@ pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid, as_of: N
     ids.extend(mine.iter().map(|m| m.id));
     // A measure reported on (of any version) → this plan's measure of the same identity.
     let target = |id: Uuid| versions.get(&id).and_then(|k| here.get(k)).copied().or_else(|| mine.iter().any(|m| m.id == id).then_some(id));
-    let rows = iv::Entity::find()
-        .filter(iv::Column::MeasureId.is_in(ids))
-        .filter(iv::Column::SupersededBy.is_null())
-        .filter(iv::Column::PeriodEnd.lte(as_of))
-        .all(conn)
-        .await?;
+    let rows = iv::Entity::find().filter(iv::Column::MeasureId.is_in(ids)).filter(iv::Column::SupersededBy.is_null()).all(conn).await?;
     let mut out = Series::new();
     for r in rows {
         let Some(measure_id) = target(r.measure_id) else { continue };

@@ -44,6 +44,31 @@ pub struct Plan {
 
 pub type PlanRecord = Record<Plan>;
 
+impl Plan {
+    /// The facts deciding on which days the plan is in force ([`domain::plan::Validity`]).
+    pub fn validity(&self) -> domain::plan::Validity {
+        domain::plan::Validity {
+            status: self.status,
+            valid_from: self.data.valid_from,
+            valid_to: self.data.valid_to,
+            approved_on: self.assembly_approval.as_ref().map(|a| a.date),
+            ended_on: self.ended_on,
+        }
+    }
+}
+
+/// SQL condition on `strategic_plans` of [`domain::plan::Validity::in_force_on`]: approved
+/// (in force, superseded or expired), by the assembly on or before `day`, `day` within the
+/// validity, and not ended before `day`.
+pub fn in_force_on_sql(day: NaiveDate) -> Condition {
+    Condition::all()
+        .add(sp::Column::Status.is_in(public_codes()))
+        .add(sp::Column::AssemblyApprovedOn.lte(day))
+        .add(sp::Column::ValidFrom.lte(day))
+        .add(sp::Column::ValidTo.gte(day))
+        .add(Condition::any().add(sp::Column::EndedOn.is_null()).add(sp::Column::EndedOn.gte(day)))
+}
+
 fn approval(date: Option<NaiveDate>, number: Option<String>) -> Option<Approval> {
     Some(Approval { date: date?, resolution_number: number? })
 }
@@ -265,28 +290,29 @@ pub async fn expire_lapsed(store: &crate::Store, today: NaiveDate) -> Result<Vec
     for m in candidates {
         // Read again inside the transaction: a concurrent step may have changed the plan.
         let Some(current) = sp::Entity::find_by_id(m.id).one(tx.conn()).await? else { continue };
-        let current = plan_record(current)?;
-        let validity = domain::plan::Validity {
-            status: current.data.status,
-            valid_from: current.data.data.valid_from,
-            valid_to: current.data.data.valid_to,
-            approved_on: current.data.assembly_approval.as_ref().map(|a| a.date),
-            ended_on: current.data.ended_on,
-        };
-        let Some(last_day) = validity.lapsed(today) else { continue };
-        write_status(&tx, &current, PlanStatus::Expired, StatusChange { ended_on: Some(last_day), ..Default::default() }).await?;
-        tx.audit(
-            "expire",
-            "strategic_plan",
-            current.meta.id,
-            Some(serde_json::json!({"status": current.data.status, "ended_on": current.data.ended_on})),
-            Some(serde_json::json!({"status": PlanStatus::Expired, "ended_on": last_day, "reason": "validity_ended"})),
-        )
-        .await?;
-        expired.push(current.meta.id);
+        if let Some(done) = expire_if_lapsed(&tx, &plan_record(current)?, today).await? {
+            expired.push(done.meta.id);
+        }
     }
     tx.commit().await?;
     Ok(expired)
+}
+
+/// Expires the plan in `tx` if it is recorded as in force past its validity
+/// ([`domain::plan::Validity::lapsed`]), audited as `expire` with the reason `validity_ended`.
+/// Returns the expired plan, or `None` when it has not lapsed.
+pub async fn expire_if_lapsed(tx: &WriteTx, current: &PlanRecord, today: NaiveDate) -> Result<Option<PlanRecord>, StoreError> {
+    let Some(last_day) = current.data.validity().lapsed(today) else { return Ok(None) };
+    write_status(tx, current, PlanStatus::Expired, StatusChange { ended_on: Some(last_day), ..Default::default() }).await?;
+    tx.audit(
+        "expire",
+        "strategic_plan",
+        current.meta.id,
+        Some(serde_json::json!({"status": current.data.status, "ended_on": current.data.ended_on})),
+        Some(serde_json::json!({"status": PlanStatus::Expired, "ended_on": last_day, "reason": "validity_ended"})),
+    )
+    .await?;
+    get_plan(tx.conn(), current.meta.id).await.map(Some)
 }
 
 /// Archives a draft (and nothing else: approved plans are history).
@@ -635,6 +661,8 @@ pub struct MeasureFilter {
     pub include_archived: bool,
     /// Only measures of plans in these statuses.
     pub plan_statuses: Option<Vec<PlanStatus>>,
+    /// Only measures of plans in force on this day ([`in_force_on_sql`]).
+    pub plans_in_force_on: Option<NaiveDate>,
     /// Which plans the caller may see: `None` all; `Some(ids)` plans of these partnerships
     /// plus approved (public) plans.
     pub scope: Option<Vec<Uuid>>,
@@ -714,6 +742,10 @@ pub async fn list_measures(conn: &impl ConnectionTrait, f: &MeasureFilter, req: 
     if let Some(statuses) = &f.plan_statuses {
         let plans =
             Query::select().column(sp::Column::Id).from(sp::Entity).and_where(sp::Column::Status.is_in(statuses.iter().map(ToString::to_string))).take();
+        select = select.filter(measure::Column::PlanId.in_subquery(plans));
+    }
+    if let Some(day) = f.plans_in_force_on {
+        let plans = Query::select().column(sp::Column::Id).from(sp::Entity).cond_where(in_force_on_sql(day)).take();
         select = select.filter(measure::Column::PlanId.in_subquery(plans));
     }
     if let Some(scope) = &f.scope {

@@ -146,6 +146,12 @@ pub async fn create_value(
             errors: vec![],
         });
     }
+    if !plan.data.validity().in_force_on(Utc::now().date_naive()) {
+        return Err(ApiError::Conflict {
+            detail: "indicator values are reported on a plan in force today; today is outside this plan's validity".into(),
+            errors: vec![],
+        });
+    }
     let new = NewIndicatorValue {
         value: NewValue { period: Period { start: input.period_start, end: input.period_end }, value: input.value, text: opt_text(input.text) },
         comment: opt_text(input.comment),

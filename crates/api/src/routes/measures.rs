@@ -446,11 +446,13 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         return Err(ApiError::Unauthorized("filtering by monitoring data (status, overdue) needs a bearer token".into()));
     }
     let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let plan_statuses = match (q.plan_status, q.plan_id) {
-        (Some(s), _) => Some(vec![s]),
-        (None, None) => Some(vec![PlanStatus::InForce]),
-        (None, Some(_)) => None,
+    // Without a plan filter: the plans in force on `as_of` when given (history), else today's.
+    let plan_statuses = match (q.plan_status, q.plan_id, q.as_of) {
+        (Some(s), _, _) => Some(vec![s]),
+        (None, None, None) => Some(vec![PlanStatus::InForce]),
+        (None, _, _) => None,
     };
+    let plans_in_force_on = q.as_of.filter(|_| q.plan_status.is_none() && q.plan_id.is_none());
     let filter = MeasureFilter {
         plan_id: q.plan_id,
         partnership_id: q.partnership_id,
@@ -468,6 +470,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         q: q.q,
         include_archived: q.include_archived.unwrap_or(false),
         plan_statuses,
+        plans_in_force_on,
         scope: match &who {
             None => Some(Vec::new()),
             Some(w) => w.readable_partnerships().map(<[Uuid]>::to_vec),
@@ -713,6 +716,12 @@ pub async fn create_report(
         return Err(ApiError::Conflict { detail: format!("progress is reported on a plan in force; this plan is `{}`", plan.data.status), errors: vec![] });
     }
     let today = Utc::now().date_naive();
+    if !plan.data.validity().in_force_on(today) {
+        return Err(ApiError::Conflict {
+            detail: "progress is reported on a plan in force today; today is outside this plan's validity".into(),
+            errors: vec![],
+        });
+    }
     if input.reported_on.is_some_and(|d| d > today) {
         return Err(domain::DomainError::invalid("reported_on", "in_future", "progress is reported on a past day or today").into());
     }

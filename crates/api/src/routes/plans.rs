@@ -295,7 +295,13 @@ async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: Ide
     if let Some(assembly) = &change.assembly {
         ensure_enters_within_validity(assembly.date, current.data.data.valid_to)?;
     }
-    let updated = plans::set_plan_status(unit.tx(), &current, next, change).await?;
+    let mut updated = plans::set_plan_status(unit.tx(), &current, next, change).await?;
+    // Approved after its validity had ended: it is never in force past it, so it expires at once.
+    if action == PlanAction::ApproveByAssembly
+        && let Some(expired) = plans::expire_if_lapsed(unit.tx(), &updated, Utc::now().date_naive()).await?
+    {
+        updated = expired;
+    }
     unit.changed(action.name(), "strategic_plan", id, updated.meta.version, &PlanView::from(&current), &PlanView::from(&updated)).await
 }
 
@@ -534,7 +540,7 @@ pub struct AsOfQuery {
 pub(crate) async fn fulfilment_of(conn: &impl persistence::ConnectionTrait, plan: &PlanRecord, as_of: NaiveDate) -> ApiResult<Fulfilment> {
     let (goals, mut measures) = plans::fulfilment_input(conn, plan.meta.id, as_of).await?;
     // Indicators with values per period: the actual value follows their aggregation.
-    let series = persistence::indicators::series_of_plan(conn, plan.meta.id, as_of).await?;
+    let series = persistence::indicators::series_of_plan(conn, plan.meta.id).await?;
     domain::indicator::apply_series(&mut measures, &series, as_of);
     Ok(compute(&goals, &measures, as_of))
 }
