@@ -139,7 +139,11 @@ async fn main() -> anyhow::Result<()> {
             if demo {
                 demo::load_if_empty(&store).await?;
             }
-            jobs::expire_plans_once(&store).await?;
+            // A failure here (another replica expiring the same plans) must not stop the server:
+            // the hourly run tries again.
+            if let Err(e) = jobs::expire_plans_once(&store).await {
+                tracing::error!(error = format!("{e:#}"), "the plan-expiry job failed at start; it runs again in an hour");
+            }
             jobs::schedule_plan_expiry(store.clone());
             if print_token {
                 match settings.hs256_secret() {
