@@ -2,6 +2,7 @@
 //! validity, decision dates are neither in the future nor out of order, a partnership's status
 //! decides what may still change, and messages name the right field and print money as money.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Res, TestApp, spawn_app, spawn_app_with_demo};
@@ -401,4 +402,132 @@ async fn amounts_in_messages_are_written_as_money() {
     let res = app.post(&format!("/api/v1/partnerships/{}/projects", r.p), &admin, broken).await;
     let message = error(&res, "budget")["message"].as_str().unwrap().to_owned();
     assert!(message.contains("1 900 000,00 Kč") && message.contains("10,00 Kč") && message.contains("2 000 000,00 Kč"), "{message}");
+}
+
+// --- review of issue 13: integrity the lifecycle must keep ------------------------------------
+
+#[tokio::test]
+async fn a_measure_with_activities_keeps_its_goal() {
+    let app = spawn_app().await;
+    let r = rozvodi(&app).await;
+    let admin = app.admin();
+    let plan = app
+        .create(
+            &format!("/api/v1/partnerships/{}/strategic-plans", r.p),
+            &admin,
+            json!({"title": "Návrh", "valid_from": "2024-01-01", "valid_to": "2027-12-31"}),
+        )
+        .await;
+    let measures = format!("/api/v1/strategic-plans/{plan}/measures");
+    let g1 = app.create(&format!("/api/v1/strategic-plans/{plan}/goals"), &admin, json!({"code": "1", "title": "Dluhy", "level": "global"})).await;
+    let g2 = app.create(&format!("/api/v1/strategic-plans/{plan}/goals"), &admin, json!({"code": "2", "title": "Bydlení", "level": "global"})).await;
+    let parent =
+        app.create(&measures, &admin, json!({"goal_id": g1, "code": "1.1", "title": "Poradna", "thematic_area": "debt", "deadline": "2026-06-30"})).await;
+    let lone = app.create(&measures, &admin, json!({"goal_id": g1, "code": "1.2", "title": "Kurz", "thematic_area": "debt", "deadline": "2026-06-30"})).await;
+    let activity = app
+        .create(
+            &measures,
+            &admin,
+            json!({"goal_id": g1, "kind": "activity", "parent_measure_id": parent, "code": "1.1.1", "title": "Kurz", "thematic_area": "debt", "deadline": "2026-06-30"}),
+        )
+        .await;
+
+    let res = app.patch(&format!("/api/v1/measures/{parent}"), &admin, json!({"goal_id": g2})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("goal_id").as_deref(), Some("has_activities_in_other_goal"));
+    assert_eq!(app.get(&format!("/api/v1/measures/{parent}"), Some(&admin)).await.body["goal_id"], g1.as_str());
+    assert_eq!(app.get(&format!("/api/v1/measures/{activity}"), Some(&admin)).await.body["goal_id"], g1.as_str());
+    // A measure without activities moves freely; so does one whose patch keeps its goal.
+    let moved = app.patch(&format!("/api/v1/measures/{lone}"), &admin, json!({"goal_id": g2})).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["goal_id"], g2.as_str());
+    let renamed = app.patch(&format!("/api/v1/measures/{parent}"), &admin, json!({"goal_id": g1, "title": "Dluhová poradna"})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+}
+
+#[tokio::test]
+async fn an_archived_organization_neither_joins_nor_counts_as_a_member() {
+    let app = spawn_app().await;
+    let r = rozvodi(&app).await;
+    let admin = app.admin();
+    let members = format!("/api/v1/partnerships/{}/memberships", r.p);
+    let gone = app.org(&admin, "Zaniklý spolek", "ngo", None).await;
+    assert_eq!(app.delete(&format!("/api/v1/organizations/{gone}"), &admin).await.status, 204);
+    let before = app.get(&format!("{members}?count=true"), Some(&admin)).await.body["total"].clone();
+
+    let res = app.post(&members, &admin, json!({"organization_id": gone, "joined_on": "2020-01-01"})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("organization_id").as_deref(), Some("organization_archived"));
+    assert_eq!(app.get(&format!("{members}?count=true"), Some(&admin)).await.body["total"], before);
+
+    // Nor can a membership move to it; a membership of an organization archived later stays editable.
+    let school = app.org(&admin, "Základní škola", "school", None).await;
+    let membership = app.create(&members, &admin, json!({"organization_id": school, "joined_on": "2020-01-01"})).await;
+    let res = app.patch(&format!("/api/v1/memberships/{membership}"), &admin, json!({"organization_id": gone})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("organization_id").as_deref(), Some("organization_archived"));
+    assert_eq!(app.get(&format!("/api/v1/memberships/{membership}"), Some(&admin)).await.body["organization_id"], school.as_str());
+    assert_eq!(app.delete(&format!("/api/v1/organizations/{school}"), &admin).await.status, 204);
+    let left = app.patch(&format!("/api/v1/memberships/{membership}"), &admin, json!({"left_on": "2021-01-01"})).await;
+    assert_eq!(left.status, 200, "{}", left.body);
+
+    // An applicant archived after its project was recorded is no member on the day of submission.
+    let c = call(&app, "905", "2019-05-01", "2019-09-30", false, &[]).await;
+    let id = app.create(&format!("/api/v1/partnerships/{}/projects", r.p), &admin, project(&r.ngo, &c, &[], 200_000_000, 190_000_000)).await;
+    assert_eq!(app.post(&format!("/api/v1/projects/{id}/recommend"), &admin, json!({"date": "2019-05-02"})).await.status, 200);
+    assert_eq!(app.delete(&format!("/api/v1/organizations/{}", r.ngo), &admin).await.status, 204);
+    let res = app
+        .post(&format!("/api/v1/projects/{id}/submit"), &admin, json!({"date": "2019-06-20", "registration_number": "CZ.03.2.63/0.0/0.0/15_052/0012345"}))
+        .await;
+    res.problem(422);
+    assert_eq!(error(&res, "applicant_organization_id")["code"], "not_a_member");
+    assert!(app.get(&format!("/api/v1/projects/{id}"), Some(&admin)).await.body["steps"]["submitted_on"].is_null());
+}
+
+#[tokio::test]
+async fn an_ended_partnership_itself_is_read_only_and_replays_answer_as_before() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let p = r.p.clone();
+    let meeting = app.create(&format!("/api/v1/partnerships/{p}/meetings"), &admin, json!({"title": "Setkání", "starts_at": "2020-01-10T15:00:00Z"})).await;
+    let analysis = app.create(&format!("/api/v1/partnerships/{p}/situational-analyses"), &admin, json!({"title": "Druhá analýza"})).await;
+    assert_eq!(app.post(&format!("/api/v1/situational-analyses/{analysis}/start"), &admin, json!(null)).await.status, 200);
+    let org = app.org(&admin, "Nový člen", "ngo", None).await;
+    // Each create, first sent with an Idempotency-Key while the partnership is active.
+    let creates = [
+        (format!("/api/v1/partnerships/{p}/memberships"), json!({"organization_id": org, "joined_on": "2020-01-01"})),
+        (format!("/api/v1/partnerships/{p}/meetings"), json!({"title": "Další setkání", "starts_at": "2020-02-10T15:00:00Z"})),
+        (format!("/api/v1/meetings/{meeting}/action-items"), json!({"title": "Zápis"})),
+        (format!("/api/v1/partnerships/{p}/working-groups"), json!({"name": "Bydlení", "thematic_area": "housing"})),
+        (format!("/api/v1/partnerships/{p}/situational-analyses"), json!({"title": "Nová analýza"})),
+        (format!("/api/v1/situational-analyses/{analysis}/needs"), json!({"thematic_area": "debt", "description": "Dluhy", "priority": "high"})),
+    ];
+    let mut first = Vec::new();
+    for (i, (path, body)) in creates.iter().enumerate() {
+        let key = format!("retry-{i}");
+        let res = app.send(Method::POST, path, Some(&admin), Some(body), &[("Idempotency-Key", &key)]).await;
+        assert_eq!(res.status, 201, "POST {path}: {}", res.body);
+        first.push(res.id());
+    }
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{p}/end"), &admin, json!(null)).await.status, 200);
+
+    // The retry of a POST that succeeded gets the stored 201; a new one is refused.
+    for (i, (path, body)) in creates.iter().enumerate() {
+        let key = format!("retry-{i}");
+        let again = app.send(Method::POST, path, Some(&admin), Some(body), &[("Idempotency-Key", &key)]).await;
+        assert_eq!(again.status, 201, "retry of POST {path}: {}", again.body);
+        assert_eq!(again.id(), first[i]);
+        let fresh = app.send(Method::POST, path, Some(&admin), Some(body), &[("Idempotency-Key", &format!("new-{i}"))]).await;
+        assert!(fresh.problem(409)["detail"].as_str().unwrap().contains("ended"), "{}", fresh.body);
+    }
+
+    // The partnership itself can be neither edited nor archived.
+    let res = app.patch(&format!("/api/v1/partnerships/{p}"), &admin, json!({"name": "Jiný název"})).await;
+    assert!(res.problem(409)["detail"].as_str().unwrap().contains("ended"), "{}", res.body);
+    let res = app.delete(&format!("/api/v1/partnerships/{p}"), &admin).await;
+    assert!(res.problem(409)["detail"].as_str().unwrap().contains("ended"), "{}", res.body);
+    let now = app.get(&format!("/api/v1/partnerships/{p}"), None).await;
+    assert_eq!(now.body["name"], "LP Rozvodí");
+    assert!(now.body["archived_at"].is_null(), "{}", now.body);
 }

@@ -404,6 +404,20 @@ pub fn ensure_activity_within(activity: Placement, parent: Placement) -> Result<
     v.into_result()
 }
 
+/// A measure with activities keeps its goal: its activities belong to the goal of their
+/// measure, and moving the measure would leave them under the old one (`goal_id`
+/// `has_activities_in_other_goal`). Move or remove the activities first.
+pub fn ensure_goal_keeps_activities(previous_goal_id: Uuid, goal_id: Uuid, activities: usize) -> Result<(), DomainError> {
+    if previous_goal_id != goal_id && activities > 0 {
+        return Err(DomainError::invalid(
+            "goal_id",
+            "has_activities_in_other_goal",
+            format!("the measure has {activities} activities under its current goal; move or remove them first"),
+        ));
+    }
+    Ok(())
+}
+
 /// A measure whose deadline would fall after activities already beneath it.
 pub fn ensure_parent_covers(deadline: Option<NaiveDate>, latest_activity_deadline: Option<NaiveDate>) -> Result<(), DomainError> {
     match (deadline, latest_activity_deadline) {
@@ -452,6 +466,20 @@ pub fn ensure_within_validity(deadline: Option<NaiveDate>, valid_to: NaiveDate) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_measure_with_activities_keeps_its_goal() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let cases = [(a, a, 0, None), (a, a, 3, None), (a, b, 0, None), (a, b, 1, Some(("goal_id", "has_activities_in_other_goal")))];
+        for (previous, goal, activities, expected) in cases {
+            let got = match ensure_goal_keeps_activities(previous, goal, activities) {
+                Ok(()) => None,
+                Err(DomainError::Invalid(e)) => Some((e[0].field.clone(), e[0].code.clone())),
+                Err(other) => panic!("{other:?}"),
+            };
+            assert_eq!(got, expected.map(|(f, c)| (f.to_string(), c.to_string())), "{previous} -> {goal} with {activities}");
+        }
+    }
 
     #[test]
     fn approval_path_and_illegal_steps() {

@@ -600,8 +600,13 @@ pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, mea
     Ok(PlanContext { plan_in_force: plan, measures_in_plan })
 }
 
-/// Whether an organization is a member of a partnership on a day.
+/// Whether an organization is a member of a partnership on a day (an archived organization is
+/// no current member of anything).
 pub async fn is_member_on(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid, day: NaiveDate) -> Result<bool, StoreError> {
+    let archived = organization::Entity::find_by_id(organization_id).one(conn).await?.is_some_and(|o| o.archived_at.is_some());
+    if archived {
+        return Ok(false);
+    }
     Ok(membership::Entity::find()
         .filter(membership::Column::PartnershipId.eq(partnership_id))
         .filter(membership::Column::OrganizationId.eq(organization_id))

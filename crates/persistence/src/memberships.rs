@@ -113,7 +113,7 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
 
 /// The rules that need other rows: the organization and representatives exist, and the
 /// organization has no other membership of this partnership overlapping this period.
-async fn check(tx: &WriteTx, data: &MembershipData, this: Option<Uuid>) -> Result<(), StoreError> {
+async fn check(tx: &WriteTx, data: &MembershipData, this: Option<Uuid>, organization_changed: bool) -> Result<(), StoreError> {
     // Serialise membership writes per partnership so that two concurrent requests cannot both
     // pass the overlap check (PostgreSQL; SQLite writes are already serialised by the store).
     if tx.conn().get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -121,6 +121,12 @@ async fn check(tx: &WriteTx, data: &MembershipData, this: Option<Uuid>) -> Resul
         crate::entities::partnership::Entity::find_by_id(data.partnership_id).lock_exclusive().one(tx.conn()).await?;
     }
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &[data.organization_id], "organization_id", true).await?;
+    // An archived organization cannot join: checked when the membership is created or moves to
+    // another organization, so that memberships of organizations archived later stay editable.
+    if organization_changed {
+        let archived = organization::Entity::find_by_id(data.organization_id).one(tx.conn()).await?.is_some_and(|o| o.archived_at.is_some());
+        domain::registry::ensure_active_organization("organization_id", archived)?;
+    }
     let people: Vec<Uuid> = data.representatives.iter().map(|r| r.person_id).collect();
     ensure_people(tx.conn(), &people, "representatives", false).await.map_err(|e| match e {
         // `representatives[i]` is the element; the id inside it is what is missing.
@@ -164,7 +170,7 @@ async fn replace_representatives(tx: &WriteTx, id: Uuid, data: &MembershipData) 
 }
 
 pub async fn create(tx: &WriteTx, data: MembershipData) -> Result<Membership, StoreError> {
-    check(tx, &data, None).await?;
+    check(tx, &data, None, true).await?;
     let at = now();
     let id = Uuid::now_v7();
     ms::ActiveModel { id: Set(id), version: Set(1), created_at: Set(at), updated_at: Set(at), archived_at: Set(None), ..content(&data) }
@@ -176,7 +182,7 @@ pub async fn create(tx: &WriteTx, data: MembershipData) -> Result<Membership, St
 
 pub async fn update(tx: &WriteTx, current: &Membership, data: MembershipData) -> Result<Membership, StoreError> {
     let m = &current.meta;
-    check(tx, &data, Some(m.id)).await?;
+    check(tx, &data, Some(m.id), current.data.organization_id != data.organization_id).await?;
     let changes = ms::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..content(&data) };
     update_guarded(tx.conn(), changes, ms::Column::Id.eq(m.id).and(ms::Column::Version.eq(m.version))).await?;
     replace_representatives(tx, m.id, &data).await?;

@@ -790,6 +790,9 @@ async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&Measur
     if let Some(me) = this.filter(|_| d.kind == MeasureKind::Measure) {
         let activities = measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(me)).all(tx.conn()).await?;
         domain::plan::ensure_parent_covers(d.deadline, activities.iter().filter_map(|a| a.deadline).max())?;
+        if let Some(p) = previous {
+            domain::plan::ensure_goal_keeps_activities(p.data.data.goal_id, d.goal_id, activities.len())?;
+        }
     }
     // Checked when the deadline is set or moved, so that older data stays editable.
     if previous.is_none_or(|p| p.data.data.deadline != d.deadline) {

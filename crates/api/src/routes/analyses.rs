@@ -155,12 +155,12 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<AnalysisInput>) -> ApiResult {
     require(state.store.conn(), *id).await?;
     ensure_may_write(&who, *id)?;
-    permits(state.store.conn(), *id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), *id, Activity::Organisation).await?;
     let created = analyses::create(unit.tx(), input.into_data(*id)?).await?;
     let view = AnalysisView::from(&created);
     unit.created("situational_analysis", created.meta.id, created.meta.version, format!("/api/v1/situational-analyses/{}", created.meta.id), &view).await
@@ -337,12 +337,12 @@ pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
 pub async fn create_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<NeedInput>) -> ApiResult {
     let analysis = analyses::get(state.store.conn(), *id).await?;
     guard_partnership_write(&who, analysis.data.data.partnership_id)?;
-    permits(state.store.conn(), analysis.data.data.partnership_id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), analysis.data.data.partnership_id, Activity::Organisation).await?;
     let analysis = analyses::get(unit.tx().conn(), *id).await?;
     ensure_editable(analysis.data.status)?;
     let created = analyses::create_need(unit.tx(), &analysis, input.into_data()?).await?;

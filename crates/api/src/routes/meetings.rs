@@ -209,12 +209,12 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     // may make the request.
     require(state.store.conn(), *id).await?;
     ensure_may_write(&who, *id)?;
-    permits(state.store.conn(), *id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), *id, Activity::Organisation).await?;
     let created = meetings::create(unit.tx(), input.into_data(*id)?).await?;
     let view = MeetingView::from(&created);
     unit.created("meeting", created.meta.id, created.meta.version, format!("/api/v1/meetings/{}", created.meta.id), &view).await
@@ -362,12 +362,12 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
 pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ActionItemInput>) -> ApiResult {
     let meeting = meetings::get(state.store.conn(), *id).await?;
     guard_partnership_write(&who, meeting.data.partnership_id)?;
-    permits(state.store.conn(), meeting.data.partnership_id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), meeting.data.partnership_id, Activity::Organisation).await?;
     let created = meetings::create_item(unit.tx(), meeting.data.partnership_id, input.into_data(*id)?).await?;
     let view = ActionItemView::from(&created);
     unit.created("action_item", created.meta.id, created.meta.version, format!("/api/v1/action-items/{}", created.meta.id), &view).await

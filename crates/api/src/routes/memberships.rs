@@ -160,12 +160,12 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     // may make the request.
     require(state.store.conn(), *id).await?;
     ensure_may_write(&who, *id)?;
-    permits(state.store.conn(), *id, Activity::Organisation).await?;
     let input = body.into_inner();
     let unit = match Unit::begin_post(&state, &who, key, &input).await? {
         Begun::Replay(response) => return Ok(response),
         Begun::Fresh(unit) => unit,
     };
+    permits(unit.tx().conn(), *id, Activity::Organisation).await?;
     let created = memberships::create(unit.tx(), input.into_data(*id)?).await?;
     let view = MembershipView::from(&created);
     unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/memberships/{}", created.meta.id), &view).await

@@ -164,6 +164,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     let unit = Unit::begin(&state, &who).await?;
     let current = partnerships::get(unit.tx().conn(), *id).await?;
     ensure_may_write(&who, current.meta.id)?;
+    domain::partnership::permits(current.data.status, domain::partnership::Activity::Organisation)?;
     let data = merge_patch(&PartnershipInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
     if_match.check(current.meta.version)?;
     let updated = partnerships::update(unit.tx(), &current, data).await?;
@@ -180,6 +181,7 @@ pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<
     if !who.may_administer() {
         return Err(ApiError::Forbidden("only admins archive partnerships".into()));
     }
+    domain::partnership::permits(current.data.status, domain::partnership::Activity::Organisation)?;
     if_match.check(current.meta.version)?;
     let archived = partnerships::archive(unit.tx(), &current).await?;
     unit.archived(RESOURCE, current.meta.id, &PartnershipView::from(&current), &PartnershipView::from(&archived)).await
