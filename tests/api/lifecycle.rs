@@ -123,6 +123,40 @@ async fn measures_as_of_a_day_are_those_of_the_plans_in_force_that_day() {
 }
 
 #[tokio::test]
+async fn measures_as_of_a_day_follow_the_version_in_force_that_day() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (v1, _) = plan_with_measures(&app, &r).await;
+    bring_into_force(&app, &v1).await;
+    let v2 = app.post(&format!("/api/v1/strategic-plans/{v1}/revise"), &admin, json!(null)).await.id();
+    let v2_base = format!("/api/v1/strategic-plans/{v2}");
+    let plans_of = |day: &str| {
+        let (app, admin, url) = (&app, admin.clone(), format!("/api/v1/measures?partnership_id={}&as_of={day}&limit=100", r.p));
+        async move {
+            let res = app.get(&url, Some(&admin)).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            let mut plans: Vec<String> = items(&res).iter().map(|m| m["plan_id"].as_str().unwrap().to_owned()).collect();
+            plans.sort();
+            plans.dedup();
+            plans
+        }
+    };
+    // The revision, still a draft, is in force on no day.
+    assert_eq!(plans_of("2020-03-01").await, [v1.clone()]);
+    assert_eq!(app.post(&format!("{v2_base}/submit"), &admin, json!({"date": "2020-01-10"})).await.status, 200);
+    assert_eq!(app.post(&format!("{v2_base}/approve-by-council"), &admin, json!({"date": "2020-01-20", "resolution_number": "RM/1/2020"})).await.status, 200);
+    let approved = app.post(&format!("{v2_base}/approve-by-assembly"), &admin, json!({"date": "2020-02-20", "resolution_number": "ZM/2/2020"})).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    // v1 in force until 2020-02-20 (its last day, the day v2 entered into force), v2 from then on.
+    assert_eq!(plans_of("2020-01-01").await, [v1.clone()]);
+    let both = plans_of("2020-02-20").await;
+    assert!(both.len() == 2 && both.contains(&v1) && both.contains(&v2), "{both:?}");
+    assert_eq!(plans_of("2020-03-01").await, [v2.clone()]);
+    assert_eq!(plans_of("2019-04-30").await, Vec::<String>::new(), "before the validity began");
+}
+
+#[tokio::test]
 async fn a_plan_approved_after_its_validity_is_refused_or_expires_at_once() {
     let app = spawn_app().await;
     let admin = app.admin();
