@@ -47,6 +47,9 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     tokens: TokenService,
+    /// The server's database, for tests that must write what the API no longer lets anyone
+    /// write (data of older versions).
+    pub database_url: String,
     _db: Db,
 }
 
@@ -151,10 +154,11 @@ async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<Test
         inclusion_api::jobs::expire_plans_once(&store).await.expect("plan expiry");
         assert_eq!(inclusion_api::jobs::expire_plans_once(&store).await.expect("plan expiry, again"), 0, "the expiry job is idempotent");
     }
+    let database_url = settings.database_url.clone();
     let app = Application::build_with_store(settings, store).map_err(|e| format!("{e:#}"))?;
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    Ok(TestApp { base, client: reqwest::Client::new(), tokens: TokenService::new(&jwt), _db: db })
+    Ok(TestApp { base, client: reqwest::Client::new(), tokens: TokenService::new(&jwt), database_url, _db: db })
 }
 
 impl TestApp {

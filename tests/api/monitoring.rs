@@ -344,3 +344,105 @@ async fn needs_and_measures_are_traceable_both_ways() {
     assert_eq!(public.status, 200, "{}", public.body);
     assert_eq!(public.body["warnings"], json!([]));
 }
+
+/// Revises the plan (the new version stays a draft); returns (v2, the copy of measure 1.1.1).
+async fn revise_to_draft(app: &TestApp, plan: &str) -> (String, String) {
+    let admin = app.admin();
+    let revised = app.post(&format!("/api/v1/strategic-plans/{plan}/revise"), &admin, json!(null)).await;
+    assert_eq!(revised.status, 201, "{}", revised.body);
+    let v2 = revised.id();
+    let measures = app.get(&format!("/api/v1/strategic-plans/{v2}/measures"), Some(&admin)).await;
+    let copy = measures.body["items"].as_array().unwrap().iter().find(|m| m["code"] == "1.1.1").unwrap()["id"].as_str().unwrap().to_owned();
+    (v2, copy)
+}
+
+#[tokio::test]
+async fn a_project_links_one_version_of_a_measure_once() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, m1) = plan_in_force(&app, &r).await;
+    let (_, m2) = revise_to_draft(&app, &plan).await;
+
+    let refused = app
+        .post(
+            &format!("/api/v1/partnerships/{}/projects", r.p),
+            &admin,
+            json!({
+                "applicant_organization_id": r.microregion, "title": "Dluhová poradna Rozvodí", "summary": "Dluhové poradenství.",
+                "period_from": "2025-04-01", "period_to": "2026-03-31",
+                "budget": {"total_eligible": czk(400_000_000), "requested": czk(380_000_000), "own_financing": czk(20_000_000)},
+                "measure_ids": [m1, m2],
+            }),
+        )
+        .await;
+    refused.problem(422);
+    assert_eq!(refused.error_code("measure_ids").as_deref(), Some("same_measure_twice"), "{}", refused.body);
+    let projects = app.get(&format!("/api/v1/partnerships/{}/projects", r.p), Some(&admin)).await;
+    assert_eq!(projects.status, 200, "{}", projects.body);
+    assert_eq!(projects.body["items"], json!([]), "nothing was created");
+}
+
+#[tokio::test]
+async fn a_measure_linked_through_another_version_is_not_deleted() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, m1) = plan_in_force(&app, &r).await;
+    approved_project(&app, &r, &m1).await;
+    let (_, m2) = revise_to_draft(&app, &plan).await;
+
+    // The project is linked to version 1's measure; version 2's copy is the same measure.
+    app.delete(&format!("/api/v1/measures/{m2}"), &admin).await.problem(409);
+    assert_eq!(app.get(&format!("/api/v1/measures/{m2}"), Some(&admin)).await.status, 200, "the copy is still there");
+}
+
+#[tokio::test]
+async fn funding_counts_a_project_once_per_measure_even_when_older_data_links_two_versions() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let (plan, m1) = plan_in_force(&app, &r).await;
+    let project = approved_project(&app, &r, &m1).await;
+    let (v2, m2) = revise_to_draft(&app, &plan).await;
+    let goal = app.get(&format!("/api/v1/strategic-plans/{v2}/goals"), Some(&admin)).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let other = app
+        .create(
+            &format!("/api/v1/strategic-plans/{v2}/measures"),
+            &admin,
+            json!({
+                "goal_id": goal, "code": "1.1.2", "title": "Terénní práce", "thematic_area": "debt",
+                "need_ids": [need_of(&r, "debt")], "responsible_organization_id": r.microregion,
+                "starts_on": "2025-07-01", "deadline": "2025-12-31",
+                "budget": [{"source": "esif", "amount": czk(500_000_000)}],
+            }),
+        )
+        .await;
+    approve(&app, &v2, ["2025-06-10", "2025-06-20", "2025-06-30"]).await;
+
+    // Data written before the API refused it: the project links both versions of 1.1.1 (and 1.1.2).
+    use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
+    let db = Database::connect(&app.database_url).await.expect("connect");
+    let backend = db.get_database_backend();
+    let sql = if backend == DatabaseBackend::Postgres {
+        "INSERT INTO project_measures (project_id, measure_id) VALUES ($1, $2)"
+    } else {
+        "INSERT INTO project_measures (project_id, measure_id) VALUES (?, ?)"
+    };
+    let project_id: uuid::Uuid = project.parse().unwrap();
+    for m in [&m2, &other] {
+        let measure_id: uuid::Uuid = m.parse().unwrap();
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, [project_id.into(), measure_id.into()])).await.expect("link");
+    }
+    db.close().await.ok();
+
+    // Two measures of equal budgets: half each, and the project listed once per measure.
+    let funding = app.get(&format!("/api/v1/reports/strategic-plans/{v2}/measure-funding"), Some(&admin)).await;
+    assert_eq!(funding.status, 200, "{}", funding.body);
+    let items = funding.body["items"].as_array().unwrap();
+    for (id, code) in [(&m2, "1.1.1"), (&other, "1.1.2")] {
+        let item = items.iter().find(|i| i["measure_id"] == id.as_str()).unwrap_or_else(|| panic!("{code} in {}", funding.body));
+        assert_eq!(item["funded"]["amount_minor"], 190_000_000, "{code}: {}", funding.body);
+        assert_eq!(item["project_ids"], json!([project]), "{code}: {}", funding.body);
+    }
+}

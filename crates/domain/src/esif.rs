@@ -592,6 +592,17 @@ impl ProjectData {
     }
 }
 
+/// A project implements each measure once: two of its measures sharing a `measure_key` are
+/// versions of one measure (a revision's copy), and linking both would count it twice.
+pub fn check_distinct_measures(measure_keys: &[Uuid]) -> Result<(), FieldError> {
+    let mut seen = std::collections::HashSet::new();
+    if measure_keys.iter().all(|k| seen.insert(*k)) {
+        Ok(())
+    } else {
+        Err(FieldError::new("measure_ids", "same_measure_twice", "two of the measures are versions of one measure; link only one of them"))
+    }
+}
+
 /// A record of project counselling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CounsellingData {
@@ -685,6 +696,15 @@ mod split_tests {
         assert_eq!(split_amount(7, &[]), Vec::<i64>::new());
         let parts = split_amount(i64::MAX, &[Some(i64::MAX), Some(1)]);
         assert_eq!(parts.iter().map(|p| i128::from(*p)).sum::<i128>(), i128::from(i64::MAX));
+    }
+
+    #[test]
+    fn a_measure_is_linked_once_across_versions() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(check_distinct_measures(&[]).is_ok());
+        assert!(check_distinct_measures(&[a, b]).is_ok());
+        let e = check_distinct_measures(&[a, b, a]).unwrap_err();
+        assert_eq!((e.field.as_str(), e.code.as_str()), ("measure_ids", "same_measure_twice"));
     }
 
     #[test]

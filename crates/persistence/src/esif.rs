@@ -471,6 +471,9 @@ async fn check_project(tx: &WriteTx, d: &ProjectData) -> Result<(), StoreError> 
                 Some(_) => {}
             }
         }
+        // Two versions of one measure (same key) would count the project twice for it.
+        let keys: Vec<Uuid> = found.iter().map(|m| m.measure_key.unwrap_or(m.id)).collect();
+        v.check(domain::esif::check_distinct_measures(&keys));
         v.into_result()?;
     }
     Ok(())
@@ -868,7 +871,12 @@ pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Resu
         if !domain::esif::was_approved(status) {
             continue;
         }
-        let mine: Vec<Uuid> = all_links.iter().filter(|l| l.project_id == p.id).map(|l| l.measure_id).collect();
+        // One part per measure identity: older data may link two versions of one measure, which
+        // would otherwise take two parts (the latest-created version's budget counts).
+        let mut mine: Vec<Uuid> = all_links.iter().filter(|l| l.project_id == p.id).map(|l| l.measure_id).collect();
+        mine.sort_unstable_by(|a, b| b.cmp(a));
+        let mut seen_keys = std::collections::HashSet::new();
+        mine.retain(|m| seen_keys.insert(linked_measures.get(m).map_or(*m, |l| l.1)));
         let budgets: Vec<Option<i64>> = mine.iter().map(|m| linked_measures.get(m).and_then(|l| l.0)).collect();
         for (m, part) in mine.iter().zip(domain::esif::split_amount(p.approved_minor.unwrap_or(0), &budgets)) {
             let key = linked_measures.get(m).map_or(*m, |l| l.1);

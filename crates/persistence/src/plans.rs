@@ -861,7 +861,19 @@ pub async fn update_measure(tx: &WriteTx, plan: &PlanRecord, current: &MeasureRe
 /// Deletes a measure of a draft; one with activities, or one a project implements, is a conflict.
 pub async fn delete_measure(tx: &WriteTx, current: &MeasureRecord) -> Result<(), StoreError> {
     use crate::entities::project_measure;
-    if project_measure::Entity::find().filter(project_measure::Column::MeasureId.eq(current.meta.id)).one(tx.conn()).await?.is_some() {
+    use sea_orm::QuerySelect;
+    // A project linked to any version of the measure (same key) implements this one too.
+    let versions: Vec<Uuid> = measure::Entity::find()
+        .select_only()
+        .column(measure::Column::Id)
+        .filter(measure::Column::MeasureKey.eq(current.data.measure_key))
+        .into_tuple::<Uuid>()
+        .all(tx.conn())
+        .await?
+        .into_iter()
+        .chain([current.meta.id])
+        .collect();
+    if project_measure::Entity::find().filter(project_measure::Column::MeasureId.is_in(versions)).one(tx.conn()).await?.is_some() {
         return Err(StoreError::Conflict { field: None, message: "a project implements this measure; unlink it from the project first".into() });
     }
     if measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(current.meta.id)).one(tx.conn()).await?.is_some() {
