@@ -390,11 +390,14 @@ list_query! {
         overdue: Option<bool>,
         /// The day the list is computed as of (default today, not in the future): `status`,
         /// `overdue` and each item's `current` and `overdue` come from the latest report dated
-        /// on or before it (of any version of the measure). Needs a bearer token.
+        /// on or before it (of any version of the measure). Without `plan_id` and `plan_status`
+        /// the measures are those of the plans in force on that day (approved by the assembly
+        /// by then, within their validity, not ended before it). Needs a bearer token.
         as_of: Option<NaiveDate>,
         /// Only measures answering this need (traceability from a need to its measures).
         need_id: Option<Uuid>,
-        /// Only measures of plans in this status (default `in_force` unless `plan_id` is given).
+        /// Only measures of plans in this status (default: the plans in force on `as_of` when
+        /// given, else `in_force`; no default when `plan_id` is given).
         plan_status: Option<PlanStatus>,
         /// Deadline before this day.
         deadline_before: Option<NaiveDate>,
