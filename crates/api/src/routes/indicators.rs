@@ -28,7 +28,7 @@ fn indicator_of(measure: &MeasureRecord, key: &str) -> ApiResult<Indicator> {
 /// The value of an indicator for one reporting period.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-pub struct IndicatorValueInput {
+pub struct IndicatorPeriodValueInput {
     /// The first day of the period.
     pub period_start: NaiveDate,
     /// The last day of the period (included); not before `period_start`, not in the future.
@@ -117,7 +117,7 @@ pub async fn list_values(state: web::Data<AppState>, Auth(who): Auth, path: web:
 /// (422 `period_end` `before_start` / `in_future`); it may not overlap another reported period
 /// of the same indicator (422 `period_start` `overlapping_period`). Reporting the same period
 /// again is a correction: the new value replaces the old one, which stays in the history.
-#[utoipa::path(operation_id = "create_measure_indicator_value", tag = "strategic-plans", request_body = IndicatorValueInput, params(("id" = Uuid, Path, description = "The measure"), ("key" = String, Path, description = "The indicator's key in the measure"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
+#[utoipa::path(operation_id = "create_measure_indicator_value", tag = "strategic-plans", request_body = IndicatorPeriodValueInput, params(("id" = Uuid, Path, description = "The measure"), ("key" = String, Path, description = "The indicator's key in the measure"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
     responses((status = 201, description = "Recorded", body = IndicatorValueView, headers(("Location" = String, description = "URL of the indicator's values"))), WriteErrors))]
 #[post("/measures/{id}/indicators/{key}/values")]
 pub async fn create_value(
@@ -125,7 +125,7 @@ pub async fn create_value(
     Auth(who): Auth,
     path: web::Path<(Uuid, String)>,
     key: IdempotencyKey,
-    body: web::Json<IndicatorValueInput>,
+    body: web::Json<IndicatorPeriodValueInput>,
 ) -> ApiResult {
     let (id, indicator_key) = path.into_inner();
     let measure = plans::get_measure(state.store.conn(), id).await?;
