@@ -411,11 +411,11 @@ mod tests {
         assert_eq!((r.progress, r.counts.total), (None, 0));
     }
 
-    #[test]
-    fn attainment_respects_direction() {
-        let ind = |ascending, baseline, target| Indicator {
-            key: "I".into(),
-            name: "x".into(),
+    /// A cumulative count indicator with these numbers.
+    fn indicator(key: &str, ascending: bool, baseline: Option<f64>, target: f64) -> Indicator {
+        Indicator {
+            key: key.into(),
+            name: key.into(),
             unit: None,
             kind: IndicatorKind::Count,
             ascending,
@@ -426,7 +426,12 @@ mod tests {
             target_date: None,
             aggregation: crate::codelist::IndicatorAggregation::Cumulative,
             measure: None,
-        };
+        }
+    }
+
+    #[test]
+    fn attainment_respects_direction() {
+        let ind = |ascending, baseline, target| indicator("I", ascending, baseline, target);
         // Ascending 10 → 50, actual 30: halfway.
         assert_eq!(attainment(&ind(true, Some(10.0), 50.0), Some(30.0)), Some(50.0));
         // Descending 40 → 20 (fewer evictions), actual 35: a quarter of the way.
@@ -442,20 +447,7 @@ mod tests {
 
     #[test]
     fn goal_and_area_indicator_attainment_average_their_indicators() {
-        let ind = |key: &str, baseline, target| Indicator {
-            key: key.into(),
-            name: key.into(),
-            unit: None,
-            kind: IndicatorKind::Count,
-            ascending: true,
-            baseline_value: Some(baseline),
-            baseline_year: None,
-            target_value: Some(target),
-            target_text: None,
-            target_date: None,
-            aggregation: crate::codelist::IndicatorAggregation::Cumulative,
-            measure: None,
-        };
+        let ind = |key: &str, baseline, target| indicator(key, true, Some(baseline), target);
         let (g1, g11, g2) = (Uuid::from_u128(100), Uuid::from_u128(101), Uuid::from_u128(200));
         let goals = vec![
             GoalNode { id: g1, code: "1".into(), title: "A".into(), parent_id: None },
