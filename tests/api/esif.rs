@@ -286,3 +286,57 @@ async fn a_project_intent_names_only_a_call_open_to_its_partnership() {
     let open = app.create("/api/v1/calls", &admin, call("100", false, &[])).await;
     assert_eq!(app.patch(&format!("/api/v1/projects/{id}"), &admin, json!({"call_id": open})).await.status, 200);
 }
+
+/// "A current member of the partnership" is one rule, asked by two commands: a project's
+/// applicant and a measure's responsible implementer are judged alike on each boundary of a
+/// membership (it begins on `joined_on`, ends on `left_on`; one that begins in the future is
+/// no membership today).
+#[tokio::test]
+async fn applicants_and_implementers_are_members_by_the_same_rule() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let day = |offset: i64| (today + chrono::Duration::days(offset)).to_string();
+    let plan = app
+        .create(
+            &format!("/api/v1/partnerships/{}/strategic-plans", r.p),
+            &admin,
+            json!({"title": "Plán", "valid_from": "2019-01-01", "valid_to": "2099-12-31"}),
+        )
+        .await;
+    let goal = app.create(&format!("/api/v1/strategic-plans/{plan}/goals"), &admin, json!({"code": "1", "title": "Dluhy", "level": "global"})).await;
+    // (joined_on, left_on, a member today?)
+    let cases: &[(String, Option<String>, bool)] = &[
+        ("2099-01-01".into(), None, false),
+        (day(1), None, false),
+        (day(0), None, true),
+        ("2018-01-01".into(), Some(day(0)), false),
+        ("2018-01-01".into(), Some(day(1)), true),
+        ("2018-01-01".into(), Some(day(-1)), false),
+    ];
+    for (i, (joined_on, left_on, member)) in cases.iter().enumerate() {
+        let org = app.org(&admin, &format!("Organizace {i}"), "ngo", None).await;
+        app.create(&format!("/api/v1/partnerships/{}/memberships", r.p), &admin, json!({"organization_id": org, "joined_on": joined_on, "left_on": left_on}))
+            .await;
+        let mut body = project(&org, "", &[], 100, 95);
+        body["call_id"] = Value::Null;
+        let intent = app.post(&format!("/api/v1/partnerships/{}/projects", r.p), &admin, body).await;
+        let measure = app
+            .post(
+                &format!("/api/v1/strategic-plans/{plan}/measures"),
+                &admin,
+                json!({"goal_id": goal, "code": format!("1.{i}"), "title": "Opatření", "thematic_area": "debt", "starts_on": "2019-06-01", "deadline": "2099-12-31", "responsible_organization_id": org}),
+            )
+            .await;
+        for (what, res) in [("intent", &intent), ("measure", &measure)] {
+            if *member {
+                assert_eq!(res.status, 201, "{what} for joined {joined_on}, left {left_on:?}: {}", res.body);
+            } else {
+                res.problem(422);
+                let field = if what == "intent" { "applicant_organization_id" } else { "responsible_organization_id" };
+                assert_eq!(res.error_code(field).as_deref(), Some("not_a_member"), "{what} for joined {joined_on}, left {left_on:?}");
+            }
+        }
+    }
+}

@@ -170,6 +170,30 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<service::Error> for ApiError {
+    fn from(err: service::Error) -> Self {
+        match err {
+            service::Error::Forbidden(reason) => Self::Forbidden(reason),
+            service::Error::PreconditionFailed(detail) => Self::PreconditionFailed(detail),
+            service::Error::Store(store) => store.into(),
+            service::Error::Caller(source) => match source.downcast::<ApiError>() {
+                Ok(api) => *api,
+                Err(other) => Self::Internal(other),
+            },
+            // Answered by the write protocol; reaching here is a fault.
+            service::Error::Replayed(_) => Self::Internal("a replayed answer escaped the write protocol".into()),
+        }
+    }
+}
+
+/// An error of the handler's own code run inside a use case (reading a merge patch) goes
+/// through it unchanged.
+impl From<ApiError> for service::Error {
+    fn from(err: ApiError) -> Self {
+        service::Error::Caller(Box::new(err))
+    }
+}
+
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errs: validator::ValidationErrors) -> Self {
         let mut errors = Vec::new();

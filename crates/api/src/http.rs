@@ -6,12 +6,11 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use domain::access::Principal;
-use persistence::{Actor, Page, PageRequest, Store, StoredResponse, WriteTx};
+use persistence::{Page, PageRequest, Store};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -177,21 +176,14 @@ pub fn ok_versioned<T: Serialize>(version: i32, body: &T) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(body)
 }
 
-/// The `If-Match` precondition, when the client sent one.
-pub struct IfMatch(Option<String>);
+/// The `If-Match` precondition, when the client sent one: checked by the use case, against the
+/// version it reads inside the write's transaction.
+pub struct IfMatch(pub service::Precondition);
 
 impl IfMatch {
     /// Refuses the write (412) unless the header is absent, `*`, or names `current`.
     pub fn check(&self, current: i32) -> ApiResult<()> {
-        let Some(raw) = &self.0 else { return Ok(()) };
-        // RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
-        let strong = |tag: &str| tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i32>().ok());
-        let matches = raw.split(',').map(str::trim).any(|tag| tag == "*" || strong(tag) == Some(current));
-        if matches {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed(format!("If-Match {raw} does not name the current version {current}; nothing was written")))
-        }
+        Ok(self.0.check(current)?)
     }
 }
 
@@ -201,8 +193,8 @@ impl FromRequest for IfMatch {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().map(str::to_owned));
         ready(match value {
-            None => Ok(IfMatch(None)),
-            Some(Ok(v)) if well_formed_if_match(&v) => Ok(IfMatch(Some(v))),
+            None => Ok(IfMatch(service::Precondition(None))),
+            Some(Ok(v)) if well_formed_if_match(&v) => Ok(IfMatch(service::Precondition(Some(v)))),
             Some(_) => Err(ApiError::bad_request("If-Match", "format", "If-Match must be `*` or a list of entity tags such as \"3\"")),
         })
     }
@@ -233,7 +225,7 @@ fn well_formed_if_match(value: &str) -> bool {
 pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[\\x21-\\x7E]{1,255}$";
 
 /// The `Idempotency-Key` of a POST, if any.
-pub struct IdempotencyKey(Option<String>);
+pub struct IdempotencyKey(pub(crate) Option<String>);
 
 impl FromRequest for IdempotencyKey {
     type Error = ApiError;
@@ -255,115 +247,8 @@ pub struct AppState {
     pub store: Store,
 }
 
-/// A write in progress: one transaction for the change, its audit entry and, for a POST
-/// with an `Idempotency-Key`, the stored response.
-pub struct Unit {
-    tx: WriteTx,
-    idempotency: Option<(String, String)>,
-}
-
-/// The start of a POST: either a fresh write or the stored answer to a retry.
-pub enum Begun {
-    Fresh(Unit),
-    Replay(HttpResponse),
-}
-
-fn actor(who: &Principal) -> Actor {
-    Actor { subject: who.subject.clone(), role: who.role.as_str().to_owned(), request_id: context::request_id() }
-}
-
-impl Unit {
-    /// Starts a write that is not a POST.
-    pub async fn begin(state: &AppState, who: &Principal) -> ApiResult<Self> {
-        Ok(Self { tx: state.store.begin(actor(who)).await?, idempotency: None })
-    }
-
-    /// Starts a POST. With an `Idempotency-Key`, a retry of the same request gets the first
-    /// response again; the same key with another request (path or body) is a 422.
-    pub async fn begin_post(state: &AppState, who: &Principal, key: IdempotencyKey, body: &impl Serialize) -> ApiResult<Begun> {
-        let tx = state.store.begin(actor(who)).await?;
-        let Some(key) = key.0 else {
-            return Ok(Begun::Fresh(Self { tx, idempotency: None }));
-        };
-        let mut hasher = Sha256::new();
-        hasher.update(context::request_path().unwrap_or_default().as_bytes());
-        hasher.update([0]);
-        // The caller's scope is part of the request: a token with other rights that reuses a
-        // subject and key gets a 422, never another scope's stored answer.
-        hasher.update(format!("{}|{:?}|{:?}", who.role.as_str(), who.partnerships, who.organization_id).as_bytes());
-        hasher.update([0]);
-        hasher.update(serde_json::to_vec(body).map_err(|e| ApiError::Internal(Box::new(e)))?);
-        let hash = format!("{:x}", hasher.finalize());
-        if let Some(stored) = tx.replay(&key, &hash).await? {
-            return Ok(Begun::Replay(replay(stored)));
-        }
-        Ok(Begun::Fresh(Self { tx, idempotency: Some((key, hash)) }))
-    }
-
-    pub fn tx(&self) -> &WriteTx {
-        &self.tx
-    }
-
-    async fn finish(self, response: StoredResponse, version: Option<i32>) -> ApiResult {
-        if let Some((key, hash)) = &self.idempotency {
-            self.tx.remember(key, hash, &response).await?;
-        }
-        self.tx.commit().await?;
-        let mut builder = HttpResponse::build(actix_web::http::StatusCode::from_u16(response.status).map_err(|e| ApiError::Internal(Box::new(e)))?);
-        if let Some(location) = &response.location {
-            builder.insert_header((header::LOCATION, location.as_str()));
-        }
-        if let Some(version) = version {
-            builder.insert_header((header::ETAG, etag(version)));
-        }
-        Ok(builder.content_type("application/json").body(response.body))
-    }
-
-    /// Audits a creation, commits, and answers 201 with `Location` and the body.
-    pub async fn created<T: Serialize>(self, resource: &str, id: Uuid, version: i32, location: String, view: &T) -> ApiResult {
-        let after = serde_json::to_value(view).map_err(|e| ApiError::Internal(Box::new(e)))?;
-        self.tx.audit("create", resource, id, None, Some(after.clone())).await?;
-        self.finish(StoredResponse { status: 201, location: Some(location), body: after.to_string() }, Some(version)).await
-    }
-
-    /// Audits a change (`update`, an action name, `archive`), commits, answers 200 + ETag.
-    pub async fn changed<T: Serialize>(self, action: &str, resource: &str, id: Uuid, version: i32, before: &T, after: &T) -> ApiResult {
-        let before = serde_json::to_value(before).map_err(|e| ApiError::Internal(Box::new(e)))?;
-        let after = serde_json::to_value(after).map_err(|e| ApiError::Internal(Box::new(e)))?;
-        self.tx.audit(action, resource, id, Some(before), Some(after.clone())).await?;
-        self.finish(StoredResponse { status: 200, location: None, body: after.to_string() }, Some(version)).await
-    }
-
-    /// Audits a deletion (of draft content) and commits; answers 204.
-    pub async fn deleted<T: Serialize>(self, resource: &str, id: Uuid, before: &T) -> ApiResult {
-        let before = serde_json::to_value(before).map_err(|e| ApiError::Internal(Box::new(e)))?;
-        self.tx.audit("delete", resource, id, Some(before), None).await?;
-        self.tx.commit().await?;
-        Ok(HttpResponse::NoContent().finish())
-    }
-
-    /// Audits an archive and commits; answers 204.
-    pub async fn archived<T: Serialize>(self, resource: &str, id: Uuid, before: &T, after: &T) -> ApiResult {
-        let before = serde_json::to_value(before).map_err(|e| ApiError::Internal(Box::new(e)))?;
-        let after = serde_json::to_value(after).map_err(|e| ApiError::Internal(Box::new(e)))?;
-        self.tx.audit("archive", resource, id, Some(before), Some(after)).await?;
-        self.tx.commit().await?;
-        Ok(HttpResponse::NoContent().finish())
-    }
-}
-
-fn replay(stored: StoredResponse) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(actix_web::http::StatusCode::OK);
-    let mut builder = HttpResponse::build(status);
-    builder.insert_header(("Idempotency-Replayed", HeaderValue::from_static("true")));
-    if let Some(location) = &stored.location {
-        builder.insert_header((header::LOCATION, location.as_str()));
-    }
-    if let Some(version) = serde_json::from_str::<serde_json::Value>(&stored.body).ok().and_then(|v| v.get("version").and_then(serde_json::Value::as_i64)) {
-        builder.insert_header((header::ETAG, format!("\"{version}\"")));
-    }
-    builder.content_type("application/json").body(stored.body)
-}
+// The write unit moved to `crate::write`; re-exported while handlers move to its protocol.
+pub use crate::write::{Begun, Unit};
 
 /// Applies a JSON merge patch (RFC 7396) to the current input state of a resource and reads
 /// the result back as that input type, so that a PATCH is validated exactly like a POST.

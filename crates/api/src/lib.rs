@@ -14,5 +14,6 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod write;
 
 pub use startup::Application;

@@ -171,6 +171,126 @@ impl Principal {
     }
 }
 
+/// What a caller asks to do, with what the answer depends on. Every access decision of the
+/// API is [`Principal::authorize`] of one of these; the `may_*` methods above are its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read a partnership's internal records (members, people, meetings, counselling).
+    Read { partnership: Uuid },
+    /// Write records inside a partnership: members, working groups, meetings, analyses,
+    /// draft plans with goals and measures.
+    WriteRecords { partnership: Uuid },
+    /// Change or archive the partnership itself.
+    ChangePartnership { partnership: Uuid },
+    /// Create a partnership.
+    CreatePartnership,
+    /// A business decision in a partnership: a lifecycle step of it, of an analysis or a plan,
+    /// an evaluation.
+    Decide { partnership: Uuid },
+    /// Write a project's content (an intent and its changes before submission).
+    WriteProject { partnership: Uuid, applicant: Uuid },
+    /// A step of a project's pipeline.
+    ProjectStep { partnership: Uuid, applicant: Uuid, step: ProjectAction },
+    /// Report progress or indicator values on a measure with this responsible implementer.
+    ReportProgress { partnership: Uuid, responsible: Option<Uuid> },
+    /// Record the Agency's counselling in a partnership.
+    Counsel { partnership: Uuid },
+    /// Write the shared registries (territorial units, organizations, new people).
+    WriteRegistry,
+    /// Change or archive a person, who is tied to the caller's partnerships this way.
+    EditPerson(PersonTie),
+    /// Maintain the operational programmes.
+    MaintainProgrammes,
+    /// Maintain the calls of the programmes.
+    MaintainCalls,
+    /// Read the audit trail.
+    Administer,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// The caller may not even know the target exists: answered as 404.
+    Hidden,
+    /// The caller sees the target but may not do this: answered as 403 with the reason.
+    Forbidden(&'static str),
+}
+
+impl Action {
+    /// The partnership whose internal data the action touches, where a caller who may not read
+    /// that data must not learn it exists. Partnerships, their plans and analyses are public,
+    /// so changing or deciding about them is refused with 403, never hidden.
+    fn hidden_partnership(self) -> Option<Uuid> {
+        match self {
+            Self::Read { partnership }
+            | Self::WriteRecords { partnership }
+            | Self::WriteProject { partnership, .. }
+            | Self::ProjectStep { partnership, .. }
+            | Self::ReportProgress { partnership, .. }
+            | Self::Counsel { partnership } => Some(partnership),
+            Self::ChangePartnership { .. }
+            | Self::Decide { .. }
+            | Self::CreatePartnership
+            | Self::WriteRegistry
+            | Self::EditPerson(_)
+            | Self::MaintainProgrammes
+            | Self::MaintainCalls
+            | Self::Administer => None,
+        }
+    }
+}
+
+impl Principal {
+    /// The access decision: allowed, hidden (404) or forbidden (403, with the reason).
+    pub fn authorize(&self, action: Action) -> Result<(), Denial> {
+        if action.hidden_partnership().is_some_and(|p| !self.may_read_partnership(p)) {
+            return Err(Denial::Hidden);
+        }
+        self.rule(action)
+    }
+
+    /// The decision where the caller already knows the target exists (it is created under a
+    /// public partnership, or the caller named it): a refusal is always 403.
+    pub fn authorize_known(&self, action: Action) -> Result<(), Denial> {
+        match self.authorize(action) {
+            Err(Denial::Hidden) => self.rule(action).and(Err(Denial::Forbidden("your role does not allow changes in this partnership"))),
+            other => other,
+        }
+    }
+
+    fn rule(&self, action: Action) -> Result<(), Denial> {
+        let (allowed, reason) = match action {
+            Action::Read { partnership } => (self.may_read_partnership(partnership), "your role does not allow reading this partnership's records"),
+            Action::WriteRecords { partnership } => (self.may_write_partnership(partnership), "your role does not allow changes in this partnership"),
+            Action::ChangePartnership { partnership } => (self.may_write_partnership(partnership), "your role does not allow changes in this partnership"),
+            Action::CreatePartnership => (self.may_create_partnership(), "only admins and importers create partnerships"),
+            Action::Decide { partnership } => {
+                (self.may_decide_in_partnership(partnership), "your role does not allow this decision in this partnership; admins and its consultants take it")
+            }
+            Action::WriteProject { partnership, applicant } => {
+                (self.may_write_project(partnership, applicant), "your role does not allow this change to the project")
+            }
+            Action::ProjectStep { partnership, applicant, step } => {
+                (self.may_take_project_step(partnership, applicant, step), "your role does not allow this change to the project")
+            }
+            Action::ReportProgress { partnership, responsible } => (
+                self.may_report_progress(partnership, responsible),
+                "only the responsible organization, the partnership's consultants and admins report on this measure",
+            ),
+            Action::Counsel { partnership } => (
+                self.role == Role::Admin || (self.role == Role::Consultant && self.partnerships.contains(&partnership)),
+                "only admins and the partnership's consultants record counselling",
+            ),
+            Action::WriteRegistry => (self.may_write_registry(), "your role does not allow changes to the registry"),
+            Action::EditPerson(tie) => (self.may_edit_person(tie), "this person appears only in other partnerships' records; their consultants maintain them"),
+            Action::MaintainProgrammes => (self.role == Role::Admin, "only admins maintain the operational programmes"),
+            Action::MaintainCalls => (matches!(self.role, Role::Admin | Role::Importer), "only admins and importers maintain calls"),
+            Action::Administer => (self.may_administer(), "only admins read this"),
+        };
+        if allowed { Ok(()) } else { Err(Denial::Forbidden(reason)) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +389,79 @@ mod tests {
             let who = Principal { subject: "t".into(), role, partnerships: vec![own], organization_id: Some(own_org) };
             assert_eq!(allowed(&who, act, own, own_org), in_own, "{role:?} {act:?} in its own partnership");
             assert_eq!(allowed(&who, act, other, other_org), in_other, "{role:?} {act:?} in another partnership");
+        }
+    }
+
+    /// Every action for every role, in the caller's own partnership and in another one: the
+    /// answer is allowed, 404 (hidden) or 403.
+    #[test]
+    fn the_authorization_table() {
+        use Answer::*;
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        enum Answer {
+            Ok,
+            Hide,
+            Deny,
+        }
+        let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let (own_org, other_org) = (Uuid::from_u128(10), Uuid::from_u128(20));
+        let actions = |p: Uuid, o: Uuid| -> Vec<Action> {
+            vec![
+                Action::Read { partnership: p },
+                Action::WriteRecords { partnership: p },
+                Action::ChangePartnership { partnership: p },
+                Action::Decide { partnership: p },
+                Action::WriteProject { partnership: p, applicant: o },
+                Action::ProjectStep { partnership: p, applicant: o, step: ProjectAction::Submit },
+                Action::ProjectStep { partnership: p, applicant: o, step: ProjectAction::Approve },
+                Action::ReportProgress { partnership: p, responsible: Some(o) },
+                Action::Counsel { partnership: p },
+            ]
+        };
+        // Per role: the answers to `actions` in its own partnership, then in another one.
+        #[rustfmt::skip]
+        let table: &[(Role, [Answer; 9], [Answer; 9])] = &[
+            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok],                 [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok]),
+            (Role::Consultant, [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok],                 [Ok, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Deny]),
+            (Role::Partner,    [Ok, Deny, Deny, Deny, Ok, Ok, Deny, Ok, Deny],       [Hide, Hide, Deny, Deny, Hide, Hide, Hide, Hide, Hide]),
+            (Role::Reporter,   [Ok, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Deny], [Ok, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Deny]),
+            (Role::Importer,   [Ok, Ok, Ok, Deny, Ok, Deny, Deny, Ok, Deny],         [Ok, Ok, Ok, Deny, Ok, Deny, Deny, Ok, Deny]),
+        ];
+        let answer = |r: Result<(), Denial>| match r {
+            Result::Ok(()) => Ok,
+            Err(Denial::Hidden) => Hide,
+            Err(Denial::Forbidden(reason)) => {
+                assert!(!reason.is_empty());
+                Deny
+            }
+        };
+        for (role, in_own, in_other) in table {
+            let who = Principal { subject: "t".into(), role: *role, partnerships: vec![own], organization_id: Some(own_org) };
+            for (action, expected) in actions(own, own_org).into_iter().zip(in_own) {
+                assert_eq!(answer(who.authorize(action)), *expected, "{role:?} {action:?} in its own partnership");
+            }
+            for (action, expected) in actions(other, other_org).into_iter().zip(in_other) {
+                assert_eq!(answer(who.authorize(action)), *expected, "{role:?} {action:?} in another partnership");
+                // Where the caller knows the target, a refusal is a 403, never a 404.
+                let known = if *expected == Hide { Deny } else { *expected };
+                assert_eq!(answer(who.authorize_known(action)), known, "{role:?} {action:?} known, in another partnership");
+            }
+        }
+        // Actions outside partnerships.
+        #[rustfmt::skip]
+        let global: &[(Role, [Answer; 5])] = &[
+            // CreatePartnership, WriteRegistry, MaintainProgrammes, MaintainCalls, Administer
+            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok]),
+            (Role::Consultant, [Deny, Ok, Deny, Deny, Deny]),
+            (Role::Partner,    [Deny, Deny, Deny, Deny, Deny]),
+            (Role::Reporter,   [Deny, Deny, Deny, Deny, Deny]),
+            (Role::Importer,   [Ok, Ok, Deny, Ok, Deny]),
+        ];
+        for (role, expected) in global {
+            let who = Principal { subject: "t".into(), role: *role, partnerships: vec![own], organization_id: Some(own_org) };
+            let got = [Action::CreatePartnership, Action::WriteRegistry, Action::MaintainProgrammes, Action::MaintainCalls, Action::Administer]
+                .map(|a| answer(who.authorize(a)));
+            assert_eq!(&got, expected, "{role:?}");
         }
     }
 

@@ -443,12 +443,6 @@ pub fn ensure_validity_covers(valid_to: NaiveDate, latest_measure_deadline: Opti
     }
 }
 
-/// An archived organization is no current member of anything: it cannot be made responsible
-/// for a measure (checked before membership, with its own code, so the client learns why).
-pub fn ensure_responsible_eligible(organization_archived: bool) -> Result<(), DomainError> {
-    crate::registry::ensure_active_organization("responsible_organization_id", organization_archived)
-}
-
 /// A measure is due within its plan's validity: an error, not a warning. The plan binds its
 /// measures only while valid; work due after it belongs to the successor plan (a revision),
 /// and a deadline the plan can never monitor would make fulfilment and overdue reports lie.
@@ -707,8 +701,6 @@ mod tests {
         assert!(ensure_parent_covers(d("2021-01-02"), d("2021-01-02")).is_ok());
         assert!(ensure_parent_covers(None, d("2021-01-02")).is_ok());
         let valid_to = NaiveDate::from_ymd_opt(2022, 12, 31).unwrap_or_default();
-        assert!(ensure_responsible_eligible(false).is_ok());
-        assert_eq!(codes(ensure_responsible_eligible(true).map(|()| measure())), vec![("responsible_organization_id".into(), "organization_archived".into())]);
         assert!(ensure_within_validity(d("2022-12-31"), valid_to).is_ok());
         assert!(ensure_within_validity(None, valid_to).is_ok());
         assert!(ensure_validity_covers(valid_to, d("2022-12-31")).is_ok());

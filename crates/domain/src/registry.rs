@@ -318,6 +318,34 @@ pub fn ensure_active_organization(field: &str, archived: bool) -> Result<(), Dom
     if archived { Err(DomainError::invalid(field, "organization_archived", "the organization is archived and no longer a current member")) } else { Ok(()) }
 }
 
+/// An organization's standing in one partnership: the facts that decide whether it is a
+/// member on a day. Loaded by the store; judged here, once, for every rule that asks
+/// (a measure's responsible implementer, a project's applicant, the memberships list filter
+/// `active_on` implements the same definition in SQL).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Standing {
+    /// The organization is archived: no current member of anything.
+    pub organization_archived: bool,
+    /// Its memberships of the partnership that are not archived.
+    pub memberships: Vec<MembershipData>,
+}
+
+impl Standing {
+    /// Whether the organization is a member on `day`: not archived, and one of its memberships
+    /// has begun (`joined_on ≤ day`) and not ended (`left_on` after `day`; a member leaves on
+    /// `left_on` and is no member that day).
+    pub fn is_member_on(&self, day: NaiveDate) -> bool {
+        !self.organization_archived && self.memberships.iter().any(|m| m.is_active_on(day))
+    }
+}
+
+/// The organization in `field` must be a member of the partnership on `day`: 422 with code
+/// `organization_archived` for an archived organization, `not_a_member` otherwise.
+pub fn ensure_member(field: &str, standing: &Standing, day: NaiveDate, message: &str) -> Result<(), DomainError> {
+    ensure_active_organization(field, standing.organization_archived)?;
+    if standing.is_member_on(day) { Ok(()) } else { Err(DomainError::invalid(field, "not_a_member", message)) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +389,44 @@ mod tests {
         let ok = MembershipData { left_on: Some(d("2024-06-01")), ..m };
         assert!(ok.is_active_on(d("2024-05-01")));
         assert!(!ok.is_active_on(d("2024-06-01")));
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn membership_boundaries() {
+        let member = |joined: &str, left: Option<&str>| MembershipData {
+            partnership_id: Uuid::nil(),
+            organization_id: Uuid::nil(),
+            joined_on: d(joined),
+            left_on: left.map(d),
+            representatives: vec![],
+            note: None,
+        };
+        let standing = |archived: bool, memberships: Vec<MembershipData>| Standing { organization_archived: archived, memberships };
+        let msg = "must be a member";
+        // (standing, day, expected error code or None)
+        let cases: Vec<(Standing, &str, Option<&str>)> = vec![
+            (standing(false, vec![]), "2024-01-01", Some("not_a_member")),
+            (standing(false, vec![member("2024-01-01", None)]), "2024-01-01", None),
+            (standing(false, vec![member("2024-01-01", None)]), "2023-12-31", Some("not_a_member")),
+            // A membership that begins in the future is no membership today.
+            (standing(false, vec![member("2099-01-01", None)]), "2026-12-01", Some("not_a_member")),
+            // A member leaves on `left_on`: it is no member that day, it was the day before.
+            (standing(false, vec![member("2020-01-01", Some("2024-06-01"))]), "2024-06-01", Some("not_a_member")),
+            (standing(false, vec![member("2020-01-01", Some("2024-06-01"))]), "2024-05-31", None),
+            // A second, later membership counts.
+            (standing(false, vec![member("2020-01-01", Some("2021-01-01")), member("2022-01-01", None)]), "2023-01-01", None),
+            // An archived organization is no member even with a current membership.
+            (standing(true, vec![member("2020-01-01", None)]), "2024-01-01", Some("organization_archived")),
+        ];
+        for (s, day, expected) in cases {
+            let got = ensure_member("applicant_organization_id", &s, d(day), msg).err().map(|e| codes(Err::<(), _>(e))[0].1.clone());
+            assert_eq!(got.as_deref(), expected, "{s:?} on {day}");
+            assert_eq!(s.is_member_on(d(day)), expected.is_none());
+        }
     }
 
     #[test]

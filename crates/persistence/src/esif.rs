@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, like, meta, now, update_guarded};
 use crate::entities::{
-    call, call_partnership as cp, counselling_record as cr, measure, membership, operational_programme as op, organization, partnership, project,
-    project_measure as pm, strategic_plan, working_group,
+    call, call_partnership as cp, counselling_record as cr, measure, operational_programme as op, organization, partnership, project, project_measure as pm,
+    strategic_plan, working_group,
 };
 use crate::page::{self, SortField, SortKind, field};
 use crate::people::ensure_people;
@@ -433,19 +433,9 @@ pub async fn list_projects(conn: &impl ConnectionTrait, f: &ProjectFilter, req: 
 /// currency and is open to the partnership, and every measure belongs to a plan of the partnership.
 async fn check_project(tx: &WriteTx, d: &ProjectData) -> Result<(), StoreError> {
     let today = Utc::now().date_naive();
-    let member = membership::Entity::find()
-        .filter(membership::Column::PartnershipId.eq(d.partnership_id))
-        .filter(membership::Column::OrganizationId.eq(d.applicant_organization_id))
-        .filter(membership::Column::ArchivedAt.is_null())
-        .filter(Condition::any().add(membership::Column::LeftOn.is_null()).add(membership::Column::LeftOn.gt(today)))
-        .one(tx.conn())
-        .await?;
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &[d.applicant_organization_id], "applicant_organization_id", true).await?;
-    let archived = organization::Entity::find_by_id(d.applicant_organization_id).one(tx.conn()).await?.is_some_and(|o| o.archived_at.is_some());
-    domain::registry::ensure_active_organization("applicant_organization_id", archived)?;
-    if member.is_none() {
-        return Err(DomainError::invalid("applicant_organization_id", "not_a_member", "the applicant must be a member of the partnership").into());
-    }
+    let standing = crate::memberships::standing(tx.conn(), d.partnership_id, d.applicant_organization_id).await?;
+    domain::registry::ensure_member("applicant_organization_id", &standing, today, "the applicant must be a member of the partnership")?;
     if let Some(call_id) = d.call_id {
         let found = call::Entity::find_by_id(call_id).one(tx.conn()).await?;
         match found {
@@ -606,19 +596,7 @@ pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, mea
 /// Whether an organization is a member of a partnership on a day (an archived organization is
 /// no current member of anything).
 pub async fn is_member_on(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid, day: NaiveDate) -> Result<bool, StoreError> {
-    let archived = organization::Entity::find_by_id(organization_id).one(conn).await?.is_some_and(|o| o.archived_at.is_some());
-    if archived {
-        return Ok(false);
-    }
-    Ok(membership::Entity::find()
-        .filter(membership::Column::PartnershipId.eq(partnership_id))
-        .filter(membership::Column::OrganizationId.eq(organization_id))
-        .filter(membership::Column::ArchivedAt.is_null())
-        .filter(membership::Column::JoinedOn.lte(day))
-        .filter(Condition::any().add(membership::Column::LeftOn.is_null()).add(membership::Column::LeftOn.gt(day)))
-        .one(conn)
-        .await?
-        .is_some())
+    Ok(crate::memberships::standing(conn, partnership_id, organization_id).await?.is_member_on(day))
 }
 
 /// The programming period of a call (for its registration numbers).

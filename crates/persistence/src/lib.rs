@@ -28,6 +28,6 @@ mod convert;
 pub use convert::now;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
-pub use sea_orm::ConnectionTrait;
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction};
 pub use store::Store;
 pub use write::{Actor, StoredResponse, WriteTx};

@@ -196,3 +196,17 @@ pub async fn archive(tx: &WriteTx, current: &Membership) -> Result<Membership, S
     update_guarded(tx.conn(), changes, ms::Column::Id.eq(m.id).and(ms::Column::Version.eq(m.version))).await?;
     get(tx.conn(), m.id).await
 }
+
+/// The facts that decide whether an organization is a member of a partnership on a day
+/// (judged by [`domain::registry::Standing::is_member_on`]): whether it is archived, and its
+/// memberships of the partnership that are not archived.
+pub async fn standing(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid) -> Result<domain::registry::Standing, StoreError> {
+    let organization_archived = organization::Entity::find_by_id(organization_id).one(conn).await?.is_some_and(|o| o.archived_at.is_some());
+    let rows = ms::Entity::find()
+        .filter(ms::Column::PartnershipId.eq(partnership_id))
+        .filter(ms::Column::OrganizationId.eq(organization_id))
+        .filter(ms::Column::ArchivedAt.is_null())
+        .all(conn)
+        .await?;
+    Ok(domain::registry::Standing { organization_archived, memberships: rows.into_iter().map(|m| record(m, vec![]).data).collect() })
+}

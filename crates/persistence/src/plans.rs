@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, meta, now, update_guarded};
-use crate::entities::{evaluation, goal, measure, membership, organization, progress_report as pr, situational_analysis, strategic_plan as sp};
+use crate::entities::{evaluation, goal, measure, organization, progress_report as pr, situational_analysis, strategic_plan as sp};
 use crate::page::{self, SortField, SortKind, field};
 use crate::{Page, PageRequest, StoreError, WriteTx};
 
@@ -805,24 +805,13 @@ async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&Measur
     let unchanged = previous.is_some_and(|p| p.data.data.responsible_organization_id == d.responsible_organization_id);
     if let Some(org) = d.responsible_organization_id.filter(|_| !unchanged) {
         let today = chrono::Utc::now().date_naive();
-        let member = membership::Entity::find()
-            .filter(membership::Column::PartnershipId.eq(partnership_id))
-            .filter(membership::Column::OrganizationId.eq(org))
-            .filter(membership::Column::ArchivedAt.is_null())
-            .filter(membership::Column::JoinedOn.lte(today))
-            .filter(Condition::any().add(membership::Column::LeftOn.is_null()).add(membership::Column::LeftOn.gt(today)))
-            .one(tx.conn())
-            .await?;
-        let archived = organization::Entity::find_by_id(org).one(tx.conn()).await?.is_some_and(|o| o.archived_at.is_some());
-        domain::plan::ensure_responsible_eligible(archived)?;
-        if member.is_none() {
-            return Err(DomainError::Invalid(vec![FieldError::new(
-                "responsible_organization_id",
-                "not_a_member",
-                "the responsible organization must be a current member of the partnership",
-            )])
-            .into());
-        }
+        let standing = crate::memberships::standing(tx.conn(), partnership_id, org).await?;
+        domain::registry::ensure_member(
+            "responsible_organization_id",
+            &standing,
+            today,
+            "the responsible organization must be a current member of the partnership",
+        )?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
-use domain::registry::{MembershipData, Representative};
+use domain::registry::{MembershipData, Record, Representative};
 use persistence::memberships::{self, Filter, Membership};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,13 +14,10 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{
-    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
-};
-use crate::routes::partnerships::{ensure_may_write, permits, require};
-use domain::partnership::Activity;
-
-const RESOURCE: &str = "membership";
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::memberships::Memberships;
+use service::records;
 
 /// A person representing the member organisation.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -86,6 +83,15 @@ pub struct MembershipView {
     pub content: MembershipInput,
 }
 
+impl Resource for MembershipView {
+    type Data = MembershipData;
+    const NAME: &'static str = "membership";
+    const COLLECTION: &'static str = "/api/v1/memberships";
+    fn of(record: &Record<MembershipData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&Membership> for MembershipView {
     fn from(r: &Membership) -> Self {
         Self { meta: (&r.meta).into(), partnership_id: r.data.partnership_id, content: MembershipInput::from_data(&r.data) }
@@ -119,8 +125,7 @@ list_query! {
 #[get("/partnerships/{id}/memberships")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipMembershipQuery>) -> ApiResult {
     let page = query.page()?;
-    guard_partnership_read(&who, *id)?;
-    require(state.store.conn(), *id).await?;
+    service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     let q = query.into_inner();
     let filter = Filter {
         partnership_id: Some(*id),
@@ -156,19 +161,8 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     responses((status = 201, description = "Created", body = MembershipView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/memberships")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MembershipInput>) -> ApiResult {
-    // Permissions first: a retry is answered from the idempotency store only to a caller who
-    // may make the request.
-    require(state.store.conn(), *id).await?;
-    ensure_may_write(&who, *id)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), *id, Activity::Organisation).await?;
-    let created = memberships::create(unit.tx(), input.into_data(*id)?).await?;
-    let view = MembershipView::from(&created);
-    unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/memberships/{}", created.meta.id), &view).await
+    write::create::<MembershipView>(&state, &who, key, &input, async |s| records::create::<Memberships, _>(s, *id, || input.clone().into_data(*id)).await).await
 }
 
 /// Get a membership.
@@ -176,9 +170,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The membership", body = MembershipView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/memberships/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = memberships::get(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, found.data.partnership_id)?;
-    Ok(ok_versioned(found.meta.version, &MembershipView::from(&found)))
+    write::read::<MembershipView>(records::get::<Memberships>(state.store.conn(), &who, *id).await)
 }
 
 /// Update a membership (JSON merge patch), e.g. set `left_on` when a member leaves.
@@ -187,14 +179,8 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = MembershipView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/memberships/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = memberships::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
-    let data = merge_patch(&MembershipInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
-    let updated = memberships::update(unit.tx(), &current, data).await?;
-    unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &MembershipView::from(&current), &MembershipView::from(&updated)).await
+    let edit = |current: &MembershipData| merge_patch(&MembershipInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+    write::update::<MembershipView>(&state, &who, async |s| records::update::<Memberships, _>(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a membership entered by mistake (a member that leaves gets `left_on` instead).
@@ -202,13 +188,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/memberships/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = memberships::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
-    if_match.check(current.meta.version)?;
-    let archived = memberships::archive(unit.tx(), &current).await?;
-    unit.archived(RESOURCE, current.meta.id, &MembershipView::from(&current), &MembershipView::from(&archived)).await
+    write::archive::<MembershipView>(&state, &who, async |s| records::archive::<Memberships>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

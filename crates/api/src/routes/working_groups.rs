@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use domain::codelist::ThematicArea;
-use domain::registry::WorkingGroupData;
+use domain::registry::{Record, WorkingGroupData};
 use persistence::working_groups::{self, Filter, WorkingGroup};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,13 +13,10 @@ use validator::Validate;
 use super::MetaView;
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{
-    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
-};
-use crate::routes::partnerships::{ensure_may_write, permits, require};
-use domain::partnership::Activity;
-
-const RESOURCE: &str = "working_group";
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::records;
+use service::working_groups::WorkingGroups;
 
 /// What a client sets on a working group.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -64,6 +61,15 @@ pub struct WorkingGroupView {
     pub content: WorkingGroupInput,
 }
 
+impl Resource for WorkingGroupView {
+    type Data = WorkingGroupData;
+    const NAME: &'static str = "working_group";
+    const COLLECTION: &'static str = "/api/v1/working-groups";
+    fn of(record: &Record<WorkingGroupData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&WorkingGroup> for WorkingGroupView {
     fn from(r: &WorkingGroup) -> Self {
         Self { meta: (&r.meta).into(), partnership_id: r.data.partnership_id, content: WorkingGroupInput::from_data(&r.data) }
@@ -101,8 +107,7 @@ pub async fn list_of_partnership(
     query: web::Query<PartnershipWorkingGroupQuery>,
 ) -> ApiResult {
     let page = query.page()?;
-    guard_partnership_read(&who, *id)?;
-    require(state.store.conn(), *id).await?;
+    service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     let q = query.into_inner();
     let filter =
         Filter { partnership_id: Some(*id), thematic_area: q.thematic_area, q: q.q, include_archived: q.include_archived.unwrap_or(false), scope: None };
@@ -133,19 +138,9 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     responses((status = 201, description = "Created", body = WorkingGroupView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/working-groups")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<WorkingGroupInput>) -> ApiResult {
-    // Permissions first: a retry is answered from the idempotency store only to a caller who
-    // may make the request.
-    require(state.store.conn(), *id).await?;
-    ensure_may_write(&who, *id)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), *id, Activity::Organisation).await?;
-    let created = working_groups::create(unit.tx(), input.into_data(*id)?).await?;
-    let view = WorkingGroupView::from(&created);
-    unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/working-groups/{}", created.meta.id), &view).await
+    write::create::<WorkingGroupView>(&state, &who, key, &input, async |s| records::create::<WorkingGroups, _>(s, *id, || input.clone().into_data(*id)).await)
+        .await
 }
 
 /// Get a working group.
@@ -153,9 +148,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The working group", body = WorkingGroupView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/working-groups/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = working_groups::get(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, found.data.partnership_id)?;
-    Ok(ok_versioned(found.meta.version, &WorkingGroupView::from(&found)))
+    write::read::<WorkingGroupView>(records::get::<WorkingGroups>(state.store.conn(), &who, *id).await)
 }
 
 /// Update a working group (JSON merge patch).
@@ -164,14 +157,8 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = WorkingGroupView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/working-groups/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = working_groups::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
-    let data = merge_patch(&WorkingGroupInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
-    let updated = working_groups::update(unit.tx(), &current, data).await?;
-    unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &WorkingGroupView::from(&current), &WorkingGroupView::from(&updated)).await
+    let edit = |current: &WorkingGroupData| merge_patch(&WorkingGroupInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+    write::update::<WorkingGroupView>(&state, &who, async |s| records::update::<WorkingGroups, _>(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a working group.
@@ -179,13 +166,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/working-groups/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = working_groups::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
-    if_match.check(current.meta.version)?;
-    let archived = working_groups::archive(unit.tx(), &current).await?;
-    unit.archived(RESOURCE, current.meta.id, &WorkingGroupView::from(&current), &WorkingGroupView::from(&archived)).await
+    write::archive::<WorkingGroupView>(&state, &who, async |s| records::archive::<WorkingGroups>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
