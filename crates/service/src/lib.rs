@@ -13,8 +13,20 @@ pub mod partnerships;
 pub mod records;
 pub mod session;
 
+// Registry and the partnerships' own records.
+pub mod analyses;
+pub mod meetings;
 pub mod memberships;
+pub mod registry;
 pub mod working_groups;
+// Strategic plans, their measures and monitoring.
+pub mod measures;
+pub mod monitoring;
+pub mod plans;
+// ESIF: programmes, calls, projects; the Agency's counselling.
+pub mod calls;
+pub mod counselling;
+pub mod projects;
 
 pub use error::{Error, Result};
 pub use session::{Precondition, Retry, Session, Updated};

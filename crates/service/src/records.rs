@@ -24,6 +24,7 @@ pub trait InPartnership {
 }
 
 /// Reads a record: 404 to a caller who may not read its partnership's records.
+#[tracing::instrument(name = "records::get", skip_all, fields(%id))]
 pub async fn get<R: InPartnership>(conn: &impl ConnectionTrait, who: &domain::access::Principal, id: Uuid) -> Result<Record<R::Data>> {
     let found = R::get(conn, id).await?;
     who.authorize(Action::Read { partnership: R::partnership_of(&found.data) })?;
@@ -34,6 +35,7 @@ pub async fn get<R: InPartnership>(conn: &impl ConnectionTrait, who: &domain::ac
 /// are public, so a caller who may not write gets 403). `content` reads the caller's input
 /// into the record's content once the caller is authorized and the partnership permits the
 /// work, so that those answers come first.
+#[tracing::instrument(name = "records::create", skip_all, fields(%partnership_id))]
 pub async fn create<R: InPartnership, E>(s: &Session<'_>, partnership_id: Uuid, content: impl FnOnce() -> Result<R::Data, E>) -> Result<Record<R::Data>>
 where
     Error: From<E>,
@@ -46,6 +48,7 @@ where
 
 /// Changes a record: `edit` turns its current content into the new one (a merge patch,
 /// validated like a create), after the caller was authorized.
+#[tracing::instrument(name = "records::update", skip_all, fields(%id))]
 pub async fn update<R: InPartnership, E>(
     s: &Session<'_>,
     id: Uuid,
@@ -63,6 +66,7 @@ where
 }
 
 /// Archives a record (kept for history, listed with `include_archived=true`).
+#[tracing::instrument(name = "records::archive", skip_all, fields(%id))]
 pub async fn archive<R: InPartnership>(s: &Session<'_>, id: Uuid, expect: &Precondition) -> Result<Updated<Record<R::Data>>> {
     let before = writable::<R>(s, id).await?;
     expect.check(before.meta.version)?;

@@ -1,0 +1,1 @@
+//! (moving here from the HTTP handlers)
