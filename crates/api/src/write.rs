@@ -31,6 +31,52 @@ pub trait Resource: Serialize + Sized {
     fn of(record: &Record<Self::Data>) -> Self;
 }
 
+/// A resource's answer where its view needs more than its record (a measure's monitoring
+/// state) or it is found elsewhere than `{COLLECTION}/{id}`.
+pub struct Shown<V> {
+    pub id: Uuid,
+    pub version: i32,
+    /// The `Location` of a created one.
+    pub location: String,
+    pub view: V,
+}
+
+impl<V: Resource> Shown<V> {
+    pub fn of(record: &Record<V::Data>) -> Self {
+        Self { id: record.meta.id, version: record.meta.version, location: format!("{}/{}", V::COLLECTION, record.meta.id), view: V::of(record) }
+    }
+}
+
+/// `POST` of a new resource shown by the use case's closure: 201 with `Location`, `ETag`.
+pub async fn create_shown<V: Serialize>(
+    state: &AppState,
+    who: &Principal,
+    key: IdempotencyKey,
+    request: &impl Serialize,
+    name: &str,
+    run: impl AsyncFnOnce(&Session<'_>) -> service::Result<Shown<V>>,
+) -> ApiResult {
+    let unit = Unit::open(state, who, key, Some(request)).await?;
+    match unit.perform(who, run).await? {
+        Ran::Done(created) => unit.created(name, created.id, created.version, created.location, &created.view).await,
+        Ran::Replayed(response) => Ok(response),
+    }
+}
+
+/// `PATCH` of a resource shown by the use case's closure: 200 with `ETag` and the body.
+pub async fn update_shown<V: Serialize>(
+    state: &AppState,
+    who: &Principal,
+    name: &str,
+    run: impl AsyncFnOnce(&Session<'_>) -> service::Result<Updated<Shown<V>>>,
+) -> ApiResult {
+    let unit = Unit::open(state, who, IdempotencyKey(None), None::<&()>).await?;
+    match unit.perform(who, run).await? {
+        Ran::Done(change) => unit.changed("update", name, change.before.id, change.after.version, &change.before.view, &change.after.view).await,
+        Ran::Replayed(response) => Ok(response),
+    }
+}
+
 /// `GET` of one resource: 200 with the body and its ETag.
 pub fn read<V: Resource>(found: service::Result<Record<V::Data>>) -> ApiResult {
     let found = found?;
@@ -45,13 +91,7 @@ pub async fn create<V: Resource>(
     request: &impl Serialize,
     run: impl AsyncFnOnce(&Session<'_>) -> service::Result<Record<V::Data>>,
 ) -> ApiResult {
-    let unit = Unit::open(state, who, key, Some(request)).await?;
-    let created = match unit.perform(who, run).await? {
-        Ran::Done(created) => created,
-        Ran::Replayed(response) => return Ok(response),
-    };
-    let location = format!("{}/{}", V::COLLECTION, created.meta.id);
-    unit.created(V::NAME, created.meta.id, created.meta.version, location, &V::of(&created)).await
+    create_shown(state, who, key, request, V::NAME, async |s| run(s).await.map(|r| Shown::<V>::of(&r))).await
 }
 
 /// `POST` of an action on a resource (a lifecycle step): 200 with `ETag` and the body.

@@ -171,6 +171,13 @@ impl Principal {
     }
 }
 
+/// Reading a partnership's document that becomes public once approved (a strategic plan with
+/// its goals and measures): anyone, without a token, once public; before, those who read the
+/// partnership's internal records. A caller who may not is answered 404.
+pub fn may_read_document(who: Option<&Principal>, partnership: Uuid, public: bool) -> bool {
+    public || who.is_some_and(|w| w.may_read_partnership(partnership))
+}
+
 /// What a caller asks to do, with what the answer depends on. Every access decision of the
 /// API is [`Principal::authorize`] of one of these; the `may_*` methods above are its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -462,6 +469,23 @@ mod tests {
             let got = [Action::CreatePartnership, Action::WriteRegistry, Action::MaintainProgrammes, Action::MaintainCalls, Action::Administer]
                 .map(|a| answer(who.authorize(a)));
             assert_eq!(&got, expected, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn documents_are_public_once_approved() {
+        let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let partner = who(Role::Partner, vec![own]);
+        // (caller, partnership, public, may read)
+        let cases = [
+            (None, own, true, true),
+            (None, own, false, false),
+            (Some(&partner), own, false, true),
+            (Some(&partner), other, false, false),
+            (Some(&partner), other, true, true),
+        ];
+        for (caller, partnership, public, expected) in cases {
+            assert_eq!(may_read_document(caller, partnership, public), expected, "{caller:?} {public}");
         }
     }
 

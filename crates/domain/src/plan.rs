@@ -129,6 +129,94 @@ pub fn check_step_date(
     v.into_result()
 }
 
+/// Where a plan stands on its lifecycle: the facts a step is checked against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Steps {
+    pub status: PlanStatus,
+    pub submitted_on: Option<NaiveDate>,
+    pub council_approved_on: Option<NaiveDate>,
+    pub assembly_approved_on: Option<NaiveDate>,
+    pub valid_to: NaiveDate,
+    /// The day the version this one revises entered into force (for a revision).
+    pub predecessor_approved_on: Option<NaiveDate>,
+}
+
+/// A step asked for: the action, its day (submission, approval or end) and the approval it
+/// records, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step<'a> {
+    pub action: PlanAction,
+    pub day: Option<NaiveDate>,
+    pub approval: Option<&'a Approval>,
+}
+
+/// Every rule of a lifecycle step, in the order a client learns of them: the transition (409),
+/// the approval's own content, the step's date against today and the steps before it, and an
+/// assembly approval within the plan's validity (422). Answers the status after the step.
+pub fn check_step(plan: &Steps, step: &Step<'_>, today: NaiveDate) -> Result<PlanStatus, DomainError> {
+    let next = transition(plan.status, step.action)?;
+    if let Some(approval) = step.approval {
+        approval.validate(None)?;
+    }
+    let previous = match step.action {
+        PlanAction::ApproveByCouncil => plan.submitted_on,
+        PlanAction::ApproveByAssembly => plan.council_approved_on,
+        PlanAction::Expire => plan.assembly_approved_on,
+        PlanAction::Submit | PlanAction::Withdraw => None,
+    };
+    let predecessor = if step.action == PlanAction::ApproveByAssembly { plan.predecessor_approved_on } else { None };
+    if let Some(day) = step.day {
+        check_step_date(day, today, "date", previous, predecessor)?;
+    }
+    if let (PlanAction::ApproveByAssembly, Some(approval)) = (step.action, step.approval) {
+        ensure_enters_within_validity(approval.date, plan.valid_to)?;
+    }
+    Ok(next)
+}
+
+/// An archived plan (a draft withdrawn for good) no longer changes, nor do its goals and
+/// measures.
+pub fn ensure_not_archived(archived: bool) -> Result<(), DomainError> {
+    if archived { Err(DomainError::Conflict("the plan is archived; it can no longer change".into())) } else { Ok(()) }
+}
+
+/// Progress is reported on a measure of the plan in force today, about a past day or today.
+/// A completed measure is done in full (its percentage is 100 whatever was sent).
+pub fn check_progress_report(plan_status: PlanStatus, validity: &Validity, reported_on: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
+    ensure_monitored(plan_status, validity, today, "progress is")?;
+    if reported_on > today {
+        return Err(DomainError::invalid("reported_on", "in_future", "progress is reported on a past day or today"));
+    }
+    Ok(())
+}
+
+/// What is monitored (`what`: "progress is", "indicator values are") is reported on a measure
+/// of the plan in force today (409 otherwise).
+pub fn ensure_monitored(plan_status: PlanStatus, validity: &Validity, today: NaiveDate, what: &str) -> Result<(), DomainError> {
+    if plan_status != PlanStatus::InForce {
+        return Err(DomainError::Conflict(format!("{what} reported on a plan in force; this plan is `{}`", plan_status.code())));
+    }
+    if !validity.in_force_on(today) {
+        return Err(DomainError::Conflict(format!("{what} reported on a plan in force today; today is outside this plan's validity")));
+    }
+    Ok(())
+}
+
+/// The percentage a report records: 100 for a completed measure, what was sent otherwise.
+pub fn reported_percent(status: crate::codelist::ProgressStatus, percent_done: i32) -> i32 {
+    if status == crate::codelist::ProgressStatus::Completed { 100 } else { percent_done }
+}
+
+/// Only an approved plan (in force, superseded or expired) is evaluated (409).
+pub fn ensure_evaluable(plan_status: PlanStatus) -> Result<(), DomainError> {
+    if is_public(plan_status) { Ok(()) } else { Err(DomainError::Conflict("only an approved plan (in force, superseded or expired) is evaluated".into())) }
+}
+
+/// An evaluation is as of a day that has come (422 `as_of` `in_future`).
+pub fn check_evaluation_day(as_of: NaiveDate, today: NaiveDate) -> Result<(), DomainError> {
+    crate::period::not_in_future(as_of, today, "as_of").map_err(|e| DomainError::Invalid(vec![e]))
+}
+
 /// A plan enters into force within its validity: an assembly approval dated after `valid_to`
 /// would put into force a plan that already ended (422 `after_validity` on `date`).
 pub fn ensure_enters_within_validity(approved_on: NaiveDate, valid_to: NaiveDate) -> Result<(), DomainError> {
@@ -707,5 +795,72 @@ mod tests {
         assert!(ensure_validity_covers(valid_to, None).is_ok());
         assert_eq!(codes(ensure_validity_covers(valid_to, d("2023-01-01")).map(|()| measure())), vec![("valid_to".into(), "before_measure_deadline".into())]);
         assert_eq!(codes(ensure_within_validity(d("2023-01-01"), valid_to).map(|()| measure())), vec![("deadline".into(), "after_plan_validity".into())]);
+    }
+
+    #[test]
+    fn lifecycle_steps_are_checked_in_order() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let today = d("2020-06-01");
+        let plan = |status| Steps {
+            status,
+            submitted_on: Some(d("2019-02-01")),
+            council_approved_on: Some(d("2019-03-01")),
+            assembly_approved_on: None,
+            valid_to: d("2022-12-31"),
+            predecessor_approved_on: Some(d("2019-03-10")),
+        };
+        let approval = |day: &str| Approval { date: d(day), resolution_number: "ZM/1/2019".into() };
+        let code = |r: Result<PlanStatus, DomainError>| match r {
+            Ok(s) => s.code().to_owned(),
+            Err(DomainError::Conflict(_)) => "409".to_owned(),
+            Err(DomainError::Invalid(e)) => e[0].code.clone(),
+        };
+        let (early, late, future, fine) = (approval("2019-02-15"), approval("2023-01-01"), approval("2020-06-02"), approval("2019-03-15"));
+        let before_predecessor = approval("2019-03-05");
+        // (status, action, day, approval, expected status or error code)
+        let cases: Vec<(PlanStatus, PlanAction, Option<NaiveDate>, Option<&Approval>, &str)> = vec![
+            (PlanStatus::Draft, PlanAction::Submit, Some(d("2019-02-01")), None, "submitted"),
+            (PlanStatus::Draft, PlanAction::ApproveByCouncil, None, None, "409"),
+            (PlanStatus::Draft, PlanAction::Submit, Some(d("2020-06-02")), None, "in_future"),
+            (PlanStatus::Submitted, PlanAction::ApproveByCouncil, Some(d("2019-01-15")), Some(&early), "before_previous_step"),
+            (PlanStatus::CouncilApproved, PlanAction::ApproveByAssembly, Some(d("2019-03-15")), Some(&fine), "in_force"),
+            (PlanStatus::CouncilApproved, PlanAction::ApproveByAssembly, Some(d("2019-02-15")), Some(&early), "before_previous_step"),
+            (PlanStatus::CouncilApproved, PlanAction::ApproveByAssembly, Some(d("2019-03-05")), Some(&before_predecessor), "before_predecessor"),
+            (PlanStatus::CouncilApproved, PlanAction::ApproveByAssembly, Some(d("2020-06-02")), Some(&future), "in_future"),
+            (PlanStatus::CouncilApproved, PlanAction::ApproveByAssembly, Some(d("2023-01-01")), Some(&late), "in_future"),
+            (PlanStatus::InForce, PlanAction::Expire, Some(d("2020-01-01")), None, "expired"),
+            (PlanStatus::InForce, PlanAction::Withdraw, None, None, "409"),
+        ];
+        for (status, action, day, approval, expected) in cases {
+            let got = code(check_step(&plan(status), &Step { action, day, approval }, today));
+            assert_eq!(got, expected, "{status:?} {action:?} on {day:?}");
+        }
+        // An approval after the validity, on a day that has come, is `after_validity`.
+        let ended = Steps { valid_to: d("2019-12-31"), ..plan(PlanStatus::CouncilApproved) };
+        let after = approval("2020-01-02");
+        assert_eq!(
+            code(check_step(&ended, &Step { action: PlanAction::ApproveByAssembly, day: Some(d("2020-01-02")), approval: Some(&after) }, today)),
+            "after_validity"
+        );
+    }
+
+    #[test]
+    fn progress_is_reported_on_the_plan_in_force_about_days_that_came() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let validity = |status| Validity { status, approved_on: Some(d("2019-03-15")), valid_from: d("2019-01-01"), valid_to: d("2022-12-31"), ended_on: None };
+        let today = d("2020-06-01");
+        assert!(check_progress_report(PlanStatus::InForce, &validity(PlanStatus::InForce), today, today).is_ok());
+        assert!(matches!(check_progress_report(PlanStatus::Draft, &validity(PlanStatus::Draft), today, today), Err(DomainError::Conflict(_))));
+        assert!(matches!(check_progress_report(PlanStatus::InForce, &validity(PlanStatus::InForce), today, d("2023-01-01")), Err(DomainError::Conflict(_))));
+        assert_eq!(
+            check_progress_report(PlanStatus::InForce, &validity(PlanStatus::InForce), d("2020-06-02"), today),
+            Err(DomainError::invalid("reported_on", "in_future", "progress is reported on a past day or today"))
+        );
+        assert_eq!(reported_percent(crate::codelist::ProgressStatus::Completed, 40), 100);
+        assert_eq!(reported_percent(crate::codelist::ProgressStatus::InProgress, 40), 40);
+        assert!(ensure_evaluable(PlanStatus::Expired).is_ok());
+        assert!(matches!(ensure_evaluable(PlanStatus::Draft), Err(DomainError::Conflict(_))));
+        assert!(check_evaluation_day(today, today).is_ok());
+        assert!(matches!(check_evaluation_day(d("2020-06-02"), today), Err(DomainError::Invalid(_))));
     }
 }

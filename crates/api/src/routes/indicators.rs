@@ -5,11 +5,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{NaiveDate, Utc};
-use domain::codelist::{IndicatorAggregation, IndicatorMeasure, PlanStatus};
+use domain::codelist::{IndicatorAggregation, IndicatorMeasure};
 use domain::indicator::{NewValue, Period, actual_as_of};
-use domain::plan::Indicator;
-use persistence::indicators::{self, IndicatorValueRecord, NewIndicatorValue};
-use persistence::plans::{self, MeasureRecord};
+use persistence::indicators::{self, IndicatorValueRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -17,13 +15,10 @@ use validator::Validate;
 
 use super::opt_text;
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, ListResponse, Unit, guard_partnership_read, page_query};
-
-/// The measure's indicator named `key` (404 when the measure has none of that key).
-fn indicator_of(measure: &MeasureRecord, key: &str) -> ApiResult<Indicator> {
-    measure.data.data.indicators.iter().find(|i| i.key == key).cloned().ok_or(ApiError::NotFound)
-}
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, IdempotencyKey, ListResponse, page_query};
+use crate::write::{Ran, Unit};
+use service::monitoring::{self, IndicatorValueContent};
 
 /// The value of an indicator for one reporting period.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -100,9 +95,8 @@ page_query! {
 pub async fn list_values(state: web::Data<AppState>, Auth(who): Auth, path: web::Path<(Uuid, String)>, query: web::Query<IndicatorValueQuery>) -> ApiResult {
     let request = query.page()?;
     let (id, key) = path.into_inner();
-    let measure = plans::get_measure(state.store.conn(), id).await?;
-    guard_partnership_read(&who, measure.data.partnership_id)?;
-    let indicator = indicator_of(&measure, &key)?;
+    let measure = monitoring::readable(state.store.conn(), &who, id).await?;
+    let indicator = monitoring::indicator_of(&measure, &key)?;
     let rows = indicators::list(state.store.conn(), &measure, &indicator.key, query.include_history.unwrap_or(false)).await?;
     let views: Vec<IndicatorValueView> = rows.into_iter().map(IndicatorValueView::from).collect();
     let list = format!("indicator-values/{id}/{key}");
@@ -128,39 +122,23 @@ pub async fn create_value(
     body: web::Json<IndicatorPeriodValueInput>,
 ) -> ApiResult {
     let (id, indicator_key) = path.into_inner();
-    let measure = plans::get_measure(state.store.conn(), id).await?;
-    crate::routes::measures::ensure_may_report(&who, &measure)?;
-    let indicator = indicator_of(&measure, &indicator_key)?;
     let input = body.into_inner();
-    input.validate()?;
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
+    let content = || -> ApiResult<IndicatorValueContent> {
+        input.validate()?;
+        let period = Period { start: input.period_start, end: input.period_end };
+        Ok(IndicatorValueContent {
+            value: NewValue { period, value: input.value, text: opt_text(input.text.clone()) },
+            comment: opt_text(input.comment.clone()),
+        })
     };
-    let measure = plans::get_measure(unit.tx().conn(), id).await?;
-    let plan = plans::get_plan(unit.tx().conn(), measure.data.plan_id).await?;
-    crate::routes::partnerships::permits(unit.tx().conn(), plan.data.data.partnership_id, domain::partnership::Activity::Monitoring).await?;
-    if plan.data.status != PlanStatus::InForce {
-        return Err(ApiError::Conflict {
-            detail: format!("indicator values are reported on a plan in force; this plan is `{}`", plan.data.status),
-            errors: vec![],
-        });
+    let unit = Unit::open(&state, &who, key, Some(&input)).await?;
+    match unit.perform(&who, async |s| monitoring::report_indicator_value(s, id, &indicator_key, content).await).await? {
+        Ran::Done(created) => {
+            let view = IndicatorValueView::from(created);
+            unit.created("indicator_value", view.id, 1, format!("/api/v1/measures/{id}/indicators/{indicator_key}/values"), &view).await
+        }
+        Ran::Replayed(response) => Ok(response),
     }
-    if !plan.data.validity().in_force_on(Utc::now().date_naive()) {
-        return Err(ApiError::Conflict {
-            detail: "indicator values are reported on a plan in force today; today is outside this plan's validity".into(),
-            errors: vec![],
-        });
-    }
-    let new = NewIndicatorValue {
-        value: NewValue { period: Period { start: input.period_start, end: input.period_end }, value: input.value, text: opt_text(input.text) },
-        comment: opt_text(input.comment),
-        reported_by: who.subject.clone(),
-    };
-    let created = indicators::add(unit.tx(), &measure, &indicator, new, Utc::now().date_naive()).await?;
-    let view = IndicatorValueView::from(created);
-    let location = format!("/api/v1/measures/{id}/indicators/{indicator_key}/values");
-    unit.created("indicator_value", view.id, 1, location, &view).await
 }
 
 /// The day to compute an indicator's attainment on.
@@ -199,9 +177,8 @@ pub struct IndicatorAttainmentView {
 #[get("/measures/{id}/indicators/{key}/attainment")]
 pub async fn attainment(state: web::Data<AppState>, Auth(who): Auth, path: web::Path<(Uuid, String)>, query: web::Query<AttainmentQuery>) -> ApiResult {
     let (id, key) = path.into_inner();
-    let measure = plans::get_measure(state.store.conn(), id).await?;
-    guard_partnership_read(&who, measure.data.partnership_id)?;
-    let indicator = indicator_of(&measure, &key)?;
+    let measure = monitoring::readable(state.store.conn(), &who, id).await?;
+    let indicator = monitoring::indicator_of(&measure, &key)?;
     let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let rows = indicators::list(state.store.conn(), &measure, &indicator.key, false).await?;
     let series: Vec<(Period, Option<f64>)> = rows.iter().map(|r| (r.period, r.value)).collect();

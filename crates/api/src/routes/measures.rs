@@ -8,10 +8,11 @@ use chrono::{NaiveDate, Utc};
 use domain::access::Principal;
 use domain::codelist::{GoalLevel, MeasureKind, PlanStatus, ProgressStatus, ThematicArea};
 use domain::money::Money;
-use domain::partnership::Activity;
-use domain::plan::{BudgetLine, GoalData, Indicator, MeasureData, ensure_draft};
-use persistence::plans::{self, GoalRecord, IndicatorValue, MeasureFilter, MeasureRecord, NewReport, Report};
+use domain::plan::{BudgetLine, GoalData, Indicator, MeasureData};
+use persistence::plans::{GoalRecord, IndicatorValue, Measure, MeasureFilter, MeasureRecord, Report};
 use serde::{Deserialize, Serialize};
+use service::monitoring::{self, ProgressContent};
+use service::{Updated, measures};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -19,9 +20,8 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, PageQuery, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::permits;
-use crate::routes::plans::{visible_plan, writable_plan};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, list_query, merge_patch, ok_versioned};
+use crate::write::{self, Ran, Resource, Shown, Unit};
 
 // --- goals ---------------------------------------------------------------------------------
 
@@ -83,6 +83,15 @@ pub struct GoalView {
     pub content: GoalInput,
 }
 
+impl Resource for GoalView {
+    type Data = (Uuid, GoalData);
+    const NAME: &'static str = "goal";
+    const COLLECTION: &'static str = "/api/v1/goals";
+    fn of(record: &GoalRecord) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&GoalRecord> for GoalView {
     fn from(r: &GoalRecord) -> Self {
         Self { meta: (&r.meta).into(), plan_id: r.data.0, content: GoalInput::from_data(&r.data.1) }
@@ -95,8 +104,8 @@ impl From<&GoalRecord> for GoalView {
 #[get("/strategic-plans/{id}/goals")]
 pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
     let request = query.page()?;
-    visible_plan(state.store.conn(), who.as_ref(), *id).await?;
-    let goals: Vec<GoalView> = plans::goals_of(state.store.conn(), *id).await?.iter().map(GoalView::from).collect();
+    service::plans::get(state.store.conn(), who.as_ref(), *id).await?;
+    let goals: Vec<GoalView> = persistence::plans::goals_of(state.store.conn(), *id).await?.iter().map(GoalView::from).collect();
     // Codes are unique within a plan; the id breaks ties should a code ever repeat.
     let page = persistence::page::in_memory(goals, "plan-goals", |g: &GoalView| format!("{}\u{0}{}", g.content.code, g.meta.id), &request)?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |g| g)))
@@ -107,17 +116,8 @@ pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, i
     responses((status = 201, description = "Created", body = GoalView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/strategic-plans/{id}/goals")]
 pub async fn create_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<GoalInput>) -> ApiResult {
-    writable_plan(state.store.conn(), &who, *id).await?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let plan = writable_plan(unit.tx().conn(), &who, *id).await?;
-    ensure_draft(plan.data.status)?;
-    let created = plans::create_goal(unit.tx(), plan.meta.id, input.into_data()?).await?;
-    let view = GoalView::from(&created);
-    unit.created("goal", created.meta.id, created.meta.version, format!("/api/v1/goals/{}", created.meta.id), &view).await
+    write::create::<GoalView>(&state, &who, key, &input, async |s| measures::create_goal(s, *id, || input.clone().into_data()).await).await
 }
 
 /// Get a goal.
@@ -125,9 +125,7 @@ pub async fn create_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::P
     responses((status = 200, description = "The goal", body = GoalView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/goals/{id}")]
 pub async fn get_goal(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let goal = plans::get_goal(state.store.conn(), *id).await?;
-    visible_plan(state.store.conn(), who.as_ref(), goal.data.0).await?;
-    Ok(ok_versioned(goal.meta.version, &GoalView::from(&goal)))
+    write::read::<GoalView>(measures::get_goal(state.store.conn(), who.as_ref(), *id).await)
 }
 
 /// Update a goal of a draft plan (JSON merge patch).
@@ -142,14 +140,8 @@ pub async fn update_goal(
     if_match: IfMatch,
     patch: web::Json<serde_json::Value>,
 ) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = plans::get_goal(unit.tx().conn(), *id).await?;
-    let plan = writable_plan(unit.tx().conn(), &who, current.data.0).await?;
-    let data = merge_patch(&GoalInput::from_data(&current.data.1), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    ensure_draft(plan.data.status)?;
-    let updated = plans::update_goal(unit.tx(), &current, data).await?;
-    unit.changed("update", "goal", current.meta.id, updated.meta.version, &GoalView::from(&current), &GoalView::from(&updated)).await
+    let edit = |current: &GoalData| merge_patch(&GoalInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<GoalView>(&state, &who, async |s| measures::update_goal(s, *id, &if_match.0, edit).await).await
 }
 
 /// Delete a goal of a draft plan (one with sub-goals or measures is a conflict).
@@ -157,14 +149,7 @@ pub async fn update_goal(
     responses((status = 204, description = "Deleted"), WriteErrors))]
 #[delete("/goals/{id}")]
 pub async fn delete_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = plans::get_goal(unit.tx().conn(), *id).await?;
-    let plan = writable_plan(unit.tx().conn(), &who, current.data.0).await?;
-    if_match.check(current.meta.version)?;
-    ensure_draft(plan.data.status)?;
-    plans::delete_goal(unit.tx(), &current).await?;
-    let before = GoalView::from(&current);
-    unit.deleted("goal", current.meta.id, &before).await
+    write::delete::<GoalView>(&state, &who, async |s| measures::delete_goal(s, *id, &if_match.0).await).await
 }
 
 // --- measures ------------------------------------------------------------------------------
@@ -357,6 +342,15 @@ impl MeasureView {
     }
 }
 
+impl Resource for MeasureView {
+    type Data = Measure;
+    const NAME: &'static str = "measure";
+    const COLLECTION: &'static str = "/api/v1/measures";
+    fn of(record: &MeasureRecord) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&MeasureRecord> for MeasureView {
     fn from(r: &MeasureRecord) -> Self {
         let m = &r.data;
@@ -481,7 +475,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         // A scoped caller filtering on monitoring sees only its own partnerships' measures.
         strict_scope: monitoring,
     };
-    let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
+    let page = persistence::plans::list_measures(state.store.conn(), &filter, &page).await?;
     let items = views(state.store.conn(), &page.items, who.as_ref(), q.as_of).await?;
     Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
@@ -492,7 +486,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
 #[get("/strategic-plans/{id}/measures")]
 pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PlanMeasureQuery>) -> ApiResult {
     let page = query.page()?;
-    visible_plan(state.store.conn(), who.as_ref(), *id).await?;
+    service::plans::get(state.store.conn(), who.as_ref(), *id).await?;
     let q = query.into_inner();
     let filter = MeasureFilter {
         plan_id: Some(*id),
@@ -502,7 +496,7 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
         responsible_organization_id: q.responsible_organization_id,
         ..Default::default()
     };
-    let page = plans::list_measures(state.store.conn(), &filter, &page).await?;
+    let page = persistence::plans::list_measures(state.store.conn(), &filter, &page).await?;
     let items = views(state.store.conn(), &page.items, who.as_ref(), None).await?;
     Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
@@ -518,17 +512,12 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
     responses((status = 201, description = "Created", body = MeasureView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/strategic-plans/{id}/measures")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeasureInput>) -> ApiResult {
-    writable_plan(state.store.conn(), &who, *id).await?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let plan = writable_plan(unit.tx().conn(), &who, *id).await?;
-    ensure_draft(plan.data.status)?;
-    let created = plans::create_measure(unit.tx(), &plan, input.into_data()?).await?;
-    let view = views(unit.tx().conn(), std::slice::from_ref(&created), Some(&who), None).await?.remove(0);
-    unit.created("measure", created.meta.id, created.meta.version, format!("/api/v1/measures/{}", created.meta.id), &view).await
+    write::create_shown(&state, &who, key, &input, MeasureView::NAME, async |s| {
+        let created = measures::create(s, *id, || input.clone().into_data()).await?;
+        Ok(Shown { view: views(s.conn(), std::slice::from_ref(&created), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&created) })
+    })
+    .await
 }
 
 /// Get a measure.
@@ -536,8 +525,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The measure", body = MeasureView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/measures/{id}")]
 pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = plans::get_measure(state.store.conn(), *id).await?;
-    visible_plan(state.store.conn(), who.as_ref(), found.data.plan_id).await?;
+    let found = measures::get(state.store.conn(), who.as_ref(), *id).await?;
     let view = views(state.store.conn(), std::slice::from_ref(&found), who.as_ref(), None).await?.remove(0);
     Ok(ok_versioned(found.meta.version, &view))
 }
@@ -552,15 +540,14 @@ pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web:
     responses((status = 200, description = "Updated", body = MeasureView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/measures/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = plans::get_measure(unit.tx().conn(), *id).await?;
-    let plan = writable_plan(unit.tx().conn(), &who, current.data.plan_id).await?;
-    let data = merge_patch(&MeasureInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    ensure_draft(plan.data.status)?;
-    let updated = plans::update_measure(unit.tx(), &plan, &current, data).await?;
-    let after = views(unit.tx().conn(), std::slice::from_ref(&updated), Some(&who), None).await?.remove(0);
-    unit.changed("update", "measure", current.meta.id, updated.meta.version, &MeasureView::from(&current), &after).await
+    let edit = |current: &MeasureData| merge_patch(&MeasureInput::from_data(current), patch.into_inner())?.into_data();
+    write::update_shown(&state, &who, MeasureView::NAME, async |s| {
+        let change = measures::update(s, *id, &if_match.0, edit).await?;
+        let after =
+            Shown { view: views(s.conn(), std::slice::from_ref(&change.after), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&change.after) };
+        Ok(Updated { before: Shown::of(&change.before), after })
+    })
+    .await
 }
 
 /// Delete a measure of a draft plan.
@@ -568,14 +555,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Deleted"), WriteErrors))]
 #[delete("/measures/{id}")]
 pub async fn delete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = plans::get_measure(unit.tx().conn(), *id).await?;
-    let plan = writable_plan(unit.tx().conn(), &who, current.data.plan_id).await?;
-    if_match.check(current.meta.version)?;
-    ensure_draft(plan.data.status)?;
-    plans::delete_measure(unit.tx(), &current).await?;
-    let before = MeasureView::from(&current);
-    unit.deleted("measure", current.meta.id, &before).await
+    write::delete::<MeasureView>(&state, &who, async |s| measures::delete(s, *id, &if_match.0).await).await
 }
 
 // --- progress reports --------------------------------------------------------------------------
@@ -619,6 +599,29 @@ pub struct ProgressReportInput {
     /// The person who reports, if known.
     #[serde(default)]
     pub author_person_id: Option<Uuid>,
+}
+
+impl ProgressReportInput {
+    fn into_content(self) -> ProgressContent {
+        ProgressContent {
+            reported_on: self.reported_on,
+            status: self.status,
+            percent_done: self.percent_done,
+            indicator_values: self
+                .indicator_values
+                .into_iter()
+                .map(|v| IndicatorValue {
+                    indicator_key: v.indicator_key,
+                    value: v.value.filter(|x| x.is_finite()),
+                    text: opt_text(v.text),
+                    period_from: v.period_from,
+                    period_to: v.period_to,
+                })
+                .collect(),
+            comment: opt_text(self.comment),
+            author_person_id: self.author_person_id,
+        }
+    }
 }
 
 /// A progress report. Reports are never edited: a correction is a newer report.
@@ -675,22 +678,9 @@ list_query! {
 #[get("/measures/{id}/progress-reports")]
 pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ReportQuery>) -> ApiResult {
     let page = query.page()?;
-    let measure = plans::get_measure(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, measure.data.partnership_id)?;
-    let page = plans::list_reports(state.store.conn(), &measure, &page).await?;
+    let measure = monitoring::readable(state.store.conn(), &who, *id).await?;
+    let page = persistence::plans::list_reports(state.store.conn(), &measure, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ProgressReportView::from)))
-}
-
-/// Who may report on a measure: see [`Principal::may_report_progress`].
-/// Who may report on a measure (progress, indicator values): 404 to those who may not see its
-/// partnership, 403 to those who see it but are not its responsible organization, consultants or admins.
-pub(crate) fn ensure_may_report(who: &Principal, m: &MeasureRecord) -> ApiResult<()> {
-    guard_partnership_read(who, m.data.partnership_id)?;
-    if who.may_report_progress(m.data.partnership_id, m.data.data.responsible_organization_id) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only the responsible organization, the partnership's consultants and admins report on this measure".into()))
-    }
 }
 
 /// Report progress on a measure of a plan in force.
@@ -704,52 +694,19 @@ pub async fn create_report(
     key: IdempotencyKey,
     body: web::Json<ProgressReportInput>,
 ) -> ApiResult {
-    let measure = plans::get_measure(state.store.conn(), *id).await?;
-    ensure_may_report(&who, &measure)?;
     let input = body.into_inner();
-    input.validate()?;
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
+    let unit = Unit::open(&state, &who, key, Some(&input)).await?;
+    let content = || -> ApiResult<ProgressContent> {
+        input.validate()?;
+        Ok(input.clone().into_content())
     };
-    let measure = plans::get_measure(unit.tx().conn(), *id).await?;
-    let plan = plans::get_plan(unit.tx().conn(), measure.data.plan_id).await?;
-    permits(unit.tx().conn(), plan.data.data.partnership_id, Activity::Monitoring).await?;
-    if plan.data.status != PlanStatus::InForce {
-        return Err(ApiError::Conflict { detail: format!("progress is reported on a plan in force; this plan is `{}`", plan.data.status), errors: vec![] });
+    match unit.perform(&who, async |s| monitoring::report_progress(s, *id, content).await).await? {
+        Ran::Done((measure, created)) => {
+            let view = ProgressReportView::from(created);
+            unit.created("progress_report", view.id, 1, format!("/api/v1/measures/{}/progress-reports", measure.meta.id), &view).await
+        }
+        Ran::Replayed(response) => Ok(response),
     }
-    let today = Utc::now().date_naive();
-    if !plan.data.validity().in_force_on(today) {
-        return Err(ApiError::Conflict {
-            detail: "progress is reported on a plan in force today; today is outside this plan's validity".into(),
-            errors: vec![],
-        });
-    }
-    if input.reported_on.is_some_and(|d| d > today) {
-        return Err(domain::DomainError::invalid("reported_on", "in_future", "progress is reported on a past day or today").into());
-    }
-    let report = NewReport {
-        reported_on: input.reported_on.unwrap_or(today),
-        status: input.status,
-        percent_done: if input.status == ProgressStatus::Completed { 100 } else { input.percent_done },
-        indicator_values: input
-            .indicator_values
-            .into_iter()
-            .map(|v| IndicatorValue {
-                indicator_key: v.indicator_key,
-                value: v.value.filter(|x| x.is_finite()),
-                text: opt_text(v.text),
-                period_from: v.period_from,
-                period_to: v.period_to,
-            })
-            .collect(),
-        comment: opt_text(input.comment),
-        author_subject: who.subject.clone(),
-        author_person_id: input.author_person_id,
-    };
-    let created = plans::add_report(unit.tx(), &measure, report).await?;
-    let view = ProgressReportView::from(created);
-    unit.created("progress_report", view.id, 1, format!("/api/v1/measures/{}/progress-reports", measure.meta.id), &view).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

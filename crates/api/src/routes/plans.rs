@@ -8,11 +8,11 @@ use chrono::{NaiveDate, Utc};
 use domain::access::Principal;
 use domain::codelist::PlanStatus;
 use domain::diff::{FieldChange, ItemsDiff, diff_items};
-use domain::fulfilment::{Fulfilment, compute};
-use domain::partnership::Activity;
-use domain::plan::{Approval, PlanAction, PlanData, check_step_date, ensure_draft, ensure_enters_within_validity, ensure_revisable, is_public, transition};
-use persistence::plans::{self, PlanFilter, PlanRecord, StatusChange};
+use domain::fulfilment::Fulfilment;
+use domain::plan::{Approval, PlanData};
+use persistence::plans::{Evaluation, Plan, PlanFilter, PlanRecord};
 use serde::{Deserialize, Serialize};
+use service::plans::{self, EvaluationContent, StepRecord};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -20,9 +20,9 @@ use validator::Validate;
 use super::MetaView;
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, PageQuery, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, list_query, merge_patch};
 use crate::routes::measures::{GoalView, MeasureView};
-use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, permits, require};
+use crate::write::{self, Ran, Resource, Unit};
 
 /// What a client sets on a strategic plan (while it is a draft).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -101,26 +101,13 @@ impl From<&PlanRecord> for PlanView {
 }
 
 /// Whether the caller may see the plan: approved plans are public.
-pub(crate) fn visible(who: Option<&Principal>, plan: &PlanRecord) -> bool {
-    is_public(plan.data.status) || who.is_some_and(|w| w.may_read_partnership(plan.data.data.partnership_id))
-}
-
-/// Loads a plan the caller may see (404 otherwise).
-pub(crate) async fn visible_plan(conn: &impl persistence::ConnectionTrait, who: Option<&Principal>, id: Uuid) -> ApiResult<PlanRecord> {
-    let plan = plans::get_plan(conn, id).await?;
-    if visible(who, &plan) { Ok(plan) } else { Err(ApiError::NotFound) }
-}
-
-/// Loads a plan the caller may change: 404 when invisible, 403 when only visible.
-pub(crate) async fn writable_plan(conn: &impl persistence::ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<PlanRecord> {
-    let plan = visible_plan(conn, Some(who), id).await?;
-    ensure_may_write(who, plan.data.data.partnership_id)?;
-    if plan.meta.archived_at.is_some() {
-        return Err(ApiError::Conflict { detail: "the plan is archived; it can no longer change".into(), errors: vec![] });
+impl Resource for PlanView {
+    type Data = Plan;
+    const NAME: &'static str = "strategic_plan";
+    const COLLECTION: &'static str = "/api/v1/strategic-plans";
+    fn of(record: &PlanRecord) -> Self {
+        Self::from(record)
     }
-    // Every write on a plan, its goals and measures, its lifecycle and evaluations passes here.
-    permits(conn, plan.data.data.partnership_id, Activity::Planning).await?;
-    Ok(plan)
 }
 
 list_query! {
@@ -158,10 +145,10 @@ pub async fn list_of_partnership(
     query: web::Query<PartnershipPlanQuery>,
 ) -> ApiResult {
     let page = query.page()?;
-    require(state.store.conn(), *id).await?;
+    service::partnerships::require(state.store.conn(), *id).await?;
     let filter =
         PlanFilter { partnership_id: Some(*id), status: query.status, include_archived: query.include_archived.unwrap_or(false), scope: scope(who.as_ref()) };
-    let page = plans::list_plans(state.store.conn(), &filter, &page).await?;
+    let page = persistence::plans::list_plans(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PlanView::from(&r))))
 }
 
@@ -177,7 +164,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         include_archived: query.include_archived.unwrap_or(false),
         scope: scope(who.as_ref()),
     };
-    let page = plans::list_plans(state.store.conn(), &filter, &page).await?;
+    let page = persistence::plans::list_plans(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PlanView::from(&r))))
 }
 
@@ -186,17 +173,8 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
     responses((status = 201, description = "Created", body = PlanView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/strategic-plans")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<PlanInput>) -> ApiResult {
-    require(state.store.conn(), *id).await?;
-    ensure_may_write(&who, *id)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), *id, Activity::Planning).await?;
-    let created = plans::create_plan(unit.tx(), input.into_data(*id)?).await?;
-    let view = PlanView::from(&created);
-    unit.created("strategic_plan", created.meta.id, created.meta.version, format!("/api/v1/strategic-plans/{}", created.meta.id), &view).await
+    write::create::<PlanView>(&state, &who, key, &input, async |s| plans::create(s, *id, || input.clone().into_data(*id)).await).await
 }
 
 /// Get a plan.
@@ -204,8 +182,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/strategic-plans/{id}")]
 pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let plan = visible_plan(state.store.conn(), who.as_ref(), *id).await?;
-    Ok(ok_versioned(plan.meta.version, &PlanView::from(&plan)))
+    write::read::<PlanView>(plans::get(state.store.conn(), who.as_ref(), *id).await)
 }
 
 /// Update a draft plan (JSON merge patch); any other status is 409 — revise a plan in force.
@@ -214,13 +191,8 @@ pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web:
     responses((status = 200, description = "Updated", body = PlanView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/strategic-plans/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = writable_plan(unit.tx().conn(), &who, *id).await?;
-    let data = merge_patch(&PlanInput::from_data(&current.data.data), patch.into_inner())?.into_data(current.data.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
-    ensure_draft(current.data.status)?;
-    let updated = plans::update_plan(unit.tx(), &current, data).await?;
-    unit.changed("update", "strategic_plan", current.meta.id, updated.meta.version, &PlanView::from(&current), &PlanView::from(&updated)).await
+    let edit = |current: &PlanData| merge_patch(&PlanInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+    write::update::<PlanView>(&state, &who, async |s| plans::update(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a draft plan (approved plans are history and stay).
@@ -228,12 +200,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/strategic-plans/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = writable_plan(unit.tx().conn(), &who, *id).await?;
-    if_match.check(current.meta.version)?;
-    ensure_draft(current.data.status)?;
-    let archived = plans::archive_plan(unit.tx(), &current).await?;
-    unit.archived("strategic_plan", current.meta.id, &PlanView::from(&current), &PlanView::from(&archived)).await
+    write::archive::<PlanView>(&state, &who, async |s| plans::archive(s, *id, &if_match.0).await).await
 }
 
 /// The optional body of `submit` and `expire`: the day of the step (default today).
@@ -256,53 +223,10 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &web::Bytes) -
     serde_json::from_value(value).map_err(|e| ApiError::bad_request("body", "malformed", format!("the JSON body could not be read: {e}")))
 }
 
-/// A lifecycle step: the action, what it records, and the request body it came with.
-struct Step<B> {
-    action: PlanAction,
-    change: StatusChange,
-    body: B,
-}
-
-async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, step: Step<B>) -> ApiResult {
-    let Step { action, change, body } = step;
-    let plan = writable_plan(state.store.conn(), who, id).await?;
-    ensure_may_decide(who, plan.data.data.partnership_id)?;
-    let unit = match Unit::begin_post(state, who, key, &body).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let current = writable_plan(unit.tx().conn(), who, id).await?;
-    if_match.check(current.meta.version)?;
-    let next = transition(current.data.status, action)?;
-    for approval in change.council.iter().chain(change.assembly.iter()) {
-        approval.validate(None)?;
-    }
-    // No step is dated in the future, and each comes after the step before it.
-    let previous = match action {
-        PlanAction::ApproveByCouncil => current.data.submitted_on,
-        PlanAction::ApproveByAssembly => current.data.council_approval.as_ref().map(|a| a.date),
-        PlanAction::Expire => current.data.assembly_approval.as_ref().map(|a| a.date),
-        PlanAction::Submit | PlanAction::Withdraw => None,
-    };
-    let predecessor_approved_on = match (action, current.data.predecessor_id) {
-        (PlanAction::ApproveByAssembly, Some(p)) => plans::get_plan(unit.tx().conn(), p).await?.data.assembly_approval.map(|a| a.date),
-        _ => None,
-    };
-    let step_day = change.submitted_on.or(change.council.as_ref().map(|a| a.date)).or(change.assembly.as_ref().map(|a| a.date)).or(change.ended_on);
-    if let Some(day) = step_day {
-        check_step_date(day, Utc::now().date_naive(), "date", previous, predecessor_approved_on)?;
-    }
-    if let Some(assembly) = &change.assembly {
-        ensure_enters_within_validity(assembly.date, current.data.data.valid_to)?;
-    }
-    let mut updated = plans::set_plan_status(unit.tx(), &current, next, change).await?;
-    // Approved after its validity had ended: it is never in force past it, so it expires at once.
-    if action == PlanAction::ApproveByAssembly
-        && let Some(expired) = plans::expire_if_lapsed(unit.tx(), &updated, Utc::now().date_naive()).await?
-    {
-        updated = expired;
-    }
-    unit.changed(action.name(), "strategic_plan", id, updated.meta.version, &PlanView::from(&current), &PlanView::from(&updated)).await
+/// A lifecycle step, answered with the plan after it; `request` is what a retry must repeat.
+async fn act(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, step: StepRecord, request: &impl Serialize) -> ApiResult {
+    let action = step.action().name();
+    write::act::<PlanView>(state, who, key, action, request, async |s| plans::take_step(s, id, &if_match.0, step).await).await
 }
 
 /// Submit a draft to the municipal council (draft → submitted). Body optional: `{"date": …}`.
@@ -312,8 +236,8 @@ async fn act<B: Serialize>(state: &AppState, who: &Principal, id: Uuid, key: Ide
 #[post("/strategic-plans/{id}/submit")]
 pub async fn submit(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch, body: web::Bytes) -> ApiResult {
     let step: StepDate = optional_body(&body)?;
-    let change = StatusChange { submitted_on: Some(step.date.unwrap_or_else(|| Utc::now().date_naive())), ..Default::default() };
-    act(&state, &who, *id, key, if_match, Step { action: PlanAction::Submit, change, body: step }).await
+    let on = step.date.unwrap_or_else(|| Utc::now().date_naive());
+    act(&state, &who, *id, key, if_match, StepRecord::Submit { on }, &step).await
 }
 
 /// Return a submitted plan to draft for changes (submitted → draft).
@@ -321,8 +245,7 @@ pub async fn submit(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The plan, a draft again", body = PlanView), WriteErrors))]
 #[post("/strategic-plans/{id}/withdraw")]
 pub async fn withdraw(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
-    act(&state, &who, *id, key, if_match, Step { action: PlanAction::Withdraw, change: StatusChange { reset: true, ..Default::default() }, body: "withdraw" })
-        .await
+    act(&state, &who, *id, key, if_match, StepRecord::Withdraw, &"withdraw").await
 }
 
 /// Record the municipal council's approval (submitted → council_approved).
@@ -339,15 +262,7 @@ pub async fn approve_by_council(
     body: web::Json<Approval>,
 ) -> ApiResult {
     let approval = body.into_inner();
-    act(
-        &state,
-        &who,
-        *id,
-        key,
-        if_match,
-        Step { action: PlanAction::ApproveByCouncil, change: StatusChange { council: Some(approval.clone()), ..Default::default() }, body: approval },
-    )
-    .await
+    act(&state, &who, *id, key, if_match, StepRecord::ApproveByCouncil(approval.clone()), &approval).await
 }
 
 /// Record the municipal assembly's approval: the plan comes into force (council_approved →
@@ -365,15 +280,7 @@ pub async fn approve_by_assembly(
     body: web::Json<Approval>,
 ) -> ApiResult {
     let approval = body.into_inner();
-    act(
-        &state,
-        &who,
-        *id,
-        key,
-        if_match,
-        Step { action: PlanAction::ApproveByAssembly, change: StatusChange { assembly: Some(approval.clone()), ..Default::default() }, body: approval },
-    )
-    .await
+    act(&state, &who, *id, key, if_match, StepRecord::ApproveByAssembly(approval.clone()), &approval).await
 }
 
 /// End a plan in force without a successor (in_force → expired). Body optional: `{"date": …}`.
@@ -383,8 +290,8 @@ pub async fn approve_by_assembly(
 #[post("/strategic-plans/{id}/expire")]
 pub async fn expire(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch, body: web::Bytes) -> ApiResult {
     let step: StepDate = optional_body(&body)?;
-    let change = StatusChange { ended_on: Some(step.date.unwrap_or_else(|| Utc::now().date_naive())), ..Default::default() };
-    act(&state, &who, *id, key, if_match, Step { action: PlanAction::Expire, change, body: step }).await
+    let on = step.date.unwrap_or_else(|| Utc::now().date_naive());
+    act(&state, &who, *id, key, if_match, StepRecord::Expire { on }, &step).await
 }
 
 /// Revise a plan in force: creates the next version as a draft with a copy of all goals and
@@ -393,17 +300,7 @@ pub async fn expire(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 201, description = "The new draft version", body = PlanView, headers(("Location" = String, description = "URL of the new version"))), WriteErrors))]
 #[post("/strategic-plans/{id}/revise")]
 pub async fn revise(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey) -> ApiResult {
-    let plan = writable_plan(state.store.conn(), &who, *id).await?;
-    ensure_may_decide(&who, plan.data.data.partnership_id)?;
-    let unit = match Unit::begin_post(&state, &who, key, &"revise").await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let current = writable_plan(unit.tx().conn(), &who, *id).await?;
-    ensure_revisable(current.data.status)?;
-    let created = plans::revise(unit.tx(), &current).await?;
-    let view = PlanView::from(&created);
-    unit.created("strategic_plan", created.meta.id, created.meta.version, format!("/api/v1/strategic-plans/{}", created.meta.id), &view).await
+    write::create::<PlanView>(&state, &who, key, &"revise", async |s| plans::revise(s, *id).await).await
 }
 
 /// Every version of this plan, oldest first (those the caller may see).
@@ -412,9 +309,9 @@ pub async fn revise(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
 #[get("/strategic-plans/{id}/versions")]
 pub async fn versions(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
     let request = query.page()?;
-    let plan = visible_plan(state.store.conn(), who.as_ref(), *id).await?;
-    let all = plans::versions(state.store.conn(), plan.data.lineage_id).await?;
-    let views: Vec<PlanView> = all.iter().filter(|p| visible(who.as_ref(), p)).map(PlanView::from).collect();
+    let plan = plans::get(state.store.conn(), who.as_ref(), *id).await?;
+    let all = persistence::plans::versions(state.store.conn(), plan.data.lineage_id).await?;
+    let views: Vec<PlanView> = all.iter().filter(|p| plans::visible(who.as_ref(), p)).map(PlanView::from).collect();
     // Version numbers are zero-padded so that the text key orders them numerically.
     let page = persistence::page::in_memory(views, "plan-versions", |v: &PlanView| format!("{:010}", v.version_number), &request)?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |v| v)))
@@ -456,8 +353,8 @@ async fn comparable(
     conn: &impl persistence::ConnectionTrait,
     plan: &PlanRecord,
 ) -> ApiResult<(Vec<(String, serde_json::Value)>, Vec<(String, serde_json::Value)>)> {
-    let goals = plans::goals_of(conn, plan.meta.id).await?;
-    let measures = plans::measures_of(conn, plan.meta.id).await?;
+    let goals = persistence::plans::goals_of(conn, plan.meta.id).await?;
+    let measures = persistence::plans::measures_of(conn, plan.meta.id).await?;
     let goal_code = |id: Option<Uuid>| id.and_then(|id| goals.iter().find(|g| g.meta.id == id)).map(|g| g.data.1.code.clone());
     let measure_code = |id: Option<Uuid>| id.and_then(|id| measures.iter().find(|m| m.meta.id == id)).map(|m| m.data.data.code.clone());
     let to_json = |value: serde_json::Result<serde_json::Value>| value.unwrap_or_default();
@@ -495,12 +392,12 @@ async fn comparable(
 #[get("/strategic-plans/{id}/diff")]
 pub async fn diff(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<DiffQuery>) -> ApiResult {
     let conn = state.store.conn();
-    let plan = visible_plan(conn, who.as_ref(), *id).await?;
-    let all = plans::versions(conn, plan.data.lineage_id).await?;
+    let plan = plans::get(conn, who.as_ref(), *id).await?;
+    let all = persistence::plans::versions(conn, plan.data.lineage_id).await?;
     let find = |n: i32, field: &str| {
         all.iter()
             .find(|p| p.data.version_number == n && p.meta.archived_at.is_none())
-            .filter(|p| visible(who.as_ref(), p))
+            .filter(|p| plans::visible(who.as_ref(), p))
             .cloned()
             .ok_or_else(|| ApiError::bad_request(field, "unknown_version", format!("this plan has no version {n} visible to you")))
     };
@@ -537,14 +434,6 @@ pub struct AsOfQuery {
     pub as_of: Option<NaiveDate>,
 }
 
-pub(crate) async fn fulfilment_of(conn: &impl persistence::ConnectionTrait, plan: &PlanRecord, as_of: NaiveDate) -> ApiResult<Fulfilment> {
-    let (goals, mut measures) = plans::fulfilment_input(conn, plan.meta.id, as_of).await?;
-    // Indicators with values per period: the actual value follows their aggregation.
-    let series = persistence::indicators::series_of_plan(conn, plan.meta.id).await?;
-    domain::indicator::apply_series(&mut measures, &series, as_of);
-    Ok(compute(&goals, &measures, as_of))
-}
-
 /// The plan's fulfilment as of a day: counts by status, the completed share, overdue
 /// measures, indicator attainment, and progress rolled up per goal and thematic area.
 ///
@@ -566,10 +455,8 @@ pub(crate) async fn fulfilment_of(conn: &impl persistence::ConnectionTrait, plan
     responses((status = 200, description = "The fulfilment", body = Fulfilment), ReadErrors))]
 #[get("/strategic-plans/{id}/fulfilment")]
 pub async fn fulfilment(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<AsOfQuery>) -> ApiResult {
-    let plan = plans::get_plan(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, plan.data.data.partnership_id)?;
     let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    Ok(HttpResponse::Ok().json(fulfilment_of(state.store.conn(), &plan, as_of).await?))
+    Ok(HttpResponse::Ok().json(plans::fulfilment(state.store.conn(), &who, *id, as_of).await?))
 }
 
 // --- evaluations ------------------------------------------------------------------------------
@@ -605,8 +492,8 @@ pub struct EvaluationView {
     pub created_at: chrono::DateTime<Utc>,
 }
 
-impl From<plans::Evaluation> for EvaluationView {
-    fn from(e: plans::Evaluation) -> Self {
+impl From<Evaluation> for EvaluationView {
+    fn from(e: Evaluation) -> Self {
         Self {
             id: e.id,
             plan_id: e.plan_id,
@@ -631,9 +518,8 @@ list_query! {
 #[get("/strategic-plans/{id}/evaluations")]
 pub async fn list_evaluations(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<EvaluationQuery>) -> ApiResult {
     let page = query.page()?;
-    let plan = plans::get_plan(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, plan.data.data.partnership_id)?;
-    let page = plans::list_evaluations(state.store.conn(), *id, &page).await?;
+    plans::readable(state.store.conn(), &who, *id).await?;
+    let page = persistence::plans::list_evaluations(state.store.conn(), *id, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, EvaluationView::from)))
 }
 
@@ -649,36 +535,18 @@ pub async fn create_evaluation(
     key: IdempotencyKey,
     body: web::Json<EvaluationInput>,
 ) -> ApiResult {
-    let plan = writable_plan(state.store.conn(), &who, *id).await?;
-    ensure_may_decide(&who, plan.data.data.partnership_id)?;
     let input = body.into_inner();
     input.validate()?;
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let plan = writable_plan(unit.tx().conn(), &who, *id).await?;
-    if !is_public(plan.data.status) {
-        return Err(ApiError::Conflict { detail: "only an approved plan (in force, superseded or expired) is evaluated".into(), errors: vec![] });
+    let content =
+        EvaluationContent { as_of: input.as_of, narrative: input.narrative.trim().to_owned(), recommendations: super::opt_text(input.recommendations.clone()) };
+    let unit = Unit::open(&state, &who, key, Some(&input)).await?;
+    match unit.perform(&who, async |s| plans::evaluate(s, *id, content).await).await? {
+        Ran::Done(created) => {
+            let view = EvaluationView::from(created);
+            unit.created("evaluation", view.id, 1, format!("/api/v1/evaluations/{}", view.id), &view).await
+        }
+        Ran::Replayed(response) => Ok(response),
     }
-    permits(unit.tx().conn(), plan.data.data.partnership_id, Activity::Monitoring).await?;
-    let today = Utc::now().date_naive();
-    let as_of = input.as_of.unwrap_or(today);
-    domain::period::not_in_future(as_of, today, "as_of").map_err(|e| domain::DomainError::Invalid(vec![e]))?;
-    let frozen = fulfilment_of(unit.tx().conn(), &plan, as_of).await?;
-    let evaluation = plans::Evaluation {
-        id: Uuid::now_v7(),
-        plan_id: plan.meta.id,
-        as_of,
-        narrative: input.narrative.trim().to_owned(),
-        recommendations: super::opt_text(input.recommendations),
-        fulfilment: serde_json::to_value(&frozen).map_err(|e| ApiError::Internal(Box::new(e)))?,
-        created_by: who.subject.clone(),
-        created_at: persistence::now(),
-    };
-    let created = plans::add_evaluation(unit.tx(), &plan, evaluation).await?;
-    let view = EvaluationView::from(created);
-    unit.created("evaluation", view.id, 1, format!("/api/v1/evaluations/{}", view.id), &view).await
 }
 
 /// Get an evaluation.
@@ -686,9 +554,7 @@ pub async fn create_evaluation(
     responses((status = 200, description = "The evaluation", body = EvaluationView), ReadErrors))]
 #[get("/evaluations/{id}")]
 pub async fn get_evaluation(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let (partnership_id, found) = plans::get_evaluation(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, partnership_id)?;
-    Ok(HttpResponse::Ok().json(EvaluationView::from(found)))
+    Ok(HttpResponse::Ok().json(EvaluationView::from(plans::get_evaluation(state.store.conn(), &who, *id).await?)))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

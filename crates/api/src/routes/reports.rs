@@ -18,7 +18,6 @@ use uuid::Uuid;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors};
 use crate::http::{AppState, ListResponse, PageQuery, guard_partnership_read};
-use crate::routes::plans::visible_plan;
 
 fn total(amount: i128, currency: &str) -> ApiResult<Money> {
     let amount_minor = i64::try_from(amount).map_err(|_| ApiError::Internal("a money total exceeds the representable range".into()))?;
@@ -225,8 +224,7 @@ pub struct MeasureFundingView {
 #[get("/reports/strategic-plans/{id}/measure-funding")]
 pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
     let request = query.page()?;
-    let plan = visible_plan(state.store.conn(), Some(&who), *id).await?;
-    guard_partnership_read(&who, plan.data.data.partnership_id)?;
+    service::plans::readable(state.store.conn(), &who, *id).await?;
     let rows = esif::measure_funding(state.store.conn(), *id).await?;
     let out: Vec<MeasureFundingView> = rows
         .into_iter()
