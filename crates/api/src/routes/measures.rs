@@ -1,17 +1,15 @@
-//! Goals (`/strategic-plans/{id}/goals`, `/goals/{id}`), measures and activities
-//! (`/strategic-plans/{id}/measures`, `/measures` across partnerships, `/measures/{id}`), and
-//! progress reports (`/measures/{id}/progress-reports`). Goals and measures change only while
-//! their plan is a draft; progress is reported on plans in force.
+//! Measures and activities of strategic plans: `/strategic-plans/{id}/measures`, `/measures`
+//! across partnerships and `/measures/{id}`. They change only while their plan is a draft;
+//! their goals are in [`super::goals`], their progress reports in [`super::progress_reports`].
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{NaiveDate, Utc};
 use domain::access::Principal;
-use domain::codelist::{GoalLevel, MeasureKind, PlanStatus, ProgressStatus, ThematicArea};
+use domain::codelist::{MeasureKind, PlanStatus, ProgressStatus, ThematicArea};
 use domain::money::Money;
-use domain::plan::{BudgetLine, GoalData, Indicator, MeasureData};
-use persistence::plans::{GoalRecord, IndicatorValue, Measure, MeasureFilter, MeasureRecord, Report};
+use domain::plan::{BudgetLine, Indicator, MeasureData};
+use persistence::plans::{Measure, MeasureFilter, MeasureRecord};
 use serde::{Deserialize, Serialize};
-use service::monitoring::{self, ProgressContent};
 use service::{Updated, measures};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -20,139 +18,8 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, list_query, merge_patch, ok_versioned};
-use crate::write::{self, Ran, Resource, Shown, Unit};
-
-// --- goals ---------------------------------------------------------------------------------
-
-/// What a client sets on a goal.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-pub struct GoalInput {
-    /// Unique in the plan, e.g. `2` or `2.1`.
-    #[validate(length(min = 1, max = 20))]
-    #[schema(min_length = 1, max_length = 20, example = "2.1")]
-    pub code: String,
-    #[validate(length(min = 1, max = 500))]
-    #[schema(min_length = 1, max_length = 500)]
-    pub title: String,
-    #[serde(default)]
-    pub thematic_area: Option<ThematicArea>,
-    pub level: GoalLevel,
-    /// The goal this one specifies (in the same plan).
-    #[serde(default)]
-    pub parent_goal_id: Option<Uuid>,
-    #[validate(length(max = 10000))]
-    #[schema(max_length = 10000)]
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-impl GoalInput {
-    fn into_data(self) -> ApiResult<GoalData> {
-        self.validate()?;
-        Ok(GoalData {
-            code: self.code.trim().to_owned(),
-            title: self.title.trim().to_owned(),
-            thematic_area: self.thematic_area,
-            level: self.level,
-            parent_goal_id: self.parent_goal_id,
-            description: opt_text(self.description),
-        }
-        .validate()?)
-    }
-    fn from_data(d: &GoalData) -> Self {
-        Self {
-            code: d.code.clone(),
-            title: d.title.clone(),
-            thematic_area: d.thematic_area,
-            level: d.level,
-            parent_goal_id: d.parent_goal_id,
-            description: d.description.clone(),
-        }
-    }
-}
-
-/// A goal of a plan.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct GoalView {
-    #[serde(flatten)]
-    pub meta: MetaView,
-    pub plan_id: Uuid,
-    #[serde(flatten)]
-    pub content: GoalInput,
-}
-
-impl Resource for GoalView {
-    type Data = (Uuid, GoalData);
-    const NAME: &'static str = "goal";
-    const COLLECTION: &'static str = "/api/v1/goals";
-    fn of(record: &GoalRecord) -> Self {
-        Self::from(record)
-    }
-}
-
-impl From<&GoalRecord> for GoalView {
-    fn from(r: &GoalRecord) -> Self {
-        Self { meta: (&r.meta).into(), plan_id: r.data.0, content: GoalInput::from_data(&r.data.1) }
-    }
-}
-
-/// The goals of a plan, by code.
-#[utoipa::path(operation_id = "list_strategic_plan_goals", tag = "strategic-plans", security((), ("bearer" = [])),
-    params(PageQuery), responses((status = 200, description = "The goals", body = ListResponse<GoalView>), ListErrors))]
-#[get("/strategic-plans/{id}/goals")]
-pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
-    let request = query.page()?;
-    service::plans::get(state.store.conn(), who.as_ref(), *id).await?;
-    let goals: Vec<GoalView> = persistence::plans::goals_of(state.store.conn(), *id).await?.iter().map(GoalView::from).collect();
-    // Codes are unique within a plan; the id breaks ties should a code ever repeat.
-    let page = persistence::page::in_memory(goals, "plan-goals", |g: &GoalView| format!("{}\u{0}{}", g.content.code, g.meta.id), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |g| g)))
-}
-
-/// Add a goal to a draft plan.
-#[utoipa::path(operation_id = "create_strategic_plan_goal", tag = "strategic-plans", request_body = GoalInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = GoalView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/strategic-plans/{id}/goals")]
-pub async fn create_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<GoalInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<GoalView>(&state, &who, key, &input, async |s| measures::create_goal(s, *id, || input.clone().into_data()).await).await
-}
-
-/// Get a goal.
-#[utoipa::path(operation_id = "get_goal", tag = "strategic-plans", security((), ("bearer" = [])),
-    responses((status = 200, description = "The goal", body = GoalView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/goals/{id}")]
-pub async fn get_goal(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<GoalView>(measures::get_goal(state.store.conn(), who.as_ref(), *id).await)
-}
-
-/// Update a goal of a draft plan (JSON merge patch).
-#[utoipa::path(operation_id = "update_goal", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of GoalInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = GoalView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/goals/{id}")]
-pub async fn update_goal(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: web::Json<serde_json::Value>,
-) -> ApiResult {
-    let edit = |current: &GoalData| merge_patch(&GoalInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<GoalView>(&state, &who, async |s| measures::update_goal(s, *id, &if_match.0, edit).await).await
-}
-
-/// Delete a goal of a draft plan (one with sub-goals or measures is a conflict).
-#[utoipa::path(operation_id = "delete_goal", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"), WriteErrors))]
-#[delete("/goals/{id}")]
-pub async fn delete_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::delete::<GoalView>(&state, &who, async |s| measures::delete_goal(s, *id, &if_match.0).await).await
-}
-
-// --- measures ------------------------------------------------------------------------------
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch, ok_versioned};
+use crate::write::{self, Resource, Shown};
 
 /// What a client sets on a measure or an activity.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -558,169 +425,9 @@ pub async fn delete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     write::delete::<MeasureView>(&state, &who, async |s| measures::delete(s, *id, &if_match.0).await).await
 }
 
-// --- progress reports --------------------------------------------------------------------------
-
-/// An actual value of one of the measure's indicators.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IndicatorValueInput {
-    /// The indicator's `key` in the measure.
-    pub indicator_key: String,
-    /// The value of a count or percentage indicator.
-    #[serde(default)]
-    pub value: Option<f64>,
-    /// The state of a qualitative indicator.
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub period_from: Option<NaiveDate>,
-    #[serde(default)]
-    pub period_to: Option<NaiveDate>,
-}
-
-/// What a reporter sends.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
-#[serde(deny_unknown_fields)]
-pub struct ProgressReportInput {
-    /// The day the report describes (default today).
-    #[serde(default)]
-    pub reported_on: Option<NaiveDate>,
-    pub status: ProgressStatus,
-    /// 0–100.
-    #[validate(range(min = 0, max = 100))]
-    #[schema(minimum = 0, maximum = 100)]
-    pub percent_done: i32,
-    #[serde(default)]
-    pub indicator_values: Vec<IndicatorValueInput>,
-    #[validate(length(max = 20000))]
-    #[schema(max_length = 20000)]
-    #[serde(default)]
-    pub comment: Option<String>,
-    /// The person who reports, if known.
-    #[serde(default)]
-    pub author_person_id: Option<Uuid>,
-}
-
-impl ProgressReportInput {
-    fn into_content(self) -> ProgressContent {
-        ProgressContent {
-            reported_on: self.reported_on,
-            status: self.status,
-            percent_done: self.percent_done,
-            indicator_values: self
-                .indicator_values
-                .into_iter()
-                .map(|v| IndicatorValue {
-                    indicator_key: v.indicator_key,
-                    value: v.value.filter(|x| x.is_finite()),
-                    text: opt_text(v.text),
-                    period_from: v.period_from,
-                    period_to: v.period_to,
-                })
-                .collect(),
-            comment: opt_text(self.comment),
-            author_person_id: self.author_person_id,
-        }
-    }
-}
-
-/// A progress report. Reports are never edited: a correction is a newer report.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProgressReportView {
-    pub id: Uuid,
-    pub measure_id: Uuid,
-    pub reported_on: NaiveDate,
-    pub status: ProgressStatus,
-    pub percent_done: i32,
-    pub indicator_values: Vec<IndicatorValueInput>,
-    pub comment: Option<String>,
-    /// The token subject that reported.
-    pub author_subject: String,
-    pub author_person_id: Option<Uuid>,
-    pub created_at: chrono::DateTime<Utc>,
-}
-
-impl From<Report> for ProgressReportView {
-    fn from(r: Report) -> Self {
-        Self {
-            id: r.id,
-            measure_id: r.measure_id,
-            reported_on: r.reported_on,
-            status: r.status,
-            percent_done: r.percent_done,
-            indicator_values: r
-                .indicator_values
-                .into_iter()
-                .map(|v| IndicatorValueInput {
-                    indicator_key: v.indicator_key,
-                    value: v.value,
-                    text: v.text,
-                    period_from: v.period_from,
-                    period_to: v.period_to,
-                })
-                .collect(),
-            comment: r.comment,
-            author_subject: r.author_subject,
-            author_person_id: r.author_person_id,
-            created_at: r.created_at,
-        }
-    }
-}
-
-list_query! {
-    /// Paging of a measure's reports.
-    ReportQuery {}
-}
-
-/// A measure's progress reports. Sortable by `reported_on` (default), `created_at`.
-#[utoipa::path(operation_id = "list_measure_progress_reports", tag = "strategic-plans", params(ReportQuery), security(("bearer" = [])),
-    responses((status = 200, description = "A page of reports", body = ListResponse<ProgressReportView>), ListErrors))]
-#[get("/measures/{id}/progress-reports")]
-pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ReportQuery>) -> ApiResult {
-    let page = query.page()?;
-    let measure = monitoring::readable(state.store.conn(), &who, *id).await?;
-    let page = persistence::plans::list_reports(state.store.conn(), &measure, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ProgressReportView::from)))
-}
-
-/// Report progress on a measure of a plan in force.
-#[utoipa::path(operation_id = "create_measure_progress_report", tag = "strategic-plans", request_body = ProgressReportInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = ProgressReportView, headers(("Location" = String, description = "URL of the measure's reports"))), WriteErrors))]
-#[post("/measures/{id}/progress-reports")]
-pub async fn create_report(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    key: IdempotencyKey,
-    body: web::Json<ProgressReportInput>,
-) -> ApiResult {
-    let input = body.into_inner();
-    let unit = Unit::open(&state, &who, key, Some(&input)).await?;
-    let content = || -> ApiResult<ProgressContent> {
-        input.validate()?;
-        Ok(input.clone().into_content())
-    };
-    match unit.perform(&who, async |s| monitoring::report_progress(s, *id, content).await).await? {
-        Ran::Done((measure, created)) => {
-            let view = ProgressReportView::from(created);
-            unit.created("progress_report", view.id, 1, format!("/api/v1/measures/{}/progress-reports", measure.meta.id), &view).await
-        }
-        Ran::Replayed(response) => Ok(response),
-    }
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_goals)
-        .service(create_goal)
-        .service(get_goal)
-        .service(update_goal)
-        .service(delete_goal)
-        .service(list)
-        .service(list_of_plan)
-        .service(create)
-        .service(get)
-        .service(update)
-        .service(delete)
-        .service(list_reports)
-        .service(create_report);
+    // Goals first and reports last: the order the OpenAPI document lists them in.
+    super::goals::configure(cfg);
+    cfg.service(list).service(list_of_plan).service(create).service(get).service(update).service(delete);
+    super::progress_reports::configure(cfg);
 }
