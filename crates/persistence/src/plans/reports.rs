@@ -1,0 +1,158 @@
+//! Progress reports on measures, and the facts a plan's fulfilment is computed from.
+
+use super::*;
+
+/// An actual value of one indicator, for a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorValue {
+    pub indicator_key: String,
+    pub value: Option<f64>,
+    pub text: Option<String>,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+}
+
+/// A progress report on a measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub id: Uuid,
+    pub measure_id: Uuid,
+    pub reported_on: NaiveDate,
+    pub status: ProgressStatus,
+    pub percent_done: i32,
+    pub indicator_values: Vec<IndicatorValue>,
+    pub comment: Option<String>,
+    pub author_subject: String,
+    pub author_person_id: Option<Uuid>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub(super) fn report(m: pr::Model) -> Result<Report, StoreError> {
+    Ok(Report {
+        id: m.id,
+        measure_id: m.measure_id,
+        reported_on: m.reported_on,
+        status: code(&m.status)?,
+        percent_done: m.percent_done,
+        indicator_values: json(m.indicator_values)?,
+        comment: m.comment,
+        author_subject: m.author_subject,
+        author_person_id: m.author_person_id,
+        created_at: m.created_at,
+    })
+}
+
+pub const REPORT_SORT: &[SortField<pr::Column>] =
+    &[field("reported_on", pr::Column::ReportedOn, SortKind::Date), field("created_at", pr::Column::CreatedAt, SortKind::Timestamp)];
+
+/// The reports of a measure's identity: posted on it or on any other version of it.
+pub async fn list_reports(conn: &impl ConnectionTrait, measure: &MeasureRecord, req: &PageRequest) -> Result<Page<Report>, StoreError> {
+    let ids = crate::monitoring::measures_with_keys(conn, &[measure.data.measure_key]).await?;
+    let select = pr::Entity::find().filter(pr::Column::MeasureId.is_in(ids.into_keys().chain([measure.meta.id])));
+    let page = page::fetch(conn, select, REPORT_SORT, "reported_on", pr::Column::Id, req).await?;
+    let items = page.items.into_iter().map(report).collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+}
+
+/// What a reporter sends.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub reported_on: NaiveDate,
+    pub status: ProgressStatus,
+    pub percent_done: i32,
+    pub indicator_values: Vec<IndicatorValue>,
+    pub comment: Option<String>,
+    pub author_subject: String,
+    pub author_person_id: Option<Uuid>,
+}
+
+/// Appends a report and, when it is the newest, makes it the measure's current state. The
+/// measure's `version` is untouched: monitoring is not an edit of the measure.
+pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> Result<Report, StoreError> {
+    let keys: Vec<&str> = measure.data.data.indicators.iter().map(|i| i.key.as_str()).collect();
+    let mut v = domain::Violations::new();
+    for (i, value) in r.indicator_values.iter().enumerate() {
+        if !keys.contains(&value.indicator_key.as_str()) {
+            v.push(FieldError::new(
+                format!("indicator_values[{i}].indicator_key"),
+                "unknown_indicator",
+                format!("the measure has no indicator `{}`", value.indicator_key),
+            ));
+        }
+        v.check(domain::period::ensure_ordered(value.period_from, value.period_to, &format!("indicator_values[{i}].period_to"), "period_from"));
+    }
+    v.into_result()?;
+    let author: Vec<Uuid> = r.author_person_id.into_iter().collect();
+    crate::people::ensure_people(tx.conn(), &author, "author_person_id", true).await?;
+    let m = pr::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        measure_id: Set(measure.meta.id),
+        plan_id: Set(measure.data.plan_id),
+        partnership_id: Set(measure.data.partnership_id),
+        reported_on: Set(r.reported_on),
+        status: Set(r.status.to_string()),
+        percent_done: Set(r.percent_done),
+        indicator_values: Set(serde_json::json!(r.indicator_values)),
+        comment: Set(r.comment),
+        author_subject: Set(r.author_subject),
+        author_person_id: Set(r.author_person_id),
+        created_at: Set(now()),
+    }
+    .insert(tx.conn())
+    .await?;
+    {
+        measure::Entity::update_many()
+            .set(measure::ActiveModel {
+                current_status: Set(Some(r.status.to_string())),
+                current_percent: Set(Some(r.percent_done)),
+                last_reported_on: Set(Some(r.reported_on)),
+                ..Default::default()
+            })
+            // Every version of the measure shares the state (one identity, `measure_key`).
+            .filter(Condition::any().add(measure::Column::Id.eq(measure.meta.id)).add(measure::Column::MeasureKey.eq(measure.data.measure_key)))
+            // Conditional on the stored state, so that a concurrent older report never wins.
+            .filter(Condition::any().add(measure::Column::LastReportedOn.is_null()).add(measure::Column::LastReportedOn.lte(r.reported_on)))
+            .exec(tx.conn())
+            .await?;
+    }
+    report(m)
+}
+
+/// The plan's goals and measures with their latest reports as of `as_of`: the input of the
+/// fulfilment computation.
+pub async fn fulfilment_input(conn: &impl ConnectionTrait, plan_id: Uuid, as_of: NaiveDate) -> Result<(Vec<GoalNode>, Vec<MeasureState>), StoreError> {
+    let goals = goals_of(conn, plan_id)
+        .await?
+        .into_iter()
+        .map(|g| GoalNode { id: g.meta.id, code: g.data.1.code, title: g.data.1.title, parent_id: g.data.1.parent_goal_id })
+        .collect();
+    let measures: Vec<MeasureRecord> = measures_of(conn, plan_id).await?.into_iter().filter(|m| m.data.data.kind == MeasureKind::Measure).collect();
+    // Reports of each measure's identity, whichever version they were posted on.
+    let keys: Vec<Uuid> = measures.iter().map(|m| m.data.measure_key).collect();
+    let mut by_key = crate::monitoring::state_by_key(conn, &keys, Some(as_of)).await?;
+    // Budgets in different currencies cannot weigh against each other: fall back to the average.
+    let mut currencies: Vec<String> = measures.iter().filter_map(|m| m.data.data.budget_total().map(|b| b.currency)).collect();
+    currencies.sort();
+    currencies.dedup();
+    let comparable = currencies.len() <= 1;
+    let states = measures
+        .into_iter()
+        .map(|m| MeasureState {
+            id: m.meta.id,
+            budget_minor: m.data.data.budget_total().filter(|_| comparable).map(|b| b.amount_minor),
+            code: m.data.data.code,
+            title: m.data.data.title,
+            goal_id: m.data.data.goal_id,
+            thematic_area: m.data.data.thematic_area,
+            deadline: m.data.data.deadline,
+            latest: by_key.get_mut(&m.data.measure_key).and_then(|k| k.latest.take()).map(|r| LatestReport {
+                status: r.status,
+                percent_done: r.percent_done,
+                reported_on: r.reported_on,
+            }),
+            indicators: m.data.data.indicators,
+            actuals: by_key.remove(&m.data.measure_key).map(|k| k.actuals).unwrap_or_default(),
+        })
+        .collect();
+    Ok((goals, states))
+}
