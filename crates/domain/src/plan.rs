@@ -471,6 +471,80 @@ impl MeasureData {
     }
 }
 
+/// The facts a measure's content is checked against, loaded by the store inside the write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureFacts<'a> {
+    /// The content before this change (`None` for a new measure).
+    pub previous: Option<&'a MeasureData>,
+    /// The plan's last day of validity.
+    pub plan_valid_to: NaiveDate,
+    /// Whether `goal_id` names a goal of this plan.
+    pub goal_in_plan: bool,
+    /// `parent_measure_id`'s placement when it names another measure (not an activity) of
+    /// this plan; `None` when it names nothing usable (or no parent is set).
+    pub parent: Option<Placement>,
+    /// The deadlines of the activities beneath this measure (empty for a new one).
+    pub activity_deadlines: Vec<Option<NaiveDate>>,
+    /// The responsible organization's standing in the partnership, when it is assigned or
+    /// changed by this write (a revision may keep an implementer who has left).
+    pub responsible: Option<crate::registry::Standing>,
+}
+
+/// Every rule of a measure that needs other rows: hierarchy (an activity under a measure of
+/// this plan, inside it; a measure with activities stays a measure under its goal and covers
+/// their deadlines), the plan's validity (checked when the deadline is set or moved, so that
+/// older data stays editable) and a responsible implementer that is a member today.
+pub fn check_measure(d: &MeasureData, facts: &MeasureFacts<'_>, today: NaiveDate) -> Result<(), DomainError> {
+    let has_activities = !facts.activity_deadlines.is_empty();
+    if facts.previous.is_some() && d.kind == MeasureKind::Activity && has_activities {
+        return Err(DomainError::invalid("kind", "has_activities", "a measure with activities cannot become an activity"));
+    }
+    if !facts.goal_in_plan {
+        return Err(DomainError::invalid("goal_id", "not_in_plan", "the goal is not a goal of this plan"));
+    }
+    if d.parent_measure_id.is_some() {
+        let Some(parent) = facts.parent else {
+            return Err(DomainError::invalid("parent_measure_id", "not_in_plan", "the parent is not a measure of this plan"));
+        };
+        ensure_activity_within(Placement { goal_id: d.goal_id, deadline: d.deadline }, parent)?;
+    }
+    if let Some(previous) = facts.previous.filter(|_| d.kind == MeasureKind::Measure) {
+        ensure_parent_covers(d.deadline, facts.activity_deadlines.iter().flatten().max().copied())?;
+        ensure_goal_keeps_activities(previous.goal_id, d.goal_id, facts.activity_deadlines.len())?;
+    }
+    if facts.previous.is_none_or(|p| p.deadline != d.deadline) {
+        ensure_within_validity(d.deadline, facts.plan_valid_to)?;
+    }
+    if let Some(standing) = &facts.responsible {
+        crate::registry::ensure_member(
+            "responsible_organization_id",
+            standing,
+            today,
+            "the responsible organization must be a current member of the partnership",
+        )?;
+    }
+    Ok(())
+}
+
+/// A goal's parent is a goal of the same plan (`goals`: each goal of the plan with its parent)
+/// and not the goal itself or one beneath it.
+pub fn check_goal_parent(this: Option<Uuid>, parent: Option<Uuid>, goals: &[(Uuid, Option<Uuid>)]) -> Result<(), DomainError> {
+    let Some(parent) = parent else { return Ok(()) };
+    if !goals.iter().any(|(id, _)| *id == parent) {
+        return Err(DomainError::invalid("parent_goal_id", "not_in_plan", "the parent goal is not a goal of this plan"));
+    }
+    let Some(me) = this else { return Ok(()) };
+    let mut at = Some(parent);
+    for _ in 0..=goals.len() {
+        match at {
+            Some(g) if g == me => return Err(DomainError::invalid("parent_goal_id", "cycle", "a goal cannot sit beneath itself")),
+            Some(g) => at = goals.iter().find(|(id, _)| *id == g).and_then(|(_, p)| *p),
+            None => break,
+        }
+    }
+    Ok(())
+}
+
 /// What the hierarchy rules need to know of a measure: its goal and deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
@@ -862,5 +936,72 @@ mod tests {
         assert!(matches!(ensure_evaluable(PlanStatus::Draft), Err(DomainError::Conflict(_))));
         assert!(check_evaluation_day(today, today).is_ok());
         assert!(matches!(check_evaluation_day(d("2020-06-02"), today), Err(DomainError::Invalid(_))));
+    }
+
+    #[test]
+    fn goals_nest_within_their_plan_without_cycles() {
+        let (a, b, c, x) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(9));
+        // a ← b ← c (c beneath b beneath a)
+        let goals = [(a, None), (b, Some(a)), (c, Some(b))];
+        let code = |r: Result<(), DomainError>| match r {
+            Ok(()) => "ok".to_owned(),
+            Err(DomainError::Invalid(e)) => e[0].code.clone(),
+            Err(other) => format!("{other:?}"),
+        };
+        // (this goal, its new parent, expected)
+        let cases = [
+            (None, None, "ok"),
+            (None, Some(c), "ok"),
+            (None, Some(x), "not_in_plan"),
+            (Some(a), Some(c), "cycle"),
+            (Some(b), Some(b), "cycle"),
+            (Some(c), Some(a), "ok"),
+        ];
+        for (this, parent, expected) in cases {
+            assert_eq!(code(check_goal_parent(this, parent, &goals)), expected, "{this:?} under {parent:?}");
+        }
+    }
+
+    #[test]
+    fn a_measure_is_checked_against_its_plan_hierarchy_and_implementer() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let (goal, other_goal) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let base = MeasureData { goal_id: goal, deadline: Some(d("2021-06-30")), ..measure() };
+        let facts = |previous| MeasureFacts {
+            previous,
+            plan_valid_to: d("2022-12-31"),
+            goal_in_plan: true,
+            parent: None,
+            activity_deadlines: vec![],
+            responsible: None,
+        };
+        let code = |r: Result<(), DomainError>| match r {
+            Ok(()) => "ok".to_owned(),
+            Err(DomainError::Invalid(e)) => e.iter().map(|e| format!("{}:{}", e.field, e.code)).collect::<Vec<_>>().join(","),
+            Err(other) => format!("{other:?}"),
+        };
+        let today = d("2020-01-01");
+        assert_eq!(code(check_measure(&base, &facts(None), today)), "ok");
+        assert_eq!(code(check_measure(&base, &MeasureFacts { goal_in_plan: false, ..facts(None) }, today)), "goal_id:not_in_plan");
+        let late = MeasureData { deadline: Some(d("2023-01-01")), ..base.clone() };
+        assert_eq!(code(check_measure(&late, &facts(None), today)), "deadline:after_plan_validity");
+        // An unchanged deadline after the validity is kept (older data stays editable).
+        assert_eq!(code(check_measure(&late, &facts(Some(&late)), today)), "ok");
+        // Activities: under a measure of this plan, within its goal and deadline.
+        let activity = MeasureData { kind: MeasureKind::Activity, parent_measure_id: Some(Uuid::from_u128(7)), ..base.clone() };
+        assert_eq!(code(check_measure(&activity, &facts(None), today)), "parent_measure_id:not_in_plan");
+        let parent = Placement { goal_id: other_goal, deadline: Some(d("2021-01-01")) };
+        assert_eq!(
+            code(check_measure(&activity, &MeasureFacts { parent: Some(parent), ..facts(None) }, today)),
+            "goal_id:parent_in_other_goal,deadline:after_parent_deadline"
+        );
+        // A measure with activities: stays a measure, covers them, keeps its goal.
+        let with = |deadlines: Vec<Option<NaiveDate>>| MeasureFacts { activity_deadlines: deadlines, ..facts(Some(&base)) };
+        assert_eq!(code(check_measure(&MeasureData { kind: MeasureKind::Activity, ..base.clone() }, &with(vec![None]), today)), "kind:has_activities");
+        assert_eq!(code(check_measure(&base, &with(vec![Some(d("2021-07-01"))]), today)), "deadline:before_activity_deadline");
+        assert_eq!(code(check_measure(&MeasureData { goal_id: other_goal, ..base.clone() }, &with(vec![None]), today)), "goal_id:has_activities_in_other_goal");
+        // The implementer is a member today.
+        let outsider = crate::registry::Standing::default();
+        assert_eq!(code(check_measure(&base, &MeasureFacts { responsible: Some(outsider), ..facts(None) }, today)), "responsible_organization_id:not_a_member");
     }
 }

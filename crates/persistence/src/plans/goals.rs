@@ -52,22 +52,9 @@ pub async fn goals_of(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<
 }
 
 pub(super) async fn check_goal(tx: &WriteTx, plan_id: Uuid, this: Option<Uuid>, d: &GoalData) -> Result<(), StoreError> {
-    if let Some(parent) = d.parent_goal_id {
-        let goals = goals_of(tx.conn(), plan_id).await?;
-        if !goals.iter().any(|g| g.meta.id == parent) {
-            return Err(DomainError::invalid("parent_goal_id", "not_in_plan", "the parent goal is not a goal of this plan").into());
-        }
-        // The parent may not be this goal or one of its descendants.
-        if let Some(me) = this {
-            let mut at = Some(parent);
-            for _ in 0..=goals.len() {
-                match at {
-                    Some(g) if g == me => return Err(DomainError::invalid("parent_goal_id", "cycle", "a goal cannot sit beneath itself").into()),
-                    Some(g) => at = goals.iter().find(|x| x.meta.id == g).and_then(|x| x.data.1.parent_goal_id),
-                    None => break,
-                }
-            }
-        }
+    if d.parent_goal_id.is_some() {
+        let goals: Vec<(Uuid, Option<Uuid>)> = goals_of(tx.conn(), plan_id).await?.iter().map(|g| (g.meta.id, g.data.1.parent_goal_id)).collect();
+        domain::plan::check_goal_parent(this, d.parent_goal_id, &goals)?;
     }
     Ok(())
 }

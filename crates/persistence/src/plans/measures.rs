@@ -207,57 +207,40 @@ pub async fn list_measures(conn: &impl ConnectionTrait, f: &MeasureFilter, req: 
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
-/// The rules that need other rows: goal and parent in this plan, needs from this
-/// partnership's analyses, the responsible organization a current member.
-pub(super) async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&MeasureRecord>, d: &MeasureData) -> Result<(), StoreError> {
+/// Loads the rows a measure's rules are checked against ([`domain::plan::check_measure`])
+/// and checks its references (needs of the partnership, co-implementers that exist).
+async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&MeasureRecord>, d: &MeasureData) -> Result<(), StoreError> {
     let this = previous.map(|p| p.meta.id);
     let partnership_id = plan.data.data.partnership_id;
-    if let Some(me) = this
-        && d.kind == MeasureKind::Activity
-        && measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(me)).one(tx.conn()).await?.is_some()
-    {
-        return Err(DomainError::invalid("kind", "has_activities", "a measure with activities cannot become an activity").into());
-    }
-    let goal = goal::Entity::find_by_id(d.goal_id).one(tx.conn()).await?;
-    if goal.is_none_or(|g| g.plan_id != plan.meta.id) {
-        return Err(DomainError::invalid("goal_id", "not_in_plan", "the goal is not a goal of this plan").into());
-    }
-    if let Some(parent) = d.parent_measure_id {
-        let found = measure::Entity::find_by_id(parent).one(tx.conn()).await?;
-        match found {
-            Some(p) if p.plan_id == plan.meta.id && p.kind == MeasureKind::Measure.code() && Some(p.id) != this => {
-                let placement = |goal_id, deadline| domain::plan::Placement { goal_id, deadline };
-                domain::plan::ensure_activity_within(placement(d.goal_id, d.deadline), placement(p.goal_id, p.deadline))?;
-            }
-            _ => return Err(DomainError::invalid("parent_measure_id", "not_in_plan", "the parent is not a measure of this plan").into()),
-        }
-    }
-    if let Some(me) = this.filter(|_| d.kind == MeasureKind::Measure) {
-        let activities = measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(me)).all(tx.conn()).await?;
-        domain::plan::ensure_parent_covers(d.deadline, activities.iter().filter_map(|a| a.deadline).max())?;
-        if let Some(p) = previous {
-            domain::plan::ensure_goal_keeps_activities(p.data.data.goal_id, d.goal_id, activities.len())?;
-        }
-    }
-    // Checked when the deadline is set or moved, so that older data stays editable.
-    if previous.is_none_or(|p| p.data.data.deadline != d.deadline) {
-        domain::plan::ensure_within_validity(d.deadline, plan.data.data.valid_to)?;
-    }
+    let goal_in_plan = goal::Entity::find_by_id(d.goal_id).one(tx.conn()).await?.is_some_and(|g| g.plan_id == plan.meta.id);
+    let parent = match d.parent_measure_id {
+        Some(parent) => measure::Entity::find_by_id(parent)
+            .one(tx.conn())
+            .await?
+            .filter(|p| p.plan_id == plan.meta.id && p.kind == MeasureKind::Measure.code() && Some(p.id) != this)
+            .map(|p| domain::plan::Placement { goal_id: p.goal_id, deadline: p.deadline }),
+        None => None,
+    };
+    let activity_deadlines = match this {
+        Some(me) => measure::Entity::find().filter(measure::Column::ParentMeasureId.eq(me)).all(tx.conn()).await?.into_iter().map(|a| a.deadline).collect(),
+        None => Vec::new(),
+    };
+    let unchanged = previous.is_some_and(|p| p.data.data.responsible_organization_id == d.responsible_organization_id);
+    let responsible = match d.responsible_organization_id.filter(|_| !unchanged) {
+        Some(org) => Some(crate::memberships::standing(tx.conn(), partnership_id, org).await?),
+        None => None,
+    };
+    let facts = domain::plan::MeasureFacts {
+        previous: previous.map(|p| &p.data.data),
+        plan_valid_to: plan.data.data.valid_to,
+        goal_in_plan,
+        parent,
+        activity_deadlines,
+        responsible,
+    };
+    domain::plan::check_measure(d, &facts, chrono::Utc::now().date_naive())?;
     crate::analyses::ensure_needs_of(tx.conn(), partnership_id, &d.need_ids).await?;
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &d.co_implementer_ids, "co_implementer_ids", false).await?;
-    // Membership is checked when the implementer is assigned (or changed), not on every edit:
-    // a revision may keep an implementer who has left until the plan is updated.
-    let unchanged = previous.is_some_and(|p| p.data.data.responsible_organization_id == d.responsible_organization_id);
-    if let Some(org) = d.responsible_organization_id.filter(|_| !unchanged) {
-        let today = chrono::Utc::now().date_naive();
-        let standing = crate::memberships::standing(tx.conn(), partnership_id, org).await?;
-        domain::registry::ensure_member(
-            "responsible_organization_id",
-            &standing,
-            today,
-            "the responsible organization must be a current member of the partnership",
-        )?;
-    }
     Ok(())
 }
 
