@@ -148,8 +148,8 @@ async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<Test
     store.migrate().await.expect("migrate");
     persistence::esif::ensure_reference_programmes(&store).await.expect("reference programmes");
     if demo {
-        inclusion_api::demo::load_if_empty(&store).await.expect("demo data");
-        inclusion_api::demo::load_if_empty(&store).await.expect("demo data, again");
+        inclusion_fixtures::demo::load_if_empty(&store).await.expect("demo data");
+        inclusion_fixtures::demo::load_if_empty(&store).await.expect("demo data, again");
         // As `inclusion serve` does at start: plans whose validity ended expire.
         inclusion_api::jobs::expire_plans_once(&store).await.expect("plan expiry");
         assert_eq!(inclusion_api::jobs::expire_plans_once(&store).await.expect("plan expiry, again"), 0, "the expiry job is idempotent");

@@ -4,7 +4,6 @@
 pub mod auth;
 pub mod config;
 pub mod context;
-pub mod demo;
 pub mod edge;
 pub mod error;
 pub mod http;

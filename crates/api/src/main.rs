@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use domain::access::Role;
 use inclusion_api::auth::TokenService;
 use inclusion_api::config::{DEV_JWT_SECRET, JwtSettings, Settings};
-use inclusion_api::{Application, demo, jobs, openapi, telemetry};
+use inclusion_api::{Application, jobs, openapi, telemetry};
 use persistence::Store;
 use uuid::Uuid;
 
@@ -113,7 +113,7 @@ async fn main() -> anyhow::Result<()> {
             settings.prepare_sqlite_dir()?;
             let store = Store::connect(&settings.database_url, 1).await?;
             store.migrate().await?;
-            persistence::bench_data::fill(&store, persistence::bench_data::Volume { partnerships, organizations, people, meetings }).await?;
+            fixtures::bench::fill(&store, fixtures::bench::Volume { partnerships, organizations, people, meetings }).await?;
             tracing::info!(partnerships, organizations, people, meetings, "benchmark dataset loaded");
         }
         Command::Migrate => {
@@ -137,7 +137,7 @@ async fn main() -> anyhow::Result<()> {
             store.purge_idempotency_keys().await?;
             persistence::esif::ensure_reference_programmes(&store).await?;
             if demo {
-                demo::load_if_empty(&store).await?;
+                fixtures::demo::load_if_empty(&store).await?;
             }
             // A failure here (another replica expiring the same plans) must not stop the server:
             // the hourly run tries again.

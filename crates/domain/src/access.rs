@@ -212,6 +212,8 @@ pub enum Action {
     MaintainCalls,
     /// Read the audit trail.
     Administer,
+    /// Read the project pipeline of all partnerships (figures per programme and call).
+    ReadPipeline,
 }
 
 /// Why an action is refused.
@@ -242,7 +244,8 @@ impl Action {
             | Self::EditPerson(_)
             | Self::MaintainProgrammes
             | Self::MaintainCalls
-            | Self::Administer => None,
+            | Self::Administer
+            | Self::ReadPipeline => None,
         }
     }
 }
@@ -293,6 +296,7 @@ impl Principal {
             Action::MaintainProgrammes => (self.role == Role::Admin, "only admins maintain the operational programmes"),
             Action::MaintainCalls => (matches!(self.role, Role::Admin | Role::Importer), "only admins and importers maintain calls"),
             Action::Administer => (self.may_administer(), "only admins read this"),
+            Action::ReadPipeline => (self.role != Role::Partner, "partners see their own projects, not the pipeline of all partnerships"),
         };
         if allowed { Ok(()) } else { Err(Denial::Forbidden(reason)) }
     }
@@ -456,18 +460,19 @@ mod tests {
         }
         // Actions outside partnerships.
         #[rustfmt::skip]
-        let global: &[(Role, [Answer; 5])] = &[
-            // CreatePartnership, WriteRegistry, MaintainProgrammes, MaintainCalls, Administer
-            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok]),
-            (Role::Consultant, [Deny, Ok, Deny, Deny, Deny]),
-            (Role::Partner,    [Deny, Deny, Deny, Deny, Deny]),
-            (Role::Reporter,   [Deny, Deny, Deny, Deny, Deny]),
-            (Role::Importer,   [Ok, Ok, Deny, Ok, Deny]),
+        let global: &[(Role, [Answer; 6])] = &[
+            // CreatePartnership, WriteRegistry, MaintainProgrammes, MaintainCalls, Administer, ReadPipeline
+            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok, Ok]),
+            (Role::Consultant, [Deny, Ok, Deny, Deny, Deny, Ok]),
+            (Role::Partner,    [Deny, Deny, Deny, Deny, Deny, Deny]),
+            (Role::Reporter,   [Deny, Deny, Deny, Deny, Deny, Ok]),
+            (Role::Importer,   [Ok, Ok, Deny, Ok, Deny, Ok]),
         ];
         for (role, expected) in global {
             let who = Principal { subject: "t".into(), role: *role, partnerships: vec![own], organization_id: Some(own_org) };
-            let got = [Action::CreatePartnership, Action::WriteRegistry, Action::MaintainProgrammes, Action::MaintainCalls, Action::Administer]
-                .map(|a| answer(who.authorize(a)));
+            let got =
+                [Action::CreatePartnership, Action::WriteRegistry, Action::MaintainProgrammes, Action::MaintainCalls, Action::Administer, Action::ReadPipeline]
+                    .map(|a| answer(who.authorize(a)));
             assert_eq!(&got, expected, "{role:?}");
         }
     }

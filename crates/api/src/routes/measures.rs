@@ -292,6 +292,56 @@ fn status_filter(raw: Option<&str>) -> ApiResult<Option<Option<ProgressStatus>>>
     }
 }
 
+impl MeasureQuery {
+    /// The filter of `GET /measures`: without a plan filter, the measures of the plans in force
+    /// (on `as_of` when given, else today); monitoring filters need a token and, for a scoped
+    /// caller, keep to its own partnerships.
+    fn into_filter(self, who: Option<&Principal>) -> ApiResult<MeasureFilter> {
+        let q = self;
+        if q.as_of.is_some_and(|d| d > Utc::now().date_naive()) {
+            return Err(ApiError::bad_request("as_of", "in_future", "`as_of` is a past day or today"));
+        }
+        let status = status_filter(q.status.as_deref())?;
+        let monitoring = q.status.is_some() || q.overdue.is_some() || q.as_of.is_some();
+        if monitoring && who.is_none() {
+            return Err(ApiError::Unauthorized("filtering by monitoring data (status, overdue) needs a bearer token".into()));
+        }
+        let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
+        // Without a plan filter: the plans in force on `as_of` when given (history), else today's.
+        let plan_statuses = match (q.plan_status, q.plan_id, q.as_of) {
+            (Some(s), _, _) => Some(vec![s]),
+            (None, None, None) => Some(vec![PlanStatus::InForce]),
+            (None, _, _) => None,
+        };
+        let plans_in_force_on = q.as_of.filter(|_| q.plan_status.is_none() && q.plan_id.is_none());
+        Ok(MeasureFilter {
+            plan_id: q.plan_id,
+            partnership_id: q.partnership_id,
+            goal_id: q.goal_id,
+            kind: q.kind,
+            responsible_organization_id: q.responsible_organization_id,
+            thematic_area: q.thematic_area,
+            status,
+            overdue_on: q.overdue.unwrap_or(false).then_some(as_of),
+            as_of: q.as_of,
+            need_id: q.need_id,
+            deadline_before: q.deadline_before,
+            deadline_after: q.deadline_after,
+            predefined_activity: q.predefined_activity,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            plan_statuses,
+            plans_in_force_on,
+            scope: match who {
+                None => Some(Vec::new()),
+                Some(w) => w.readable_partnerships().map(<[Uuid]>::to_vec),
+            },
+            // A scoped caller filtering on monitoring sees only its own partnerships' measures.
+            strict_scope: monitoring,
+        })
+    }
+}
+
 /// List measures across partnerships: by partnership, plan, responsible organization,
 /// thematic area, status, overdue, deadline range, predefined activity. Without a token only
 /// measures of approved plans. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
@@ -301,49 +351,10 @@ fn status_filter(raw: Option<&str>) -> ApiResult<Option<Option<ProgressStatus>>>
 pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: web::Query<MeasureQuery>) -> ApiResult {
     let page = query.page()?;
     let q = query.into_inner();
-    if q.as_of.is_some_and(|d| d > Utc::now().date_naive()) {
-        return Err(ApiError::bad_request("as_of", "in_future", "`as_of` is a past day or today"));
-    }
-    let status = status_filter(q.status.as_deref())?;
-    let monitoring = q.status.is_some() || q.overdue.is_some() || q.as_of.is_some();
-    if monitoring && who.is_none() {
-        return Err(ApiError::Unauthorized("filtering by monitoring data (status, overdue) needs a bearer token".into()));
-    }
-    let as_of = q.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    // Without a plan filter: the plans in force on `as_of` when given (history), else today's.
-    let plan_statuses = match (q.plan_status, q.plan_id, q.as_of) {
-        (Some(s), _, _) => Some(vec![s]),
-        (None, None, None) => Some(vec![PlanStatus::InForce]),
-        (None, _, _) => None,
-    };
-    let plans_in_force_on = q.as_of.filter(|_| q.plan_status.is_none() && q.plan_id.is_none());
-    let filter = MeasureFilter {
-        plan_id: q.plan_id,
-        partnership_id: q.partnership_id,
-        goal_id: q.goal_id,
-        kind: q.kind,
-        responsible_organization_id: q.responsible_organization_id,
-        thematic_area: q.thematic_area,
-        status,
-        overdue_on: q.overdue.unwrap_or(false).then_some(as_of),
-        as_of: q.as_of,
-        need_id: q.need_id,
-        deadline_before: q.deadline_before,
-        deadline_after: q.deadline_after,
-        predefined_activity: q.predefined_activity,
-        q: q.q,
-        include_archived: q.include_archived.unwrap_or(false),
-        plan_statuses,
-        plans_in_force_on,
-        scope: match &who {
-            None => Some(Vec::new()),
-            Some(w) => w.readable_partnerships().map(<[Uuid]>::to_vec),
-        },
-        // A scoped caller filtering on monitoring sees only its own partnerships' measures.
-        strict_scope: monitoring,
-    };
+    let as_of = q.as_of;
+    let filter = q.into_filter(who.as_ref())?;
     let page = persistence::plans::list_measures(state.store.conn(), &filter, &page).await?;
-    let items = views(state.store.conn(), &page.items, who.as_ref(), q.as_of).await?;
+    let items = views(state.store.conn(), &page.items, who.as_ref(), as_of).await?;
     Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 

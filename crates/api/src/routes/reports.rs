@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, web};
-use domain::access::Role;
+use domain::access::Action;
 use domain::codelist::{ProgrammingPeriod, ProjectStatus};
 use domain::esif::Coverage;
 use domain::money::Money;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors};
-use crate::http::{AppState, ListResponse, PageQuery, guard_partnership_read};
+use crate::http::{AppState, ListResponse, PageQuery};
 
 fn total(amount: i128, currency: &str) -> ApiResult<Money> {
     let amount_minor = i64::try_from(amount).map_err(|_| ApiError::Internal("a money total exceeds the representable range".into()))?;
@@ -84,10 +84,15 @@ pub struct PipelineQuery {
 #[get("/reports/pipeline")]
 pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<PipelineQuery>) -> ApiResult {
     let request = crate::http::page_request(query.limit, &query.cursor, &None, query.count)?;
-    if who.role == Role::Partner {
-        return Err(ApiError::Forbidden("partners see their own projects, not the pipeline of all partnerships".into()));
-    }
+    who.authorize(Action::ReadPipeline).map_err(service::Error::from)?;
     let stats = esif::call_stats(state.store.conn(), query.programme_id, query.period).await?;
+    let out = figures_by_programme(stats)?;
+    let page = persistence::page::in_memory(out, "pipeline", |p: &ProgrammeFigures| format!("{}\u{0}{}", p.code, p.programme_id), &request)?;
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |p| p)))
+}
+
+/// The pipeline's figures per programme, with its calls' (sums in the programme's currency).
+fn figures_by_programme(stats: Vec<esif::CallStats>) -> ApiResult<Vec<ProgrammeFigures>> {
     let mut by_programme: BTreeMap<(String, Uuid), Vec<esif::CallStats>> = BTreeMap::new();
     for s in stats {
         by_programme.entry((s.programme_code.clone(), s.call.data.programme_id)).or_default().push(s);
@@ -122,8 +127,7 @@ pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Q
         }
         out.push(ProgrammeFigures { programme_id, code, period, figures, calls: call_figures });
     }
-    let page = persistence::page::in_memory(out, "pipeline", |p: &ProgrammeFigures| format!("{}\u{0}{}", p.code, p.programme_id), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |p| p)))
+    Ok(out)
 }
 
 /// A measure a project implements.
@@ -160,45 +164,48 @@ pub struct ProjectWithMeasures {
 #[get("/reports/partnerships/{id}/projects")]
 pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PageQuery>) -> ApiResult {
     let request = query.page()?;
-    guard_partnership_read(&who, *id)?;
-    crate::routes::partnerships::require(state.store.conn(), *id).await?;
-    let mut out = Vec::new();
+    service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     let page = esif::list_projects(state.store.conn(), &ProjectFilter { partnership_id: Some(*id), ..Default::default() }, &request).await?;
-    {
-        for p in page.items {
-            let d = &p.data.data;
-            let mut measures = Vec::new();
-            for m in &d.measure_ids {
-                match plans::get_measure(state.store.conn(), *m).await {
-                    Ok(found) => measures.push(MeasureRef {
-                        measure_id: found.meta.id,
-                        plan_id: found.data.plan_id,
-                        measure_key: found.data.measure_key,
-                        in_force_measure_id: persistence::monitoring::in_force_by_key(state.store.conn(), *id, &[found.data.measure_key])
-                            .await?
-                            .get(&found.data.measure_key)
-                            .copied(),
-                        code: found.data.data.code,
-                        title: found.data.data.title,
-                    }),
-                    // A measure deleted from a draft after linking: nothing to show.
-                    Err(persistence::StoreError::NotFound) => {}
-                    Err(other) => return Err(other.into()),
-                }
-            }
-            out.push(ProjectWithMeasures {
-                project_id: p.meta.id,
-                title: d.title.clone(),
-                status: p.data.status,
-                call_id: d.call_id,
-                applicant_organization_id: d.applicant_organization_id,
-                requested: d.budget.requested.clone(),
-                approved_amount: p.data.steps.approved_minor.map(|a| Money { amount_minor: a, currency: d.budget.requested.currency.clone() }),
-                measures,
-            });
-        }
-    }
+    let out = with_measures(state.store.conn(), *id, page.items).await?;
     Ok(HttpResponse::Ok().json(ListResponse { items: out, next_cursor: page.next_cursor, total: page.total }))
+}
+
+/// Each project with the measures it implements, and their counterparts in the plan in force.
+async fn with_measures(conn: &impl persistence::ConnectionTrait, id: Uuid, projects: Vec<esif::ProjectRecord>) -> ApiResult<Vec<ProjectWithMeasures>> {
+    let mut out = Vec::new();
+    for p in projects {
+        let d = &p.data.data;
+        let mut measures = Vec::new();
+        for m in &d.measure_ids {
+            match plans::get_measure(conn, *m).await {
+                Ok(found) => measures.push(MeasureRef {
+                    measure_id: found.meta.id,
+                    plan_id: found.data.plan_id,
+                    measure_key: found.data.measure_key,
+                    in_force_measure_id: persistence::monitoring::in_force_by_key(conn, id, &[found.data.measure_key])
+                        .await?
+                        .get(&found.data.measure_key)
+                        .copied(),
+                    code: found.data.data.code,
+                    title: found.data.data.title,
+                }),
+                // A measure deleted from a draft after linking: nothing to show.
+                Err(persistence::StoreError::NotFound) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        out.push(ProjectWithMeasures {
+            project_id: p.meta.id,
+            title: d.title.clone(),
+            status: p.data.status,
+            call_id: d.call_id,
+            applicant_organization_id: d.applicant_organization_id,
+            requested: d.budget.requested.clone(),
+            approved_amount: p.data.steps.approved_minor.map(|a| Money { amount_minor: a, currency: d.budget.requested.currency.clone() }),
+            measures,
+        });
+    }
+    Ok(out)
 }
 
 /// How approved projects fund one measure.
