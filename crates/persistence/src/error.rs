@@ -42,9 +42,7 @@ impl From<DbErr> for StoreError {
             // A row refers to one that does not exist (an id in the body that names nothing):
             // the request is invalid, not the server. Handlers check the references they know
             // of first and name the field; this is the floor for the ones they do not.
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                Self::Domain(DomainError::Invalid(vec![FieldError::new("body", "reference_not_found", "the request refers to a record that does not exist")]))
-            }
+            Some(SqlErr::ForeignKeyConstraintViolation(message)) => foreign_key(&message),
             _ => Self::Database(err),
         }
     }
@@ -83,9 +81,52 @@ fn unique_field(message: &str) -> Option<String> {
     UNIQUE_INDEXES.iter().find(|(name, ..)| message.contains(&format!("\"{name}\""))).map(|(.., field)| (*field).to_owned())
 }
 
+/// A foreign-key violation, named from the constraint where the database names it
+/// (PostgreSQL: `fk_{table}_{column}`, the migrations' convention; SQLite names nothing, so the
+/// field is `body`). Writing a reference to a row that does not exist is a 422
+/// `reference_not_found` on the column; removing a row others still refer to is a 409.
+fn foreign_key(message: &str) -> StoreError {
+    let quoted: Vec<&str> = message.split('"').skip(1).step_by(2).collect();
+    let constraint = quoted.iter().find(|q| q.starts_with("fk_")).copied();
+    if message.starts_with("update or delete") {
+        let referrer = quoted.last().copied().unwrap_or("another record");
+        return StoreError::Conflict { field: None, message: format!("the record is still referred to by {referrer}; archive it instead") };
+    }
+    let field = match (constraint, quoted.first()) {
+        (Some(c), Some(table)) => c.strip_prefix(&format!("fk_{table}_")).unwrap_or("body"),
+        _ => "body",
+    };
+    StoreError::Domain(DomainError::Invalid(vec![FieldError::new(field, "reference_not_found", "the request refers to a record that does not exist")]))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::unique_field;
+    use super::{StoreError, foreign_key, unique_field};
+    use domain::DomainError;
+
+    #[test]
+    fn names_the_field_of_a_foreign_key_violation() {
+        let field = |e: StoreError| match e {
+            StoreError::Domain(DomainError::Invalid(errors)) => format!("{}:{}", errors[0].field, errors[0].code),
+            StoreError::Conflict { .. } => "409".to_owned(),
+            other => format!("{other:?}"),
+        };
+        let cases = [
+            (
+                "insert or update on table \"memberships\" violates foreign key constraint \"fk_memberships_organization_id\"",
+                "organization_id:reference_not_found",
+            ),
+            (
+                "insert or update on table \"working_group_members\" violates foreign key constraint \"fk_working_group_members_person_id\"",
+                "person_id:reference_not_found",
+            ),
+            ("update or delete on table \"organizations\" violates foreign key constraint \"fk_memberships_organization_id\" on table \"memberships\"", "409"),
+            ("FOREIGN KEY constraint failed", "body:reference_not_found"),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(field(foreign_key(message)), expected, "{message}");
+        }
+    }
 
     #[test]
     fn finds_the_field_of_a_unique_violation() {
