@@ -88,6 +88,47 @@ pub fn advance(from: AnalysisStatus, to: AnalysisStatus) -> Result<AnalysisStatu
     }
 }
 
+/// What is stored of the analysis a new or changed one names in `supersedes_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Superseded {
+    pub partnership_id: Uuid,
+    pub status: AnalysisStatus,
+    /// Another (non-archived) analysis already corrects it.
+    pub corrected_by_another: bool,
+}
+
+/// Why an analysis may not supersede the one it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupersedeRefusal {
+    /// The named analysis is not one of this partnership, or is broken (422).
+    Invalid(DomainError),
+    /// Another analysis already corrects it (409, on `supersedes_id`).
+    Taken(&'static str),
+}
+
+/// A correction supersedes a completed analysis of the same partnership that no other
+/// analysis corrects yet. `target` is the analysis named, `None` when there is none.
+pub fn check_supersedes(partnership_id: Uuid, target: Option<Superseded>) -> Result<(), SupersedeRefusal> {
+    let Some(target) = target.filter(|t| t.partnership_id == partnership_id) else {
+        return Err(SupersedeRefusal::Invalid(DomainError::invalid(
+            "supersedes_id",
+            "not_found",
+            "the superseded analysis is not an analysis of this partnership",
+        )));
+    };
+    if target.status != AnalysisStatus::Completed {
+        return Err(SupersedeRefusal::Invalid(DomainError::invalid(
+            "supersedes_id",
+            "not_completed",
+            "only a completed analysis is superseded; edit an unfinished one instead",
+        )));
+    }
+    if target.corrected_by_another {
+        return Err(SupersedeRefusal::Taken("that analysis is already superseded by another one"));
+    }
+    Ok(())
+}
+
 /// A need found by an analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NeedData {
@@ -124,5 +165,29 @@ mod tests {
         assert!(advance(S::Completed, S::InProgress).is_err());
         assert!(ensure_editable(S::Completed).is_err());
         assert!(ensure_editable(S::InProgress).is_ok());
+    }
+
+    #[test]
+    fn a_correction_supersedes_a_completed_analysis_of_its_partnership_once() {
+        use AnalysisStatus as S;
+        let (ours, theirs) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let target = |partnership_id, status, corrected_by_another| Some(Superseded { partnership_id, status, corrected_by_another });
+        let code = |r: Result<(), SupersedeRefusal>| match r {
+            Ok(()) => "ok".to_owned(),
+            Err(SupersedeRefusal::Invalid(DomainError::Invalid(e))) => format!("{}:{}", e[0].field, e[0].code),
+            Err(SupersedeRefusal::Invalid(other)) => panic!("{other:?}"),
+            Err(SupersedeRefusal::Taken(_)) => "taken".to_owned(),
+        };
+        let table = [
+            (None, "supersedes_id:not_found"),
+            (target(theirs, S::Completed, false), "supersedes_id:not_found"),
+            (target(ours, S::Planned, false), "supersedes_id:not_completed"),
+            (target(ours, S::InProgress, false), "supersedes_id:not_completed"),
+            (target(ours, S::Completed, true), "taken"),
+            (target(ours, S::Completed, false), "ok"),
+        ];
+        for (target, expected) in table {
+            assert_eq!(code(check_supersedes(ours, target)), expected, "{target:?}");
+        }
     }
 }

@@ -288,6 +288,17 @@ impl MeetingData {
     }
 }
 
+/// A meeting of a working group is a meeting of that group's partnership: the group named
+/// must exist (`group_partnership` is its partnership, `None` when there is no such group)
+/// and belong to the meeting's partnership (422 `not_in_partnership` otherwise).
+pub fn ensure_group_of(partnership_id: Uuid, group_partnership: Option<Uuid>) -> Result<(), DomainError> {
+    if group_partnership == Some(partnership_id) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid("working_group_id", "not_in_partnership", "the working group does not belong to this partnership"))
+    }
+}
+
 /// An action item (úkol) agreed at a meeting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionItemData {
@@ -474,6 +485,20 @@ mod tests {
         match ensure_active_organization("applicant_organization_id", true) {
             Err(DomainError::Invalid(e)) => assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("applicant_organization_id", "organization_archived")),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_meeting_names_a_group_of_its_own_partnership() {
+        let (ours, theirs) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        // (the named group's partnership, whether the meeting may name it)
+        let table = [(Some(ours), true), (Some(theirs), false), (None, false)];
+        for (group_partnership, allowed) in table {
+            let result = ensure_group_of(ours, group_partnership);
+            assert_eq!(result.is_ok(), allowed, "{group_partnership:?}");
+            if !allowed {
+                assert_eq!(codes(result), vec![("working_group_id".to_owned(), "not_in_partnership".to_owned())]);
+            }
         }
     }
 }

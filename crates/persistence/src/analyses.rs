@@ -1,6 +1,6 @@
 //! Situational analyses and the needs they find.
 
-use domain::analysis::{AnalysisData, Finding, NeedData};
+use domain::analysis::{AnalysisData, Finding, NeedData, SupersedeRefusal, Superseded, check_supersedes};
 use domain::codelist::{AnalysisStatus, ThematicArea};
 use domain::registry::Record;
 use sea_orm::sea_query::ExprTrait;
@@ -105,33 +105,27 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
-/// Authors exist; a superseded analysis is a completed one of the same partnership that no
-/// other analysis corrects yet.
+/// Authors exist; the analysis superseded is one this one may correct
+/// ([`domain::analysis::check_supersedes`]).
 async fn check(tx: &WriteTx, d: &AnalysisData, this: Option<Uuid>) -> Result<(), StoreError> {
     ensure_exist::<organization::Entity, _>(tx.conn(), organization::Column::Id, &d.author_organization_ids, "author_organization_ids", false).await?;
     ensure_people(tx.conn(), &d.author_person_ids, "author_person_ids", false).await?;
-    if let Some(old) = d.supersedes_id {
-        let found = sa::Entity::find_by_id(old).one(tx.conn()).await?;
-        let Some(found) = found.filter(|f| f.partnership_id == d.partnership_id) else {
-            return Err(domain::DomainError::invalid("supersedes_id", "not_found", "the superseded analysis is not an analysis of this partnership").into());
-        };
-        if found.status != AnalysisStatus::Completed.to_string() {
-            return Err(domain::DomainError::invalid(
-                "supersedes_id",
-                "not_completed",
-                "only a completed analysis is superseded; edit an unfinished one instead",
-            )
-            .into());
-        }
-        let mut other = sa::Entity::find().filter(sa::Column::SupersedesId.eq(old)).filter(sa::Column::ArchivedAt.is_null());
-        if let Some(id) = this {
-            other = other.filter(sa::Column::Id.ne(id));
-        }
-        if other.one(tx.conn()).await?.is_some() {
-            return Err(StoreError::Conflict { field: Some("supersedes_id".into()), message: "that analysis is already superseded by another one".into() });
-        }
+    let Some(old) = d.supersedes_id else { return Ok(()) };
+    check_supersedes(d.partnership_id, superseded(tx.conn(), old, this).await?).map_err(|refusal| match refusal {
+        SupersedeRefusal::Invalid(e) => StoreError::Domain(e),
+        SupersedeRefusal::Taken(message) => StoreError::Conflict { field: Some("supersedes_id".into()), message: message.into() },
+    })
+}
+
+/// The facts of the analysis `old` that `this` (`None`: a new one) names in `supersedes_id`.
+async fn superseded(conn: &impl ConnectionTrait, old: Uuid, this: Option<Uuid>) -> Result<Option<Superseded>, StoreError> {
+    let Some(found) = sa::Entity::find_by_id(old).one(conn).await? else { return Ok(None) };
+    let mut other = sa::Entity::find().filter(sa::Column::SupersedesId.eq(old)).filter(sa::Column::ArchivedAt.is_null());
+    if let Some(id) = this {
+        other = other.filter(sa::Column::Id.ne(id));
     }
-    Ok(())
+    let corrected_by_another = other.one(conn).await?.is_some();
+    Ok(Some(Superseded { partnership_id: found.partnership_id, status: code(&found.status)?, corrected_by_another }))
 }
 
 pub async fn create(tx: &WriteTx, d: AnalysisData) -> Result<AnalysisRecord, StoreError> {

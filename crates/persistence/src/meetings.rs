@@ -133,9 +133,7 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
 async fn check_and_store_attendance(tx: &WriteTx, id: Uuid, data: &MeetingData) -> Result<(), StoreError> {
     if let Some(group_id) = data.working_group_id {
         let group = working_group::Entity::find_by_id(group_id).one(tx.conn()).await?;
-        if group.is_none_or(|g| g.partnership_id != data.partnership_id) {
-            return Err(DomainError::invalid("working_group_id", "not_in_partnership", "the working group does not belong to this partnership").into());
-        }
+        domain::registry::ensure_group_of(data.partnership_id, group.map(|g| g.partnership_id))?;
     }
     let people: Vec<Uuid> = data.attendance.iter().map(|a| a.person_id).collect();
     ensure_people(tx.conn(), &people, "attendance", false).await.map_err(|e| match e {

@@ -4,9 +4,10 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
-use domain::analysis::{AnalysisData, Finding, NeedData, advance, ensure_editable};
+use domain::analysis::{AnalysisData, Finding, NeedData};
 use domain::codelist::{AnalysisStatus, Priority, ThematicArea};
-use persistence::analyses::{self, AnalysisRecord, Filter, NeedRecord};
+use domain::registry::Record;
+use persistence::analyses::{self, Analysis, AnalysisRecord, Filter, NeedRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -15,11 +16,9 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{
-    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
-};
-use crate::routes::partnerships::{ensure_may_decide, ensure_may_write, permits, require};
-use domain::partnership::Activity;
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::analyses as use_cases;
 
 /// What a client sets on a situational analysis.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -89,6 +88,15 @@ pub struct AnalysisView {
     pub content: AnalysisInput,
 }
 
+impl Resource for AnalysisView {
+    type Data = Analysis;
+    const NAME: &'static str = "situational_analysis";
+    const COLLECTION: &'static str = "/api/v1/situational-analyses";
+    fn of(record: &Record<Analysis>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&AnalysisRecord> for AnalysisView {
     fn from(r: &AnalysisRecord) -> Self {
         Self {
@@ -124,8 +132,7 @@ list_query! {
 #[get("/partnerships/{id}/situational-analyses")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipAnalysisQuery>) -> ApiResult {
     let page = query.page()?;
-    guard_partnership_read(&who, *id)?;
-    require(state.store.conn(), *id).await?;
+    service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     let filter = Filter { partnership_id: Some(*id), status: query.status, include_archived: query.include_archived.unwrap_or(false), scope: None };
     let page = analyses::list(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| AnalysisView::from(&r))))
@@ -153,17 +160,8 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     responses((status = 201, description = "Created", body = AnalysisView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/situational-analyses")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<AnalysisInput>) -> ApiResult {
-    require(state.store.conn(), *id).await?;
-    ensure_may_write(&who, *id)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), *id, Activity::Organisation).await?;
-    let created = analyses::create(unit.tx(), input.into_data(*id)?).await?;
-    let view = AnalysisView::from(&created);
-    unit.created("situational_analysis", created.meta.id, created.meta.version, format!("/api/v1/situational-analyses/{}", created.meta.id), &view).await
+    write::create::<AnalysisView>(&state, &who, key, &input, async |s| use_cases::create(s, *id, || input.clone().into_data(*id)).await).await
 }
 
 /// Get a situational analysis.
@@ -171,9 +169,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The analysis", body = AnalysisView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/situational-analyses/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = analyses::get(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, found.data.data.partnership_id)?;
-    Ok(ok_versioned(found.meta.version, &AnalysisView::from(&found)))
+    write::read::<AnalysisView>(use_cases::get(state.store.conn(), &who, *id).await)
 }
 
 /// Update a situational analysis (JSON merge patch); a completed one is read-only (409).
@@ -182,15 +178,8 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = AnalysisView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/situational-analyses/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = analyses::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.data.partnership_id, Activity::Organisation).await?;
-    let data = merge_patch(&AnalysisInput::from_data(&current.data.data), patch.into_inner())?.into_data(current.data.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
-    ensure_editable(current.data.status)?;
-    let updated = analyses::update(unit.tx(), &current, data).await?;
-    unit.changed("update", "situational_analysis", current.meta.id, updated.meta.version, &AnalysisView::from(&current), &AnalysisView::from(&updated)).await
+    let edit = |current: &AnalysisData| merge_patch(&AnalysisInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+    write::update::<AnalysisView>(&state, &who, async |s| use_cases::update(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a situational analysis that is not completed.
@@ -198,26 +187,14 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/situational-analyses/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = analyses::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.data.partnership_id, Activity::Organisation).await?;
-    if_match.check(current.meta.version)?;
-    ensure_editable(current.data.status)?;
-    let archived = analyses::archive(unit.tx(), &current).await?;
-    unit.archived("situational_analysis", current.meta.id, &AnalysisView::from(&current), &AnalysisView::from(&archived)).await
+    write::archive::<AnalysisView>(&state, &who, async |s| use_cases::archive(s, *id, &if_match.0).await).await
 }
 
-async fn step(state: web::Data<AppState>, who: domain::access::Principal, id: Uuid, if_match: IfMatch, to: AnalysisStatus, action: &str) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = analyses::get(unit.tx().conn(), id).await?;
-    guard_partnership_write(&who, current.data.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.data.partnership_id, Activity::Organisation).await?;
-    ensure_may_decide(&who, current.data.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
-    let next = advance(current.data.status, to)?;
-    let updated = analyses::set_status(unit.tx(), &current, next).await?;
-    unit.changed(action, "situational_analysis", id, updated.meta.version, &AnalysisView::from(&current), &AnalysisView::from(&updated)).await
+/// A step of the analysis's lifecycle: 200 with the analysis after it. These actions take no
+/// `Idempotency-Key` (the document does not offer one): a retry is refused by the lifecycle.
+async fn step(state: &AppState, who: &domain::access::Principal, id: Uuid, if_match: IfMatch, to: AnalysisStatus, action: &str) -> ApiResult {
+    let run = async |s: &service::Session<'_>| use_cases::advance(s, id, &if_match.0, to).await;
+    write::act::<AnalysisView>(state, who, IdempotencyKey(None), action, &action, run).await
 }
 
 /// Start the fieldwork (planned → in_progress).
@@ -225,7 +202,7 @@ async fn step(state: web::Data<AppState>, who: domain::access::Principal, id: Uu
     responses((status = 200, description = "The analysis, now in progress", body = AnalysisView), WriteErrors))]
 #[post("/situational-analyses/{id}/start")]
 pub async fn start(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    step(state, who, *id, if_match, AnalysisStatus::InProgress, "start").await
+    step(&state, &who, *id, if_match, AnalysisStatus::InProgress, "start").await
 }
 
 /// Complete the analysis (in_progress → completed); it becomes read-only.
@@ -233,7 +210,7 @@ pub async fn start(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uu
     responses((status = 200, description = "The analysis, now completed", body = AnalysisView), WriteErrors))]
 #[post("/situational-analyses/{id}/complete")]
 pub async fn complete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    step(state, who, *id, if_match, AnalysisStatus::Completed, "complete").await
+    step(&state, &who, *id, if_match, AnalysisStatus::Completed, "complete").await
 }
 
 // --- needs -----------------------------------------------------------------------------------
@@ -293,6 +270,15 @@ pub struct NeedView {
     pub content: NeedInput,
 }
 
+impl Resource for NeedView {
+    type Data = (Uuid, Uuid, NeedData);
+    const NAME: &'static str = "need";
+    const COLLECTION: &'static str = "/api/v1/needs";
+    fn of(record: &NeedRecord) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&NeedRecord> for NeedView {
     fn from(r: &NeedRecord) -> Self {
         Self { meta: (&r.meta).into(), analysis_id: r.data.0, partnership_id: r.data.1, content: NeedInput::from_data(&r.data.2) }
@@ -320,8 +306,7 @@ list_query! {
 #[get("/situational-analyses/{id}/needs")]
 pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<NeedQuery>) -> ApiResult {
     let page = query.page()?;
-    let analysis = analyses::get(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, analysis.data.data.partnership_id)?;
+    let analysis = use_cases::readable(state.store.conn(), &who, *id).await?;
     let addressed = match query.addressed {
         Some(flag) => Some((flag, persistence::monitoring::addressed_needs(state.store.conn(), analysis.data.data.partnership_id).await?)),
         None => None,
@@ -335,19 +320,8 @@ pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
     responses((status = 201, description = "Created", body = NeedView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/situational-analyses/{id}/needs")]
 pub async fn create_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<NeedInput>) -> ApiResult {
-    let analysis = analyses::get(state.store.conn(), *id).await?;
-    guard_partnership_write(&who, analysis.data.data.partnership_id)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), analysis.data.data.partnership_id, Activity::Organisation).await?;
-    let analysis = analyses::get(unit.tx().conn(), *id).await?;
-    ensure_editable(analysis.data.status)?;
-    let created = analyses::create_need(unit.tx(), &analysis, input.into_data()?).await?;
-    let view = NeedView::from(&created);
-    unit.created("need", created.meta.id, created.meta.version, format!("/api/v1/needs/{}", created.meta.id), &view).await
+    write::create::<NeedView>(&state, &who, key, &input, async |s| use_cases::create_need(s, *id, || input.clone().into_data()).await).await
 }
 
 /// Get a need.
@@ -355,9 +329,7 @@ pub async fn create_need(state: web::Data<AppState>, Auth(who): Auth, id: web::P
     responses((status = 200, description = "The need", body = NeedView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/needs/{id}")]
 pub async fn get_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = analyses::get_need(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, found.data.1)?;
-    Ok(ok_versioned(found.meta.version, &NeedView::from(&found)))
+    write::read::<NeedView>(use_cases::get_need(state.store.conn(), &who, *id).await)
 }
 
 /// Update a need (JSON merge patch) while its analysis is not completed.
@@ -372,15 +344,8 @@ pub async fn update_need(
     if_match: IfMatch,
     patch: web::Json<serde_json::Value>,
 ) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = analyses::get_need(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.1)?;
-    permits(unit.tx().conn(), current.data.1, Activity::Organisation).await?;
-    let data = merge_patch(&NeedInput::from_data(&current.data.2), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    ensure_editable(analyses::get(unit.tx().conn(), current.data.0).await?.data.status)?;
-    let updated = analyses::update_need(unit.tx(), &current, data).await?;
-    unit.changed("update", "need", current.meta.id, updated.meta.version, &NeedView::from(&current), &NeedView::from(&updated)).await
+    let edit = |current: &NeedData| merge_patch(&NeedInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<NeedView>(&state, &who, async |s| use_cases::update_need(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a need while its analysis is not completed.
@@ -388,14 +353,7 @@ pub async fn update_need(
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/needs/{id}")]
 pub async fn archive_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = analyses::get_need(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.1)?;
-    permits(unit.tx().conn(), current.data.1, Activity::Organisation).await?;
-    if_match.check(current.meta.version)?;
-    ensure_editable(analyses::get(unit.tx().conn(), current.data.0).await?.data.status)?;
-    let archived = analyses::archive_need(unit.tx(), &current).await?;
-    unit.archived("need", current.meta.id, &NeedView::from(&current), &NeedView::from(&archived)).await
+    write::archive::<NeedView>(&state, &who, async |s| use_cases::archive_need(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
+use domain::access::Action;
 use persistence::audit::{self, AuditEntry, Filter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -66,9 +67,7 @@ list_query! {
         (status = 403, description = "Only admins read the audit trail", body = crate::error::Problem, content_type = "application/problem+json"), ListErrors))]
 #[get("/audit")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<AuditQuery>) -> ApiResult {
-    if !who.may_administer() {
-        return Err(ApiError::Forbidden("only admins read the audit trail".into()));
-    }
+    who.authorize(Action::Administer).map_err(|_| ApiError::Forbidden("only admins read the audit trail".into()))?;
     let page = query.page()?;
     let q = query.into_inner();
     let filter = Filter { resource_type: q.resource_type, resource_id: q.resource_id, actor: q.actor, from: q.from };

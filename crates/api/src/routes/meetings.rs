@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::codelist::{ActionItemStatus, AttendanceStatus};
-use domain::registry::{ActionItemData, Attendance, MeetingData, Resolution};
+use domain::registry::{ActionItemData, Attendance, MeetingData, Record, Resolution};
 use persistence::meetings::{self, ActionItem, ActionItemFilter, Filter, Meeting};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,12 +14,11 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{
-    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_partnership_write, list_query, merge_patch, ok_versioned,
-};
-use crate::routes::partnerships::{ensure_may_write, permits, require};
-use domain::partnership::Activity;
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::meetings::{self as use_cases, Meetings};
+use service::records;
 
 /// One person's attendance.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -117,6 +116,15 @@ pub struct MeetingView {
     pub content: MeetingInput,
 }
 
+impl Resource for MeetingView {
+    type Data = MeetingData;
+    const NAME: &'static str = "meeting";
+    const COLLECTION: &'static str = "/api/v1/meetings";
+    fn of(record: &Record<MeetingData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&Meeting> for MeetingView {
     fn from(r: &Meeting) -> Self {
         Self { meta: (&r.meta).into(), partnership_id: r.data.partnership_id, content: MeetingInput::from_data(&r.data) }
@@ -149,9 +157,10 @@ list_query! {
     }
 }
 
+/// A time window of a list: 400 when it ends before it starts.
 fn check_range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> ApiResult<()> {
     match (from, to) {
-        (Some(f), Some(t)) if t < f => Err(ApiError::bad_request("to", "before_start", "`to` is before `from`")),
+        (Some(f), Some(t)) if t < f => Err(crate::error::ApiError::bad_request("to", "before_start", "`to` is before `from`")),
         _ => Ok(()),
     }
 }
@@ -162,9 +171,8 @@ fn check_range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> ApiRes
 #[get("/partnerships/{id}/meetings")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<PartnershipMeetingQuery>) -> ApiResult {
     let page = query.page()?;
-    guard_partnership_read(&who, *id)?;
+    service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     check_range(query.from, query.to)?;
-    require(state.store.conn(), *id).await?;
     let q = query.into_inner();
     let filter = Filter {
         partnership_id: Some(*id),
@@ -205,19 +213,8 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     responses((status = 201, description = "Created", body = MeetingView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/meetings")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeetingInput>) -> ApiResult {
-    // Permissions first: a retry is answered from the idempotency store only to a caller who
-    // may make the request.
-    require(state.store.conn(), *id).await?;
-    ensure_may_write(&who, *id)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), *id, Activity::Organisation).await?;
-    let created = meetings::create(unit.tx(), input.into_data(*id)?).await?;
-    let view = MeetingView::from(&created);
-    unit.created("meeting", created.meta.id, created.meta.version, format!("/api/v1/meetings/{}", created.meta.id), &view).await
+    write::create::<MeetingView>(&state, &who, key, &input, async |s| records::create::<Meetings, _>(s, *id, || input.clone().into_data(*id)).await).await
 }
 
 /// Get a meeting.
@@ -225,9 +222,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The meeting", body = MeetingView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/meetings/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = meetings::get(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, found.data.partnership_id)?;
-    Ok(ok_versioned(found.meta.version, &MeetingView::from(&found)))
+    write::read::<MeetingView>(records::get::<Meetings>(state.store.conn(), &who, *id).await)
 }
 
 /// Update a meeting (JSON merge patch), e.g. add the minutes and attendance afterwards.
@@ -236,14 +231,8 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = MeetingView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/meetings/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = meetings::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
-    let data = merge_patch(&MeetingInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.partnership_id)?;
-    if_match.check(current.meta.version)?;
-    let updated = meetings::update(unit.tx(), &current, data).await?;
-    unit.changed("update", "meeting", current.meta.id, updated.meta.version, &MeetingView::from(&current), &MeetingView::from(&updated)).await
+    let edit = |current: &MeetingData| merge_patch(&MeetingInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+    write::update::<MeetingView>(&state, &who, async |s| records::update::<Meetings, _>(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a meeting.
@@ -251,13 +240,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/meetings/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = meetings::get(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::Organisation).await?;
-    if_match.check(current.meta.version)?;
-    let archived = meetings::archive(unit.tx(), &current).await?;
-    unit.archived("meeting", current.meta.id, &MeetingView::from(&current), &MeetingView::from(&archived)).await
+    write::archive::<MeetingView>(&state, &who, async |s| records::archive::<Meetings>(s, *id, &if_match.0).await).await
 }
 
 // --- action items ----------------------------------------------------------------------
@@ -312,6 +295,15 @@ impl ActionItemView {
     }
 }
 
+impl Resource for ActionItemView {
+    type Data = ActionItemData;
+    const NAME: &'static str = "action_item";
+    const COLLECTION: &'static str = "/api/v1/action-items";
+    fn of(record: &Record<ActionItemData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&ActionItem> for ActionItemView {
     fn from(r: &ActionItem) -> Self {
         Self::on(r, Utc::now().date_naive())
@@ -360,17 +352,8 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
     responses((status = 201, description = "Created", body = ActionItemView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/meetings/{id}/action-items")]
 pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ActionItemInput>) -> ApiResult {
-    let meeting = meetings::get(state.store.conn(), *id).await?;
-    guard_partnership_write(&who, meeting.data.partnership_id)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), meeting.data.partnership_id, Activity::Organisation).await?;
-    let created = meetings::create_item(unit.tx(), meeting.data.partnership_id, input.into_data(*id)?).await?;
-    let view = ActionItemView::from(&created);
-    unit.created("action_item", created.meta.id, created.meta.version, format!("/api/v1/action-items/{}", created.meta.id), &view).await
+    write::create::<ActionItemView>(&state, &who, key, &input, async |s| use_cases::create_item(s, *id, || input.clone().into_data(*id)).await).await
 }
 
 /// Get an action item.
@@ -378,9 +361,7 @@ pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::P
     responses((status = 200, description = "The action item", body = ActionItemView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/action-items/{id}")]
 pub async fn get_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let (partnership_id, found) = meetings::get_item(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, partnership_id)?;
-    Ok(ok_versioned(found.meta.version, &ActionItemView::from(&found)))
+    write::read::<ActionItemView>(use_cases::get_item(state.store.conn(), &who, *id).await)
 }
 
 /// Update an action item (JSON merge patch), e.g. `{"status": "done"}`.
@@ -395,14 +376,8 @@ pub async fn update_item(
     if_match: IfMatch,
     patch: web::Json<serde_json::Value>,
 ) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, partnership_id)?;
-    permits(unit.tx().conn(), partnership_id, Activity::Organisation).await?;
-    let data = merge_patch(&ActionItemInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.meeting_id)?;
-    if_match.check(current.meta.version)?;
-    let updated = meetings::update_item(unit.tx(), partnership_id, &current, data).await?;
-    unit.changed("update", "action_item", current.meta.id, updated.meta.version, &ActionItemView::from(&current), &ActionItemView::from(&updated)).await
+    let edit = |current: &ActionItemData| merge_patch(&ActionItemInput::from_data(current), patch.into_inner())?.into_data(current.meeting_id);
+    write::update::<ActionItemView>(&state, &who, async |s| use_cases::update_item(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive an action item.
@@ -410,13 +385,7 @@ pub async fn update_item(
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/action-items/{id}")]
 pub async fn archive_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let (partnership_id, current) = meetings::get_item(unit.tx().conn(), *id).await?;
-    guard_partnership_write(&who, partnership_id)?;
-    permits(unit.tx().conn(), partnership_id, Activity::Organisation).await?;
-    if_match.check(current.meta.version)?;
-    let archived = meetings::archive_item(unit.tx(), &current).await?;
-    unit.archived("action_item", current.meta.id, &ActionItemView::from(&current), &ActionItemView::from(&archived)).await
+    write::archive::<ActionItemView>(&state, &who, async |s| use_cases::archive_item(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use domain::codelist::OrganizationKind;
-use domain::registry::OrganizationData;
+use domain::registry::{OrganizationData, Record};
 use persistence::organizations::{self, Filter, Organization};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,11 +12,9 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{
-    AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, guard_registry_write, list_query, merge_patch, ok_versioned,
-};
-
-const RESOURCE: &str = "organization";
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::registry::{self, Organizations};
 
 /// What a client sets on an organization.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -75,6 +73,15 @@ pub struct OrganizationView {
     pub content: OrganizationInput,
 }
 
+impl Resource for OrganizationView {
+    type Data = OrganizationData;
+    const NAME: &'static str = "organization";
+    const COLLECTION: &'static str = "/api/v1/organizations";
+    fn of(record: &Record<OrganizationData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&Organization> for OrganizationView {
     fn from(r: &Organization) -> Self {
         Self { meta: (&r.meta).into(), content: OrganizationInput::from_data(&r.data) }
@@ -107,7 +114,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
     // Which organizations belong to a partnership is membership data: not public.
     if let Some(partnership_id) = query.partnership_id {
         let who = who.as_ref().ok_or_else(|| ApiError::Unauthorized("filtering by partnership needs a bearer token".into()))?;
-        guard_partnership_read(who, partnership_id)?;
+        registry::may_filter_by_partnership(who, partnership_id)?;
     }
     let q = query.into_inner();
     let filter = Filter {
@@ -128,15 +135,8 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
     responses((status = 201, description = "Created", body = OrganizationView, headers(("Location" = String, description = "URL of the new organization"), ("ETag" = String, description = "Current version"))), WriteErrors))]
 #[post("/organizations")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<OrganizationInput>) -> ApiResult {
-    guard_registry_write(&who)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let created = organizations::create(unit.tx(), input.into_data()?).await?;
-    let view = OrganizationView::from(&created);
-    unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/organizations/{}", created.meta.id), &view).await
+    write::create::<OrganizationView>(&state, &who, key, &input, async |s| registry::create::<Organizations, _>(s, || input.clone().into_data()).await).await
 }
 
 /// Get an organization.
@@ -144,8 +144,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
     responses((status = 200, description = "The organization", body = OrganizationView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/organizations/{id}")]
 pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = organizations::get(state.store.conn(), *id).await?;
-    Ok(ok_versioned(found.meta.version, &OrganizationView::from(&found)))
+    write::read::<OrganizationView>(registry::get::<Organizations>(state.store.conn(), *id).await)
 }
 
 /// Update an organization (JSON merge patch).
@@ -155,13 +154,8 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/organizations/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    guard_registry_write(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = organizations::get(unit.tx().conn(), *id).await?;
-    let data = merge_patch(&OrganizationInput::from_data(&current.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    let updated = organizations::update(unit.tx(), &current, data).await?;
-    unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &OrganizationView::from(&current), &OrganizationView::from(&updated)).await
+    let edit = |current: &OrganizationData| merge_patch(&OrganizationInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<OrganizationView>(&state, &who, async |s| registry::update::<Organizations, _>(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive an organization (kept for history, hidden from lists).
@@ -169,12 +163,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/organizations/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    guard_registry_write(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = organizations::get(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
-    let archived = organizations::archive(unit.tx(), &current).await?;
-    unit.archived(RESOURCE, current.meta.id, &OrganizationView::from(&current), &OrganizationView::from(&archived)).await
+    write::archive::<OrganizationView>(&state, &who, async |s| registry::archive::<Organizations>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
 use domain::codelist::{PartnershipStatus, Region};
-use domain::partnership::{PartnershipAction, transition};
-use domain::registry::PartnershipData;
+use domain::partnership::PartnershipAction;
+use domain::registry::{PartnershipData, Record};
 use persistence::partnerships::{self, Filter, PartnershipRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,9 +15,9 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, list_query, merge_patch, ok_versioned};
-
-const RESOURCE: &str = "partnership";
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use domain::registry::Partnership;
 
 /// What a client sets on a partnership. The status changes only through the actions
 /// `activate`, `hand-over` and `end`.
@@ -86,6 +86,15 @@ pub struct PartnershipView {
     pub content: PartnershipInput,
 }
 
+impl Resource for PartnershipView {
+    type Data = Partnership;
+    const NAME: &'static str = "partnership";
+    const COLLECTION: &'static str = "/api/v1/partnerships";
+    fn of(record: &Record<Partnership>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&PartnershipRecord> for PartnershipView {
     fn from(r: &PartnershipRecord) -> Self {
         Self { meta: (&r.meta).into(), status: r.data.status, content: PartnershipInput::from_data(&r.data.data) }
@@ -133,17 +142,8 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
     responses((status = 201, description = "Created", body = PartnershipView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<PartnershipInput>) -> ApiResult {
-    if !who.may_create_partnership() {
-        return Err(ApiError::Forbidden("only admins and importers create partnerships".into()));
-    }
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let created = partnerships::create(unit.tx(), input.into_data()?).await?;
-    let view = PartnershipView::from(&created);
-    unit.created(RESOURCE, created.meta.id, created.meta.version, format!("/api/v1/partnerships/{}", created.meta.id), &view).await
+    write::create::<PartnershipView>(&state, &who, key, &input, async |s| service::partnerships::create(s, || input.clone().into_data()).await).await
 }
 
 /// Get a partnership.
@@ -151,8 +151,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
     responses((status = 200, description = "The partnership", body = PartnershipView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/partnerships/{id}")]
 pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = partnerships::get(state.store.conn(), *id).await?;
-    Ok(ok_versioned(found.meta.version, &PartnershipView::from(&found)))
+    write::read::<PartnershipView>(service::partnerships::get(state.store.conn(), *id).await)
 }
 
 /// Update a partnership (JSON merge patch); `status` is not patchable.
@@ -161,14 +160,8 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = PartnershipView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/partnerships/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = partnerships::get(unit.tx().conn(), *id).await?;
-    ensure_may_write(&who, current.meta.id)?;
-    domain::partnership::permits(current.data.status, domain::partnership::Activity::Organisation)?;
-    let data = merge_patch(&PartnershipInput::from_data(&current.data.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    let updated = partnerships::update(unit.tx(), &current, data).await?;
-    unit.changed("update", RESOURCE, current.meta.id, updated.meta.version, &PartnershipView::from(&current), &PartnershipView::from(&updated)).await
+    let edit = |current: &PartnershipData| merge_patch(&PartnershipInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<PartnershipView>(&state, &who, async |s| service::partnerships::update(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a partnership.
@@ -176,36 +169,13 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/partnerships/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = partnerships::get(unit.tx().conn(), *id).await?;
-    if !who.may_administer() {
-        return Err(ApiError::Forbidden("only admins archive partnerships".into()));
-    }
-    domain::partnership::permits(current.data.status, domain::partnership::Activity::Organisation)?;
-    if_match.check(current.meta.version)?;
-    let archived = partnerships::archive(unit.tx(), &current).await?;
-    unit.archived(RESOURCE, current.meta.id, &PartnershipView::from(&current), &PartnershipView::from(&archived)).await
+    write::archive::<PartnershipView>(&state, &who, async |s| service::partnerships::archive(s, *id, &if_match.0).await).await
 }
 
-async fn act(
-    state: web::Data<AppState>,
-    who: domain::access::Principal,
-    id: Uuid,
-    key: IdempotencyKey,
-    if_match: IfMatch,
-    action: PartnershipAction,
-) -> ApiResult {
-    require(state.store.conn(), id).await?;
-    ensure_may_decide(&who, id)?;
-    let unit = match Unit::begin_post(&state, &who, key, &action.name()).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let current = partnerships::get(unit.tx().conn(), id).await?;
-    if_match.check(current.meta.version)?;
-    let next = transition(current.data.status, action)?;
-    let updated = partnerships::set_status(unit.tx(), &current, next).await?;
-    unit.changed(action.name(), RESOURCE, id, updated.meta.version, &PartnershipView::from(&current), &PartnershipView::from(&updated)).await
+/// A step of the partnership's lifecycle: 200 with the partnership after it.
+async fn act(state: &AppState, who: &domain::access::Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, action: PartnershipAction) -> ApiResult {
+    let run = async |s: &service::Session<'_>| service::partnerships::take_step(s, id, &if_match.0, action).await;
+    write::act::<PartnershipView>(state, who, key, action.name(), &action.name(), run).await
 }
 
 /// Activate a forming partnership (forming → active).
@@ -213,7 +183,7 @@ async fn act(
     responses((status = 200, description = "The partnership, now active", body = PartnershipView), WriteErrors))]
 #[post("/partnerships/{id}/activate")]
 pub async fn activate(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
-    act(state, who, *id, key, if_match, PartnershipAction::Activate).await
+    act(&state, &who, *id, key, if_match, PartnershipAction::Activate).await
 }
 
 /// Hand the partnership over to the municipality (active → handed_over).
@@ -221,7 +191,7 @@ pub async fn activate(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
     responses((status = 200, description = "The partnership, now handed over", body = PartnershipView), WriteErrors))]
 #[post("/partnerships/{id}/hand-over")]
 pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
-    act(state, who, *id, key, if_match, PartnershipAction::HandOver).await
+    act(&state, &who, *id, key, if_match, PartnershipAction::HandOver).await
 }
 
 /// End the partnership (from forming, active or handed_over).
@@ -229,16 +199,21 @@ pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Pat
     responses((status = 200, description = "The partnership, now ended", body = PartnershipView), WriteErrors))]
 #[post("/partnerships/{id}/end")]
 pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, if_match: IfMatch) -> ApiResult {
-    act(state, who, *id, key, if_match, PartnershipAction::End).await
+    act(&state, &who, *id, key, if_match, PartnershipAction::End).await
 }
 
+// The old guards below stay until every handler has moved onto the access policy
+// (`service::Session::allow`); the lead removes them.
+
 /// A partnership is public, so a caller who may not change it gets 403, never 404.
+#[allow(dead_code)]
 pub(crate) fn ensure_may_write(who: &domain::access::Principal, id: Uuid) -> ApiResult<()> {
     if who.may_write_partnership(id) { Ok(()) } else { Err(ApiError::Forbidden("your role does not allow changes in this partnership".into())) }
 }
 
 /// A business decision in a partnership (a lifecycle step of it, its analyses, plans or
 /// projects; an evaluation): 403 for a caller who may not take it, the importer included.
+#[allow(dead_code)]
 pub(crate) fn ensure_may_decide(who: &domain::access::Principal, id: Uuid) -> ApiResult<()> {
     if who.may_decide_in_partnership(id) {
         Ok(())

@@ -2,8 +2,7 @@
 //! connected to its own partnerships; nothing here is ever logged.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use domain::access::Principal;
-use domain::registry::PersonData;
+use domain::registry::{PersonData, Record};
 use persistence::people::{self, Filter, Person};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,8 +11,10 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_registry_write, list_query, merge_patch, ok_versioned};
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::registry::{self, People};
 
 /// What a client sets on a person.
 #[derive(Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -86,6 +87,15 @@ pub struct PersonView {
     pub content: PersonInput,
 }
 
+impl Resource for PersonView {
+    type Data = PersonData;
+    const NAME: &'static str = "person";
+    const COLLECTION: &'static str = "/api/v1/people";
+    fn of(record: &Record<PersonData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&Person> for PersonView {
     fn from(r: &Person) -> Self {
         Self { meta: (&r.meta).into(), content: PersonInput::from_data(&r.data) }
@@ -126,15 +136,8 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     responses((status = 201, description = "Created", body = PersonView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/people")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<PersonInput>) -> ApiResult {
-    guard_registry_write(&who)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let created = people::create(unit.tx(), input.into_data()?).await?;
-    let view = PersonView::from(&created);
-    unit.created("person", created.meta.id, created.meta.version, format!("/api/v1/people/{}", created.meta.id), &view).await
+    write::create::<PersonView>(&state, &who, key, &input, async |s| registry::create::<People, _>(s, || input.clone().into_data()).await).await
 }
 
 /// Get a person.
@@ -142,8 +145,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
     responses((status = 200, description = "The person", body = PersonView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/people/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = people::get(state.store.conn(), *id, who.readable_partnerships()).await?;
-    Ok(ok_versioned(found.meta.version, &PersonView::from(&found)))
+    write::read::<PersonView>(registry::get_person(state.store.conn(), &who, *id).await)
 }
 
 /// Update a person (JSON merge patch).
@@ -152,14 +154,8 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = PersonView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/people/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = people::get(unit.tx().conn(), *id, who.readable_partnerships()).await?;
-    guard_registry_write(&who)?;
-    ensure_may_edit(unit.tx().conn(), &who, current.meta.id).await?;
-    let data = merge_patch(&PersonInput::from_data(&current.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    let updated = people::update(unit.tx(), &current, data).await?;
-    unit.changed("update", "person", current.meta.id, updated.meta.version, &PersonView::from(&current), &PersonView::from(&updated)).await
+    let edit = |current: &PersonData| merge_patch(&PersonInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<PersonView>(&state, &who, async |s| registry::update_person(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a person.
@@ -167,23 +163,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/people/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = people::get(unit.tx().conn(), *id, who.readable_partnerships()).await?;
-    guard_registry_write(&who)?;
-    ensure_may_edit(unit.tx().conn(), &who, current.meta.id).await?;
-    if_match.check(current.meta.version)?;
-    let archived = people::archive(unit.tx(), &current).await?;
-    unit.archived("person", current.meta.id, &PersonView::from(&current), &PersonView::from(&archived)).await
-}
-
-/// 403 unless the caller may change this person: a consultant only people its partnerships'
-/// records name, or people no partnership's records name yet.
-async fn ensure_may_edit(conn: &impl persistence::ConnectionTrait, who: &Principal, id: Uuid) -> ApiResult<()> {
-    if who.may_edit_person(people::tie(conn, id, &who.partnerships).await?) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("this person appears only in other partnerships' records; their consultants maintain them".into()))
-    }
+    write::archive::<PersonView>(&state, &who, async |s| registry::archive_person(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

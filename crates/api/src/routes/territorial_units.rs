@@ -12,7 +12,10 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_registry_write, list_query, merge_patch, ok_versioned};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use domain::registry::Record;
+use service::registry::{self, ExcludedLocalities, TerritorialUnits};
 
 /// What a client sets on a territorial unit.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -73,6 +76,15 @@ pub struct TerritorialUnitView {
     pub content: TerritorialUnitInput,
 }
 
+impl Resource for TerritorialUnitView {
+    type Data = TerritorialUnitData;
+    const NAME: &'static str = "territorial_unit";
+    const COLLECTION: &'static str = "/api/v1/territorial-units";
+    fn of(record: &Record<TerritorialUnitData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&TerritorialUnit> for TerritorialUnitView {
     fn from(r: &TerritorialUnit) -> Self {
         Self { meta: (&r.meta).into(), content: TerritorialUnitInput::from_data(&r.data) }
@@ -107,15 +119,9 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
     responses((status = 201, description = "Created", body = TerritorialUnitView, headers(("Location" = String, description = "URL of the new resource"), ("ETag" = String, description = "Current version"))), WriteErrors))]
 #[post("/territorial-units")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<TerritorialUnitInput>) -> ApiResult {
-    guard_registry_write(&who)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let created = units::create(unit.tx(), input.into_data()?).await?;
-    let view = TerritorialUnitView::from(&created);
-    unit.created("territorial_unit", created.meta.id, created.meta.version, format!("/api/v1/territorial-units/{}", created.meta.id), &view).await
+    write::create::<TerritorialUnitView>(&state, &who, key, &input, async |s| registry::create::<TerritorialUnits, _>(s, || input.clone().into_data()).await)
+        .await
 }
 
 /// Get a territorial unit.
@@ -123,8 +129,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
     responses((status = 200, description = "The territorial unit", body = TerritorialUnitView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/territorial-units/{id}")]
 pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = units::get(state.store.conn(), *id).await?;
-    Ok(ok_versioned(found.meta.version, &TerritorialUnitView::from(&found)))
+    write::read::<TerritorialUnitView>(registry::get::<TerritorialUnits>(state.store.conn(), *id).await)
 }
 
 /// Update a territorial unit (JSON merge patch).
@@ -133,21 +138,8 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = TerritorialUnitView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/territorial-units/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    guard_registry_write(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = units::get(unit.tx().conn(), *id).await?;
-    let data = merge_patch(&TerritorialUnitInput::from_data(&current.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    let updated = units::update(unit.tx(), &current, data).await?;
-    unit.changed(
-        "update",
-        "territorial_unit",
-        current.meta.id,
-        updated.meta.version,
-        &TerritorialUnitView::from(&current),
-        &TerritorialUnitView::from(&updated),
-    )
-    .await
+    let edit = |current: &TerritorialUnitData| merge_patch(&TerritorialUnitInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<TerritorialUnitView>(&state, &who, async |s| registry::update::<TerritorialUnits, _>(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a territorial unit.
@@ -155,12 +147,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/territorial-units/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    guard_registry_write(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = units::get(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
-    let archived = units::archive(unit.tx(), &current).await?;
-    unit.archived("territorial_unit", current.meta.id, &TerritorialUnitView::from(&current), &TerritorialUnitView::from(&archived)).await
+    write::archive::<TerritorialUnitView>(&state, &who, async |s| registry::archive::<TerritorialUnits>(s, *id, &if_match.0).await).await
 }
 
 // --- excluded localities -----------------------------------------------------------------
@@ -209,6 +196,15 @@ impl ExcludedLocalityInput {
     }
 }
 
+impl Resource for ExcludedLocalityView {
+    type Data = ExcludedLocalityData;
+    const NAME: &'static str = "excluded_locality";
+    const COLLECTION: &'static str = "/api/v1/excluded-localities";
+    fn of(record: &Record<ExcludedLocalityData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&ExcludedLocality> for ExcludedLocalityView {
     fn from(r: &ExcludedLocality) -> Self {
         Self { meta: (&r.meta).into(), territorial_unit_id: r.data.territorial_unit_id, content: ExcludedLocalityInput::from_data(&r.data) }
@@ -228,7 +224,7 @@ list_query! {
 #[get("/territorial-units/{id}/excluded-localities")]
 pub async fn list_localities(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>, query: web::Query<LocalityQuery>) -> ApiResult {
     let page = query.page()?;
-    units::get(state.store.conn(), *id).await?;
+    registry::require_unit(state.store.conn(), *id).await?;
     let page = units::list_localities(state.store.conn(), *id, query.include_archived.unwrap_or(false), &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ExcludedLocalityView::from(&r))))
 }
@@ -244,16 +240,8 @@ pub async fn create_locality(
     key: IdempotencyKey,
     body: web::Json<ExcludedLocalityInput>,
 ) -> ApiResult {
-    guard_registry_write(&who)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    units::get(unit.tx().conn(), *id).await?;
-    let created = units::create_locality(unit.tx(), input.into_data(*id)?).await?;
-    let view = ExcludedLocalityView::from(&created);
-    unit.created("excluded_locality", created.meta.id, created.meta.version, format!("/api/v1/excluded-localities/{}", created.meta.id), &view).await
+    write::create::<ExcludedLocalityView>(&state, &who, key, &input, async |s| registry::create_locality(s, *id, || input.clone().into_data(*id)).await).await
 }
 
 /// Get an excluded locality.
@@ -261,8 +249,7 @@ pub async fn create_locality(
     responses((status = 200, description = "The excluded locality", body = ExcludedLocalityView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/excluded-localities/{id}")]
 pub async fn get_locality(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = units::get_locality(state.store.conn(), *id).await?;
-    Ok(ok_versioned(found.meta.version, &ExcludedLocalityView::from(&found)))
+    write::read::<ExcludedLocalityView>(registry::get::<ExcludedLocalities>(state.store.conn(), *id).await)
 }
 
 /// Update an excluded locality (JSON merge patch).
@@ -277,21 +264,9 @@ pub async fn update_locality(
     if_match: IfMatch,
     patch: web::Json<serde_json::Value>,
 ) -> ApiResult {
-    guard_registry_write(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = units::get_locality(unit.tx().conn(), *id).await?;
-    let data = merge_patch(&ExcludedLocalityInput::from_data(&current.data), patch.into_inner())?.into_data(current.data.territorial_unit_id)?;
-    if_match.check(current.meta.version)?;
-    let updated = units::update_locality(unit.tx(), &current, data).await?;
-    unit.changed(
-        "update",
-        "excluded_locality",
-        current.meta.id,
-        updated.meta.version,
-        &ExcludedLocalityView::from(&current),
-        &ExcludedLocalityView::from(&updated),
-    )
-    .await
+    let edit =
+        |current: &ExcludedLocalityData| merge_patch(&ExcludedLocalityInput::from_data(current), patch.into_inner())?.into_data(current.territorial_unit_id);
+    write::update::<ExcludedLocalityView>(&state, &who, async |s| registry::update::<ExcludedLocalities, _>(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive an excluded locality.
@@ -299,12 +274,7 @@ pub async fn update_locality(
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/excluded-localities/{id}")]
 pub async fn archive_locality(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    guard_registry_write(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = units::get_locality(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
-    let archived = units::archive_locality(unit.tx(), &current).await?;
-    unit.archived("excluded_locality", current.meta.id, &ExcludedLocalityView::from(&current), &ExcludedLocalityView::from(&archived)).await
+    write::archive::<ExcludedLocalityView>(&state, &who, async |s| registry::archive::<ExcludedLocalities>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
