@@ -1,5 +1,7 @@
 //! The registry built through the API: the Žluticko partnership with all 14 members.
 
+use domain::access::Role;
+use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{spawn_app, spawn_app_with_demo};
@@ -146,11 +148,17 @@ async fn territorial_units_hold_excluded_localities() {
     let app = spawn_app().await;
     let admin = app.admin();
     let unit = app.unit(&admin, "Žlutice", "town", Some("555771")).await;
-    app.post("/api/v1/territorial-units", &admin, json!({"name": "Jiné", "kind": "town", "municipality_code": "555771", "region": "CZ041"})).await.problem(409);
-    app.post("/api/v1/territorial-units", &admin, json!({"name": "Rozvodí", "kind": "microregion", "municipality_code": "555772", "region": "CZ041"}))
-        .await
-        .problem(422);
-    app.post("/api/v1/territorial-units", &admin, json!({"name": "X", "kind": "town", "region": "CZ999"})).await.problem(400);
+    let taken = app.post("/api/v1/territorial-units", &admin, json!({"name": "Jiné", "kind": "town", "municipality_code": "555771", "region": "CZ041"})).await;
+    taken.problem(409);
+    assert_eq!(taken.error_code("municipality_code").as_deref(), Some("conflict"), "{}", taken.body);
+    let spanning = app
+        .post("/api/v1/territorial-units", &admin, json!({"name": "Rozvodí", "kind": "microregion", "municipality_code": "555772", "region": "CZ041"}))
+        .await;
+    spanning.problem(422);
+    assert_eq!(spanning.error_code("municipality_code").as_deref(), Some("not_applicable"), "{}", spanning.body);
+    let region = app.post("/api/v1/territorial-units", &admin, json!({"name": "X", "kind": "town", "region": "CZ999"})).await;
+    region.problem(400);
+    assert_eq!(region.error_code("body").as_deref(), Some("unknown_code"), "{}", region.body);
     let loc =
         app.create(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), &admin, json!({"name": "Sídliště", "estimated_residents": 250})).await;
     let list = app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), None).await;
@@ -194,4 +202,88 @@ async fn the_demo_dataset_holds_zluticko_and_rozvodi() {
     let funding = app.get(&format!("/api/v1/reports/strategic-plans/{}/measure-funding", plan["id"].as_str().unwrap()), Some(&admin)).await;
     assert_eq!(funding.body["items"][0]["coverage"], "partial");
     assert_eq!(app.get("/api/v1/counselling-records", Some(&admin)).await.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn partnership_decisions_belong_to_admins_and_its_consultants_and_replay_once_allowed() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Rozvodí", "microregion", None).await;
+    let p = app.partnership(&admin, "LP Rozvodí", &[&unit]).await;
+    let other = app.partnership(&admin, "LP Jinde", &[&unit]).await;
+    let status = app.patch(&format!("/api/v1/partnerships/{p}"), &admin, json!({"status": "active"})).await;
+    status.problem(400);
+    assert_eq!(status.error_code("status").as_deref(), Some("unknown_field"));
+
+    // The importer writes partnerships but takes no decision; a consultant decides where assigned.
+    let importer = app.token(Role::Importer, &[], None);
+    let consultant = app.token(Role::Consultant, &[&p], None);
+    let decision = "your role does not allow this decision in this partnership; admins and its consultants take it";
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{p}/activate"), &importer, json!(null)).await.problem(403)["detail"], decision);
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{other}/activate"), &consultant, json!(null)).await.problem(403)["detail"], decision);
+    let unknown = format!("/api/v1/partnerships/{}/activate", uuid::Uuid::now_v7());
+    assert_eq!(app.post(&unknown, &admin, json!(null)).await.problem(404)["type"], "urn:inclusion:problem:not-found");
+
+    let key = [("Idempotency-Key", "activate-rozvodi")];
+    let path = format!("/api/v1/partnerships/{p}/activate");
+    // A retry is answered only to a caller who may make the request.
+    let refused = app.send(Method::POST, &path, Some(&importer), Some(&json!(null)), &key).await;
+    assert_eq!(refused.problem(403)["detail"], decision);
+    let first = app.send(Method::POST, &path, Some(&consultant), Some(&json!(null)), &key).await;
+    assert_eq!((first.status.as_u16(), first.body["status"].as_str()), (200, Some("active")), "{}", first.body);
+    let again = app.send(Method::POST, &path, Some(&consultant), Some(&json!(null)), &key).await;
+    assert_eq!((again.status.as_u16(), again.header("idempotency-replayed").as_deref()), (200, Some("true")));
+    assert_eq!(again.body, first.body);
+    let stranger = app.token(Role::Consultant, &[&other], None);
+    assert_eq!(app.send(Method::POST, &path, Some(&stranger), Some(&json!(null)), &key).await.problem(403)["detail"], decision);
+    let conflict = app.post(&path, &consultant, json!(null)).await;
+    assert_eq!(conflict.problem(409)["type"], "urn:inclusion:problem:conflict");
+
+    // Content: whoever writes the partnership's records, while its status permits it.
+    let renamed = app.patch(&format!("/api/v1/partnerships/{p}"), &consultant, json!({"name": "LP Rozvodí a okolí"})).await;
+    assert_eq!((renamed.status.as_u16(), renamed.body["version"].as_i64()), (200, Some(3)), "{}", renamed.body);
+    let refused = app.patch(&format!("/api/v1/partnerships/{other}"), &consultant, json!({"name": "x"})).await;
+    assert_eq!(refused.problem(403)["detail"], "your role does not allow changes in this partnership");
+    // Archiving: headquarters only; an ended partnership stays as it is.
+    assert_eq!(app.delete(&format!("/api/v1/partnerships/{p}"), &consultant).await.problem(403)["detail"], "only admins archive partnerships");
+    assert_eq!(app.post(&format!("/api/v1/partnerships/{other}/end"), &admin, json!(null)).await.body["status"], "ended");
+    let ended = app.patch(&format!("/api/v1/partnerships/{other}"), &admin, json!({"name": "x"})).await;
+    assert!(ended.problem(409)["detail"].as_str().unwrap().contains("has ended"), "{}", ended.body);
+    app.delete(&format!("/api/v1/partnerships/{other}"), &admin).await.problem(409);
+    assert_eq!(app.delete(&format!("/api/v1/partnerships/{p}"), &admin).await.status, 204);
+    assert!(app.get(&format!("/api/v1/partnerships/{p}"), None).await.body["archived_at"].is_string());
+}
+
+#[tokio::test]
+async fn registry_writes_check_the_role_then_the_row_then_the_input() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let reporter = app.token(Role::Reporter, &[], None);
+    let unit = app.unit(&admin, "Žlutice", "town", Some("555771")).await;
+    let org = app.org(&admin, "Město Žlutice", "municipality", None).await;
+    let missing = uuid::Uuid::now_v7();
+    let registry = "your role does not allow changes to the registry";
+    // (path of an existing row, of a missing one)
+    for (kind, found) in [("territorial-units", &unit), ("organizations", &org)] {
+        assert_eq!(app.patch(&format!("/api/v1/{kind}/{found}"), &reporter, json!({"name": "x"})).await.problem(403)["detail"], registry);
+        assert_eq!(app.delete(&format!("/api/v1/{kind}/{found}"), &reporter).await.problem(403)["detail"], registry);
+        let ok = app.get(&format!("/api/v1/{kind}/{found}"), None).await;
+        assert_eq!((ok.status.as_u16(), ok.header("etag").as_deref()), (200, Some("\"1\"")));
+        let gone = app.patch(&format!("/api/v1/{kind}/{missing}"), &admin, json!({"name": "x"})).await;
+        assert_eq!(gone.problem(404)["type"], "urn:inclusion:problem:not-found");
+        let blank = app.patch(&format!("/api/v1/{kind}/{found}"), &admin, json!({"name": " "})).await;
+        blank.problem(422);
+        assert_eq!(blank.error_code("name").as_deref(), Some("blank"), "{kind}: {}", blank.body);
+    }
+    // An excluded locality needs its unit.
+    let orphan = app.post(&format!("/api/v1/territorial-units/{missing}/excluded-localities"), &admin, json!({"name": "Sídliště"})).await;
+    assert_eq!(orphan.problem(404)["type"], "urn:inclusion:problem:not-found");
+    let refused = app.post(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), &reporter, json!({"name": "Sídliště"})).await;
+    assert_eq!(refused.problem(403)["detail"], registry);
+    let loc = app.create(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), &admin, json!({"name": "Sídliště"})).await;
+    let renamed = app.patch(&format!("/api/v1/excluded-localities/{loc}"), &admin, json!({"estimated_residents": -1})).await;
+    renamed.problem(422);
+    assert_eq!(renamed.error_code("estimated_residents").as_deref(), Some("range"), "{}", renamed.body);
+    app.get(&format!("/api/v1/territorial-units/{missing}/excluded-localities"), None).await.problem(404);
+    assert_eq!(app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), None).await.status, 200);
 }
