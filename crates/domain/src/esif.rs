@@ -225,6 +225,150 @@ pub fn ensure_project_editable(status: ProjectStatus) -> Result<(), DomainError>
     }
 }
 
+/// The steps a project went through: the day of each and what it recorded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectSteps {
+    pub recommended_on: Option<NaiveDate>,
+    pub recommendation_resolution: Option<String>,
+    pub recommended_by_working_group_id: Option<Uuid>,
+    pub submitted_on: Option<NaiveDate>,
+    pub registration_number: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub approved_minor: Option<i64>,
+    pub decision_note: Option<String>,
+    pub started_on: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    pub withdrawn_on: Option<NaiveDate>,
+    pub withdrawal_reason: Option<String>,
+}
+
+impl ProjectSteps {
+    /// The day of the latest step that orders the pipeline (recommendation, submission,
+    /// decision, start).
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        [self.recommended_on, self.submitted_on, self.decided_on, self.started_on].into_iter().flatten().max()
+    }
+}
+
+/// A step of a project's pipeline as requested: the action, its day, and what the action
+/// records (texts already trimmed, blanks as `None`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectStep {
+    pub action: ProjectAction,
+    pub date: NaiveDate,
+    /// recommend: the resolution of the partnership or working group.
+    pub resolution: Option<String>,
+    /// recommend: the working group that recommended it.
+    pub working_group_id: Option<Uuid>,
+    /// submit: the application's registration number.
+    pub registration_number: Option<String>,
+    /// approve: the approved grant.
+    pub approved_amount: Option<Money>,
+    /// approve, reject, withdraw: a note or the reason.
+    pub note: Option<String>,
+}
+
+/// What a submission is judged on, known when the project names a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionFacts {
+    pub call_archived: bool,
+    pub terms: CallTerms,
+    /// The applicant's memberships of the partnership.
+    pub applicant: crate::registry::Standing,
+    /// The partnership's plan on the day of submission.
+    pub plan: PlanContext,
+}
+
+/// The facts about a project that a step of its pipeline is judged on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectFacts<'a> {
+    pub status: ProjectStatus,
+    pub steps: &'a ProjectSteps,
+    pub partnership_id: Uuid,
+    pub budget: &'a ProjectBudget,
+    /// For a submission of a project that names a call: that call's facts.
+    pub submission: Option<SubmissionFacts>,
+}
+
+/// Judges a step of a project's pipeline: the status it leads to (409 when the status does
+/// not allow it), then the day (not in the future, not before the previous step), then what
+/// the action needs: a submission names a call that is not archived (409), its applicant is a
+/// member of the partnership on the day, it has a registration number of its period's shape,
+/// and [`check_submission`] passes; an approval states a grant between 0 and the requested
+/// amount, in its currency. Answers the new status and the steps as they become.
+pub fn check_step(project: &ProjectFacts<'_>, step: &ProjectStep, today: NaiveDate) -> Result<(ProjectStatus, ProjectSteps), DomainError> {
+    let next = project_transition(project.status, step.action)?;
+    if step.date > today {
+        return Err(DomainError::invalid("date", "in_future", "a step is recorded on a past day or today"));
+    }
+    if let Some(last) = project.steps.last_day().filter(|l| step.date < *l) {
+        return Err(DomainError::invalid("date", "before_previous_step", format!("the previous step was on {last}")));
+    }
+    let mut steps = project.steps.clone();
+    match step.action {
+        ProjectAction::Recommend => {
+            steps.recommended_on = Some(step.date);
+            steps.recommendation_resolution = step.resolution.clone();
+            steps.recommended_by_working_group_id = step.working_group_id;
+        }
+        ProjectAction::Submit => {
+            let number = check_submission_step(project, step)?;
+            steps.submitted_on = Some(step.date);
+            steps.registration_number = Some(number);
+        }
+        ProjectAction::Approve => {
+            steps.approved_minor = Some(check_approved_amount(step.approved_amount.as_ref(), &project.budget.requested)?);
+            steps.decided_on = Some(step.date);
+            steps.decision_note = step.note.clone();
+        }
+        ProjectAction::Reject => {
+            steps.decided_on = Some(step.date);
+            steps.decision_note = step.note.clone();
+        }
+        ProjectAction::Start => steps.started_on = Some(step.date),
+        ProjectAction::Complete => steps.completed_on = Some(step.date),
+        ProjectAction::Withdraw => {
+            steps.withdrawn_on = Some(step.date);
+            steps.withdrawal_reason = step.note.clone();
+        }
+    }
+    Ok((next, steps))
+}
+
+/// The submission's own rules; answers its registration number.
+fn check_submission_step(project: &ProjectFacts<'_>, step: &ProjectStep) -> Result<String, DomainError> {
+    let Some(facts) = &project.submission else {
+        return Err(DomainError::invalid("call_id", "required", "choose the call before submitting"));
+    };
+    if facts.call_archived {
+        return Err(DomainError::Conflict("the call is archived".into()));
+    }
+    if !facts.applicant.is_member_on(step.date) {
+        return Err(DomainError::invalid(
+            "applicant_organization_id",
+            "not_a_member",
+            "the applicant is not a member of the partnership on the day of submission",
+        ));
+    }
+    let number = step
+        .registration_number
+        .clone()
+        .ok_or_else(|| DomainError::invalid("registration_number", "required", "a submitted application has a registration number"))?;
+    check_registration_number(facts.terms.period, &number).map_err(|e| DomainError::Invalid(vec![e]))?;
+    check_submission(&facts.terms, project.budget, project.partnership_id, step.date, &facts.plan)?;
+    Ok(number)
+}
+
+/// An approval states the approved grant: between 0 and the requested amount, in its
+/// currency. Answers it in minor units.
+pub fn check_approved_amount(approved: Option<&Money>, requested: &Money) -> Result<i64, DomainError> {
+    let amount = approved.ok_or_else(|| DomainError::invalid("approved_amount", "required", "an approval states the approved grant"))?;
+    if amount.currency != requested.currency || amount.amount_minor < 0 || amount.amount_minor > requested.amount_minor {
+        return Err(DomainError::invalid("approved_amount", "above_requested", "the approved grant is between 0 and the requested amount, in its currency"));
+    }
+    Ok(amount.amount_minor)
+}
+
 /// Whether a project counts as submitted, approved (for the aggregates).
 pub fn was_submitted(status: ProjectStatus) -> bool {
     matches!(status, ProjectStatus::Submitted | ProjectStatus::Approved | ProjectStatus::Rejected | ProjectStatus::InRealization | ProjectStatus::Completed)
@@ -556,6 +700,22 @@ impl CallData {
     }
 }
 
+impl CallData {
+    /// The terms a submission to this call is checked against; `period` is its programme's.
+    pub fn terms(&self, period: ProgrammingPeriod) -> CallTerms {
+        CallTerms {
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            min_project: self.min_project.clone(),
+            max_project: self.max_project.clone(),
+            support_rate_bp: self.support_rate_bp,
+            kpsvl: self.kpsvl,
+            open_to: self.open_to.clone(),
+            period,
+        }
+    }
+}
+
 /// A project in the pipeline: what the applicant sets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectData {
@@ -619,6 +779,13 @@ pub struct CounsellingData {
 }
 
 impl CounsellingData {
+    /// [`CounsellingData::validate`] of a record written on `today`: it records counselling
+    /// that took place, so it is not dated in the future (checked first).
+    pub fn validate_on(self, today: NaiveDate) -> Result<Self, DomainError> {
+        crate::period::not_in_future(self.held_on, today, "held_on").map_err(|e| DomainError::Invalid(vec![e]))?;
+        self.validate()
+    }
+
     pub fn validate(self) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         if self.topic.trim().is_empty() {

@@ -3,10 +3,10 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::access::{Principal, Role};
 use domain::codelist::{CallStatus, Fund, ProgrammingPeriod};
 use domain::esif::{CallData, PriorityAxis, ProgrammeData};
 use domain::money::Money;
+use domain::registry::Record;
 use persistence::esif::{self, Call, CallFilter, Programme};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,16 +15,10 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, list_query, merge_patch, ok_versioned};
-
-fn ensure_admin(who: &Principal) -> ApiResult<()> {
-    if who.role == Role::Admin { Ok(()) } else { Err(ApiError::Forbidden("only admins maintain the operational programmes".into())) }
-}
-
-fn ensure_call_writer(who: &Principal) -> ApiResult<()> {
-    if matches!(who.role, Role::Admin | Role::Importer) { Ok(()) } else { Err(ApiError::Forbidden("only admins and importers maintain calls".into())) }
-}
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::calls as uc;
 
 /// What an admin sets on an operational programme.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -81,6 +75,15 @@ pub struct ProgrammeView {
     pub content: ProgrammeInput,
 }
 
+impl Resource for ProgrammeView {
+    type Data = ProgrammeData;
+    const NAME: &'static str = "operational_programme";
+    const COLLECTION: &'static str = "/api/v1/operational-programmes";
+    fn of(record: &Record<ProgrammeData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&Programme> for ProgrammeView {
     fn from(r: &Programme) -> Self {
         Self { meta: (&r.meta).into(), content: ProgrammeInput::from_data(&r.data) }
@@ -111,15 +114,8 @@ pub async fn list_programmes(state: web::Data<AppState>, _who: MaybeAuth, query:
     responses((status = 201, description = "Created", body = ProgrammeView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/operational-programmes")]
 pub async fn create_programme(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<ProgrammeInput>) -> ApiResult {
-    ensure_admin(&who)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let created = esif::create_programme(unit.tx(), input.into_data()?).await?;
-    let view = ProgrammeView::from(&created);
-    unit.created("operational_programme", created.meta.id, created.meta.version, format!("/api/v1/operational-programmes/{}", created.meta.id), &view).await
+    write::create::<ProgrammeView>(&state, &who, key, &input, async |s| uc::create_programme(s, || input.clone().into_data()).await).await
 }
 
 /// Get an operational programme.
@@ -127,8 +123,7 @@ pub async fn create_programme(state: web::Data<AppState>, Auth(who): Auth, key: 
     responses((status = 200, description = "The programme", body = ProgrammeView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/operational-programmes/{id}")]
 pub async fn get_programme(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = esif::get_programme(state.store.conn(), *id).await?;
-    Ok(ok_versioned(found.meta.version, &ProgrammeView::from(&found)))
+    write::read::<ProgrammeView>(uc::get_programme(state.store.conn(), *id).await)
 }
 
 /// Update an operational programme (admins; JSON merge patch).
@@ -143,13 +138,8 @@ pub async fn update_programme(
     if_match: IfMatch,
     patch: web::Json<serde_json::Value>,
 ) -> ApiResult {
-    ensure_admin(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = esif::get_programme(unit.tx().conn(), *id).await?;
-    let data = merge_patch(&ProgrammeInput::from_data(&current.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    let updated = esif::update_programme(unit.tx(), &current, data).await?;
-    unit.changed("update", "operational_programme", current.meta.id, updated.meta.version, &ProgrammeView::from(&current), &ProgrammeView::from(&updated)).await
+    let edit = |current: &ProgrammeData| merge_patch(&ProgrammeInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<ProgrammeView>(&state, &who, async |s| uc::update_programme(s, *id, &if_match.0, edit).await).await
 }
 
 // --- calls ---------------------------------------------------------------------------------
@@ -245,6 +235,15 @@ pub struct CallView {
     pub content: CallInput,
 }
 
+impl Resource for CallView {
+    type Data = CallData;
+    const NAME: &'static str = "call";
+    const COLLECTION: &'static str = "/api/v1/calls";
+    fn of(record: &Record<CallData>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&Call> for CallView {
     fn from(r: &Call) -> Self {
         Self { meta: (&r.meta).into(), status: esif::call_status(r, Utc::now()), content: CallInput::from_data(&r.data) }
@@ -292,15 +291,8 @@ pub async fn list_calls(state: web::Data<AppState>, _who: MaybeAuth, query: web:
     responses((status = 201, description = "Created", body = CallView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/calls")]
 pub async fn create_call(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CallInput>) -> ApiResult {
-    ensure_call_writer(&who)?;
     let input = body.into_inner();
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let created = esif::create_call(unit.tx(), input.into_data()?).await?;
-    let view = CallView::from(&created);
-    unit.created("call", created.meta.id, created.meta.version, format!("/api/v1/calls/{}", created.meta.id), &view).await
+    write::create::<CallView>(&state, &who, key, &input, async |s| uc::create_call(s, || input.clone().into_data()).await).await
 }
 
 /// Get a call.
@@ -308,8 +300,7 @@ pub async fn create_call(state: web::Data<AppState>, Auth(who): Auth, key: Idemp
     responses((status = 200, description = "The call", body = CallView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/calls/{id}")]
 pub async fn get_call(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = esif::get_call(state.store.conn(), *id).await?;
-    Ok(ok_versioned(found.meta.version, &CallView::from(&found)))
+    write::read::<CallView>(uc::get_call(state.store.conn(), *id).await)
 }
 
 /// Update a call (JSON merge patch).
@@ -324,13 +315,8 @@ pub async fn update_call(
     if_match: IfMatch,
     patch: web::Json<serde_json::Value>,
 ) -> ApiResult {
-    ensure_call_writer(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = esif::get_call(unit.tx().conn(), *id).await?;
-    let data = merge_patch(&CallInput::from_data(&current.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    let updated = esif::update_call(unit.tx(), &current, data).await?;
-    unit.changed("update", "call", current.meta.id, updated.meta.version, &CallView::from(&current), &CallView::from(&updated)).await
+    let edit = |current: &CallData| merge_patch(&CallInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<CallView>(&state, &who, async |s| uc::update_call(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a call.
@@ -338,12 +324,7 @@ pub async fn update_call(
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/calls/{id}")]
 pub async fn archive_call(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    ensure_call_writer(&who)?;
-    let unit = Unit::begin(&state, &who).await?;
-    let current = esif::get_call(unit.tx().conn(), *id).await?;
-    if_match.check(current.meta.version)?;
-    let archived = esif::archive_call(unit.tx(), &current).await?;
-    unit.archived("call", current.meta.id, &CallView::from(&current), &CallView::from(&archived)).await
+    write::archive::<CallView>(&state, &who, async |s| uc::archive_call(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

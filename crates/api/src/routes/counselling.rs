@@ -3,8 +3,8 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
-use domain::access::{Principal, Role};
 use domain::esif::CounsellingData;
+use domain::registry::Record;
 use persistence::esif::{self, Counselling, CounsellingFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,20 +13,10 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::{permits, require};
-use domain::partnership::Activity;
-
-fn ensure_counsellor(who: &Principal, partnership_id: Uuid) -> ApiResult<()> {
-    guard_partnership_read(who, partnership_id)?;
-    let allowed = match who.role {
-        Role::Admin => true,
-        Role::Consultant => who.may_write_partnership(partnership_id),
-        Role::Partner | Role::Reporter | Role::Importer => false,
-    };
-    if allowed { Ok(()) } else { Err(ApiError::Forbidden("only admins and the partnership's consultants record counselling".into())) }
-}
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::counselling as uc;
 
 /// What a consultant records.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -56,10 +46,10 @@ pub struct CounsellingInput {
 }
 
 impl CounsellingInput {
+    /// The record the input describes; the use case judges it
+    /// ([`CounsellingData::validate_on`]).
     fn into_data(self) -> ApiResult<CounsellingData> {
         self.validate()?;
-        // A record of counselling that took place: not dated in the future.
-        domain::period::not_in_future(self.held_on, chrono::Utc::now().date_naive(), "held_on").map_err(|e| domain::DomainError::Invalid(vec![e]))?;
         Ok(CounsellingData {
             partnership_id: self.partnership_id,
             consultant_id: self.consultant_id,
@@ -70,8 +60,7 @@ impl CounsellingInput {
             call_id: self.call_id,
             project_id: self.project_id,
             notes: opt_text(self.notes),
-        }
-        .validate()?)
+        })
     }
     fn from_data(d: &CounsellingData) -> Self {
         Self {
@@ -95,6 +84,15 @@ pub struct CounsellingView {
     pub meta: MetaView,
     #[serde(flatten)]
     pub content: CounsellingInput,
+}
+
+impl Resource for CounsellingView {
+    type Data = CounsellingData;
+    const NAME: &'static str = "counselling_record";
+    const COLLECTION: &'static str = "/api/v1/counselling-records";
+    fn of(record: &Record<CounsellingData>) -> Self {
+        Self::from(record)
+    }
 }
 
 impl From<&Counselling> for CounsellingView {
@@ -145,18 +143,8 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 #[post("/counselling-records")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CounsellingInput>) -> ApiResult {
     let input = body.into_inner();
-    require(state.store.conn(), input.partnership_id)
-        .await
-        .map_err(|_| ApiError::from(domain::DomainError::invalid("partnership_id", "not_found", "the partnership does not exist")))?;
-    ensure_counsellor(&who, input.partnership_id)?;
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), input.partnership_id, Activity::AgencySupport).await?;
-    let created = esif::create_counselling(unit.tx(), input.into_data()?).await?;
-    let view = CounsellingView::from(&created);
-    unit.created("counselling_record", created.meta.id, created.meta.version, format!("/api/v1/counselling-records/{}", created.meta.id), &view).await
+    let partnership = input.partnership_id;
+    write::create::<CounsellingView>(&state, &who, key, &input, async |s| uc::create(s, partnership, || input.clone().into_data()).await).await
 }
 
 /// Get a counselling record.
@@ -164,9 +152,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
     responses((status = 200, description = "The record", body = CounsellingView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/counselling-records/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = esif::get_counselling(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, found.data.partnership_id)?;
-    Ok(ok_versioned(found.meta.version, &CounsellingView::from(&found)))
+    write::read::<CounsellingView>(uc::get(state.store.conn(), &who, *id).await)
 }
 
 /// Update a counselling record (JSON merge patch).
@@ -175,17 +161,8 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = CounsellingView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/counselling-records/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = esif::get_counselling(unit.tx().conn(), *id).await?;
-    ensure_counsellor(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::AgencySupport).await?;
-    let data = merge_patch(&CounsellingInput::from_data(&current.data), patch.into_inner())?.into_data()?;
-    if_match.check(current.meta.version)?;
-    ensure_counsellor(&who, data.partnership_id)?;
-    permits(unit.tx().conn(), data.partnership_id, Activity::AgencySupport).await?;
-    let updated = esif::update_counselling(unit.tx(), &current, data).await?;
-    unit.changed("update", "counselling_record", current.meta.id, updated.meta.version, &CounsellingView::from(&current), &CounsellingView::from(&updated))
-        .await
+    let edit = |current: &CounsellingData| merge_patch(&CounsellingInput::from_data(current), patch.into_inner())?.into_data();
+    write::update::<CounsellingView>(&state, &who, async |s| uc::update(s, *id, &if_match.0, edit).await).await
 }
 
 /// Archive a counselling record.
@@ -193,13 +170,7 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 204, description = "Archived"), WriteErrors))]
 #[delete("/counselling-records/{id}")]
 pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = esif::get_counselling(unit.tx().conn(), *id).await?;
-    ensure_counsellor(&who, current.data.partnership_id)?;
-    permits(unit.tx().conn(), current.data.partnership_id, Activity::AgencySupport).await?;
-    if_match.check(current.meta.version)?;
-    let archived = esif::archive_counselling(unit.tx(), &current).await?;
-    unit.archived("counselling_record", current.meta.id, &CounsellingView::from(&current), &CounsellingView::from(&archived)).await
+    write::archive::<CounsellingView>(&state, &who, async |s| uc::archive(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

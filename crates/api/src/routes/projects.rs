@@ -4,12 +4,11 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
-use domain::access::Principal;
 use domain::codelist::ProjectStatus;
-use domain::esif::{ProjectAction, ProjectBudget, ProjectData, check_registration_number, check_submission, ensure_project_editable, project_transition};
+use domain::esif::{ProjectAction, ProjectBudget, ProjectData, ProjectStep};
 use domain::money::Money;
-use domain::partnership::Activity;
-use persistence::esif::{self, ProjectFilter, ProjectRecord, ProjectSteps};
+use domain::registry::Record;
+use persistence::esif::{self, Project, ProjectFilter, ProjectRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,8 +17,9 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, Begun, IdempotencyKey, IfMatch, ListResponse, Unit, guard_partnership_read, list_query, merge_patch, ok_versioned};
-use crate::routes::partnerships::{permits, require};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::write::{self, Resource};
+use service::projects as uc;
 
 /// A project's budget; `requested + own_financing` must equal `total_eligible`, in one currency.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -130,6 +130,15 @@ pub struct ProjectView {
     pub steps: StepsView,
 }
 
+impl Resource for ProjectView {
+    type Data = Project;
+    const NAME: &'static str = "project";
+    const COLLECTION: &'static str = "/api/v1/projects";
+    fn of(record: &Record<Project>) -> Self {
+        Self::from(record)
+    }
+}
+
 impl From<&ProjectRecord> for ProjectView {
     fn from(r: &ProjectRecord) -> Self {
         let p = &r.data;
@@ -155,24 +164,6 @@ impl From<&ProjectRecord> for ProjectView {
                 withdrawal_reason: s.withdrawal_reason.clone(),
             },
         }
-    }
-}
-
-/// Who may write a project's content (`None`) or take a step of its pipeline: the access
-/// policy's [`Principal::may_write_project`] and [`Principal::may_take_project_step`].
-fn may_write(who: &Principal, partnership_id: Uuid, applicant: Uuid, action: Option<ProjectAction>) -> bool {
-    match action {
-        None => who.may_write_project(partnership_id, applicant),
-        Some(action) => who.may_take_project_step(partnership_id, applicant, action),
-    }
-}
-
-fn ensure_may_write(who: &Principal, partnership_id: Uuid, applicant: Uuid, action: Option<ProjectAction>) -> ApiResult<()> {
-    guard_partnership_read(who, partnership_id)?;
-    if may_write(who, partnership_id, applicant, action) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("your role does not allow this change to the project".into()))
     }
 }
 
@@ -220,8 +211,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 #[get("/partnerships/{id}/projects")]
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ProjectQuery>) -> ApiResult {
     let page = query.page()?;
-    guard_partnership_read(&who, *id)?;
-    require(state.store.conn(), *id).await?;
+    service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     let q = query.into_inner();
     if q.partnership_id.is_some_and(|p| p != *id) {
         return Err(ApiError::bad_request("partnership_id", "conflict", "the path already names the partnership"));
@@ -246,20 +236,9 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
     responses((status = 201, description = "Created", body = ProjectView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
 #[post("/partnerships/{id}/projects")]
 pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ProjectInput>) -> ApiResult {
-    require(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, *id)?;
     let input = body.into_inner();
-    if !may_write(&who, *id, input.applicant_organization_id, None) {
-        return Err(ApiError::Forbidden("your role does not allow project intents in this partnership".into()));
-    }
-    let unit = match Unit::begin_post(&state, &who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    permits(unit.tx().conn(), *id, Activity::Projects).await?;
-    let created = esif::create_project(unit.tx(), input.into_data(*id)?).await?;
-    let view = ProjectView::from(&created);
-    unit.created("project", created.meta.id, created.meta.version, format!("/api/v1/projects/{}", created.meta.id), &view).await
+    let applicant = input.applicant_organization_id;
+    write::create::<ProjectView>(&state, &who, key, &input, async |s| uc::create(s, *id, applicant, || input.clone().into_data(*id)).await).await
 }
 
 /// Get a project.
@@ -267,9 +246,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     responses((status = 200, description = "The project", body = ProjectView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
 #[get("/projects/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    let found = esif::get_project(state.store.conn(), *id).await?;
-    guard_partnership_read(&who, found.data.data.partnership_id)?;
-    Ok(ok_versioned(found.meta.version, &ProjectView::from(&found)))
+    write::read::<ProjectView>(uc::get(state.store.conn(), &who, *id).await)
 }
 
 /// Update a project before its submission (JSON merge patch).
@@ -278,18 +255,8 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     responses((status = 200, description = "Updated", body = ProjectView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
 #[patch("/projects/{id}")]
 pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let unit = Unit::begin(&state, &who).await?;
-    let current = esif::get_project(unit.tx().conn(), *id).await?;
-    let d = &current.data.data;
-    ensure_may_write(&who, d.partnership_id, d.applicant_organization_id, None)?;
-    permits(unit.tx().conn(), d.partnership_id, Activity::Projects).await?;
-    let data = merge_patch(&ProjectInput::from_data(d), patch.into_inner())?.into_data(d.partnership_id)?;
-    if_match.check(current.meta.version)?;
-    ensure_project_editable(current.data.status)?;
-    // A partner may not hand its project to another organization.
-    ensure_may_write(&who, data.partnership_id, data.applicant_organization_id, None)?;
-    let updated = esif::update_project(unit.tx(), &current, data).await?;
-    unit.changed("update", "project", current.meta.id, updated.meta.version, &ProjectView::from(&current), &ProjectView::from(&updated)).await
+    let edit = |current: &ProjectData| merge_patch(&ProjectInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+    write::update::<ProjectView>(&state, &who, async |s| uc::update(s, *id, &if_match.0, edit).await).await
 }
 
 /// The body of a pipeline step.
@@ -321,98 +288,33 @@ pub struct StepInput {
     pub note: Option<String>,
 }
 
-async fn step(state: &AppState, who: &Principal, id: Uuid, key: IdempotencyKey, if_match: IfMatch, action: ProjectAction, input: StepInput) -> ApiResult {
-    input.validate()?;
-    let current = esif::get_project(state.store.conn(), id).await?;
-    ensure_may_write(who, current.data.data.partnership_id, current.data.data.applicant_organization_id, Some(action))?;
-    let unit = match Unit::begin_post(state, who, key, &input).await? {
-        Begun::Replay(response) => return Ok(response),
-        Begun::Fresh(unit) => unit,
-    };
-    let conn = unit.tx().conn();
-    let current = esif::get_project(conn, id).await?;
-    permits(conn, current.data.data.partnership_id, Activity::Projects).await?;
-    if_match.check(current.meta.version)?;
-    let next = project_transition(current.data.status, action)?;
-    let d = &current.data.data;
-    let mut steps: ProjectSteps = current.data.steps.clone();
-    // Steps happen in order and not in the future.
-    let today = chrono::Utc::now().date_naive();
-    let last = [steps.recommended_on, steps.submitted_on, steps.decided_on, steps.started_on].into_iter().flatten().max();
-    if input.date > today {
-        return Err(domain::DomainError::invalid("date", "in_future", "a step is recorded on a past day or today").into());
+impl StepInput {
+    fn into_step(self, action: ProjectAction) -> ApiResult<ProjectStep> {
+        self.validate()?;
+        Ok(ProjectStep {
+            action,
+            date: self.date,
+            resolution: opt_text(self.resolution),
+            working_group_id: self.working_group_id,
+            registration_number: opt_text(self.registration_number),
+            approved_amount: self.approved_amount,
+            note: opt_text(self.note),
+        })
     }
-    if let Some(last) = last.filter(|l| input.date < *l) {
-        return Err(domain::DomainError::invalid("date", "before_previous_step", format!("the previous step was on {last}")).into());
-    }
-    match action {
-        ProjectAction::Recommend => {
-            steps.recommended_on = Some(input.date);
-            steps.recommendation_resolution = opt_text(input.resolution);
-            steps.recommended_by_working_group_id = input.working_group_id;
-        }
-        ProjectAction::Submit => {
-            let call_id = d.call_id.ok_or_else(|| ApiError::from(domain::DomainError::invalid("call_id", "required", "choose the call before submitting")))?;
-            let call = esif::get_call(conn, call_id).await?;
-            if call.meta.archived_at.is_some() {
-                return Err(ApiError::Conflict { detail: "the call is archived".into(), errors: vec![] });
-            }
-            if !esif::is_member_on(conn, d.partnership_id, d.applicant_organization_id, input.date).await? {
-                return Err(domain::DomainError::invalid(
-                    "applicant_organization_id",
-                    "not_a_member",
-                    "the applicant is not a member of the partnership on the day of submission",
-                )
-                .into());
-            }
-            let number = opt_text(input.registration_number).ok_or_else(|| {
-                ApiError::from(domain::DomainError::invalid("registration_number", "required", "a submitted application has a registration number"))
-            })?;
-            check_registration_number(esif::call_period(conn, &call).await?, &number).map_err(|e| ApiError::from(domain::DomainError::Invalid(vec![e])))?;
-            let terms = domain::esif::CallTerms {
-                opens_at: call.data.opens_at,
-                closes_at: call.data.closes_at,
-                min_project: call.data.min_project.clone(),
-                max_project: call.data.max_project.clone(),
-                support_rate_bp: call.data.support_rate_bp,
-                kpsvl: call.data.kpsvl,
-                open_to: call.data.open_to.clone(),
-                period: esif::call_period(conn, &call).await?,
-            };
-            let plan = esif::plan_context(conn, d.partnership_id, &d.measure_ids, input.date).await?;
-            check_submission(&terms, &d.budget, d.partnership_id, input.date, &plan)?;
-            steps.submitted_on = Some(input.date);
-            steps.registration_number = Some(number);
-        }
-        ProjectAction::Approve => {
-            let amount = input
-                .approved_amount
-                .ok_or_else(|| ApiError::from(domain::DomainError::invalid("approved_amount", "required", "an approval states the approved grant")))?;
-            if amount.currency != d.budget.requested.currency || amount.amount_minor < 0 || amount.amount_minor > d.budget.requested.amount_minor {
-                return Err(domain::DomainError::invalid(
-                    "approved_amount",
-                    "above_requested",
-                    "the approved grant is between 0 and the requested amount, in its currency",
-                )
-                .into());
-            }
-            steps.decided_on = Some(input.date);
-            steps.approved_minor = Some(amount.amount_minor);
-            steps.decision_note = opt_text(input.note);
-        }
-        ProjectAction::Reject => {
-            steps.decided_on = Some(input.date);
-            steps.decision_note = opt_text(input.note);
-        }
-        ProjectAction::Start => steps.started_on = Some(input.date),
-        ProjectAction::Complete => steps.completed_on = Some(input.date),
-        ProjectAction::Withdraw => {
-            steps.withdrawn_on = Some(input.date);
-            steps.withdrawal_reason = opt_text(input.note);
-        }
-    }
-    let updated = esif::set_project_status(unit.tx(), &current, next, steps).await?;
-    unit.changed(action.name(), "project", id, updated.meta.version, &ProjectView::from(&current), &ProjectView::from(&updated)).await
+}
+
+/// A step of the pipeline: the body is read (400 on its lengths) before anything else.
+async fn step(
+    state: &AppState,
+    who: &domain::access::Principal,
+    id: Uuid,
+    key: IdempotencyKey,
+    if_match: IfMatch,
+    action: ProjectAction,
+    input: StepInput,
+) -> ApiResult {
+    let step = input.clone().into_step(action)?;
+    write::act::<ProjectView>(state, who, key, action.name(), &input, async |s| uc::take_step(s, id, &if_match.0, step).await).await
 }
 
 macro_rules! project_step {
