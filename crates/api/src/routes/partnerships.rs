@@ -224,12 +224,14 @@ pub(crate) fn ensure_may_decide(who: &domain::access::Principal, id: Uuid) -> Ap
 
 /// 409 unless the partnership's status permits this kind of write: the table is
 /// [`domain::partnership::permits`]. Called inside the write's transaction.
+#[allow(dead_code)]
 pub(crate) async fn permits(conn: &impl persistence::ConnectionTrait, id: Uuid, activity: domain::partnership::Activity) -> ApiResult<()> {
     let partnership = partnerships::get(conn, id).await?;
     Ok(domain::partnership::permits(partnership.data.status, activity)?)
 }
 
 /// Loads a partnership for a nested route: 404 when it does not exist.
+#[allow(dead_code)]
 pub(crate) async fn require(conn: &impl persistence::ConnectionTrait, id: Uuid) -> ApiResult<()> {
     if partnerships::exists(conn, id).await? { Ok(()) } else { Err(ApiError::NotFound) }
 }
