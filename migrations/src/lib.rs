@@ -9,6 +9,7 @@ mod m20261123_000002_plans;
 mod m20261123_000003_esif;
 mod m20261201_000020_measure_key;
 mod m20261201_000030_indicator_values;
+mod m20261201_000040_changes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_esif::Migration),
             Box::new(m20261201_000020_measure_key::Migration),
             Box::new(m20261201_000030_indicator_values::Migration),
+            Box::new(m20261201_000040_changes::Migration),
         ]
     }
 }

@@ -50,7 +50,8 @@ pub struct TestApp {
     /// The server's database, for tests that must write what the API no longer lets anyone
     /// write (data of older versions).
     pub database_url: String,
-    _db: Db,
+    /// The database, dropped with the first server on it (`None` for another instance).
+    _db: Option<Db>,
 }
 
 /// A response, read whole.
@@ -127,6 +128,18 @@ pub async fn try_spawn_app_with(configure: impl FnOnce(&mut Settings)) -> Result
 
 async fn spawn(demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<TestApp, String> {
     let (url, db) = database().await;
+    spawn_on(url, Some(db), demo, configure).await
+}
+
+impl TestApp {
+    /// A second server instance on this server's database (as a deployment with several
+    /// instances on one PostgreSQL runs them).
+    pub async fn another_instance(&self) -> TestApp {
+        spawn_on(self.database_url.clone(), None, false, |_| {}).await.expect("build another instance")
+    }
+}
+
+async fn spawn_on(url: String, db: Option<Db>, demo: bool, configure: impl FnOnce(&mut Settings)) -> Result<TestApp, String> {
     let jwt = JwtSettings { secret: SECRET.into(), issuer: "inclusion-test".into(), audience: "inclusion-api".into() };
     let mut settings = Settings {
         database_url: url,

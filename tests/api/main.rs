@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod contract;
+mod changes;
 mod conventions;
 mod esif;
 mod hardening;

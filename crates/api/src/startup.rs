@@ -46,7 +46,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::organizations::configure)
         .configure(routes::people::configure)
         .configure(routes::codelists::configure)
-        .configure(routes::audit::configure);
+        .configure(routes::audit::configure)
+        .configure(routes::changes::configure);
 }
 
 /// The OpenAPI document, built without starting a server.

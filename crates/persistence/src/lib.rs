@@ -10,6 +10,7 @@ pub mod write;
 
 pub mod analyses;
 pub mod audit;
+pub mod changes;
 #[cfg(feature = "fixtures")]
 pub mod bench_data;
 pub mod esif;

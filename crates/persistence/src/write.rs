@@ -2,13 +2,16 @@
 //! idempotency record of a write commit or roll back together with the write itself.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Set};
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::entities::{audit_entry, idempotency_key};
+use crate::entities::{audit_entry, change, idempotency_key};
+
+/// The advisory lock that orders the change feed's positions (an arbitrary, fixed key).
+const CHANGE_FEED_LOCK: i64 = 7_462_110_001;
 
 /// How long an `Idempotency-Key` and its stored response are kept.
 pub const IDEMPOTENCY_HOURS: i64 = 24;
@@ -35,11 +38,13 @@ pub struct WriteTx {
     tx: DatabaseTransaction,
     _writer: Option<OwnedMutexGuard<()>>,
     actor: Actor,
+    /// The changes this write made, entered into the change feed when it commits.
+    changes: std::sync::Mutex<Vec<change::Model>>,
 }
 
 impl WriteTx {
     pub(crate) fn new(tx: DatabaseTransaction, writer: Option<OwnedMutexGuard<()>>, actor: Actor) -> Self {
-        Self { tx, _writer: writer, actor }
+        Self { tx, _writer: writer, actor, changes: std::sync::Mutex::new(Vec::new()) }
     }
 
     /// The transaction, for repository calls.
@@ -48,7 +53,20 @@ impl WriteTx {
     }
 
     /// Records who did what to which resource, with its state before and after.
+    /// Each audited write is also a change of the feed.
     pub async fn audit(&self, action: &str, resource_type: &str, resource_id: Uuid, before: Option<Value>, after: Option<Value>) -> Result<(), StoreError> {
+        let field = |name: &str| after.as_ref().or(before.as_ref()).and_then(|v| v.get(name)).cloned();
+        let pending = change::Model {
+            position: 0,
+            resource_type: resource_type.to_owned(),
+            resource_id,
+            action: action.to_owned(),
+            version: field("version").and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok()),
+            partnership_id: field("partnership_id").and_then(|v| v.as_str().and_then(|s| s.parse().ok())),
+            actor: self.actor.subject.clone(),
+            occurred_at: Utc::now(),
+        };
+        self.changes.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })?.push(pending);
         audit_entry::ActiveModel {
             id: Set(Uuid::now_v7()),
             occurred_at: Set(Utc::now()),
@@ -108,7 +126,31 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Enters this write's changes into the feed, then commits. Positions are assigned here,
+    /// at the end of the write, while holding a lock that every writer of changes takes (on
+    /// PostgreSQL a transaction-scoped advisory lock, shared by all instances on the database;
+    /// SQLite's writes are one at a time already): each write's positions follow those of every
+    /// write that committed before it, so a reader that has seen a position has seen every
+    /// smaller one, and the feed has no gaps.
     pub async fn commit(self) -> Result<(), StoreError> {
+        let changes = std::mem::take(&mut *self.changes.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })?);
+        if !changes.is_empty() {
+            if self.tx.get_database_backend() == DbBackend::Postgres {
+                self.tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHANGE_FEED_LOCK})")).await?;
+            }
+            let last = crate::changes::last_position(&self.tx).await?;
+            let rows = changes.into_iter().zip(last + 1..).map(|(c, position)| change::ActiveModel {
+                position: Set(position),
+                resource_type: Set(c.resource_type),
+                resource_id: Set(c.resource_id),
+                action: Set(c.action),
+                version: Set(c.version),
+                partnership_id: Set(c.partnership_id),
+                actor: Set(c.actor),
+                occurred_at: Set(c.occurred_at),
+            });
+            change::Entity::insert_many(rows).exec(&self.tx).await?;
+        }
         self.tx.commit().await.map_err(StoreError::from)
     }
 }

@@ -8,6 +8,7 @@
 //! the audit entry. The caller's write protocol does those once for every use case, because
 //! the audit trail records each resource as the API shows it.
 
+pub mod changes;
 pub mod error;
 pub mod partnerships;
 pub mod records;

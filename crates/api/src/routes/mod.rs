@@ -9,6 +9,7 @@ use uuid::Uuid;
 pub mod analyses;
 pub mod audit;
 pub mod calls;
+pub mod changes;
 pub mod codelists;
 pub mod counselling;
 pub mod evaluations;

@@ -7,6 +7,7 @@ pub mod action_item;
 pub mod audit_entry;
 pub mod call;
 pub mod call_partnership;
+pub mod change;
 pub mod counselling_record;
 pub mod evaluation;
 pub mod excluded_locality;
