@@ -43,6 +43,11 @@ impl From<DbErr> for StoreError {
             // the request is invalid, not the server. Handlers check the references they know
             // of first and name the field; this is the floor for the ones they do not.
             Some(SqlErr::ForeignKeyConstraintViolation(message)) => foreign_key(&message),
+            // SQLite enforces an ON DELETE RESTRICT key with a trigger-class error (extended code
+            // 1811) that sea-orm does not classify: removing a row still referred to.
+            _ if format!("{err:?}").contains("code: 1811") => {
+                Self::Conflict { field: None, message: "the record is still referred to by another record; archive it instead".into() }
+            }
             _ => Self::Database(err),
         }
     }

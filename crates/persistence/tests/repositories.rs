@@ -184,13 +184,9 @@ async fn removing_a_referenced_row_is_no_database_error() {
         if db.is_postgres() {
             assert!(matches!(&result, StoreError::Conflict { field: None, message } if message.contains("memberships")), "{table}: {result:?}");
         } else {
-            // KNOWN BUG (SQLite only): a RESTRICT foreign key makes SQLite fail the delete with
-            // SQLITE_CONSTRAINT_TRIGGER (extended code 1811), not SQLITE_CONSTRAINT_FOREIGNKEY
-            // (787); sea-orm's `sql_err()` recognises only 787, so `StoreError::from` gives
-            // `Database` (a 500) where PostgreSQL gives 409. Once error.rs maps 1811
-            // "FOREIGN KEY constraint failed" to the conflict, keep only the first arm.
-            let known_bug = matches!(&result, StoreError::Database(e) if format!("{e:?}").contains("code: 1811"));
-            assert!(matches!(result, StoreError::Conflict { field: None, .. }) || known_bug, "{table}: {result:?}");
+            // SQLite enforces RESTRICT with a trigger-class error (code 1811) that names no
+            // table; error.rs maps it to the same conflict.
+            assert!(matches!(result, StoreError::Conflict { field: None, .. }), "{table}: {result:?}");
         }
     }
     assert!(organizations::get(db.store.conn(), organization_id).await.is_ok());
