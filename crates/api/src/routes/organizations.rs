@@ -103,6 +103,19 @@ list_query! {
     }
 }
 
+impl From<OrganizationQuery> for Filter {
+    fn from(q: OrganizationQuery) -> Self {
+        Self {
+            q: q.q,
+            kind: q.kind,
+            ico: q.ico,
+            partnership_id: q.partnership_id,
+            external_ref: q.external_ref,
+            include_archived: q.include_archived.unwrap_or(false),
+        }
+    }
+}
+
 /// List organizations.
 ///
 /// Sortable by `name`, `created_at`, `updated_at` (default `name`).
@@ -116,15 +129,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         let who = who.as_ref().ok_or_else(|| ApiError::Unauthorized("filtering by partnership needs a bearer token".into()))?;
         registry::may_filter_by_partnership(who, partnership_id)?;
     }
-    let q = query.into_inner();
-    let filter = Filter {
-        q: q.q,
-        kind: q.kind,
-        ico: q.ico,
-        partnership_id: q.partnership_id,
-        external_ref: q.external_ref,
-        include_archived: q.include_archived.unwrap_or(false),
-    };
+    let filter = Filter::from(query.into_inner());
     let page = organizations::list(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| OrganizationView::from(&r))))
 }
