@@ -559,6 +559,10 @@ mod tests {
         }
     }
 
+    /// A row of a step's table: the status, the steps so far, the call's facts, the step, the
+    /// answer.
+    type Row<'a> = (ProjectStatus, &'a ProjectSteps, Option<SubmissionFacts>, ProjectStep, Result<ProjectStatus, (String, String)>);
+
     #[test]
     fn the_steps_of_the_pipeline() {
         use ProjectAction as A;
@@ -580,7 +584,7 @@ mod tests {
         let amount = |m: Money| ProjectStep { approved_amount: Some(m), ..step_of(A::Approve, "2019-07-01") };
         // (status, steps so far, the call's facts, the step, the answer)
         #[rustfmt::skip]
-        let table: Vec<(S, &ProjectSteps, Option<SubmissionFacts>, ProjectStep, Result<S, (String, String)>)> = vec![
+        let table: Vec<Row> = vec![
             (S::Intent, &none, None, step_of(A::Recommend, "2019-05-15"), Ok(S::Recommended)),
             (S::Intent, &none, None, step_of(A::Recommend, "2020-01-01"), err("date", "in_future")),
             (S::Intent, &none, None, step_of(A::Recommend, "2019-12-31"), Ok(S::Recommended)),
