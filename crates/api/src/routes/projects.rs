@@ -183,24 +183,31 @@ list_query! {
     }
 }
 
+impl ProjectQuery {
+    /// The repository's filter: of one partnership (or the query's), within the caller's scope.
+    fn filter(self, partnership_id: Option<Uuid>, scope: Option<Vec<Uuid>>) -> ProjectFilter {
+        ProjectFilter {
+            partnership_id,
+            call_id: self.call_id,
+            programme_id: self.programme_id,
+            applicant_organization_id: self.applicant_organization_id,
+            measure_id: self.measure_id,
+            status: self.status,
+            q: self.q,
+            include_archived: self.include_archived.unwrap_or(false),
+            scope,
+        }
+    }
+}
+
 /// List projects (a partner sees only its own partnerships'). Sortable by `title`, `created_at` (default), `updated_at`.
 #[utoipa::path(operation_id = "list_projects", tag = "esif", params(ProjectQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of projects", body = ListResponse<ProjectView>), ListErrors))]
 #[get("/projects")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<ProjectQuery>) -> ApiResult {
     let page = query.page()?;
-    let q = query.into_inner();
-    let filter = ProjectFilter {
-        partnership_id: q.partnership_id,
-        call_id: q.call_id,
-        programme_id: q.programme_id,
-        applicant_organization_id: q.applicant_organization_id,
-        measure_id: q.measure_id,
-        status: q.status,
-        q: q.q,
-        include_archived: q.include_archived.unwrap_or(false),
-        scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
-    };
+    let partnership_id = query.partnership_id;
+    let filter = query.into_inner().filter(partnership_id, who.readable_partnerships().map(<[Uuid]>::to_vec));
     let page = esif::list_projects(state.store.conn(), &filter, &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProjectView::from(&r))))
 }
@@ -212,22 +219,10 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<ProjectQuery>) -> ApiResult {
     let page = query.page()?;
     service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
-    let q = query.into_inner();
-    if q.partnership_id.is_some_and(|p| p != *id) {
+    if query.partnership_id.is_some_and(|p| p != *id) {
         return Err(ApiError::bad_request("partnership_id", "conflict", "the path already names the partnership"));
     }
-    let filter = ProjectFilter {
-        partnership_id: Some(*id),
-        call_id: q.call_id,
-        programme_id: q.programme_id,
-        applicant_organization_id: q.applicant_organization_id,
-        measure_id: q.measure_id,
-        status: q.status,
-        q: q.q,
-        include_archived: q.include_archived.unwrap_or(false),
-        scope: None,
-    };
-    let page = esif::list_projects(state.store.conn(), &filter, &page).await?;
+    let page = esif::list_projects(state.store.conn(), &query.into_inner().filter(Some(*id), None), &page).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProjectView::from(&r))))
 }
 
