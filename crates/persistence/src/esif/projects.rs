@@ -309,9 +309,3 @@ pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, mea
     };
     Ok(PlanContext { plan_in_force: plan, measures_in_plan })
 }
-
-/// Whether an organization is a member of a partnership on a day (an archived organization is
-/// no current member of anything).
-pub async fn is_member_on(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid, day: NaiveDate) -> Result<bool, StoreError> {
-    Ok(crate::memberships::standing(conn, partnership_id, organization_id).await?.is_member_on(day))
-}
