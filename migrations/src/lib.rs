@@ -10,6 +10,7 @@ mod m20261123_000003_esif;
 mod m20261201_000020_measure_key;
 mod m20261201_000030_indicator_values;
 mod m20261201_000040_changes;
+mod m20261201_000050_webhooks;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_measure_key::Migration),
             Box::new(m20261201_000030_indicator_values::Migration),
             Box::new(m20261201_000040_changes::Migration),
+            Box::new(m20261201_000050_webhooks::Migration),
         ]
     }
 }

@@ -42,6 +42,10 @@ async fn every_collection_pages_through_one_envelope() {
     parents.insert("measures", first_id(&app, &admin, &format!("/api/v1/strategic-plans/{plan}/measures")).await);
     parents.insert("territorial-units", first_id(&app, &admin, "/api/v1/territorial-units").await);
     parents.insert("meetings", first_id(&app, &admin, &format!("/api/v1/partnerships/{rozvodi}/meetings")).await);
+    // A subscription with a delivery or two in its log (the receiver need not exist).
+    let hook = app.post("/api/v1/webhooks", &admin, serde_json::json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"]})).await;
+    parents.insert("webhooks", hook.body["id"].as_str().expect("a webhook").to_owned());
+    app.org(&admin, "Organizace pro webhook", "ngo", None).await;
 
     let mut walked = 0;
     for (template, item) in doc["paths"].as_object().expect("paths") {

@@ -5,7 +5,7 @@
 use domain::access::Role;
 use inclusion_api::Application;
 use inclusion_api::auth::TokenService;
-use inclusion_api::config::{JwtSettings, LogFormat, RateLimitSettings, Settings};
+use inclusion_api::config::{JwtSettings, LogFormat, RateLimitSettings, Settings, WebhookSettings};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
@@ -155,6 +155,8 @@ async fn spawn_on(url: String, db: Option<Db>, demo: bool, configure: impl FnOnc
         // Far above what any test sends; tests of the limits set their own.
         rate_limit: RateLimitSettings { per_second: 100_000, burst: 100_000, auth_failures_per_minute: 100_000, auth_failure_burst: 10_000 },
         cursor_secret: None,
+        // Deliveries to test receivers on 127.0.0.1, retried quickly.
+        webhooks: WebhookSettings { dispatch: true, allowed_hosts: vec!["127.0.0.1".into()], poll_ms: 50, retry_base_ms: 100, max_attempts: 30 },
     };
     configure(&mut settings);
     let store = persistence::Store::connect(&settings.database_url, settings.db_pool).await.expect("connect");

@@ -4,8 +4,8 @@
 mod helpers;
 
 mod access;
-mod contract;
 mod changes;
+mod contract;
 mod conventions;
 mod esif;
 mod hardening;
@@ -19,3 +19,4 @@ mod plans;
 mod platform;
 mod registry;
 mod roles;
+mod webhooks;

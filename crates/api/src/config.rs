@@ -42,6 +42,34 @@ pub struct Settings {
     /// `INCLUSION_CURSOR_SECRET`: signs list cursors. Default: derived from the HS256 secret;
     /// set it for several instances behind one address when tokens come only from a JWKS.
     pub cursor_secret: Option<String>,
+    /// Webhook deliveries (`INCLUSION_WEBHOOK_*`).
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhook deliveries are sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// `INCLUSION_WEBHOOK_DISPATCH` (`on`, default, or `off`): whether this instance sends
+    /// deliveries. Any instance on the database may; each delivery is sent by one.
+    pub dispatch: bool,
+    /// `INCLUSION_WEBHOOK_ALLOWED_HOSTS`: comma-separated hosts (`host` or `host:port`) that
+    /// deliveries may reach over plain http or at a private or loopback address. Empty by
+    /// default: only https to public addresses (against server-side request forgery).
+    pub allowed_hosts: Vec<String>,
+    /// `INCLUSION_WEBHOOK_POLL_MS` (default 1000): how often due deliveries are looked for.
+    pub poll_ms: u64,
+    /// `INCLUSION_WEBHOOK_RETRY_BASE_MS` (default 1000): the first retry's delay; each next
+    /// one doubles, up to an hour.
+    pub retry_base_ms: u64,
+    /// `INCLUSION_WEBHOOK_MAX_ATTEMPTS` (default 30, about a day): then a delivery is `failed`
+    /// (and can be sent again by hand).
+    pub max_attempts: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self { dispatch: true, allowed_hosts: Vec::new(), poll_ms: 1000, retry_base_ms: 1000, max_attempts: 30 }
+    }
 }
 
 /// Per-client request rates (GCRA: a steady rate with a burst allowance); `0` disables a limit.
@@ -127,6 +155,7 @@ impl fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("rate_limit", &self.rate_limit)
             .field("cursor_secret", &self.cursor_secret.as_ref().map(|_| "[redacted]"))
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -204,6 +233,22 @@ impl Settings {
                 }
             },
             cursor_secret: env("INCLUSION_CURSOR_SECRET"),
+            webhooks: {
+                let d = WebhookSettings::default();
+                WebhookSettings {
+                    dispatch: match env("INCLUSION_WEBHOOK_DISPATCH").as_deref() {
+                        None | Some("on") => true,
+                        Some("off") => false,
+                        Some(other) => anyhow::bail!("INCLUSION_WEBHOOK_DISPATCH must be `on` or `off`, got `{other}`"),
+                    },
+                    allowed_hosts: env("INCLUSION_WEBHOOK_ALLOWED_HOSTS")
+                        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                        .unwrap_or_default(),
+                    poll_ms: parse_num("INCLUSION_WEBHOOK_POLL_MS", d.poll_ms)?.max(10),
+                    retry_base_ms: parse_num("INCLUSION_WEBHOOK_RETRY_BASE_MS", d.retry_base_ms)?,
+                    max_attempts: u32::try_from(parse_num("INCLUSION_WEBHOOK_MAX_ATTEMPTS", u64::from(d.max_attempts))?)?.max(1),
+                }
+            },
         })
     }
 

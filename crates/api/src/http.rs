@@ -245,6 +245,8 @@ impl FromRequest for IdempotencyKey {
 /// Application state shared by the handlers.
 pub struct AppState {
     pub store: Store,
+    /// Hosts webhook deliveries may reach besides public https ones (the operator's list).
+    pub webhook_hosts: Vec<String>,
 }
 
 // The write unit moved to `crate::write`; re-exported while handlers move to its protocol.

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 pub mod write;
 
 pub use startup::Application;

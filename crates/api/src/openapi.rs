@@ -31,6 +31,7 @@ Get a development token with `inclusion token --role admin`.",
         (name = "people", description = "People (personal data: never public)"),
         (name = "codelists", description = "Enumerations with Czech and English labels"),
         (name = "audit", description = "Who changed what and when"),
+        (name = "webhooks", description = "Subscriptions to the changes, delivered by the Standard Webhooks specification"),
         (name = "changes", description = "The change feed: every committed write in commit order, for integrations that keep a copy in sync"),
         (name = "operations", description = "Health and metrics"),
     )

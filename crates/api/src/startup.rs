@@ -47,7 +47,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::people::configure)
         .configure(routes::codelists::configure)
         .configure(routes::audit::configure)
-        .configure(routes::changes::configure);
+        .configure(routes::changes::configure)
+        .configure(routes::webhooks::configure);
 }
 
 /// The OpenAPI document, built without starting a server.
@@ -115,7 +116,8 @@ impl Application {
         // Serialised once and shared by every worker (an Arc inside web::Data), rather than a
         // copy of the document per worker.
         let doc = web::Data::new(OpenApiJson(serde_json::to_string(&crate::openapi::document()?)?));
-        let state = web::Data::new(AppState { store });
+        crate::webhooks::start(store.clone(), settings.webhooks.clone());
+        let state = web::Data::new(AppState { store, webhook_hosts: settings.webhooks.allowed_hosts.clone() });
         let metrics = web::Data::new(Metrics::new()?);
         let body_limit = settings.max_body_bytes;
         let origins = settings.cors_origins.clone();

@@ -239,9 +239,24 @@ impl Unit {
 
     /// Audits a creation, commits, and answers 201 with `Location` and the body.
     pub async fn created<T: Serialize>(self, resource: &str, id: Uuid, version: i32, location: String, view: &T) -> ApiResult {
-        let after = serde_json::to_value(view).map_err(internal)?;
-        self.tx.audit("create", resource, id, None, Some(after.clone())).await?;
-        self.finish(StoredResponse { status: 201, location: Some(location), body: after.to_string() }, Some(version)).await
+        self.created_answering(resource, id, version, location, view, view).await
+    }
+
+    /// [`Unit::created`] where the answer shows more than the audit trail may keep (a
+    /// webhook's secret, shown to its subscriber once).
+    pub async fn created_answering<A: Serialize, T: Serialize>(
+        self,
+        resource: &str,
+        id: Uuid,
+        version: i32,
+        location: String,
+        audited: &A,
+        answer: &T,
+    ) -> ApiResult {
+        let after = serde_json::to_value(audited).map_err(internal)?;
+        self.tx.audit("create", resource, id, None, Some(after)).await?;
+        let body = serde_json::to_string(answer).map_err(internal)?;
+        self.finish(StoredResponse { status: 201, location: Some(location), body }, Some(version)).await
     }
 
     /// Audits a change (`update`, an action name, `archive`), commits, answers 200 + ETag.
@@ -250,6 +265,14 @@ impl Unit {
         let after = serde_json::to_value(after).map_err(internal)?;
         self.tx.audit(action, resource, id, Some(before), Some(after.clone())).await?;
         self.finish(StoredResponse { status: 200, location: None, body: after.to_string() }, Some(version)).await
+    }
+
+    /// [`Unit::changed`] for something without versions (a webhook delivery): no ETag.
+    pub async fn changed_unversioned<T: Serialize>(self, action: &str, resource: &str, id: Uuid, before: &T, after: &T) -> ApiResult {
+        let before = serde_json::to_value(before).map_err(internal)?;
+        let after = serde_json::to_value(after).map_err(internal)?;
+        self.tx.audit(action, resource, id, Some(before), Some(after.clone())).await?;
+        self.finish(StoredResponse { status: 200, location: None, body: after.to_string() }, None).await
     }
 
     /// Audits a deletion (of draft content) and commits; answers 204.

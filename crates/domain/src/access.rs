@@ -214,6 +214,9 @@ pub enum Action {
     Administer,
     /// Read the project pipeline of all partnerships (figures per programme and call).
     ReadPipeline,
+    /// Subscribe to webhooks (every change, as the change feed: for those who read all
+    /// partnerships and integrate: admins, reporters, importers).
+    Subscribe,
 }
 
 /// Why an action is refused.
@@ -245,7 +248,8 @@ impl Action {
             | Self::MaintainProgrammes
             | Self::MaintainCalls
             | Self::Administer
-            | Self::ReadPipeline => None,
+            | Self::ReadPipeline
+            | Self::Subscribe => None,
         }
     }
 }
@@ -297,6 +301,10 @@ impl Principal {
             Action::MaintainCalls => (matches!(self.role, Role::Admin | Role::Importer), "only admins and importers maintain calls"),
             Action::Administer => (self.may_administer(), "only admins read this"),
             Action::ReadPipeline => (self.role != Role::Partner, "partners see their own projects, not the pipeline of all partnerships"),
+            Action::Subscribe => (
+                matches!(self.role, Role::Admin | Role::Reporter | Role::Importer),
+                "webhooks are for integrations that read every partnership: admins, reporters and importers",
+            ),
         };
         if allowed { Ok(()) } else { Err(Denial::Forbidden(reason)) }
     }
@@ -460,19 +468,26 @@ mod tests {
         }
         // Actions outside partnerships.
         #[rustfmt::skip]
-        let global: &[(Role, [Answer; 6])] = &[
-            // CreatePartnership, WriteRegistry, MaintainProgrammes, MaintainCalls, Administer, ReadPipeline
-            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok, Ok]),
-            (Role::Consultant, [Deny, Ok, Deny, Deny, Deny, Ok]),
-            (Role::Partner,    [Deny, Deny, Deny, Deny, Deny, Deny]),
-            (Role::Reporter,   [Deny, Deny, Deny, Deny, Deny, Ok]),
-            (Role::Importer,   [Ok, Ok, Deny, Ok, Deny, Ok]),
+        let global: &[(Role, [Answer; 7])] = &[
+            // CreatePartnership, WriteRegistry, MaintainProgrammes, MaintainCalls, Administer, ReadPipeline, Subscribe
+            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok, Ok, Ok]),
+            (Role::Consultant, [Deny, Ok, Deny, Deny, Deny, Ok, Deny]),
+            (Role::Partner,    [Deny, Deny, Deny, Deny, Deny, Deny, Deny]),
+            (Role::Reporter,   [Deny, Deny, Deny, Deny, Deny, Ok, Ok]),
+            (Role::Importer,   [Ok, Ok, Deny, Ok, Deny, Ok, Ok]),
         ];
         for (role, expected) in global {
             let who = Principal { subject: "t".into(), role: *role, partnerships: vec![own], organization_id: Some(own_org) };
-            let got =
-                [Action::CreatePartnership, Action::WriteRegistry, Action::MaintainProgrammes, Action::MaintainCalls, Action::Administer, Action::ReadPipeline]
-                    .map(|a| answer(who.authorize(a)));
+            let got = [
+                Action::CreatePartnership,
+                Action::WriteRegistry,
+                Action::MaintainProgrammes,
+                Action::MaintainCalls,
+                Action::Administer,
+                Action::ReadPipeline,
+                Action::Subscribe,
+            ]
+            .map(|a| answer(who.authorize(a)));
             assert_eq!(&got, expected, "{role:?}");
         }
     }

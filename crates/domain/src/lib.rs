@@ -20,5 +20,6 @@ pub mod period;
 pub mod plan;
 pub mod registry;
 pub mod search;
+pub mod webhook;
 
 pub use error::{DomainError, FieldError, Violations};

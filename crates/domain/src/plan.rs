@@ -892,7 +892,8 @@ mod tests {
         let (early, late, future, fine) = (approval("2019-02-15"), approval("2023-01-01"), approval("2020-06-02"), approval("2019-03-15"));
         let before_predecessor = approval("2019-03-05");
         // (status, action, day, approval, expected status or error code)
-        let cases: Vec<(PlanStatus, PlanAction, Option<NaiveDate>, Option<&Approval>, &str)> = vec![
+        type Case<'a> = (PlanStatus, PlanAction, Option<NaiveDate>, Option<&'a Approval>, &'a str);
+        let cases: Vec<Case> = vec![
             (PlanStatus::Draft, PlanAction::Submit, Some(d("2019-02-01")), None, "submitted"),
             (PlanStatus::Draft, PlanAction::ApproveByCouncil, None, None, "409"),
             (PlanStatus::Draft, PlanAction::Submit, Some(d("2020-06-02")), None, "in_future"),

@@ -10,9 +10,9 @@ pub mod write;
 
 pub mod analyses;
 pub mod audit;
-pub mod changes;
 #[cfg(feature = "fixtures")]
 pub mod bench_data;
+pub mod changes;
 pub mod esif;
 pub mod indicators;
 pub mod meetings;
@@ -23,6 +23,7 @@ pub mod partnerships;
 pub mod people;
 pub mod plans;
 pub mod territorial_units;
+pub mod webhooks;
 pub mod working_groups;
 
 mod convert;

@@ -72,6 +72,11 @@ impl Store {
     }
 
     /// Starts a write: one transaction for the change, its audit entry and idempotency record.
+    /// Starts a write of the server's own (a background job), audited as `system`.
+    pub async fn begin_system(&self) -> Result<WriteTx, StoreError> {
+        self.begin(Actor { subject: "system".into(), role: "system".into(), request_id: String::new() }).await
+    }
+
     pub async fn begin(&self, actor: Actor) -> Result<WriteTx, StoreError> {
         let guard = match &self.sqlite_writer {
             Some(lock) => Some(lock.clone().lock_owned().await),

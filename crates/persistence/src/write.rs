@@ -139,8 +139,9 @@ impl WriteTx {
                 self.tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHANGE_FEED_LOCK})")).await?;
             }
             let last = crate::changes::last_position(&self.tx).await?;
-            let rows = changes.into_iter().zip(last + 1..).map(|(c, position)| change::ActiveModel {
-                position: Set(position),
+            let changes: Vec<change::Model> = changes.into_iter().zip(last + 1..).map(|(c, position)| change::Model { position, ..c }).collect();
+            let rows = changes.iter().cloned().map(|c| change::ActiveModel {
+                position: Set(c.position),
                 resource_type: Set(c.resource_type),
                 resource_id: Set(c.resource_id),
                 action: Set(c.action),
@@ -150,6 +151,8 @@ impl WriteTx {
                 occurred_at: Set(c.occurred_at),
             });
             change::Entity::insert_many(rows).exec(&self.tx).await?;
+            // The webhooks' outbox, in the same transaction as the changes it announces.
+            crate::webhooks::enqueue(&self.tx, &changes).await?;
         }
         self.tx.commit().await.map_err(StoreError::from)
     }

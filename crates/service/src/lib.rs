@@ -13,6 +13,7 @@ pub mod error;
 pub mod partnerships;
 pub mod records;
 pub mod session;
+pub mod webhooks;
 
 // Registry and the partnerships' own records.
 pub mod analyses;

@@ -27,6 +27,7 @@ pub mod progress_reports;
 pub mod projects;
 pub mod reports;
 pub mod territorial_units;
+pub mod webhooks;
 pub mod working_groups;
 
 /// What every stored resource carries.

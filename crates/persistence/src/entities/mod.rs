@@ -32,5 +32,7 @@ pub mod project_measure;
 pub mod situational_analysis;
 pub mod strategic_plan;
 pub mod territorial_unit;
+pub mod webhook;
+pub mod webhook_delivery;
 pub mod working_group;
 pub mod working_group_member;
