@@ -8,11 +8,9 @@ use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use domain::access::Principal;
 use persistence::{Page, PageRequest, Store};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::context;
 use crate::error::{ApiError, ApiResult};
@@ -249,9 +247,6 @@ pub struct AppState {
     pub webhook_hosts: Vec<String>,
 }
 
-// The write unit moved to `crate::write`; re-exported while handlers move to its protocol.
-pub use crate::write::{Begun, Unit};
-
 /// Applies a JSON merge patch (RFC 7396) to the current input state of a resource and reads
 /// the result back as that input type, so that a PATCH is validated exactly like a POST.
 pub fn merge_patch<T: Serialize + serde::de::DeserializeOwned>(current: &T, patch: serde_json::Value) -> ApiResult<T> {
@@ -265,25 +260,4 @@ pub fn merge_patch<T: Serialize + serde::de::DeserializeOwned>(current: &T, patc
         let (code, field) = classify_serde(&message);
         ApiError::BadRequest { detail: format!("the patch could not be applied: {message}"), errors: vec![domain::FieldError::new(field, code, message)] }
     })
-}
-
-/// 404 unless the caller may read the partnership's internal data; then 403 unless it may write.
-pub fn guard_partnership_write(who: &Principal, partnership_id: Uuid) -> ApiResult<()> {
-    if !who.may_read_partnership(partnership_id) {
-        Err(ApiError::NotFound)
-    } else if !who.may_write_partnership(partnership_id) {
-        Err(ApiError::Forbidden("your role does not allow changes in this partnership".into()))
-    } else {
-        Ok(())
-    }
-}
-
-/// 404 unless the caller may read the partnership's internal data.
-pub fn guard_partnership_read(who: &Principal, partnership_id: Uuid) -> ApiResult<()> {
-    if who.may_read_partnership(partnership_id) { Ok(()) } else { Err(ApiError::NotFound) }
-}
-
-/// 403 unless the caller may change the shared registries.
-pub fn guard_registry_write(who: &Principal) -> ApiResult<()> {
-    if who.may_write_registry() { Ok(()) } else { Err(ApiError::Forbidden("your role does not allow changes to the registry".into())) }
 }

@@ -162,12 +162,6 @@ pub struct Unit {
     idempotency: Option<Retry>,
 }
 
-/// The start of a POST: either a fresh write or the stored answer to a retry.
-pub enum Begun {
-    Fresh(Unit),
-    Replay(HttpResponse),
-}
-
 fn actor(who: &Principal) -> Actor {
     Actor { subject: who.subject.clone(), role: who.role.as_str().to_owned(), request_id: context::request_id() }
 }
@@ -198,24 +192,6 @@ impl Unit {
             Err(service::Error::Replayed(stored)) => Ok(Ran::Replayed(replay(stored))),
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// Starts a write that is not a POST.
-    pub async fn begin(state: &AppState, who: &Principal) -> ApiResult<Self> {
-        Self::open(state, who, IdempotencyKey(None), None::<&()>).await
-    }
-
-    /// Starts a POST whose handler authorized the caller before: with an `Idempotency-Key`,
-    /// a retry of the same request gets the first response again; the same key with another
-    /// request (path or body) is a 422.
-    pub async fn begin_post(state: &AppState, who: &Principal, key: IdempotencyKey, body: &impl Serialize) -> ApiResult<Begun> {
-        let unit = Self::open(state, who, key, Some(body)).await?;
-        if let Some(retry) = &unit.idempotency
-            && let Some(stored) = unit.tx.replay(&retry.key, &retry.request_hash).await?
-        {
-            return Ok(Begun::Replay(replay(stored)));
-        }
-        Ok(Begun::Fresh(unit))
     }
 
     pub fn tx(&self) -> &WriteTx {

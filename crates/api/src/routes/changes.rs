@@ -35,6 +35,25 @@ pub struct ChangeQuery {
     pub limit: Option<u64>,
 }
 
+impl ChangeQuery {
+    /// Where to read from (0: the start) and how many: a malformed cursor or limit is a 400.
+    fn position(&self) -> ApiResult<(i64, u64)> {
+        let after = match self.after.as_deref() {
+            None => 0,
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|_| raw.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| ApiError::bad_request("after", "format", "`after` is the `next_cursor` of a previous page"))?,
+        };
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=1000).contains(&limit) {
+            return Err(ApiError::bad_request("limit", "out_of_range", "limit must be between 1 and 1000"));
+        }
+        Ok((after, limit))
+    }
+}
+
 /// One committed write.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangeView {
@@ -86,18 +105,7 @@ pub struct ChangeFeed {
 #[get("/changes")]
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<ChangeQuery>) -> ApiResult {
     let q = query.into_inner();
-    let after = match q.after.as_deref() {
-        None => 0,
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|_| raw.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| ApiError::bad_request("after", "format", "`after` is the `next_cursor` of a previous page"))?,
-    };
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request("limit", "out_of_range", "limit must be between 1 and 1000"));
-    }
+    let (after, limit) = q.position()?;
     let items: Vec<ChangeView> = service::changes::list(state.store.conn(), &who, after, q.resource, limit).await?.into_iter().map(ChangeView::from).collect();
     let next_cursor = items.last().map_or(after, |c| c.position).to_string();
     Ok(HttpResponse::Ok().json(ChangeFeed { items, next_cursor }))

@@ -87,6 +87,15 @@ page_query! {
     }
 }
 
+impl IndicatorPeriodValueInput {
+    /// The value to record, once its form is valid.
+    fn content(&self) -> ApiResult<IndicatorValueContent> {
+        self.validate()?;
+        let period = Period { start: self.period_start, end: self.period_end };
+        Ok(IndicatorValueContent { value: NewValue { period, value: self.value, text: opt_text(self.text.clone()) }, comment: opt_text(self.comment.clone()) })
+    }
+}
+
 /// An indicator's values per reporting period, by `period_start`. Only current values (one
 /// per period) unless `include_history=true`, which adds the values corrections replaced.
 #[utoipa::path(operation_id = "list_measure_indicator_values", tag = "strategic-plans", params(("id" = Uuid, Path, description = "The measure"), ("key" = String, Path, description = "The indicator's key in the measure"), IndicatorValueQuery), security(("bearer" = [])),
@@ -123,14 +132,7 @@ pub async fn create_value(
 ) -> ApiResult {
     let (id, indicator_key) = path.into_inner();
     let input = body.into_inner();
-    let content = || -> ApiResult<IndicatorValueContent> {
-        input.validate()?;
-        let period = Period { start: input.period_start, end: input.period_end };
-        Ok(IndicatorValueContent {
-            value: NewValue { period, value: input.value, text: opt_text(input.text.clone()) },
-            comment: opt_text(input.comment.clone()),
-        })
-    };
+    let content = || input.content();
     let unit = Unit::open(&state, &who, key, Some(&input)).await?;
     match unit.perform(&who, async |s| monitoring::report_indicator_value(s, id, &indicator_key, content).await).await? {
         Ran::Done(created) => {
@@ -181,22 +183,28 @@ pub async fn attainment(state: web::Data<AppState>, Auth(who): Auth, path: web::
     let indicator = monitoring::indicator_of(&measure, &key)?;
     let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let rows = indicators::list(state.store.conn(), &measure, &indicator.key, false).await?;
-    let series: Vec<(Period, Option<f64>)> = rows.iter().map(|r| (r.period, r.value)).collect();
-    let actual = actual_as_of(indicator.aggregation, &series, as_of);
-    let view = IndicatorAttainmentView {
-        measure_id: id,
-        key: indicator.key.clone(),
-        as_of,
-        aggregation: indicator.aggregation,
-        measure: indicator.effective_measure(),
-        ascending: indicator.ascending,
-        baseline_value: indicator.baseline_value,
-        target_value: indicator.target_value,
-        actual_value: actual,
-        attainment: domain::fulfilment::attainment(&indicator, actual),
-        periods_counted: u32::try_from(series.iter().filter(|(p, v)| p.end <= as_of && v.is_some()).count()).unwrap_or(u32::MAX),
-    };
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(IndicatorAttainmentView::of(id, &indicator, &rows, as_of)))
+}
+
+impl IndicatorAttainmentView {
+    /// The indicator's actual value and attainment as of a day, from its current values.
+    fn of(measure_id: Uuid, indicator: &domain::plan::Indicator, rows: &[IndicatorValueRecord], as_of: NaiveDate) -> Self {
+        let series: Vec<(Period, Option<f64>)> = rows.iter().map(|r| (r.period, r.value)).collect();
+        let actual = actual_as_of(indicator.aggregation, &series, as_of);
+        Self {
+            measure_id,
+            key: indicator.key.clone(),
+            as_of,
+            aggregation: indicator.aggregation,
+            measure: indicator.effective_measure(),
+            ascending: indicator.ascending,
+            baseline_value: indicator.baseline_value,
+            target_value: indicator.target_value,
+            actual_value: actual,
+            attainment: domain::fulfilment::attainment(indicator, actual),
+            periods_counted: u32::try_from(series.iter().filter(|(p, v)| p.end <= as_of && v.is_some()).count()).unwrap_or(u32::MAX),
+        }
+    }
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

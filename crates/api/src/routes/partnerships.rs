@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::write::{self, Resource};
 use domain::registry::Partnership;
@@ -204,37 +204,6 @@ pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 
 // The old guards below stay until every handler has moved onto the access policy
 // (`service::Session::allow`); the lead removes them.
-
-/// A partnership is public, so a caller who may not change it gets 403, never 404.
-#[allow(dead_code)]
-pub(crate) fn ensure_may_write(who: &domain::access::Principal, id: Uuid) -> ApiResult<()> {
-    if who.may_write_partnership(id) { Ok(()) } else { Err(ApiError::Forbidden("your role does not allow changes in this partnership".into())) }
-}
-
-/// A business decision in a partnership (a lifecycle step of it, its analyses, plans or
-/// projects; an evaluation): 403 for a caller who may not take it, the importer included.
-#[allow(dead_code)]
-pub(crate) fn ensure_may_decide(who: &domain::access::Principal, id: Uuid) -> ApiResult<()> {
-    if who.may_decide_in_partnership(id) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("your role does not allow this decision in this partnership; admins and its consultants take it".into()))
-    }
-}
-
-/// 409 unless the partnership's status permits this kind of write: the table is
-/// [`domain::partnership::permits`]. Called inside the write's transaction.
-#[allow(dead_code)]
-pub(crate) async fn permits(conn: &impl persistence::ConnectionTrait, id: Uuid, activity: domain::partnership::Activity) -> ApiResult<()> {
-    let partnership = partnerships::get(conn, id).await?;
-    Ok(domain::partnership::permits(partnership.data.status, activity)?)
-}
-
-/// Loads a partnership for a nested route: 404 when it does not exist.
-#[allow(dead_code)]
-pub(crate) async fn require(conn: &impl persistence::ConnectionTrait, id: Uuid) -> ApiResult<()> {
-    if partnerships::exists(conn, id).await? { Ok(()) } else { Err(ApiError::NotFound) }
-}
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list).service(create).service(get).service(update).service(archive).service(activate).service(hand_over).service(end);

@@ -392,13 +392,18 @@ async fn comparable(
     responses((status = 200, description = "The differences", body = PlanDiff), ReadErrors))]
 #[get("/strategic-plans/{id}/diff")]
 pub async fn diff(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<DiffQuery>) -> ApiResult {
-    let conn = state.store.conn();
-    let plan = plans::get(conn, who.as_ref(), *id).await?;
+    Ok(HttpResponse::Ok().json(plan_diff(state.store.conn(), who.as_ref(), *id, &query).await?))
+}
+
+/// The differences between two versions the caller may see (by default this one and the
+/// version it revises), as the wire shows their content.
+async fn plan_diff(conn: &impl persistence::ConnectionTrait, who: Option<&Principal>, id: Uuid, query: &DiffQuery) -> ApiResult<PlanDiff> {
+    let plan = plans::get(conn, who, id).await?;
     let all = persistence::plans::versions(conn, plan.data.lineage_id).await?;
     let find = |n: i32, field: &str| {
         all.iter()
             .find(|p| p.data.version_number == n && p.meta.archived_at.is_none())
-            .filter(|p| plans::visible(who.as_ref(), p))
+            .filter(|p| plans::visible(who, p))
             .cloned()
             .ok_or_else(|| ApiError::bad_request(field, "unknown_version", format!("this plan has no version {n} visible to you")))
     };
@@ -423,7 +428,7 @@ pub async fn diff(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web
         goals: diff_items(&from_goals, &to_goals),
         measures: diff_items(&from_measures, &to_measures),
     };
-    Ok(HttpResponse::Ok().json(body))
+    Ok(body)
 }
 
 /// The day to judge fulfilment on.

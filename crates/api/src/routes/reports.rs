@@ -224,6 +224,21 @@ pub struct MeasureFundingView {
     pub project_ids: Vec<Uuid>,
 }
 
+impl From<esif::MeasureFunding> for MeasureFundingView {
+    fn from(r: esif::MeasureFunding) -> Self {
+        let currency = r.currency.clone().unwrap_or_else(|| "CZK".to_owned());
+        Self {
+            measure_id: r.measure_id,
+            code: r.code,
+            title: r.title,
+            budget: r.budget_minor.map(|b| Money { amount_minor: b, currency: currency.clone() }),
+            funded: Money { amount_minor: r.funded_minor, currency },
+            coverage: r.coverage,
+            project_ids: r.projects,
+        }
+    }
+}
+
 /// Whether each measure of a plan is funded by approved projects: fully, partly or not at all.
 /// Projects are not public, so this needs a token that may read the partnership.
 #[utoipa::path(operation_id = "get_measure_funding_report", tag = "reports", security(("bearer" = [])),
@@ -233,21 +248,7 @@ pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: we
     let request = query.page()?;
     service::plans::readable(state.store.conn(), &who, *id).await?;
     let rows = esif::measure_funding(state.store.conn(), *id).await?;
-    let out: Vec<MeasureFundingView> = rows
-        .into_iter()
-        .map(|r| {
-            let currency = r.currency.clone().unwrap_or_else(|| "CZK".to_owned());
-            MeasureFundingView {
-                measure_id: r.measure_id,
-                code: r.code,
-                title: r.title,
-                budget: r.budget_minor.map(|b| Money { amount_minor: b, currency: currency.clone() }),
-                funded: Money { amount_minor: r.funded_minor, currency },
-                coverage: r.coverage,
-                project_ids: r.projects,
-            }
-        })
-        .collect();
+    let out: Vec<MeasureFundingView> = rows.into_iter().map(MeasureFundingView::from).collect();
     let page = persistence::page::in_memory(out, "measure-funding", |m: &MeasureFundingView| format!("{}\u{0}{}", m.code, m.measure_id), &request)?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |m| m)))
 }
