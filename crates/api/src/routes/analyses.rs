@@ -17,6 +17,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::analyses as use_cases;
 
@@ -154,40 +155,35 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| AnalysisView::from(&r))))
 }
 
-/// Start a situational analysis of a partnership (status `planned`). With `supersedes_id`
-/// it corrects a completed analysis.
-#[utoipa::path(operation_id = "create_partnership_situational_analysis", tag = "analyses", request_body = AnalysisInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = AnalysisView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/partnerships/{id}/situational-analyses")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<AnalysisInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<AnalysisView>(&state, &who, key, &input, async |s| use_cases::create(s, *id, || input.clone().into_data(*id)).await).await
+create_one! {
+    /// Start a situational analysis of a partnership (status `planned`). With `supersedes_id`
+    /// it corrects a completed analysis.
+    create: POST "/partnerships/{id}/situational-analyses", "create_partnership_situational_analysis", "analyses", AnalysisInput => AnalysisView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<AnalysisView>(&state, &who, key, &input, async |s| use_cases::create(s, *id, || input.clone().into_data(*id)).await).await
+    }
 }
 
-/// Get a situational analysis.
-#[utoipa::path(operation_id = "get_situational_analysis", tag = "analyses", security(("bearer" = [])),
-    responses((status = 200, description = "The analysis", body = AnalysisView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/situational-analyses/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<AnalysisView>(use_cases::get(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a situational analysis.
+    get: GET "/situational-analyses/{id}", "get_situational_analysis", "analyses", AnalysisView, "The analysis", Auth,
+    |state, who, id| write::read::<AnalysisView>(use_cases::get(state.store.conn(), &who, *id).await)
 }
 
-/// Update a situational analysis (JSON merge patch); a completed one is read-only (409).
-#[utoipa::path(operation_id = "update_situational_analysis", tag = "analyses", request_body(content = serde_json::Value, description = "A JSON merge patch of AnalysisInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = AnalysisView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/situational-analyses/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &AnalysisData| merge_patch(&AnalysisInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
-    write::update::<AnalysisView>(&state, &who, async |s| use_cases::update(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a situational analysis (JSON merge patch); a completed one is read-only (409).
+    update: PATCH "/situational-analyses/{id}", "update_situational_analysis", "analyses", AnalysisView, "A JSON merge patch of AnalysisInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &AnalysisData| merge_patch(&AnalysisInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+        write::update::<AnalysisView>(&state, &who, async |s| use_cases::update(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a situational analysis that is not completed.
-#[utoipa::path(operation_id = "archive_situational_analysis", tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/situational-analyses/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<AnalysisView>(&state, &who, async |s| use_cases::archive(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a situational analysis that is not completed.
+    archive: DELETE "/situational-analyses/{id}", "archive_situational_analysis", "analyses", "Archived",
+    |state, who, id, if_match| write::archive::<AnalysisView>(&state, &who, async |s| use_cases::archive(s, *id, &if_match.0).await).await
 }
 
 /// A step of the analysis's lifecycle: 200 with the analysis after it. These actions take no
@@ -315,45 +311,34 @@ pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| NeedView::from(&r))))
 }
 
-/// Record a need found by an analysis that is not completed yet.
-#[utoipa::path(operation_id = "create_situational_analysis_need", tag = "analyses", request_body = NeedInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = NeedView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/situational-analyses/{id}/needs")]
-pub async fn create_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<NeedInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<NeedView>(&state, &who, key, &input, async |s| use_cases::create_need(s, *id, || input.clone().into_data()).await).await
+create_one! {
+    /// Record a need found by an analysis that is not completed yet.
+    create_need: POST "/situational-analyses/{id}/needs", "create_situational_analysis_need", "analyses", NeedInput => NeedView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<NeedView>(&state, &who, key, &input, async |s| use_cases::create_need(s, *id, || input.clone().into_data()).await).await
+    }
 }
 
-/// Get a need.
-#[utoipa::path(operation_id = "get_need", tag = "analyses", security(("bearer" = [])),
-    responses((status = 200, description = "The need", body = NeedView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/needs/{id}")]
-pub async fn get_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<NeedView>(use_cases::get_need(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a need.
+    get_need: GET "/needs/{id}", "get_need", "analyses", NeedView, "The need", Auth,
+    |state, who, id| write::read::<NeedView>(use_cases::get_need(state.store.conn(), &who, *id).await)
 }
 
-/// Update a need (JSON merge patch) while its analysis is not completed.
-#[utoipa::path(operation_id = "update_need", tag = "analyses", request_body(content = serde_json::Value, description = "A JSON merge patch of NeedInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = NeedView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/needs/{id}")]
-pub async fn update_need(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: web::Json<serde_json::Value>,
-) -> ApiResult {
-    let edit = |current: &NeedData| merge_patch(&NeedInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<NeedView>(&state, &who, async |s| use_cases::update_need(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a need (JSON merge patch) while its analysis is not completed.
+    update_need: PATCH "/needs/{id}", "update_need", "analyses", NeedView, "A JSON merge patch of NeedInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &NeedData| merge_patch(&NeedInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<NeedView>(&state, &who, async |s| use_cases::update_need(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a need while its analysis is not completed.
-#[utoipa::path(operation_id = "archive_need", tag = "analyses", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/needs/{id}")]
-pub async fn archive_need(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<NeedView>(&state, &who, async |s| use_cases::archive_need(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a need while its analysis is not completed.
+    archive_need: DELETE "/needs/{id}", "archive_need", "analyses", "Archived",
+    |state, who, id, if_match| write::archive::<NeedView>(&state, &who, async |s| use_cases::archive_need(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -17,6 +17,7 @@ use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, update_one};
 use crate::write::{self, Resource};
 use service::calls as uc;
 
@@ -109,13 +110,13 @@ pub async fn list_programmes(state: web::Data<AppState>, _who: MaybeAuth, query:
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProgrammeView::from(&r))))
 }
 
-/// Add an operational programme (admins).
-#[utoipa::path(operation_id = "create_operational_programme", tag = "esif", request_body = ProgrammeInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = ProgrammeView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/operational-programmes")]
-pub async fn create_programme(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<ProgrammeInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<ProgrammeView>(&state, &who, key, &input, async |s| uc::create_programme(s, || input.clone().into_data()).await).await
+create_one! {
+    /// Add an operational programme (admins).
+    create_programme: POST "/operational-programmes", "create_operational_programme", "esif", ProgrammeInput => ProgrammeView,
+    |state, who, key, body| {
+        let input = body.into_inner();
+        write::create::<ProgrammeView>(&state, &who, key, &input, async |s| uc::create_programme(s, || input.clone().into_data()).await).await
+    }
 }
 
 /// Get an operational programme.
@@ -126,20 +127,13 @@ pub async fn get_programme(state: web::Data<AppState>, _who: MaybeAuth, id: web:
     write::read::<ProgrammeView>(uc::get_programme(state.store.conn(), *id).await)
 }
 
-/// Update an operational programme (admins; JSON merge patch).
-#[utoipa::path(operation_id = "update_operational_programme", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of ProgrammeInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = ProgrammeView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/operational-programmes/{id}")]
-pub async fn update_programme(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: web::Json<serde_json::Value>,
-) -> ApiResult {
-    let edit = |current: &ProgrammeData| merge_patch(&ProgrammeInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<ProgrammeView>(&state, &who, async |s| uc::update_programme(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update an operational programme (admins; JSON merge patch).
+    update_programme: PATCH "/operational-programmes/{id}", "update_operational_programme", "esif", ProgrammeView, "A JSON merge patch of ProgrammeInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &ProgrammeData| merge_patch(&ProgrammeInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<ProgrammeView>(&state, &who, async |s| uc::update_programme(s, *id, &if_match.0, edit).await).await
+    }
 }
 
 // --- calls ---------------------------------------------------------------------------------
@@ -286,13 +280,13 @@ pub async fn list_calls(state: web::Data<AppState>, _who: MaybeAuth, query: web:
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| CallView::from(&r))))
 }
 
-/// Announce a call (admins and importers).
-#[utoipa::path(operation_id = "create_call", tag = "esif", request_body = CallInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = CallView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/calls")]
-pub async fn create_call(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CallInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<CallView>(&state, &who, key, &input, async |s| uc::create_call(s, || input.clone().into_data()).await).await
+create_one! {
+    /// Announce a call (admins and importers).
+    create_call: POST "/calls", "create_call", "esif", CallInput => CallView,
+    |state, who, key, body| {
+        let input = body.into_inner();
+        write::create::<CallView>(&state, &who, key, &input, async |s| uc::create_call(s, || input.clone().into_data()).await).await
+    }
 }
 
 /// Get a call.
@@ -303,28 +297,19 @@ pub async fn get_call(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path
     write::read::<CallView>(uc::get_call(state.store.conn(), *id).await)
 }
 
-/// Update a call (JSON merge patch).
-#[utoipa::path(operation_id = "update_call", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of CallInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = CallView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/calls/{id}")]
-pub async fn update_call(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: web::Json<serde_json::Value>,
-) -> ApiResult {
-    let edit = |current: &CallData| merge_patch(&CallInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<CallView>(&state, &who, async |s| uc::update_call(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a call (JSON merge patch).
+    update_call: PATCH "/calls/{id}", "update_call", "esif", CallView, "A JSON merge patch of CallInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &CallData| merge_patch(&CallInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<CallView>(&state, &who, async |s| uc::update_call(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a call.
-#[utoipa::path(operation_id = "archive_call", tag = "esif", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/calls/{id}")]
-pub async fn archive_call(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<CallView>(&state, &who, async |s| uc::archive_call(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a call.
+    archive_call: DELETE "/calls/{id}", "archive_call", "esif", "Archived",
+    |state, who, id, if_match| write::archive::<CallView>(&state, &who, async |s| uc::archive_call(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -15,6 +15,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::counselling as uc;
 
@@ -137,40 +138,35 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| CounsellingView::from(&r))))
 }
 
-/// Record a counselling session.
-#[utoipa::path(operation_id = "create_counselling_record", tag = "esif", request_body = CounsellingInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = CounsellingView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/counselling-records")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<CounsellingInput>) -> ApiResult {
-    let input = body.into_inner();
-    let partnership = input.partnership_id;
-    write::create::<CounsellingView>(&state, &who, key, &input, async |s| uc::create(s, partnership, || input.clone().into_data()).await).await
+create_one! {
+    /// Record a counselling session.
+    create: POST "/counselling-records", "create_counselling_record", "esif", CounsellingInput => CounsellingView,
+    |state, who, key, body| {
+        let input = body.into_inner();
+        let partnership = input.partnership_id;
+        write::create::<CounsellingView>(&state, &who, key, &input, async |s| uc::create(s, partnership, || input.clone().into_data()).await).await
+    }
 }
 
-/// Get a counselling record.
-#[utoipa::path(operation_id = "get_counselling_record", tag = "esif", security(("bearer" = [])),
-    responses((status = 200, description = "The record", body = CounsellingView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/counselling-records/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<CounsellingView>(uc::get(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a counselling record.
+    get: GET "/counselling-records/{id}", "get_counselling_record", "esif", CounsellingView, "The record", Auth,
+    |state, who, id| write::read::<CounsellingView>(uc::get(state.store.conn(), &who, *id).await)
 }
 
-/// Update a counselling record (JSON merge patch).
-#[utoipa::path(operation_id = "update_counselling_record", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of CounsellingInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = CounsellingView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/counselling-records/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &CounsellingData| merge_patch(&CounsellingInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<CounsellingView>(&state, &who, async |s| uc::update(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a counselling record (JSON merge patch).
+    update: PATCH "/counselling-records/{id}", "update_counselling_record", "esif", CounsellingView, "A JSON merge patch of CounsellingInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &CounsellingData| merge_patch(&CounsellingInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<CounsellingView>(&state, &who, async |s| uc::update(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a counselling record.
-#[utoipa::path(operation_id = "archive_counselling_record", tag = "esif", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/counselling-records/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<CounsellingView>(&state, &who, async |s| uc::archive(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a counselling record.
+    archive: DELETE "/counselling-records/{id}", "archive_counselling_record", "esif", "Archived",
+    |state, who, id, if_match| write::archive::<CounsellingView>(&state, &who, async |s| uc::archive(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -15,6 +15,7 @@ use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 
 /// What a client sets on a goal.
@@ -103,45 +104,34 @@ pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, i
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |g| g)))
 }
 
-/// Add a goal to a draft plan.
-#[utoipa::path(operation_id = "create_strategic_plan_goal", tag = "strategic-plans", request_body = GoalInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = GoalView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/strategic-plans/{id}/goals")]
-pub async fn create_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<GoalInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<GoalView>(&state, &who, key, &input, async |s| measures::create_goal(s, *id, || input.clone().into_data()).await).await
+create_one! {
+    /// Add a goal to a draft plan.
+    create_goal: POST "/strategic-plans/{id}/goals", "create_strategic_plan_goal", "strategic-plans", GoalInput => GoalView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<GoalView>(&state, &who, key, &input, async |s| measures::create_goal(s, *id, || input.clone().into_data()).await).await
+    }
 }
 
-/// Get a goal.
-#[utoipa::path(operation_id = "get_goal", tag = "strategic-plans", security((), ("bearer" = [])),
-    responses((status = 200, description = "The goal", body = GoalView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/goals/{id}")]
-pub async fn get_goal(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<GoalView>(measures::get_goal(state.store.conn(), who.as_ref(), *id).await)
+get_one! {
+    /// Get a goal.
+    get_goal: GET "/goals/{id}", "get_goal", "strategic-plans", GoalView, "The goal", MaybeAuth,
+    |state, who, id| write::read::<GoalView>(measures::get_goal(state.store.conn(), who.as_ref(), *id).await)
 }
 
-/// Update a goal of a draft plan (JSON merge patch).
-#[utoipa::path(operation_id = "update_goal", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of GoalInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = GoalView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/goals/{id}")]
-pub async fn update_goal(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: web::Json<serde_json::Value>,
-) -> ApiResult {
-    let edit = |current: &GoalData| merge_patch(&GoalInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<GoalView>(&state, &who, async |s| measures::update_goal(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a goal of a draft plan (JSON merge patch).
+    update_goal: PATCH "/goals/{id}", "update_goal", "strategic-plans", GoalView, "A JSON merge patch of GoalInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &GoalData| merge_patch(&GoalInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<GoalView>(&state, &who, async |s| measures::update_goal(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Delete a goal of a draft plan (one with sub-goals or measures is a conflict).
-#[utoipa::path(operation_id = "delete_goal", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"), WriteErrors))]
-#[delete("/goals/{id}")]
-pub async fn delete_goal(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::delete::<GoalView>(&state, &who, async |s| measures::delete_goal(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Delete a goal of a draft plan (one with sub-goals or measures is a conflict).
+    delete_goal: DELETE "/goals/{id}", "delete_goal", "strategic-plans", "Deleted",
+    |state, who, id, if_match| write::delete::<GoalView>(&state, &who, async |s| measures::delete_goal(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -19,6 +19,7 @@ use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch, ok_versioned};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource, Shown};
 
 /// What a client sets on a measure or an activity.
@@ -379,61 +380,58 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
     Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
-/// Add a measure (or an activity) to a draft plan.
-///
-/// 422 when the hierarchy or dates do not hold: an activity under a measure of another goal
-/// (`goal_id` `parent_in_other_goal`) or due after it (`deadline` `after_parent_deadline`); a
-/// deadline after the plan's `valid_to` is an error, not a warning (`deadline`
-/// `after_plan_validity`: work due later belongs in the successor plan); an archived
-/// organization cannot be responsible (`responsible_organization_id` `organization_archived`).
-#[utoipa::path(operation_id = "create_strategic_plan_measure", tag = "strategic-plans", request_body = MeasureInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = MeasureView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/strategic-plans/{id}/measures")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeasureInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create_shown(&state, &who, key, &input, MeasureView::NAME, async |s| {
-        let created = measures::create(s, *id, || input.clone().into_data()).await?;
-        Ok(Shown { view: views(s.conn(), std::slice::from_ref(&created), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&created) })
-    })
-    .await
+create_one! {
+    /// Add a measure (or an activity) to a draft plan.
+    ///
+    /// 422 when the hierarchy or dates do not hold: an activity under a measure of another goal
+    /// (`goal_id` `parent_in_other_goal`) or due after it (`deadline` `after_parent_deadline`); a
+    /// deadline after the plan's `valid_to` is an error, not a warning (`deadline`
+    /// `after_plan_validity`: work due later belongs in the successor plan); an archived
+    /// organization cannot be responsible (`responsible_organization_id` `organization_archived`).
+    create: POST "/strategic-plans/{id}/measures", "create_strategic_plan_measure", "strategic-plans", MeasureInput => MeasureView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create_shown(&state, &who, key, &input, MeasureView::NAME, async |s| {
+            let created = measures::create(s, *id, || input.clone().into_data()).await?;
+            Ok(Shown { view: views(s.conn(), std::slice::from_ref(&created), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&created) })
+        })
+        .await
+    }
 }
 
-/// Get a measure.
-#[utoipa::path(operation_id = "get_measure", tag = "strategic-plans", security((), ("bearer" = [])),
-    responses((status = 200, description = "The measure", body = MeasureView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/measures/{id}")]
-pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    let found = measures::get(state.store.conn(), who.as_ref(), *id).await?;
-    let view = views(state.store.conn(), std::slice::from_ref(&found), who.as_ref(), None).await?.remove(0);
-    Ok(ok_versioned(found.meta.version, &view))
+get_one! {
+    /// Get a measure.
+    get: GET "/measures/{id}", "get_measure", "strategic-plans", MeasureView, "The measure", MaybeAuth,
+    |state, who, id| {
+        let found = measures::get(state.store.conn(), who.as_ref(), *id).await?;
+        let view = views(state.store.conn(), std::slice::from_ref(&found), who.as_ref(), None).await?.remove(0);
+        Ok(ok_versioned(found.meta.version, &view))
+    }
 }
 
-/// Update a measure of a draft plan (JSON merge patch); a plan in force is changed by a revision.
-///
-/// The rules of creation apply; besides, a measure cannot be moved before an activity beneath
-/// it (`deadline` `before_activity_deadline`), and the plan's validity is checked only when
-/// the deadline is moved.
-#[utoipa::path(operation_id = "update_measure", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of MeasureInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = MeasureView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/measures/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &MeasureData| merge_patch(&MeasureInput::from_data(current), patch.into_inner())?.into_data();
-    write::update_shown(&state, &who, MeasureView::NAME, async |s| {
-        let change = measures::update(s, *id, &if_match.0, edit).await?;
-        let after =
-            Shown { view: views(s.conn(), std::slice::from_ref(&change.after), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&change.after) };
-        Ok(Updated { before: Shown::of(&change.before), after })
-    })
-    .await
+update_one! {
+    /// Update a measure of a draft plan (JSON merge patch); a plan in force is changed by a revision.
+    ///
+    /// The rules of creation apply; besides, a measure cannot be moved before an activity beneath
+    /// it (`deadline` `before_activity_deadline`), and the plan's validity is checked only when
+    /// the deadline is moved.
+    update: PATCH "/measures/{id}", "update_measure", "strategic-plans", MeasureView, "A JSON merge patch of MeasureInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &MeasureData| merge_patch(&MeasureInput::from_data(current), patch.into_inner())?.into_data();
+        write::update_shown(&state, &who, MeasureView::NAME, async |s| {
+            let change = measures::update(s, *id, &if_match.0, edit).await?;
+            let after =
+                Shown { view: views(s.conn(), std::slice::from_ref(&change.after), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&change.after) };
+            Ok(Updated { before: Shown::of(&change.before), after })
+        })
+        .await
+    }
 }
 
-/// Delete a measure of a draft plan.
-#[utoipa::path(operation_id = "delete_measure", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"), WriteErrors))]
-#[delete("/measures/{id}")]
-pub async fn delete(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::delete::<MeasureView>(&state, &who, async |s| measures::delete(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Delete a measure of a draft plan.
+    delete: DELETE "/measures/{id}", "delete_measure", "strategic-plans", "Deleted",
+    |state, who, id, if_match| write::delete::<MeasureView>(&state, &who, async |s| measures::delete(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

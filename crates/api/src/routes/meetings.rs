@@ -16,6 +16,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::meetings::{self as use_cases, Meetings};
 use service::records;
@@ -208,39 +209,34 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeetingView::from(&r))))
 }
 
-/// Record a meeting of a partnership (or of one of its working groups).
-#[utoipa::path(operation_id = "create_partnership_meeting", tag = "meetings", request_body = MeetingInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = MeetingView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/partnerships/{id}/meetings")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MeetingInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<MeetingView>(&state, &who, key, &input, async |s| records::create::<Meetings, _>(s, *id, || input.clone().into_data(*id)).await).await
+create_one! {
+    /// Record a meeting of a partnership (or of one of its working groups).
+    create: POST "/partnerships/{id}/meetings", "create_partnership_meeting", "meetings", MeetingInput => MeetingView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<MeetingView>(&state, &who, key, &input, async |s| records::create::<Meetings, _>(s, *id, || input.clone().into_data(*id)).await).await
+    }
 }
 
-/// Get a meeting.
-#[utoipa::path(operation_id = "get_meeting", tag = "meetings", security(("bearer" = [])),
-    responses((status = 200, description = "The meeting", body = MeetingView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/meetings/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<MeetingView>(records::get::<Meetings>(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a meeting.
+    get: GET "/meetings/{id}", "get_meeting", "meetings", MeetingView, "The meeting", Auth,
+    |state, who, id| write::read::<MeetingView>(records::get::<Meetings>(state.store.conn(), &who, *id).await)
 }
 
-/// Update a meeting (JSON merge patch), e.g. add the minutes and attendance afterwards.
-#[utoipa::path(operation_id = "update_meeting", tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of MeetingInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = MeetingView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/meetings/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &MeetingData| merge_patch(&MeetingInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
-    write::update::<MeetingView>(&state, &who, async |s| records::update::<Meetings, _>(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a meeting (JSON merge patch), e.g. add the minutes and attendance afterwards.
+    update: PATCH "/meetings/{id}", "update_meeting", "meetings", MeetingView, "A JSON merge patch of MeetingInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &MeetingData| merge_patch(&MeetingInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+        write::update::<MeetingView>(&state, &who, async |s| records::update::<Meetings, _>(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a meeting.
-#[utoipa::path(operation_id = "archive_meeting", tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/meetings/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<MeetingView>(&state, &who, async |s| records::archive::<Meetings>(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a meeting.
+    archive: DELETE "/meetings/{id}", "archive_meeting", "meetings", "Archived",
+    |state, who, id, if_match| write::archive::<MeetingView>(&state, &who, async |s| records::archive::<Meetings>(s, *id, &if_match.0).await).await
 }
 
 // --- action items ----------------------------------------------------------------------
@@ -347,45 +343,34 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ActionItemView::on(&r, as_of))))
 }
 
-/// Add an action item to a meeting.
-#[utoipa::path(operation_id = "create_meeting_action_item", tag = "meetings", request_body = ActionItemInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = ActionItemView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/meetings/{id}/action-items")]
-pub async fn create_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ActionItemInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<ActionItemView>(&state, &who, key, &input, async |s| use_cases::create_item(s, *id, || input.clone().into_data(*id)).await).await
+create_one! {
+    /// Add an action item to a meeting.
+    create_item: POST "/meetings/{id}/action-items", "create_meeting_action_item", "meetings", ActionItemInput => ActionItemView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<ActionItemView>(&state, &who, key, &input, async |s| use_cases::create_item(s, *id, || input.clone().into_data(*id)).await).await
+    }
 }
 
-/// Get an action item.
-#[utoipa::path(operation_id = "get_action_item", tag = "meetings", security(("bearer" = [])),
-    responses((status = 200, description = "The action item", body = ActionItemView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/action-items/{id}")]
-pub async fn get_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<ActionItemView>(use_cases::get_item(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get an action item.
+    get_item: GET "/action-items/{id}", "get_action_item", "meetings", ActionItemView, "The action item", Auth,
+    |state, who, id| write::read::<ActionItemView>(use_cases::get_item(state.store.conn(), &who, *id).await)
 }
 
-/// Update an action item (JSON merge patch), e.g. `{"status": "done"}`.
-#[utoipa::path(operation_id = "update_action_item", tag = "meetings", request_body(content = serde_json::Value, description = "A JSON merge patch of ActionItemInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = ActionItemView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/action-items/{id}")]
-pub async fn update_item(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: web::Json<serde_json::Value>,
-) -> ApiResult {
-    let edit = |current: &ActionItemData| merge_patch(&ActionItemInput::from_data(current), patch.into_inner())?.into_data(current.meeting_id);
-    write::update::<ActionItemView>(&state, &who, async |s| use_cases::update_item(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update an action item (JSON merge patch), e.g. `{"status": "done"}`.
+    update_item: PATCH "/action-items/{id}", "update_action_item", "meetings", ActionItemView, "A JSON merge patch of ActionItemInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &ActionItemData| merge_patch(&ActionItemInput::from_data(current), patch.into_inner())?.into_data(current.meeting_id);
+        write::update::<ActionItemView>(&state, &who, async |s| use_cases::update_item(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive an action item.
-#[utoipa::path(operation_id = "archive_action_item", tag = "meetings", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/action-items/{id}")]
-pub async fn archive_item(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<ActionItemView>(&state, &who, async |s| use_cases::archive_item(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive an action item.
+    archive_item: DELETE "/action-items/{id}", "archive_action_item", "meetings", "Archived",
+    |state, who, id, if_match| write::archive::<ActionItemView>(&state, &who, async |s| use_cases::archive_item(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

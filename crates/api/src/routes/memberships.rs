@@ -15,6 +15,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::memberships::Memberships;
 use service::records;
@@ -156,39 +157,34 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MembershipView::from(&r))))
 }
 
-/// Add a member organisation to a partnership.
-#[utoipa::path(operation_id = "create_partnership_membership", tag = "memberships", request_body = MembershipInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = MembershipView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/partnerships/{id}/memberships")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<MembershipInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<MembershipView>(&state, &who, key, &input, async |s| records::create::<Memberships, _>(s, *id, || input.clone().into_data(*id)).await).await
+create_one! {
+    /// Add a member organisation to a partnership.
+    create: POST "/partnerships/{id}/memberships", "create_partnership_membership", "memberships", MembershipInput => MembershipView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<MembershipView>(&state, &who, key, &input, async |s| records::create::<Memberships, _>(s, *id, || input.clone().into_data(*id)).await).await
+    }
 }
 
-/// Get a membership.
-#[utoipa::path(operation_id = "get_membership", tag = "memberships", security(("bearer" = [])),
-    responses((status = 200, description = "The membership", body = MembershipView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/memberships/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<MembershipView>(records::get::<Memberships>(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a membership.
+    get: GET "/memberships/{id}", "get_membership", "memberships", MembershipView, "The membership", Auth,
+    |state, who, id| write::read::<MembershipView>(records::get::<Memberships>(state.store.conn(), &who, *id).await)
 }
 
-/// Update a membership (JSON merge patch), e.g. set `left_on` when a member leaves.
-#[utoipa::path(operation_id = "update_membership", tag = "memberships", request_body(content = serde_json::Value, description = "A JSON merge patch of MembershipInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = MembershipView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/memberships/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &MembershipData| merge_patch(&MembershipInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
-    write::update::<MembershipView>(&state, &who, async |s| records::update::<Memberships, _>(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a membership (JSON merge patch), e.g. set `left_on` when a member leaves.
+    update: PATCH "/memberships/{id}", "update_membership", "memberships", MembershipView, "A JSON merge patch of MembershipInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &MembershipData| merge_patch(&MembershipInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+        write::update::<MembershipView>(&state, &who, async |s| records::update::<Memberships, _>(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a membership entered by mistake (a member that leaves gets `left_on` instead).
-#[utoipa::path(operation_id = "archive_membership", tag = "memberships", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/memberships/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<MembershipView>(&state, &who, async |s| records::archive::<Memberships>(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a membership entered by mistake (a member that leaves gets `left_on` instead).
+    archive: DELETE "/memberships/{id}", "archive_membership", "memberships", "Archived",
+    |state, who, id, if_match| write::archive::<MembershipView>(&state, &who, async |s| records::archive::<Memberships>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -26,6 +26,7 @@ pub mod plans;
 pub mod progress_reports;
 pub mod projects;
 pub mod reports;
+pub(crate) mod shapes;
 pub mod territorial_units;
 pub mod webhooks;
 pub mod working_groups;

@@ -13,6 +13,7 @@ use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::delete_one;
 use crate::write::{self, Resource};
 use service::registry::{self, Organizations};
 
@@ -163,12 +164,10 @@ pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<U
     write::update::<OrganizationView>(&state, &who, async |s| registry::update::<Organizations, _>(s, *id, &if_match.0, edit).await).await
 }
 
-/// Archive an organization (kept for history, hidden from lists).
-#[utoipa::path(operation_id = "archive_organization", tag = "organizations", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/organizations/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<OrganizationView>(&state, &who, async |s| registry::archive::<Organizations>(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive an organization (kept for history, hidden from lists).
+    archive: DELETE "/organizations/{id}", "archive_organization", "organizations", "Archived",
+    |state, who, id, if_match| write::archive::<OrganizationView>(&state, &who, async |s| registry::archive::<Organizations>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

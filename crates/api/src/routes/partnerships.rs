@@ -16,6 +16,7 @@ use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, update_one};
 use crate::write::{self, Resource};
 use domain::registry::Partnership;
 
@@ -137,13 +138,13 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PartnershipView::from(&r))))
 }
 
-/// Create a partnership (admins and importers); it starts in status `forming`.
-#[utoipa::path(operation_id = "create_partnership", tag = "partnerships", request_body = PartnershipInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = PartnershipView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/partnerships")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<PartnershipInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<PartnershipView>(&state, &who, key, &input, async |s| service::partnerships::create(s, || input.clone().into_data()).await).await
+create_one! {
+    /// Create a partnership (admins and importers); it starts in status `forming`.
+    create: POST "/partnerships", "create_partnership", "partnerships", PartnershipInput => PartnershipView,
+    |state, who, key, body| {
+        let input = body.into_inner();
+        write::create::<PartnershipView>(&state, &who, key, &input, async |s| service::partnerships::create(s, || input.clone().into_data()).await).await
+    }
 }
 
 /// Get a partnership.
@@ -154,22 +155,19 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
     write::read::<PartnershipView>(service::partnerships::get(state.store.conn(), *id).await)
 }
 
-/// Update a partnership (JSON merge patch); `status` is not patchable.
-#[utoipa::path(operation_id = "update_partnership", tag = "partnerships", request_body(content = serde_json::Value, description = "A JSON merge patch of PartnershipInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = PartnershipView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/partnerships/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &PartnershipData| merge_patch(&PartnershipInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<PartnershipView>(&state, &who, async |s| service::partnerships::update(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a partnership (JSON merge patch); `status` is not patchable.
+    update: PATCH "/partnerships/{id}", "update_partnership", "partnerships", PartnershipView, "A JSON merge patch of PartnershipInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &PartnershipData| merge_patch(&PartnershipInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<PartnershipView>(&state, &who, async |s| service::partnerships::update(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a partnership.
-#[utoipa::path(operation_id = "archive_partnership", tag = "partnerships", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/partnerships/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<PartnershipView>(&state, &who, async |s| service::partnerships::archive(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a partnership.
+    archive: DELETE "/partnerships/{id}", "archive_partnership", "partnerships", "Archived",
+    |state, who, id, if_match| write::archive::<PartnershipView>(&state, &who, async |s| service::partnerships::archive(s, *id, &if_match.0).await).await
 }
 
 /// A step of the partnership's lifecycle: 200 with the partnership after it.

@@ -13,6 +13,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::registry::{self, People};
 
@@ -131,39 +132,34 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PersonView::from(&r))))
 }
 
-/// Create a person.
-#[utoipa::path(operation_id = "create_person", tag = "people", request_body = PersonInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = PersonView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/people")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: IdempotencyKey, body: web::Json<PersonInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<PersonView>(&state, &who, key, &input, async |s| registry::create::<People, _>(s, || input.clone().into_data()).await).await
+create_one! {
+    /// Create a person.
+    create: POST "/people", "create_person", "people", PersonInput => PersonView,
+    |state, who, key, body| {
+        let input = body.into_inner();
+        write::create::<PersonView>(&state, &who, key, &input, async |s| registry::create::<People, _>(s, || input.clone().into_data()).await).await
+    }
 }
 
-/// Get a person.
-#[utoipa::path(operation_id = "get_person", tag = "people", security(("bearer" = [])),
-    responses((status = 200, description = "The person", body = PersonView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/people/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<PersonView>(registry::get_person(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a person.
+    get: GET "/people/{id}", "get_person", "people", PersonView, "The person", Auth,
+    |state, who, id| write::read::<PersonView>(registry::get_person(state.store.conn(), &who, *id).await)
 }
 
-/// Update a person (JSON merge patch).
-#[utoipa::path(operation_id = "update_person", tag = "people", request_body(content = serde_json::Value, description = "A JSON merge patch of PersonInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = PersonView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/people/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &PersonData| merge_patch(&PersonInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<PersonView>(&state, &who, async |s| registry::update_person(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a person (JSON merge patch).
+    update: PATCH "/people/{id}", "update_person", "people", PersonView, "A JSON merge patch of PersonInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &PersonData| merge_patch(&PersonInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<PersonView>(&state, &who, async |s| registry::update_person(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a person.
-#[utoipa::path(operation_id = "archive_person", tag = "people", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/people/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<PersonView>(&state, &who, async |s| registry::archive_person(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a person.
+    archive: DELETE "/people/{id}", "archive_person", "people", "Archived",
+    |state, who, id, if_match| write::archive::<PersonView>(&state, &who, async |s| registry::archive_person(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

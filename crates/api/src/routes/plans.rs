@@ -23,6 +23,7 @@ use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, list_query, merge_patch};
 use crate::routes::goals::GoalView;
 use crate::routes::measures::MeasureView;
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 
 /// What a client sets on a strategic plan (while it is a draft).
@@ -169,39 +170,34 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PlanView::from(&r))))
 }
 
-/// Start a new strategic plan (version 1, a draft).
-#[utoipa::path(operation_id = "create_partnership_strategic_plan", tag = "strategic-plans", request_body = PlanInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = PlanView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/partnerships/{id}/strategic-plans")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<PlanInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<PlanView>(&state, &who, key, &input, async |s| plans::create(s, *id, || input.clone().into_data(*id)).await).await
+create_one! {
+    /// Start a new strategic plan (version 1, a draft).
+    create: POST "/partnerships/{id}/strategic-plans", "create_partnership_strategic_plan", "strategic-plans", PlanInput => PlanView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<PlanView>(&state, &who, key, &input, async |s| plans::create(s, *id, || input.clone().into_data(*id)).await).await
+    }
 }
 
-/// Get a plan.
-#[utoipa::path(operation_id = "get_strategic_plan", tag = "strategic-plans", security((), ("bearer" = [])),
-    responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/strategic-plans/{id}")]
-pub async fn get(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<PlanView>(plans::get(state.store.conn(), who.as_ref(), *id).await)
+get_one! {
+    /// Get a plan.
+    get: GET "/strategic-plans/{id}", "get_strategic_plan", "strategic-plans", PlanView, "The plan", MaybeAuth,
+    |state, who, id| write::read::<PlanView>(plans::get(state.store.conn(), who.as_ref(), *id).await)
 }
 
-/// Update a draft plan (JSON merge patch); any other status is 409 — revise a plan in force.
-#[utoipa::path(operation_id = "update_strategic_plan", tag = "strategic-plans", request_body(content = serde_json::Value, description = "A JSON merge patch of PlanInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = PlanView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/strategic-plans/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &PlanData| merge_patch(&PlanInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
-    write::update::<PlanView>(&state, &who, async |s| plans::update(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a draft plan (JSON merge patch); any other status is 409 — revise a plan in force.
+    update: PATCH "/strategic-plans/{id}", "update_strategic_plan", "strategic-plans", PlanView, "A JSON merge patch of PlanInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &PlanData| merge_patch(&PlanInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+        write::update::<PlanView>(&state, &who, async |s| plans::update(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a draft plan (approved plans are history and stay).
-#[utoipa::path(operation_id = "archive_strategic_plan", tag = "strategic-plans", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/strategic-plans/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<PlanView>(&state, &who, async |s| plans::archive(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a draft plan (approved plans are history and stay).
+    archive: DELETE "/strategic-plans/{id}", "archive_strategic_plan", "strategic-plans", "Archived",
+    |state, who, id, if_match| write::archive::<PlanView>(&state, &who, async |s| plans::archive(s, *id, &if_match.0).await).await
 }
 
 /// The optional body of `submit` and `expire`: the day of the step (default today).

@@ -18,6 +18,7 @@ use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::projects as uc;
 
@@ -226,32 +227,29 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProjectView::from(&r))))
 }
 
-/// Record a project intent of a partnership.
-#[utoipa::path(operation_id = "create_partnership_project", tag = "esif", request_body = ProjectInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = ProjectView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/partnerships/{id}/projects")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<ProjectInput>) -> ApiResult {
-    let input = body.into_inner();
-    let applicant = input.applicant_organization_id;
-    write::create::<ProjectView>(&state, &who, key, &input, async |s| uc::create(s, *id, applicant, || input.clone().into_data(*id)).await).await
+create_one! {
+    /// Record a project intent of a partnership.
+    create: POST "/partnerships/{id}/projects", "create_partnership_project", "esif", ProjectInput => ProjectView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        let applicant = input.applicant_organization_id;
+        write::create::<ProjectView>(&state, &who, key, &input, async |s| uc::create(s, *id, applicant, || input.clone().into_data(*id)).await).await
+    }
 }
 
-/// Get a project.
-#[utoipa::path(operation_id = "get_project", tag = "esif", security(("bearer" = [])),
-    responses((status = 200, description = "The project", body = ProjectView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/projects/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<ProjectView>(uc::get(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a project.
+    get: GET "/projects/{id}", "get_project", "esif", ProjectView, "The project", Auth,
+    |state, who, id| write::read::<ProjectView>(uc::get(state.store.conn(), &who, *id).await)
 }
 
-/// Update a project before its submission (JSON merge patch).
-#[utoipa::path(operation_id = "update_project", tag = "esif", request_body(content = serde_json::Value, description = "A JSON merge patch of ProjectInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = ProjectView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/projects/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &ProjectData| merge_patch(&ProjectInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
-    write::update::<ProjectView>(&state, &who, async |s| uc::update(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a project before its submission (JSON merge patch).
+    update: PATCH "/projects/{id}", "update_project", "esif", ProjectView, "A JSON merge patch of ProjectInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &ProjectData| merge_patch(&ProjectInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+        write::update::<ProjectView>(&state, &who, async |s| uc::update(s, *id, &if_match.0, edit).await).await
+    }
 }
 
 /// The body of a pipeline step.

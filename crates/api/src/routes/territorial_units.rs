@@ -13,6 +13,7 @@ use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, update_one};
 use crate::write::{self, Resource};
 use domain::registry::Record;
 use service::registry::{self, ExcludedLocalities, TerritorialUnits};
@@ -132,22 +133,19 @@ pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid
     write::read::<TerritorialUnitView>(registry::get::<TerritorialUnits>(state.store.conn(), *id).await)
 }
 
-/// Update a territorial unit (JSON merge patch).
-#[utoipa::path(operation_id = "update_territorial_unit", tag = "territorial-units", request_body(content = serde_json::Value, description = "A JSON merge patch of TerritorialUnitInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = TerritorialUnitView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/territorial-units/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &TerritorialUnitData| merge_patch(&TerritorialUnitInput::from_data(current), patch.into_inner())?.into_data();
-    write::update::<TerritorialUnitView>(&state, &who, async |s| registry::update::<TerritorialUnits, _>(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a territorial unit (JSON merge patch).
+    update: PATCH "/territorial-units/{id}", "update_territorial_unit", "territorial-units", TerritorialUnitView, "A JSON merge patch of TerritorialUnitInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &TerritorialUnitData| merge_patch(&TerritorialUnitInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<TerritorialUnitView>(&state, &who, async |s| registry::update::<TerritorialUnits, _>(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a territorial unit.
-#[utoipa::path(operation_id = "archive_territorial_unit", tag = "territorial-units", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/territorial-units/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<TerritorialUnitView>(&state, &who, async |s| registry::archive::<TerritorialUnits>(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a territorial unit.
+    archive: DELETE "/territorial-units/{id}", "archive_territorial_unit", "territorial-units", "Archived",
+    |state, who, id, if_match| write::archive::<TerritorialUnitView>(&state, &who, async |s| registry::archive::<TerritorialUnits>(s, *id, &if_match.0).await).await
 }
 
 // --- excluded localities -----------------------------------------------------------------
@@ -229,19 +227,13 @@ pub async fn list_localities(state: web::Data<AppState>, _who: MaybeAuth, id: we
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ExcludedLocalityView::from(&r))))
 }
 
-/// Add an excluded locality to a territorial unit.
-#[utoipa::path(operation_id = "create_territorial_unit_excluded_locality", tag = "territorial-units", request_body = ExcludedLocalityInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = ExcludedLocalityView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/territorial-units/{id}/excluded-localities")]
-pub async fn create_locality(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    key: IdempotencyKey,
-    body: web::Json<ExcludedLocalityInput>,
-) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<ExcludedLocalityView>(&state, &who, key, &input, async |s| registry::create_locality(s, *id, || input.clone().into_data(*id)).await).await
+create_one! {
+    /// Add an excluded locality to a territorial unit.
+    create_locality: POST "/territorial-units/{id}/excluded-localities", "create_territorial_unit_excluded_locality", "territorial-units", ExcludedLocalityInput => ExcludedLocalityView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<ExcludedLocalityView>(&state, &who, key, &input, async |s| registry::create_locality(s, *id, || input.clone().into_data(*id)).await).await
+    }
 }
 
 /// Get an excluded locality.
@@ -252,29 +244,20 @@ pub async fn get_locality(state: web::Data<AppState>, _who: MaybeAuth, id: web::
     write::read::<ExcludedLocalityView>(registry::get::<ExcludedLocalities>(state.store.conn(), *id).await)
 }
 
-/// Update an excluded locality (JSON merge patch).
-#[utoipa::path(operation_id = "update_excluded_locality", tag = "territorial-units", request_body(content = serde_json::Value, description = "A JSON merge patch of ExcludedLocalityInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = ExcludedLocalityView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/excluded-localities/{id}")]
-pub async fn update_locality(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-    patch: web::Json<serde_json::Value>,
-) -> ApiResult {
-    let edit =
-        |current: &ExcludedLocalityData| merge_patch(&ExcludedLocalityInput::from_data(current), patch.into_inner())?.into_data(current.territorial_unit_id);
-    write::update::<ExcludedLocalityView>(&state, &who, async |s| registry::update::<ExcludedLocalities, _>(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update an excluded locality (JSON merge patch).
+    update_locality: PATCH "/excluded-localities/{id}", "update_excluded_locality", "territorial-units", ExcludedLocalityView, "A JSON merge patch of ExcludedLocalityInput",
+    |state, who, id, if_match, patch| {
+        let edit =
+            |current: &ExcludedLocalityData| merge_patch(&ExcludedLocalityInput::from_data(current), patch.into_inner())?.into_data(current.territorial_unit_id);
+        write::update::<ExcludedLocalityView>(&state, &who, async |s| registry::update::<ExcludedLocalities, _>(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive an excluded locality.
-#[utoipa::path(operation_id = "archive_excluded_locality", tag = "territorial-units", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/excluded-localities/{id}")]
-pub async fn archive_locality(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<ExcludedLocalityView>(&state, &who, async |s| registry::archive::<ExcludedLocalities>(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive an excluded locality.
+    archive_locality: DELETE "/excluded-localities/{id}", "archive_excluded_locality", "territorial-units", "Archived",
+    |state, who, id, if_match| write::archive::<ExcludedLocalityView>(&state, &who, async |s| registry::archive::<ExcludedLocalities>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -17,6 +17,7 @@ use super::MetaView;
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, ListResponse, page_query};
+use crate::routes::shapes::get_one;
 use crate::write::{self, Ran, Resource, Unit};
 
 /// A subscription to send.
@@ -156,12 +157,10 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| WebhookView::of(&r))))
 }
 
-/// A subscription.
-#[utoipa::path(operation_id = "get_webhook", tag = "webhooks", security(("bearer" = [])),
-    responses((status = 200, description = "The subscription", body = WebhookView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/webhooks/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<WebhookView>(webhooks::get(state.store.conn(), &who, *id).await)
+get_one! {
+    /// A subscription.
+    get: GET "/webhooks/{id}", "get_webhook", "webhooks", WebhookView, "The subscription", Auth,
+    |state, who, id| write::read::<WebhookView>(webhooks::get(state.store.conn(), &who, *id).await)
 }
 
 /// End a subscription (deliveries already entered still go).

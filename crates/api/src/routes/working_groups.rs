@@ -14,6 +14,7 @@ use super::MetaView;
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
+use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::records;
 use service::working_groups::WorkingGroups;
@@ -133,40 +134,35 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| WorkingGroupView::from(&r))))
 }
 
-/// Create a working group in a partnership.
-#[utoipa::path(operation_id = "create_partnership_working_group", tag = "working-groups", request_body = WorkingGroupInput, params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")), security(("bearer" = [])),
-    responses((status = 201, description = "Created", body = WorkingGroupView, headers(("Location" = String, description = "URL of the new resource"))), WriteErrors))]
-#[post("/partnerships/{id}/working-groups")]
-pub async fn create(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, key: IdempotencyKey, body: web::Json<WorkingGroupInput>) -> ApiResult {
-    let input = body.into_inner();
-    write::create::<WorkingGroupView>(&state, &who, key, &input, async |s| records::create::<WorkingGroups, _>(s, *id, || input.clone().into_data(*id)).await)
-        .await
+create_one! {
+    /// Create a working group in a partnership.
+    create: POST "/partnerships/{id}/working-groups", "create_partnership_working_group", "working-groups", WorkingGroupInput => WorkingGroupView,
+    |state, who, id, key, body| {
+        let input = body.into_inner();
+        write::create::<WorkingGroupView>(&state, &who, key, &input, async |s| records::create::<WorkingGroups, _>(s, *id, || input.clone().into_data(*id)).await)
+            .await
+    }
 }
 
-/// Get a working group.
-#[utoipa::path(operation_id = "get_working_group", tag = "working-groups", security(("bearer" = [])),
-    responses((status = 200, description = "The working group", body = WorkingGroupView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
-#[get("/working-groups/{id}")]
-pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<WorkingGroupView>(records::get::<WorkingGroups>(state.store.conn(), &who, *id).await)
+get_one! {
+    /// Get a working group.
+    get: GET "/working-groups/{id}", "get_working_group", "working-groups", WorkingGroupView, "The working group", Auth,
+    |state, who, id| write::read::<WorkingGroupView>(records::get::<WorkingGroups>(state.store.conn(), &who, *id).await)
 }
 
-/// Update a working group (JSON merge patch).
-#[utoipa::path(operation_id = "update_working_group", tag = "working-groups", request_body(content = serde_json::Value, description = "A JSON merge patch of WorkingGroupInput", content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 200, description = "Updated", body = WorkingGroupView, headers(("ETag" = String, description = "New version"))), WriteErrors))]
-#[patch("/working-groups/{id}")]
-pub async fn update(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, patch: web::Json<serde_json::Value>) -> ApiResult {
-    let edit = |current: &WorkingGroupData| merge_patch(&WorkingGroupInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
-    write::update::<WorkingGroupView>(&state, &who, async |s| records::update::<WorkingGroups, _>(s, *id, &if_match.0, edit).await).await
+update_one! {
+    /// Update a working group (JSON merge patch).
+    update: PATCH "/working-groups/{id}", "update_working_group", "working-groups", WorkingGroupView, "A JSON merge patch of WorkingGroupInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &WorkingGroupData| merge_patch(&WorkingGroupInput::from_data(current), patch.into_inner())?.into_data(current.partnership_id);
+        write::update::<WorkingGroupView>(&state, &who, async |s| records::update::<WorkingGroups, _>(s, *id, &if_match.0, edit).await).await
+    }
 }
 
-/// Archive a working group.
-#[utoipa::path(operation_id = "archive_working_group", tag = "working-groups", params(("If-Match" = Option<String>, Header, description = "The ETag you read")), security(("bearer" = [])),
-    responses((status = 204, description = "Archived"), WriteErrors))]
-#[delete("/working-groups/{id}")]
-pub async fn archive(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult {
-    write::archive::<WorkingGroupView>(&state, &who, async |s| records::archive::<WorkingGroups>(s, *id, &if_match.0).await).await
+delete_one! {
+    /// Archive a working group.
+    archive: DELETE "/working-groups/{id}", "archive_working_group", "working-groups", "Archived",
+    |state, who, id, if_match| write::archive::<WorkingGroupView>(&state, &who, async |s| records::archive::<WorkingGroups>(s, *id, &if_match.0).await).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
