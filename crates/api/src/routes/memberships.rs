@@ -51,7 +51,7 @@ pub struct MembershipInput {
 }
 
 impl MembershipInput {
-    fn into_data(self, partnership_id: Uuid) -> ApiResult<MembershipData> {
+    pub(crate) fn into_data(self, partnership_id: Uuid) -> ApiResult<MembershipData> {
         self.validate()?;
         Ok(MembershipData {
             partnership_id,
@@ -63,7 +63,7 @@ impl MembershipInput {
         }
         .validate()?)
     }
-    fn from_data(d: &MembershipData) -> Self {
+    pub(crate) fn from_data(d: &MembershipData) -> Self {
         Self {
             organization_id: d.organization_id,
             joined_on: d.joined_on,

@@ -47,7 +47,7 @@ pub struct OrganizationInput {
 }
 
 impl OrganizationInput {
-    fn into_data(self) -> ApiResult<OrganizationData> {
+    pub(crate) fn into_data(self) -> ApiResult<OrganizationData> {
         self.validate()?;
         Ok(OrganizationData {
             external_ref: opt_text(self.external_ref),
@@ -60,7 +60,7 @@ impl OrganizationInput {
         .validate()?)
     }
 
-    fn from_data(d: &OrganizationData) -> Self {
+    pub(crate) fn from_data(d: &OrganizationData) -> Self {
         Self { external_ref: d.external_ref.clone(), name: d.name.clone(), kind: d.kind, ico: d.ico.clone(), address: d.address.clone(), web: d.web.clone() }
     }
 }

@@ -50,7 +50,7 @@ pub struct PartnershipInput {
 }
 
 impl PartnershipInput {
-    fn into_data(self) -> ApiResult<PartnershipData> {
+    pub(crate) fn into_data(self) -> ApiResult<PartnershipData> {
         self.validate()?;
         Ok(PartnershipData {
             external_ref: opt_text(self.external_ref),
@@ -63,7 +63,7 @@ impl PartnershipInput {
         }
         .validate()?)
     }
-    fn from_data(d: &PartnershipData) -> Self {
+    pub(crate) fn from_data(d: &PartnershipData) -> Self {
         Self {
             external_ref: d.external_ref.clone(),
             name: d.name.clone(),

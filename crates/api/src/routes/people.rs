@@ -55,7 +55,7 @@ impl std::fmt::Debug for PersonInput {
 }
 
 impl PersonInput {
-    fn into_data(self) -> ApiResult<PersonData> {
+    pub(crate) fn into_data(self) -> ApiResult<PersonData> {
         self.validate()?;
         Ok(PersonData {
             external_ref: opt_text(self.external_ref),
@@ -67,7 +67,7 @@ impl PersonInput {
         }
         .validate()?)
     }
-    fn from_data(d: &PersonData) -> Self {
+    pub(crate) fn from_data(d: &PersonData) -> Self {
         Self {
             external_ref: d.external_ref.clone(),
             name: d.name.clone(),

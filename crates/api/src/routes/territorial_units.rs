@@ -44,7 +44,7 @@ pub struct TerritorialUnitInput {
 }
 
 impl TerritorialUnitInput {
-    fn into_data(self) -> ApiResult<TerritorialUnitData> {
+    pub(crate) fn into_data(self) -> ApiResult<TerritorialUnitData> {
         self.validate()?;
         Ok(TerritorialUnitData {
             external_ref: opt_text(self.external_ref),
@@ -56,7 +56,7 @@ impl TerritorialUnitInput {
         }
         .validate()?)
     }
-    fn from_data(d: &TerritorialUnitData) -> Self {
+    pub(crate) fn from_data(d: &TerritorialUnitData) -> Self {
         Self {
             external_ref: d.external_ref.clone(),
             kind: d.kind,
