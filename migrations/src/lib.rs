@@ -11,6 +11,7 @@ mod m20261201_000020_measure_key;
 mod m20261201_000030_indicator_values;
 mod m20261201_000040_changes;
 mod m20261201_000050_webhooks;
+mod m20261201_000060_imports;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000030_indicator_values::Migration),
             Box::new(m20261201_000040_changes::Migration),
             Box::new(m20261201_000050_webhooks::Migration),
+            Box::new(m20261201_000060_imports::Migration),
         ]
     }
 }

@@ -157,6 +157,7 @@ async fn spawn_on(url: String, db: Option<Db>, demo: bool, configure: impl FnOnc
         cursor_secret: None,
         // Deliveries to test receivers on 127.0.0.1, retried quickly.
         webhooks: WebhookSettings { dispatch: true, allowed_hosts: vec!["127.0.0.1".into()], poll_ms: 50, retry_base_ms: 100, max_attempts: 30 },
+        import_max_bytes: 50 * 1024 * 1024,
     };
     configure(&mut settings);
     let store = persistence::Store::connect(&settings.database_url, settings.db_pool).await.expect("connect");

@@ -44,6 +44,8 @@ pub struct Settings {
     pub cursor_secret: Option<String>,
     /// Webhook deliveries (`INCLUSION_WEBHOOK_*`).
     pub webhooks: WebhookSettings,
+    /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB): largest accepted import body (`/imports`).
+    pub import_max_bytes: usize,
 }
 
 /// How webhook deliveries are sent.
@@ -156,6 +158,7 @@ impl fmt::Debug for Settings {
             .field("rate_limit", &self.rate_limit)
             .field("cursor_secret", &self.cursor_secret.as_ref().map(|_| "[redacted]"))
             .field("webhooks", &self.webhooks)
+            .field("import_max_bytes", &self.import_max_bytes)
             .finish()
     }
 }
@@ -249,6 +252,7 @@ impl Settings {
                     max_attempts: u32::try_from(parse_num("INCLUSION_WEBHOOK_MAX_ATTEMPTS", u64::from(d.max_attempts))?)?.max(1),
                 }
             },
+            import_max_bytes: usize::try_from(parse_num("INCLUSION_IMPORT_MAX_BYTES", 50 * 1024 * 1024)?)?,
         })
     }
 

@@ -48,7 +48,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::codelists::configure)
         .configure(routes::audit::configure)
         .configure(routes::changes::configure)
-        .configure(routes::webhooks::configure);
+        .configure(routes::webhooks::configure)
+        .configure(routes::imports::configure);
 }
 
 /// The OpenAPI document, built without starting a server.
@@ -156,6 +157,7 @@ impl Application {
                 .app_data(metrics.clone())
                 .app_data(http::json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(web::Data::new(routes::imports::ImportLimit(settings.import_max_bytes)))
                 .app_data(http::query_config())
                 .app_data(http::path_config())
                 .service(routes::ops::live)

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod bench_data;
 pub mod changes;
 pub mod esif;
+pub mod imports;
 pub mod indicators;
 pub mod meetings;
 pub mod memberships;

@@ -10,6 +10,7 @@
 
 pub mod changes;
 pub mod error;
+pub mod imports;
 pub mod partnerships;
 pub mod records;
 pub mod session;

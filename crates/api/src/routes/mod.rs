@@ -14,6 +14,7 @@ pub mod codelists;
 pub mod counselling;
 pub mod evaluations;
 pub mod goals;
+pub mod imports;
 pub mod indicators;
 pub mod measures;
 pub mod meetings;

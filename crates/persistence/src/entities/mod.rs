@@ -13,6 +13,7 @@ pub mod evaluation;
 pub mod excluded_locality;
 pub mod goal;
 pub mod idempotency_key;
+pub mod import_report;
 pub mod indicator_value;
 pub mod measure;
 pub mod meeting;

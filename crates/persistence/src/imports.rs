@@ -1,0 +1,156 @@
+//! Bulk imports: the stored reports (`/imports`), and the look-ups an import row needs to
+//! find the record it updates (by `external_ref`, or a membership by its partnership,
+//! organization and start) and the records its reference columns name.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::entities::{import_report as ir, membership, organization, partnership, person, territorial_unit};
+use crate::page::{self, SortField, SortKind, field};
+use crate::{Page, PageRequest, StoreError, WriteTx};
+
+/// The report of one import, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// The token subject that imported, and its role.
+    pub actor: String,
+    pub actor_role: String,
+    pub resource: String,
+    pub mode: String,
+    pub strategy: String,
+    pub dry_run: bool,
+    /// Whether the rows' writes were kept (never for a dry run).
+    pub committed: bool,
+    pub body_sha256: String,
+    pub rows: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub failed: i32,
+    /// The refused rows' reasons, as the API shows them.
+    pub errors: serde_json::Value,
+}
+
+fn from_model(m: ir::Model) -> ImportReport {
+    ImportReport {
+        id: m.id,
+        created_at: m.created_at,
+        actor: m.actor,
+        actor_role: m.actor_role,
+        resource: m.resource,
+        mode: m.mode,
+        strategy: m.strategy,
+        dry_run: m.dry_run,
+        committed: m.committed,
+        body_sha256: m.body_sha256,
+        rows: m.rows,
+        created: m.created,
+        updated: m.updated,
+        unchanged: m.unchanged,
+        failed: m.failed,
+        errors: m.errors,
+    }
+}
+
+/// Stores a report (in a write of its own: a report is kept for a dry run and for an import
+/// whose writes rolled back too).
+pub async fn insert(tx: &WriteTx, r: &ImportReport) -> Result<(), StoreError> {
+    ir::ActiveModel {
+        id: Set(r.id),
+        created_at: Set(r.created_at),
+        actor: Set(r.actor.clone()),
+        actor_role: Set(r.actor_role.clone()),
+        resource: Set(r.resource.clone()),
+        mode: Set(r.mode.clone()),
+        strategy: Set(r.strategy.clone()),
+        dry_run: Set(r.dry_run),
+        committed: Set(r.committed),
+        body_sha256: Set(r.body_sha256.clone()),
+        rows: Set(r.rows),
+        created: Set(r.created),
+        updated: Set(r.updated),
+        unchanged: Set(r.unchanged),
+        failed: Set(r.failed),
+        errors: Set(r.errors.clone()),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A report; `owner` limits it to the reports of one token subject (not found otherwise).
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid, owner: Option<&str>) -> Result<ImportReport, StoreError> {
+    let found = ir::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    if owner.is_some_and(|o| o != found.actor) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(from_model(found))
+}
+
+const SORT: &[SortField<ir::Column>] = &[field("created_at", ir::Column::CreatedAt, SortKind::Timestamp)];
+
+/// Reports, newest first; `owner` limits them to one token subject's.
+pub async fn list(conn: &impl ConnectionTrait, owner: Option<&str>, req: &PageRequest) -> Result<Page<ImportReport>, StoreError> {
+    let mut select = ir::Entity::find();
+    if let Some(owner) = owner {
+        select = select.filter(ir::Column::Actor.eq(owner.to_owned()));
+    }
+    Ok(page::fetch(conn, select, SORT, "-created_at", ir::Column::Id, req).await?.map(from_model))
+}
+
+/// The kinds of record an import row can name by `external_ref`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    TerritorialUnit,
+    Organization,
+    Person,
+    Partnership,
+}
+
+/// The record of this kind with this `external_ref` (archived ones included: the key stays
+/// taken), if any.
+pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, external_ref: &str) -> Result<Option<Uuid>, StoreError> {
+    let r = external_ref.to_owned();
+    let id = match kind {
+        Kind::TerritorialUnit => {
+            first_id(
+                territorial_unit::Entity::find().filter(territorial_unit::Column::ExternalRef.eq(r)).select_only().column(territorial_unit::Column::Id),
+                conn,
+            )
+            .await?
+        }
+        Kind::Organization => {
+            first_id(organization::Entity::find().filter(organization::Column::ExternalRef.eq(r)).select_only().column(organization::Column::Id), conn).await?
+        }
+        Kind::Person => first_id(person::Entity::find().filter(person::Column::ExternalRef.eq(r)).select_only().column(person::Column::Id), conn).await?,
+        Kind::Partnership => {
+            first_id(partnership::Entity::find().filter(partnership::Column::ExternalRef.eq(r)).select_only().column(partnership::Column::Id), conn).await?
+        }
+    };
+    Ok(id)
+}
+
+async fn first_id<E: EntityTrait>(select: sea_orm::Select<E>, conn: &impl ConnectionTrait) -> Result<Option<Uuid>, StoreError> {
+    Ok(select.into_tuple::<Uuid>().one(conn).await?)
+}
+
+/// The membership (not archived) of an organization in a partnership that started that day:
+/// what a membership row of an import updates, memberships having no `external_ref`.
+pub async fn find_membership(
+    conn: &impl ConnectionTrait,
+    partnership_id: Uuid,
+    organization_id: Uuid,
+    joined_on: NaiveDate,
+) -> Result<Option<Uuid>, StoreError> {
+    let select = membership::Entity::find()
+        .filter(membership::Column::PartnershipId.eq(partnership_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::JoinedOn.eq(joined_on))
+        .filter(membership::Column::ArchivedAt.is_null())
+        .select_only()
+        .column(membership::Column::Id);
+    first_id(select, conn).await
+}

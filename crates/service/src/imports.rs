@@ -1,0 +1,56 @@
+//! Bulk imports as the service sees them: the rows are written by the very use cases of the
+//! single-row requests (see the API's `routes::imports`); here are what an import needs
+//! besides them: the records its rows name by `external_ref`, and its stored reports, which
+//! admins read all of and everyone else their own.
+
+use chrono::NaiveDate;
+use domain::access::{Principal, Role};
+use persistence::imports::{self, ImportReport, Kind};
+use persistence::{ConnectionTrait, Page, PageRequest, WriteTx, people};
+use uuid::Uuid;
+
+use crate::Result;
+
+pub use persistence::imports::Kind as RefKind;
+
+/// The record of this kind with this `external_ref`, if any (for an upsert: whether the row
+/// updates or creates). Whether the caller may change it is the use case's answer.
+pub async fn find(conn: &impl ConnectionTrait, kind: Kind, external_ref: &str) -> Result<Option<Uuid>> {
+    Ok(imports::find_by_external_ref(conn, kind, external_ref).await?)
+}
+
+/// The record a reference column names: 404 when none has that `external_ref`, or (people,
+/// who are personal data) when the caller may not see them.
+pub async fn resolve(conn: &impl ConnectionTrait, who: &Principal, kind: Kind, external_ref: &str) -> Result<Uuid> {
+    let id = imports::find_by_external_ref(conn, kind, external_ref).await?.ok_or_else(crate::Error::not_found)?;
+    if kind == Kind::Person {
+        people::get(conn, id, who.readable_partnerships()).await?;
+    }
+    Ok(id)
+}
+
+/// The membership a row updates: the organization's membership in the partnership that
+/// started that day.
+pub async fn find_membership(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid, joined_on: NaiveDate) -> Result<Option<Uuid>> {
+    Ok(imports::find_membership(conn, partnership_id, organization_id, joined_on).await?)
+}
+
+/// Whose reports a caller reads: an admin everyone's, anyone else their own.
+fn owner(who: &Principal) -> Option<&str> {
+    if who.role == Role::Admin { None } else { Some(who.subject.as_str()) }
+}
+
+/// Stores a report (its own write: kept for dry runs and rolled-back imports too).
+pub async fn store_report(tx: &WriteTx, report: &ImportReport) -> Result<()> {
+    Ok(imports::insert(tx, report).await?)
+}
+
+/// A stored report: 404 unless it is the caller's own or the caller is an admin.
+pub async fn get_report(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<ImportReport> {
+    Ok(imports::get(conn, id, owner(who)).await?)
+}
+
+/// The stored reports the caller reads, newest first.
+pub async fn list_reports(conn: &impl ConnectionTrait, who: &Principal, req: &PageRequest) -> Result<Page<ImportReport>> {
+    Ok(imports::list(conn, owner(who), req).await?)
+}
