@@ -111,3 +111,33 @@ async fn concurrent_writes_through_two_instances_make_one_gap_free_feed() {
         assert_eq!(ids.iter().map(|s| s.to_string()).collect::<HashSet<_>>(), created);
     }
 }
+
+/// An incremental pull: the rows changed since a moment, archived ones as tombstones.
+#[tokio::test]
+async fn lists_answer_what_changed_since_a_moment_with_tombstones() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let old = app.org(&admin, "Stará organizace", "ngo", None).await;
+    let gone = app.org(&admin, "Zrušená organizace", "ngo", None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let new = app.org(&admin, "Nová organizace", "ngo", None).await;
+    assert_eq!(app.delete(&format!("/api/v1/organizations/{gone}"), &admin).await.status, 204);
+    let pull = |archived: bool| {
+        let (app, admin, since) = (&app, admin.clone(), since.clone());
+        async move {
+            let res =
+                app.get(&format!("/api/v1/organizations?updated_since={since}&include_archived={archived}&sort=updated_at&count=true"), Some(&admin)).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            res.body["items"].as_array().unwrap().iter().map(|o| (o["id"].as_str().unwrap().to_owned(), o["archived_at"].is_null())).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(pull(false).await, [(new.clone(), true)]);
+    assert_eq!(pull(true).await, [(new.clone(), true), (gone.clone(), false)], "the archived one comes as a tombstone");
+    assert!(!pull(true).await.iter().any(|(id, _)| *id == old));
+    // A computed list takes no `updated_since`; a malformed time is a 400 too.
+    let malformed = app.get("/api/v1/organizations?updated_since=yesterday", Some(&admin)).await;
+    malformed.problem(400);
+    let codelists = app.get(&format!("/api/v1/codelists?updated_since={since}"), None).await;
+    codelists.problem(400);
+}

@@ -76,14 +76,20 @@ pub fn path_config() -> web::PathConfig {
 }
 
 /// Turns the common list parameters into a page request.
-pub fn page_request(limit: Option<u64>, cursor: &Option<String>, sort: &Option<String>, count: Option<bool>) -> ApiResult<PageRequest> {
+pub fn page_request(
+    limit: Option<u64>,
+    cursor: &Option<String>,
+    sort: &Option<String>,
+    count: Option<bool>,
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
+) -> ApiResult<PageRequest> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request("limit", "out_of_range", format!("limit must be between 1 and {MAX_LIMIT}")));
     }
     // A cursor is bound to the path that issued it (a list, or a parent's list) and signed.
     let list = context::request_path().unwrap_or_default();
-    Ok(PageRequest { limit, cursor: cursor.clone(), sort: sort.clone(), count: count.unwrap_or(false), list, cursor_key: context::cursor_key() })
+    Ok(PageRequest { limit, cursor: cursor.clone(), sort: sort.clone(), count: count.unwrap_or(false), list, cursor_key: context::cursor_key(), updated_since })
 }
 
 /// Declares a list's query parameters: the common paging ones (`limit`, `cursor`, `count`,
@@ -109,7 +115,7 @@ macro_rules! paged_query {
         }
         impl $name {
             pub fn page(&self) -> crate::error::ApiResult<persistence::PageRequest> {
-                crate::http::page_request(self.limit, &self.cursor, &self.sort_param(), self.count)
+                crate::http::page_request(self.limit, &self.cursor, &self.sort_param(), self.count, self.since_param())
             }
         }
     };
@@ -121,10 +127,16 @@ macro_rules! list_query {
         crate::http::paged_query!($(#[$m])* $name [
             /// Comma-separated sort fields, `-` for descending (e.g. `name,-updated_at`).
             pub sort: Option<String>,
+            /// Only rows changed at or after this time (RFC 3339), for incremental pulls; with
+            /// `include_archived=true` archived rows come too, as tombstones (`archived_at` set).
+            pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
         ] { $($body)* });
         impl $name {
             fn sort_param(&self) -> Option<String> {
                 self.sort.clone()
+            }
+            fn since_param(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+                self.updated_since
             }
         }
     };
@@ -136,6 +148,9 @@ macro_rules! page_query {
         crate::http::paged_query!($(#[$m])* $name [] { $($body)* });
         impl $name {
             fn sort_param(&self) -> Option<String> {
+                None
+            }
+            fn since_param(&self) -> Option<chrono::DateTime<chrono::Utc>> {
                 None
             }
         }

@@ -34,6 +34,8 @@ pub struct PageRequest {
     pub list: String,
     /// Signs and checks the cursors.
     pub cursor_key: CursorKey,
+    /// Only rows changed at or after this time (incremental pulls).
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// The HMAC-SHA256 key that signs cursors. Derived from a server secret, so that every
@@ -98,7 +100,7 @@ impl<T> Page<T> {
 }
 
 /// How a sortable column's values are typed, to decode them from a cursor.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKind {
     Text,
     Date,
@@ -189,9 +191,18 @@ where
     C: ConnectionTrait,
 {
     let (sort_text, keys) = parse_sort(request.sort.as_deref(), fields, default_sort)?;
+    let mut select = select;
+    if let Some(since) = request.updated_since {
+        // A row's last change: `updated_at`; for rows never changed once written (reports,
+        // evaluations, audit entries) when they were written.
+        let changed = ["updated_at", "created_at", "occurred_at"]
+            .iter()
+            .find_map(|name| fields.iter().find(|f| f.name == *name && f.kind == SortKind::Timestamp))
+            .ok_or_else(|| StoreError::InvalidQuery(FieldError::new("updated_since", "unsupported", "this list does not record when its rows change")))?;
+        select = select.filter(changed.column.gte(since));
+    }
     let total = if request.count { Some(select.clone().count(conn).await?) } else { None };
 
-    let mut select = select;
     if let Some(cursor) = &request.cursor {
         let decoded = request.open_cursor(cursor)?;
         if decoded.get("s").and_then(|s| s.as_str()) != Some(sort_text.as_str()) {
@@ -244,6 +255,9 @@ where
 pub fn in_memory<T>(mut rows: Vec<T>, list: &str, key: impl Fn(&T) -> String, request: &PageRequest) -> Result<Page<T>, StoreError> {
     if request.sort.is_some() {
         return Err(StoreError::InvalidQuery(FieldError::new("sort", "unknown_field", "this list has one fixed order and takes no `sort`")));
+    }
+    if request.updated_since.is_some() {
+        return Err(StoreError::InvalidQuery(FieldError::new("updated_since", "unsupported", "this list is computed; it takes no `updated_since`")));
     }
     rows.sort_by_key(|r| key(r));
     let total = request.count.then_some(rows.len() as u64);

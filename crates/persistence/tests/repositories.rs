@@ -350,7 +350,7 @@ async fn overlapping_memberships_conflict() {
 }
 
 fn request(limit: u64, sort: Option<&str>, cursor: Option<String>, key: CursorKey) -> PageRequest {
-    PageRequest { limit, cursor, sort: sort.map(Into::into), count: true, list: "/api/v1/organizations".into(), cursor_key: key }
+    PageRequest { limit, cursor, sort: sort.map(Into::into), count: true, list: "/api/v1/organizations".into(), cursor_key: key, updated_since: None }
 }
 
 /// 5. Keyset paging: following `next_cursor` hands out every row exactly once, in the sort

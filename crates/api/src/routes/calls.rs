@@ -100,7 +100,7 @@ list_query! {
     }
 }
 
-/// List operational programmes (the reference programmes ship with the API). Sortable by `code` (default), `period`, `created_at`.
+/// List operational programmes (the reference programmes ship with the API). Sortable by `code` (default), `period`, `created_at`, `updated_at`.
 #[utoipa::path(operation_id = "list_operational_programmes", tag = "esif", params(ProgrammeQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of programmes", body = ListResponse<ProgrammeView>), ListErrors))]
 #[get("/operational-programmes")]
@@ -260,7 +260,7 @@ list_query! {
     }
 }
 
-/// List calls. Sortable by `number`, `opens_at`, `closes_at` (default), `created_at`.
+/// List calls. Sortable by `number`, `opens_at`, `closes_at` (default), `created_at`, `updated_at`.
 #[utoipa::path(operation_id = "list_calls", tag = "esif", params(CallQuery), security((), ("bearer" = [])),
     responses((status = 200, description = "A page of calls", body = ListResponse<CallView>), ListErrors))]
 #[get("/calls")]

@@ -117,7 +117,7 @@ list_query! {
     }
 }
 
-/// List counselling records (a partner sees only its own partnerships'). Sortable by `held_on` (default), `created_at`.
+/// List counselling records (a partner sees only its own partnerships'). Sortable by `held_on` (default), `created_at`, `updated_at`.
 #[utoipa::path(operation_id = "list_counselling_records", tag = "esif", params(CounsellingQuery), security(("bearer" = [])),
     responses((status = 200, description = "A page of records", body = ListResponse<CounsellingView>), ListErrors))]
 #[get("/counselling-records")]

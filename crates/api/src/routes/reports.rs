@@ -83,7 +83,7 @@ pub struct PipelineQuery {
         (status = 403, description = "Partners see their own projects, not the pipeline of all partnerships", body = crate::error::Problem, content_type = "application/problem+json"), ListErrors))]
 #[get("/reports/pipeline")]
 pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<PipelineQuery>) -> ApiResult {
-    let request = crate::http::page_request(query.limit, &query.cursor, &None, query.count)?;
+    let request = crate::http::page_request(query.limit, &query.cursor, &None, query.count, None)?;
     who.authorize(Action::ReadPipeline).map_err(service::Error::from)?;
     let stats = esif::call_stats(state.store.conn(), query.programme_id, query.period).await?;
     let out = figures_by_programme(stats)?;

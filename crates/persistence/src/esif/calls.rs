@@ -81,6 +81,7 @@ pub const CALL_SORT: &[SortField<call::Column>] = &[
     field("opens_at", call::Column::OpensAt, SortKind::Timestamp),
     field("closes_at", call::Column::ClosesAt, SortKind::Timestamp),
     field("created_at", call::Column::CreatedAt, SortKind::Timestamp),
+    field("updated_at", call::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
 pub async fn get_call(conn: &impl ConnectionTrait, id: Uuid) -> Result<Call, StoreError> {

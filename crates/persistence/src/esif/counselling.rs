@@ -61,8 +61,11 @@ pub struct CounsellingFilter {
     pub scope: Option<Vec<Uuid>>,
 }
 
-pub const COUNSELLING_SORT: &[SortField<cr::Column>] =
-    &[field("held_on", cr::Column::HeldOn, SortKind::Date), field("created_at", cr::Column::CreatedAt, SortKind::Timestamp)];
+pub const COUNSELLING_SORT: &[SortField<cr::Column>] = &[
+    field("held_on", cr::Column::HeldOn, SortKind::Date),
+    field("created_at", cr::Column::CreatedAt, SortKind::Timestamp),
+    field("updated_at", cr::Column::UpdatedAt, SortKind::Timestamp),
+];
 
 pub async fn get_counselling(conn: &impl ConnectionTrait, id: Uuid) -> Result<Counselling, StoreError> {
     cr::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(counselling)

@@ -47,6 +47,7 @@ pub const PROGRAMME_SORT: &[SortField<op::Column>] = &[
     field("code", op::Column::Code, SortKind::Text),
     field("period", op::Column::Period, SortKind::Text),
     field("created_at", op::Column::CreatedAt, SortKind::Timestamp),
+    field("updated_at", op::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
 pub async fn get_programme(conn: &impl ConnectionTrait, id: Uuid) -> Result<Programme, StoreError> {
