@@ -10,6 +10,7 @@ mod conventions;
 mod esif;
 mod hardening;
 mod identity;
+mod imports;
 mod indicators;
 mod lifecycle;
 mod meetings;

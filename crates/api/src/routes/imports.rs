@@ -183,17 +183,6 @@ const INTEGER_COLUMNS: &[&str] = &["population"];
 const LIST_COLUMNS: &[&str] = &["territorial_unit_ids", "consultant_ids", "territorial_unit_refs", "consultant_refs", "representative_refs"];
 
 impl Target {
-    fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "territorial-units" => Self::TerritorialUnits,
-            "organizations" => Self::Organizations,
-            "people" => Self::People,
-            "partnerships" => Self::Partnerships,
-            "memberships" => Self::Memberships,
-            _ => return None,
-        })
-    }
-
     fn name(self) -> &'static str {
         match self {
             Self::TerritorialUnits => "territorial-units",
@@ -845,7 +834,7 @@ async fn run(state: &AppState, who: &Principal, target: Target, query: &ImportQu
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let report = ImportReport {
         id: Uuid::now_v7(),
-        created_at: Utc::now(),
+        created_at: persistence::now(),
         actor: actor.subject.clone(),
         actor_role: actor.role.clone(),
         resource: target.name().to_owned(),
@@ -890,71 +879,132 @@ impl ImportStrategy {
 
 // --- handlers ------------------------------------------------------------------------------------
 
-/// Import rows of a resource from CSV or JSON.
-///
-/// `{resource}` is `territorial-units`, `organizations`, `people`, `partnerships` or
-/// `memberships`. Each row is written by the same use case as the single-row request (`POST`
-/// to create, a merge patch like `PATCH` to update), with the same validation, the same
-/// permission checks (a row the caller may not write fails with `forbidden` or `not_found`) and
-/// the same error codes; every write is audited (the change feed and webhooks see it).
-///
-/// **Body.** `text/csv`: UTF-8 (a BOM is skipped), `,` or `;` between cells (whichever the
-/// header line has more of), a header row naming the columns; an empty cell is `null`, list
-/// columns are `|`-separated. `application/json`: an array of objects. The columns are the
-/// single-row input's fields plus the reference columns below; an unknown column is a 400.
-/// Up to `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond.
-///
-/// **Matching.** A row updates the record with its `external_ref` (territorial units,
-/// organizations, people, partnerships); a row without `external_ref` can only create. A
-/// membership (memberships keep no `external_ref`; the column only names the row in the
-/// report) updates the membership of its organization in its partnership that started on its
-/// `joined_on`. Columns a row leaves out keep their stored value (a merge patch); a row equal to
-/// the stored record writes nothing (no version, no audit entry) and counts as `unchanged`.
-///
-/// **References** by `external_ref`, instead of ids: people `organization_ref` (or
-/// `organization_id`); partnerships `territorial_unit_refs` (added to `territorial_unit_ids`)
-/// and `consultant_refs` (people, added to `consultant_ids`); memberships `partnership_ref`
-/// (or `partnership_id`), `organization_ref` (or `organization_id`) and `representative_refs`,
-/// a list of `person_ref` or `person_ref:function` (split at the first `:`), e.g.
-/// `P-1:starosta|P-2:terénní pracovník`, added to `representatives` (JSON only: objects
-/// with `person_id` or `person_ref`, and `function`). A reference nobody has (or a person the
-/// caller may not see) fails the row with `not_found` on that column.
-///
-/// **Modes.** `atomic` (default): all rows or none; every row is still checked and reported.
-/// `per_row`: each row stands alone. `dry_run=true` runs the very same import and rolls it back.
-/// The answer is 200 whenever the import ran, failed rows included: the report says. Row
-/// numbers count data rows from 1 (the CSV header is not a row).
-#[utoipa::path(post, path = "/imports/{resource}", operation_id = "create_import", tag = "imports",
-    params(("resource" = String, Path, description = "`territorial-units`, `organizations`, `people`, `partnerships` or `memberships`",
-        pattern = "^(territorial-units|organizations|people|partnerships|memberships)$"), ImportQuery),
-    request_body(description = "The rows: CSV with a header row, or a JSON array of objects", content(
-        (String = "text/csv", example = "external_ref;name;kind;ico\nORG-1;Město Žlutice;municipality;00255050\n"),
-        (Vec<serde_json::Map<String, serde_json::Value>> = "application/json"))),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The import ran; the report counts the rows and names each refused one", body = ImportReportView,
-        headers(("Location" = String, description = "The stored report"))), WriteErrors))]
-#[post("/imports/{resource}")]
-pub async fn create(
-    state: web::Data<AppState>,
-    Auth(who): Auth,
-    resource: web::Path<String>,
-    query: web::Query<ImportQuery>,
+/// Runs an import of `target`'s rows from the body: 200 with the report whenever it ran.
+async fn import(
+    state: &AppState,
+    who: &Principal,
+    target: Target,
+    query: &ImportQuery,
     limit: Option<web::Data<ImportLimit>>,
-    req: HttpRequest,
+    req: &HttpRequest,
     payload: web::Payload,
 ) -> ApiResult {
-    let target = Target::parse(&resource).ok_or(ApiError::NotFound)?;
-    let format = format_of(&req)?;
-    let body = read_body(&req, payload, limit.map_or(DEFAULT_MAX_BYTES, |l| l.0)).await?;
+    let format = format_of(req)?;
+    let body = read_body(req, payload, limit.map_or(DEFAULT_MAX_BYTES, |l| l.0)).await?;
     let rows = match format {
         Format::Csv => read_csv(target, &body)?,
         Format::Json => read_json(target, &body)?,
     };
     let sha = format!("{:x}", Sha256::digest(&body));
-    let report = run(&state, &who, target, &query, rows, sha).await?;
+    let report = run(state, who, target, query, rows, sha).await?;
     tracing::info!(import = %report.id, resource = target.name(), rows = report.rows, failed = report.failed, committed = report.committed, "import ran");
     Ok(HttpResponse::Ok().insert_header((header::LOCATION, format!("/api/v1/imports/{}", report.id))).json(ImportReportView::of(&report)?))
 }
+
+/// One import endpoint per resource (literal paths: utoipa and actix need them, and a literal
+/// `/imports/organizations` never collides with `/imports/{id}`), with the description all share.
+macro_rules! import_endpoint {
+    ($name:ident, $path:literal, $op:literal, $target:expr, $summary:literal, $example:literal) => {
+        #[doc = $summary]
+        ///
+        /// Each row is written by the same use case as the single-row request (`POST` to create,
+        /// a merge patch like `PATCH` to update), with the same validation, the same permission
+        /// checks (a row the caller may not write fails with `forbidden` or `not_found`) and the
+        /// same error codes; every write is audited (the change feed and webhooks see it).
+        ///
+        /// **Body.** `text/csv`: UTF-8 (a BOM is skipped), `,` or `;` between cells (whichever the
+        /// header line has more of), a header row naming the columns; an empty cell is `null`,
+        /// list columns (`territorial_unit_ids`, `territorial_unit_refs`, `consultant_ids`,
+        /// `consultant_refs`, `representative_refs`) are `|`-separated. `application/json`: an
+        /// array of objects. The columns are the single-row input's fields plus the reference
+        /// columns below; an unknown column is a 400. Up to `INCLUSION_IMPORT_MAX_BYTES`
+        /// (default 50 MB), 413 beyond.
+        ///
+        /// **Matching.** A row updates the record with its `external_ref` (territorial units,
+        /// organizations, people, partnerships); a row without `external_ref` can only create.
+        /// Memberships keep no `external_ref` (the column only names the row in the report): a
+        /// membership row updates the membership of its organization in its partnership that
+        /// started on its `joined_on`. Columns a row leaves out keep their stored value (a merge
+        /// patch); a row equal to the stored record writes nothing (no new version, no audit
+        /// entry) and counts as `unchanged` (lists compare as sets).
+        ///
+        /// **References** by `external_ref` instead of ids: people `organization_ref` (or
+        /// `organization_id`); partnerships `territorial_unit_refs` (added to
+        /// `territorial_unit_ids`) and `consultant_refs` (people, added to `consultant_ids`);
+        /// memberships `partnership_ref` (or `partnership_id`), `organization_ref` (or
+        /// `organization_id`) and `representative_refs`: a list of `person_ref` or
+        /// `person_ref:function` (split at the first `:`), e.g. `P-1:starosta|P-2:terénní
+        /// pracovník`, added to `representatives` (JSON also: objects with `person_id` or
+        /// `person_ref`, and `function`). A reference nobody has (or a person the caller may
+        /// not see) fails the row with `not_found` on that column; giving both a `…_ref` and its
+        /// `…_id` fails it with `ambiguous`.
+        ///
+        /// **Modes.** `atomic` (default): all rows or none; every row is still checked and
+        /// reported. `per_row`: each row stands alone. `dry_run=true` runs the very same import
+        /// (same checks, same transaction) and rolls it back. The answer is 200 whenever the
+        /// import ran, failed rows included: the report says (`committed` tells whether the
+        /// writes were kept). Rows count data rows from 1 (the CSV header is not a row).
+        #[utoipa::path(operation_id = $op, tag = "imports", params(ImportQuery),
+                    request_body(description = "The rows: CSV with a header row, or a JSON array of objects", content(
+                        (String = "text/csv", example = $example),
+                        (Vec<serde_json::Map<String, serde_json::Value>> = "application/json"))),
+                    security(("bearer" = [])),
+                    responses((status = 200, description = "The import ran; the report counts the rows and names each refused one", body = ImportReportView,
+                        headers(("Location" = String, description = "The stored report"))), WriteErrors))]
+        #[post($path)]
+        pub async fn $name(
+            state: web::Data<AppState>,
+            Auth(who): Auth,
+            query: web::Query<ImportQuery>,
+            limit: Option<web::Data<ImportLimit>>,
+            req: HttpRequest,
+            payload: web::Payload,
+        ) -> ApiResult {
+            import(&state, &who, $target, &query, limit, &req, payload).await
+        }
+    };
+}
+
+import_endpoint!(
+    import_territorial_units,
+    "/imports/territorial-units",
+    "import_territorial_units",
+    Target::TerritorialUnits,
+    "Import territorial units (CSV or JSON).",
+    "external_ref,kind,name,municipality_code,region,population\nU-ZLU,town,Žlutice,555771,CZ041,2400\n"
+);
+import_endpoint!(
+    import_organizations,
+    "/imports/organizations",
+    "import_organizations",
+    Target::Organizations,
+    "Import organizations (CSV or JSON).",
+    "external_ref;name;kind;ico\nO-ZLU;Město Žlutice;municipality;00255050\n"
+);
+import_endpoint!(
+    import_people,
+    "/imports/people",
+    "import_people",
+    Target::People,
+    "Import people (CSV or JSON); `organization_ref` names their organization.",
+    "external_ref,name,email,organization_ref,job_title\nP-1,Jana Nováková,jana@example.cz,O-ZLU,starostka\n"
+);
+import_endpoint!(
+    import_partnerships,
+    "/imports/partnerships",
+    "import_partnerships",
+    Target::Partnerships,
+    "Import partnerships (CSV or JSON); `territorial_unit_refs` names their units.",
+    "external_ref,name,territorial_unit_refs,established_on\nLP-ZLU,Lokální partnerství Žluticko,U-ZLU|U-VAL,2024-03-01\n"
+);
+import_endpoint!(
+    import_memberships,
+    "/imports/memberships",
+    "import_memberships",
+    Target::Memberships,
+    "Import memberships with their representatives (CSV or JSON).",
+    "partnership_ref,organization_ref,joined_on,representative_refs\nLP-ZLU,O-ZLU,2024-03-01,P-1:starostka|P-2\n"
+);
 
 page_query! {
     /// Paging of the import reports (newest first).
@@ -981,7 +1031,13 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list).service(get).service(create);
+    cfg.service(list)
+        .service(get)
+        .service(import_territorial_units)
+        .service(import_organizations)
+        .service(import_people)
+        .service(import_partnerships)
+        .service(import_memberships);
 }
 
 #[cfg(test)]

@@ -1,0 +1,241 @@
+//! Bulk imports (`/imports`): rows written by the single-row use cases, with their checks and
+//! codes; atomic and per-row modes, dry runs, unchanged rows, stored reports.
+
+use domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Res, TestApp, spawn_app};
+
+const UNITS: &str = "external_ref,kind,name,municipality_code,region,population\n\
+U-ZLU,town,Žlutice,555771,CZ041,2400\n\
+U-VAL,town,Valeč,555860,CZ041,500\n\
+U-MR,microregion,Mikroregion Žluticko,,CZ041,\n";
+
+const ORGANIZATIONS: &str = "external_ref,name,kind,ico,address,web\n\
+O-ZLU,Město Žlutice,municipality,00551023,\"Velké náměstí 1, Žlutice\",https://www.zlutice.cz\n\
+O-ZS,Základní škola Žlutice,school,27082440,,\n\
+O-UP,Úřad práce Karlovy Vary,labour_office,00254657,,\n";
+
+const PEOPLE: &str = "external_ref,name,email,organization_ref,job_title\n\
+P-1,Jana Nováková,jana@example.cz,O-ZLU,starostka\n\
+P-2,Petr Svoboda,,O-ZS,ředitel\n";
+
+const PARTNERSHIPS: &str = "external_ref,name,territorial_unit_refs,established_on,founding_act\n\
+LP-ZLU,Lokální partnerství Žluticko,U-ZLU|U-VAL|U-MR,2024-03-01,memorandum\n";
+
+const MEMBERSHIPS: &str = "external_ref,partnership_ref,organization_ref,joined_on,representative_refs,note\n\
+M-1,LP-ZLU,O-ZLU,2024-03-01,P-1:starostka,\n\
+M-2,LP-ZLU,O-ZS,2024-03-01,P-2:ředitel|P-1,zakládající člen\n\
+M-3,LP-ZLU,O-UP,2024-04-01,,\n";
+
+async fn import(app: &TestApp, token: &str, resource: &str, query: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Res {
+    let url = format!("{}/api/v1/imports/{resource}{}{query}", app.base, if query.is_empty() { "" } else { "?" });
+    let resp = app.client.post(url).bearer_auth(token).header("content-type", content_type).body(body.into()).send().await.expect("request");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    assert!(status.as_u16() < 500, "server error {status}: {body}");
+    Res { status, headers, body }
+}
+
+async fn csv(app: &TestApp, token: &str, resource: &str, query: &str, body: &str) -> Value {
+    let res = import(app, token, resource, query, "text/csv", body).await;
+    assert_eq!(res.status, StatusCode::OK, "{resource}: {}", res.body);
+    res.body
+}
+
+fn counts(report: &Value) -> [u64; 4] {
+    ["created", "updated", "unchanged", "failed"].map(|k| report[k].as_u64().unwrap_or_else(|| panic!("{k} in {report}")))
+}
+
+async fn audit_count(app: &TestApp, resource_type: &str) -> u64 {
+    let res = app.get(&format!("/api/v1/audit?resource_type={resource_type}&count=true&limit=1"), Some(&app.admin())).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.body["total"].as_u64().expect("total")
+}
+
+async fn load_zluticko(app: &TestApp, token: &str) -> Vec<Value> {
+    let mut reports = Vec::new();
+    for (resource, body) in
+        [("territorial-units", UNITS), ("organizations", ORGANIZATIONS), ("people", PEOPLE), ("partnerships", PARTNERSHIPS), ("memberships", MEMBERSHIPS)]
+    {
+        reports.push(csv(app, token, resource, "", body).await);
+    }
+    reports
+}
+
+#[tokio::test]
+async fn a_partnership_is_imported_from_csv_files_and_a_rerun_changes_nothing() {
+    let app = spawn_app().await;
+    let importer = app.token(Role::Importer, &[], None);
+    let reports = load_zluticko(&app, &importer).await;
+    let expected = [3, 3, 2, 1, 3];
+    for (report, n) in reports.iter().zip(expected) {
+        assert_eq!(counts(report), [n, 0, 0, 0], "{report}");
+        assert_eq!(report["committed"], true);
+        assert_eq!(report["errors"], json!([]));
+    }
+    // The partnership names the units by reference; the memberships their representatives.
+    let lp = app.get("/api/v1/partnerships?external_ref=LP-ZLU", None).await.body["items"][0].clone();
+    assert_eq!(lp["territorial_unit_ids"].as_array().map(Vec::len), Some(3));
+    let lp_id = lp["id"].as_str().expect("partnership id");
+    let members = app.get(&format!("/api/v1/partnerships/{lp_id}/memberships"), Some(&app.admin())).await.body;
+    let items = members["items"].as_array().expect("memberships");
+    assert_eq!(items.len(), 3);
+    let with_two = items.iter().find(|m| m["representatives"].as_array().map(Vec::len) == Some(2)).expect("M-2");
+    assert!(with_two["representatives"].as_array().is_some_and(|r| r.iter().any(|r| r["function"] == "ředitel")));
+    assert_eq!(with_two["note"], "zakládající člen");
+
+    let audited = audit_count(&app, "organization").await + audit_count(&app, "membership").await + audit_count(&app, "partnership").await;
+    assert_eq!(audited, 3 + 3 + 1, "every imported row is audited");
+    let versions = app.get("/api/v1/organizations?external_ref=O-ZLU", None).await.body["items"][0]["version"].clone();
+
+    // The same files again: every row unchanged, nothing written.
+    let again = load_zluticko(&app, &importer).await;
+    for (report, n) in again.iter().zip(expected) {
+        assert_eq!(counts(report), [0, 0, n, 0], "{report}");
+    }
+    let audited_again = audit_count(&app, "organization").await + audit_count(&app, "membership").await + audit_count(&app, "partnership").await;
+    assert_eq!(audited_again, audited, "an unchanged row is not audited");
+    assert_eq!(app.get("/api/v1/organizations?external_ref=O-ZLU", None).await.body["items"][0]["version"], versions);
+
+    // A changed cell updates the one row (a new version), the others stay.
+    let changed = ORGANIZATIONS.replace("Úřad práce Karlovy Vary", "Úřad práce ČR – Karlovy Vary");
+    assert_eq!(counts(&csv(&app, &importer, "organizations", "", &changed).await), [0, 1, 2, 0]);
+    assert_eq!(app.get("/api/v1/organizations?external_ref=O-UP", None).await.body["items"][0]["version"], 2);
+    // Strategy `create` refuses an existing one, `update` a missing one.
+    let created = csv(&app, &importer, "organizations", "strategy=create", "external_ref,name,kind\nO-ZLU,Město Žlutice,municipality\n").await;
+    assert_eq!(created["errors"][0]["code"], "conflict", "{created}");
+    let updated = csv(&app, &importer, "organizations", "strategy=update", "external_ref,name,kind\nO-NEW,Nová,ngo\n").await;
+    assert_eq!((updated["errors"][0]["field"].clone(), updated["errors"][0]["code"].clone()), (json!("external_ref"), json!("not_found")));
+}
+
+const WITH_TWO_BAD_ROWS: &str = "external_ref,name,kind,ico\n\
+O-A,Spolek A,ngo,25401726\n\
+O-B,Spolek B,ngo,00551024\n\
+O-C,Spolek C,ngo,\n";
+
+const MEMBERSHIPS_WITH_BAD_DATE: &str = "external_ref,partnership_ref,organization_ref,joined_on\n\
+M-1,LP-ZLU,O-ZLU,2024-03-01\n\
+M-4,LP-ZLU,O-A,2024-02-30\n";
+
+/// A report without what differs between two runs of the same file.
+fn comparable(report: &Value) -> Value {
+    let mut r = report.clone();
+    for key in ["id", "dry_run", "created_at"] {
+        r.as_object_mut().expect("report").remove(key);
+    }
+    r
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_the_bad_rows_as_the_real_import_does_and_writes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let before = audit_count(&app, "organization").await;
+
+    let dry = csv(&app, &admin, "organizations", "dry_run=true", WITH_TWO_BAD_ROWS).await;
+    assert_eq!(counts(&dry), [2, 0, 0, 1], "{dry}");
+    assert_eq!(dry["errors"], json!([{"row": 2, "external_ref": "O-B", "field": "ico", "code": "check_digit", "message": dry["errors"][0]["message"]}]));
+    assert_eq!((dry["dry_run"].clone(), dry["committed"].clone()), (json!(true), json!(false)));
+    assert_eq!(app.get("/api/v1/organizations?external_ref=O-A", None).await.body["items"], json!([]));
+
+    // Atomic: the same errors, nothing kept.
+    let real = csv(&app, &admin, "organizations", "", WITH_TWO_BAD_ROWS).await;
+    assert_eq!(comparable(&real), comparable(&dry));
+    assert_eq!(real["dry_run"], false);
+    assert_eq!(app.get("/api/v1/organizations?external_ref=O-A", None).await.body["items"], json!([]));
+    assert_eq!(audit_count(&app, "organization").await, before);
+
+    // Per row: the good rows are kept.
+    let per_row = csv(&app, &admin, "organizations", "mode=per_row", WITH_TWO_BAD_ROWS).await;
+    assert_eq!(counts(&per_row), [2, 0, 0, 1]);
+    assert_eq!(per_row["committed"], true);
+    assert_eq!(app.get("/api/v1/organizations?external_ref=O-C", None).await.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get("/api/v1/organizations?external_ref=O-B", None).await.body["items"], json!([]));
+
+    // A bad date (memberships): the row named with field and code, the same for real.
+    load_zluticko(&app, &admin).await;
+    let dry = csv(&app, &admin, "memberships", "dry_run=true", MEMBERSHIPS_WITH_BAD_DATE).await;
+    assert_eq!(counts(&dry), [0, 0, 1, 1], "{dry}");
+    let errors: Vec<(Value, Value, Value)> =
+        dry["errors"].as_array().expect("errors").iter().map(|e| (e["row"].clone(), e["field"].clone(), e["code"].clone())).collect();
+    assert_eq!(errors, vec![(json!(2), json!("joined_on"), json!("malformed"))], "{dry}");
+    let real = csv(&app, &admin, "memberships", "", MEMBERSHIPS_WITH_BAD_DATE).await;
+    assert_eq!(comparable(&real), comparable(&dry));
+}
+
+#[tokio::test]
+async fn csv_with_semicolons_and_a_bom_and_json_bodies_are_read_alike() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let semicolons = "\u{feff}external_ref;name;kind;address\nO-1;Obec Valeč;municipality;Valeč 1, 364 55\n";
+    assert_eq!(counts(&csv(&app, &admin, "organizations", "", semicolons).await), [1, 0, 0, 0]);
+    let found = app.get("/api/v1/organizations?external_ref=O-1", None).await.body["items"][0].clone();
+    assert_eq!((found["name"].as_str(), found["address"].as_str()), (Some("Obec Valeč"), Some("Valeč 1, 364 55")));
+
+    // JSON: the single-row input's fields; the same content is unchanged.
+    let rows = json!([{"external_ref": "O-1", "name": "Obec Valeč", "kind": "municipality", "address": "Valeč 1, 364 55"},
+                      {"external_ref": "O-2", "name": "Spolek Valeč", "kind": "ngo"}]);
+    let res = import(&app, &admin, "organizations", "", "application/json", rows.to_string()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(counts(&res.body), [1, 0, 1, 0]);
+
+    // Unreadable bodies are a 400, an unknown column named; a wrong type a 415.
+    let res = import(&app, &admin, "organizations", "", "text/csv", "external_ref,nickname\nX,y\n").await;
+    assert_eq!(res.problem(400)["errors"][0]["field"], "nickname");
+    assert_eq!(res.error_code("nickname").as_deref(), Some("unknown_field"));
+    import(&app, &admin, "organizations", "", "application/json", "{\"not\": \"an array\"}").await.problem(400);
+    import(&app, &admin, "organizations", "", "text/csv", b"name,kind\n\xff\xfe,ngo\n".to_vec()).await.problem(400);
+    import(&app, &admin, "organizations", "", "text/plain", "name\nx\n").await.problem(415);
+    // `/imports/{id}` is read-only: another resource name is not an import.
+    assert_eq!(import(&app, &admin, "nothing", "", "text/csv", "name\nx\n").await.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn a_partner_gets_the_rows_refused_as_the_single_requests_are() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    load_zluticko(&app, &admin).await;
+    let lp = app.get("/api/v1/partnerships?external_ref=LP-ZLU", None).await.body["items"][0]["id"].as_str().expect("id").to_owned();
+    let partner = app.token(Role::Partner, &[&lp], None);
+
+    let single = app.post("/api/v1/organizations", &partner, json!({"name": "Spolek", "kind": "ngo"})).await;
+    let report = csv(&app, &partner, "organizations", "", "external_ref,name,kind\nO-X,Spolek,ngo\n").await;
+    assert_eq!(single.status, StatusCode::FORBIDDEN);
+    assert_eq!(counts(&report), [0, 0, 0, 1]);
+    assert_eq!(report["errors"][0]["code"], "forbidden", "{report}");
+
+    // A partnership the partner does not belong to: 403 as a POST of a membership answers.
+    let other = csv(&app, &admin, "partnerships", "", "external_ref,name,territorial_unit_refs\nLP-2,Jiné partnerství,U-VAL\n").await;
+    assert_eq!(counts(&other), [1, 0, 0, 0]);
+    let report = csv(&app, &partner, "memberships", "", "partnership_ref,organization_ref,joined_on\nLP-2,O-UP,2024-05-01\n").await;
+    assert_eq!(report["errors"][0]["code"], "forbidden", "{report}");
+    // A person of the partner's partnership: it sees them, but may not edit the registry.
+    let report = csv(&app, &partner, "people", "", "external_ref,name\nP-1,Jana Nováková\n").await;
+    assert_eq!(report["errors"][0]["code"], "forbidden", "{report}");
+}
+
+#[tokio::test]
+async fn the_report_is_stored_and_listed_for_its_owner() {
+    let app = spawn_app().await;
+    let importer = app.token(Role::Importer, &[], None);
+    let report = csv(&app, &importer, "territorial-units", "", UNITS).await;
+    let id = report["id"].as_str().expect("id");
+    assert_eq!(report["body_sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(report["actor"], "importer-user");
+
+    let stored = app.get(&format!("/api/v1/imports/{id}"), Some(&importer)).await;
+    assert_eq!(stored.status, StatusCode::OK);
+    assert_eq!(stored.body, report);
+    let listed = app.get("/api/v1/imports?count=true", Some(&importer)).await;
+    assert_eq!(listed.body["total"], 1);
+    assert_eq!(listed.body["items"][0], report);
+    // An admin sees everyone's; another caller only their own.
+    assert_eq!(app.get(&format!("/api/v1/imports/{id}"), Some(&app.admin())).await.status, StatusCode::OK);
+    let consultant = app.token(Role::Consultant, &[], None);
+    app.get(&format!("/api/v1/imports/{id}"), Some(&consultant)).await.problem(404);
+    assert_eq!(app.get("/api/v1/imports", Some(&consultant)).await.body["items"], json!([]));
+}
