@@ -9,6 +9,8 @@ use inclusion_api::{Application, jobs, openapi, telemetry};
 use persistence::Store;
 use uuid::Uuid;
 
+mod import_cli;
+
 #[derive(Parser)]
 #[command(name = "inclusion", version, about = "Open API for local partnerships for social inclusion")]
 struct Cli {
@@ -65,6 +67,9 @@ enum Command {
         #[arg(long, default_value_t = 12 * 3600)]
         ttl: u64,
     },
+    /// Import a CSV or JSON file into a running server (`/api/v1/imports/<resource>`); exits
+    /// non-zero when a row failed.
+    Import(import_cli::ImportArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -93,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
     match cli.command {
+        Command::Import(args) => std::process::exit(import_cli::run(args).await?),
         Command::Openapi => {
             print!("{}", openapi::document_json()?);
         }
