@@ -239,3 +239,24 @@ async fn the_report_is_stored_and_listed_for_its_owner() {
     app.get(&format!("/api/v1/imports/{id}"), Some(&consultant)).await.problem(404);
     assert_eq!(app.get("/api/v1/imports", Some(&consultant)).await.body["items"], json!([]));
 }
+
+#[tokio::test]
+async fn an_import_above_its_own_limit_is_refused_but_one_above_the_json_limit_is_read() {
+    let app = crate::helpers::try_spawn_app_with(|s| s.import_max_bytes = 200 * 1024).await.expect("server");
+    let admin = app.admin();
+    // Above the JSON limit of single requests (64 kB in tests), below the import limit.
+    let mut body = String::from("external_ref,name,kind,address\n");
+    for i in 0..1500 {
+        body.push_str(&format!("O-{i},Spolek číslo {i},ngo,Náměstí {i} v obci s dlouhým jménem pro zkoušku velikosti\n"));
+    }
+    assert!(body.len() > 64 * 1024 && body.len() < 200 * 1024, "{}", body.len());
+    let report = csv(&app, &admin, "organizations", "dry_run=true", &body).await;
+    assert_eq!(counts(&report), [1500, 0, 0, 0]);
+    let json_rows: Vec<Value> =
+        (0..1500).map(|i| json!({"external_ref": format!("J-{i}"), "name": format!("Spolek {i} s dlouhým jménem"), "kind": "ngo"})).collect();
+    let res = import(&app, &admin, "organizations", "dry_run=true", "application/json", Value::Array(json_rows).to_string()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // Above the import limit: 413.
+    let too_big = body.repeat(3);
+    import(&app, &admin, "organizations", "", "text/csv", too_big).await.problem(413);
+}
