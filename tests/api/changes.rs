@@ -63,6 +63,7 @@ async fn creates_updates_and_archives_appear_in_commit_order_and_resume_from_a_c
     let bad = app.get("/api/v1/changes?after=abc", Some(&admin)).await;
     bad.problem(400);
     assert_eq!(bad.error_code("after").as_deref(), Some("format"));
+    assert_eq!(app.get("/api/v1/changes?resource=", Some(&admin)).await.error_code("resource").as_deref(), Some("format"));
     app.get("/api/v1/changes", None).await.problem(401);
 }
 

@@ -36,7 +36,7 @@ pub struct ChangeQuery {
 }
 
 impl ChangeQuery {
-    /// Where to read from (0: the start) and how many: a malformed cursor or limit is a 400.
+    /// Where to read from (0: the start) and how many: a malformed cursor, resource or limit is a 400.
     fn position(&self) -> ApiResult<(i64, u64)> {
         let after = match self.after.as_deref() {
             None => 0,
@@ -46,6 +46,9 @@ impl ChangeQuery {
                 .filter(|_| raw.bytes().all(|b| b.is_ascii_digit()))
                 .ok_or_else(|| ApiError::bad_request("after", "format", "`after` is the `next_cursor` of a previous page"))?,
         };
+        if self.resource.as_deref().is_some_and(|r| r.is_empty() || r.len() > 40 || !r.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
+            return Err(ApiError::bad_request("resource", "format", "`resource` is a resource type such as `membership`"));
+        }
         let limit = self.limit.unwrap_or(100);
         if !(1..=1000).contains(&limit) {
             return Err(ApiError::bad_request("limit", "out_of_range", "limit must be between 1 and 1000"));
