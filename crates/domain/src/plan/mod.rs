@@ -6,11 +6,9 @@
 //! is in [`content`], the rules a measure's place in its plan obeys in [`hierarchy`].
 
 use chrono::NaiveDate;
-use uuid::Uuid;
 
-use crate::codelist::{Coded, FundingSource, IndicatorAggregation, IndicatorKind, IndicatorMeasure, MeasureKind, PlanStatus, ThematicArea};
+use crate::codelist::{Coded, PlanStatus};
 use crate::error::Violations;
-use crate::money::Money;
 use crate::{DomainError, FieldError};
 
 /// An explicit action on a plan's lifecycle.

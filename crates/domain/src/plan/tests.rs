@@ -1,5 +1,8 @@
 //! The plan's rules, table-driven where inputs vary.
 use super::*;
+use crate::codelist::{FundingSource, IndicatorAggregation, IndicatorKind, IndicatorMeasure, MeasureKind, ThematicArea};
+use crate::money::Money;
+use uuid::Uuid;
 
 #[test]
 fn a_measure_with_activities_keeps_its_goal() {
