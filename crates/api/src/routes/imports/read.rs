@@ -1,0 +1,215 @@
+//! Reading an import's body: CSV or a JSON array into rows of the resource's columns.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use service::imports::RefKind;
+
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    TerritorialUnits,
+    Organizations,
+    People,
+    Partnerships,
+    Memberships,
+}
+
+/// Columns whose cells are read as whole numbers.
+pub(crate) const INTEGER_COLUMNS: &[&str] = &["population"];
+/// Columns whose CSV cells are `|`-separated lists.
+pub(crate) const LIST_COLUMNS: &[&str] = &["territorial_unit_ids", "consultant_ids", "territorial_unit_refs", "consultant_refs", "representative_refs"];
+
+impl Target {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::TerritorialUnits => "territorial-units",
+            Self::Organizations => "organizations",
+            Self::People => "people",
+            Self::Partnerships => "partnerships",
+            Self::Memberships => "memberships",
+        }
+    }
+
+    /// The columns a row may have: the single-row input's fields, `external_ref`, and the
+    /// reference columns.
+    pub(crate) fn columns(self) -> &'static [&'static str] {
+        match self {
+            Self::TerritorialUnits => &["external_ref", "kind", "name", "municipality_code", "region", "population"],
+            Self::Organizations => &["external_ref", "name", "kind", "ico", "address", "web"],
+            Self::People => &["external_ref", "name", "email", "phone", "organization_id", "organization_ref", "job_title"],
+            Self::Partnerships => &[
+                "external_ref",
+                "name",
+                "territorial_unit_ids",
+                "territorial_unit_refs",
+                "established_on",
+                "memorandum_signed_on",
+                "founding_act",
+                "consultant_ids",
+                "consultant_refs",
+            ],
+            Self::Memberships => &[
+                "external_ref",
+                "partnership_id",
+                "partnership_ref",
+                "organization_id",
+                "organization_ref",
+                "joined_on",
+                "left_on",
+                "representatives",
+                "representative_refs",
+                "note",
+            ],
+        }
+    }
+
+    /// The kind whose `external_ref` finds the record a row updates.
+    pub(crate) fn kind(self) -> Option<RefKind> {
+        match self {
+            Self::TerritorialUnits => Some(RefKind::TerritorialUnit),
+            Self::Organizations => Some(RefKind::Organization),
+            Self::People => Some(RefKind::Person),
+            Self::Partnerships => Some(RefKind::Partnership),
+            Self::Memberships => None,
+        }
+    }
+}
+
+pub(super) type Row = Map<String, Value>;
+
+fn unreadable(field: &str, code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::bad_request(field, code, message)
+}
+
+fn check_columns<'a>(target: Target, names: impl IntoIterator<Item = &'a str>, at: &str) -> ApiResult<()> {
+    for name in names {
+        if !target.columns().contains(&name) {
+            return Err(unreadable(
+                name,
+                "unknown_field",
+                format!("unknown column `{name}`{at}; the columns of {} are: {}", target.name(), target.columns().join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A CSV body: UTF-8 with or without a BOM, `,` or `;` between cells (whichever the header
+/// line has more of), a header row naming the columns.
+pub(super) fn read_csv(target: Target, body: &[u8]) -> ApiResult<Vec<Row>> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(body);
+    let text = std::str::from_utf8(body).map_err(|e| unreadable("body", "encoding", format!("the CSV body is not UTF-8 text: {e}")))?;
+    let header_line = text.lines().next().unwrap_or_default();
+    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader.headers().map_err(csv_error)?.iter().map(|h| h.trim().to_owned()).collect();
+    check_columns(target, headers.iter().map(String::as_str), "")?;
+    if let Some(twice) = headers.iter().enumerate().find(|(i, h)| headers[..*i].contains(h)).map(|(_, h)| h) {
+        return Err(unreadable(twice, "duplicate", format!("the column `{twice}` is named twice")));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(csv_error)?;
+        let mut row = Row::new();
+        for (name, cell) in headers.iter().zip(record.iter()) {
+            row.insert(name.clone(), cell_value(name, cell));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn csv_error(e: csv::Error) -> ApiError {
+    unreadable("body", "malformed", format!("the CSV body could not be read: {e}"))
+}
+
+/// A CSV cell as the JSON value of its column: empty is `null`, a number column a number, a
+/// list column an array of its `|`-separated parts.
+pub(super) fn cell_value(column: &str, cell: &str) -> Value {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return if LIST_COLUMNS.contains(&column) { Value::Array(vec![]) } else { Value::Null };
+    }
+    if LIST_COLUMNS.contains(&column) {
+        return Value::Array(cell.split('|').map(str::trim).filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect());
+    }
+    if INTEGER_COLUMNS.contains(&column)
+        && let Ok(n) = cell.parse::<i64>()
+    {
+        return Value::from(n);
+    }
+    Value::String(cell.to_owned())
+}
+
+/// A JSON body: an array of objects, each with the columns of the resource.
+pub(super) fn read_json(target: Target, body: &[u8]) -> ApiResult<Vec<Row>> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| unreadable("body", "malformed", format!("the JSON body could not be read: {e}")))?;
+    let Value::Array(items) = value else { return Err(unreadable("body", "type", "an import in JSON is an array of objects")) };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            Value::Object(row) => {
+                check_columns(target, row.keys().map(String::as_str), &format!(" in row {}", i + 1))?;
+                Ok(row)
+            }
+            _ => Err(unreadable(&format!("[{i}]"), "type", format!("row {} is not an object", i + 1))),
+        })
+        .collect()
+}
+
+/// Reads the body up to the limit (413 beyond it).
+pub(super) async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> ApiResult<web::Bytes> {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| unreadable("body", "malformed", format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+pub(super) enum Format {
+    Csv,
+    Json,
+}
+
+pub(super) fn format_of(req: &HttpRequest) -> ApiResult<Format> {
+    let mime = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<mime::Mime>().ok());
+    match mime {
+        Some(m) if m.type_() == mime::TEXT && m.subtype() == mime::CSV => Ok(Format::Csv),
+        Some(m) if m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON) => Ok(Format::Json),
+        _ => Err(ApiError::UnsupportedMediaType("send the import as text/csv or application/json".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_take_their_columns_types() {
+        assert_eq!(cell_value("population", " 1200 "), Value::from(1200));
+        assert_eq!(cell_value("name", ""), Value::Null);
+        assert_eq!(cell_value("territorial_unit_refs", "A| B |"), serde_json::json!(["A", "B"]));
+        assert_eq!(cell_value("territorial_unit_refs", ""), serde_json::json!([]));
+    }
+
+    #[test]
+    fn the_delimiter_and_bom_are_recognised() -> ApiResult<()> {
+        let rows = read_csv(Target::Organizations, "\u{feff}external_ref;name;kind\nA;Obec, a.s.;ngo\n".as_bytes())?;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["name"], "Obec, a.s.");
+        assert!(read_csv(Target::Organizations, b"external_ref,nope\nA,b\n").is_err());
+        Ok(())
+    }
+}

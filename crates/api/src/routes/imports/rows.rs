@@ -1,0 +1,455 @@
+//! One row: its checks, the resolution of its references, the record it matches, whether it
+//! changes anything, and its write by the single-row use case.
+
+use domain::access::Principal;
+use persistence::WriteTx;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use service::imports::{self as imports, RefKind};
+use service::memberships::Memberships;
+use service::registry::{self, Organizations, People, TerritorialUnits};
+use service::{Precondition, Session, records};
+use uuid::Uuid;
+
+use super::read::{Row, Target};
+use super::{ImportStrategy, internal};
+use crate::error::ApiError;
+use crate::http::merge_patch;
+use crate::routes::memberships::{MembershipInput, MembershipView};
+use crate::routes::organizations::{OrganizationInput, OrganizationView};
+use crate::routes::partnerships::{PartnershipInput, PartnershipView};
+use crate::routes::people::{PersonInput, PersonView};
+use crate::routes::territorial_units::{TerritorialUnitInput, TerritorialUnitView};
+use crate::write::Resource;
+
+/// What a row did.
+pub(super) enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// A row refused, with its reasons (`field`, `code`, `message`).
+pub(super) struct Refused(pub(super) Vec<(Option<String>, String, String)>);
+
+impl Refused {
+    fn one(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self(vec![(Some(field.to_owned()), code.to_owned(), message.into())])
+    }
+}
+
+/// How a row's run ends besides success: refused, or a fault that stops the import.
+pub(super) enum Stop {
+    Refused(Refused),
+    Fault(ApiError),
+}
+
+impl From<Refused> for Stop {
+    fn from(r: Refused) -> Self {
+        Self::Refused(r)
+    }
+}
+
+/// The answer a single-row request would give, as a row's reasons; a fault stops the import.
+fn refusal(err: ApiError) -> Stop {
+    let code = |c: &str| c.to_owned();
+    let reasons = match err {
+        ApiError::Internal(_) => return Stop::Fault(err),
+        ApiError::BadRequest { detail, errors } => with_fields(detail, errors, "malformed"),
+        ApiError::Conflict { detail, errors } => with_fields(detail, errors, "conflict"),
+        ApiError::Unprocessable { detail, errors } => with_fields(detail, errors, "validation"),
+        ApiError::Forbidden(reason) => vec![(None, code("forbidden"), reason)],
+        ApiError::NotFound => vec![(None, code("not_found"), "the resource does not exist or is not visible to you".to_owned())],
+        ApiError::PreconditionFailed(detail) => vec![(None, code("precondition_failed"), detail)],
+        other @ (ApiError::Unauthorized(_) | ApiError::PayloadTooLarge(_) | ApiError::UnsupportedMediaType(_)) => {
+            vec![(None, code("refused"), other.to_string())]
+        }
+    };
+    Stop::Refused(Refused(reasons))
+}
+
+fn with_fields(detail: String, errors: Vec<domain::FieldError>, code: &str) -> Vec<(Option<String>, String, String)> {
+    if errors.is_empty() { vec![(None, code.to_owned(), detail)] } else { errors.into_iter().map(|e| (Some(e.field), e.code, e.message)).collect() }
+}
+
+/// Raised inside a use case's edit when the row equals the stored record: the use case ends
+/// before it writes anything.
+#[derive(Debug, thiserror::Error)]
+#[error("the row equals the stored record")]
+struct Unchanged;
+
+/// An edit's early end: the row breaks a rule, or changes nothing.
+enum EditStop {
+    Api(ApiError),
+    Unchanged,
+}
+
+impl From<ApiError> for EditStop {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<EditStop> for service::Error {
+    fn from(e: EditStop) -> Self {
+        match e {
+            EditStop::Api(api) => api.into(),
+            EditStop::Unchanged => service::Error::Caller(Box::new(Unchanged)),
+        }
+    }
+}
+
+/// Arrays compared as sets (territorial units, representatives): the order a row lists them
+/// in is not content.
+pub(super) fn canonical(v: Value) -> Value {
+    match v {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.into_iter().map(canonical).collect();
+            items.sort_by_cached_key(Value::to_string);
+            Value::Array(items)
+        }
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, canonical(v))).collect()),
+        other => other,
+    }
+}
+
+/// `Err(Unchanged)` when the new content is the stored one, as the API shows both.
+fn changes<T: Serialize>(new: &T, current: &T) -> Result<(), EditStop> {
+    let show = |t: &T| serde_json::to_value(t).map(canonical).map_err(|e| EditStop::Api(internal(e.to_string())));
+    if show(new)? == show(current)? { Err(EditStop::Unchanged) } else { Ok(()) }
+}
+
+/// Reads a row into a single-row input type, answering as the single request's body reader
+/// would (`missing`, `type`, `unknown_code`), but naming the column where it can.
+fn input<T: DeserializeOwned>(row: &Row) -> Result<T, ApiError> {
+    serde_json::from_value(Value::Object(row.clone())).map_err(|e| deserialize_error(&e.to_string(), row))
+}
+
+fn deserialize_error(message: &str, row: &Row) -> ApiError {
+    let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
+    let holding = |needle: &str| row.iter().find(|(_, v)| v.as_str() == Some(needle)).map(|(k, _)| k.clone());
+    let (field, code) = if message.starts_with("missing field") {
+        (quoted, "missing")
+    } else if message.starts_with("unknown field") {
+        (quoted, "unknown_field")
+    } else if message.starts_with("unknown variant") {
+        (holding(&quoted).unwrap_or_else(|| "body".to_owned()), "unknown_code")
+    } else if message.contains("expected") || message.starts_with("invalid type") {
+        ("body".to_owned(), "type")
+    } else {
+        ("body".to_owned(), "malformed")
+    };
+    ApiError::BadRequest { detail: format!("the row could not be read: {message}"), errors: vec![domain::FieldError::new(field, code, message)] }
+}
+
+/// What PostgreSQL cannot store, refused alike on both databases (as the edge refuses it in a
+/// single request): a NUL character, or a date with a signed year.
+fn unstorable(row: &Row) -> Option<Refused> {
+    fn walk(v: &Value, path: &str) -> Option<Refused> {
+        match v {
+            Value::String(s) if s.contains('\0') => {
+                Some(Refused::one(path, "nul_character", format!("`{path}` contains a NUL character, which cannot be stored")))
+            }
+            Value::String(s) if signed_year(s) => Some(Refused::one(path, "date_out_of_range", format!("`{path}` is a date outside the years 0001–9999"))),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| walk(v, &format!("{path}[{i}]"))),
+            Value::Object(map) => map.iter().find_map(|(k, v)| walk(v, &format!("{path}.{k}"))),
+            _ => None,
+        }
+    }
+    row.iter().find_map(|(k, v)| walk(v, k))
+}
+
+fn signed_year(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix(['-', '+']) else { return false };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = &rest.as_bytes()[digits..];
+    digits >= 4 && after.len() >= 6 && after[0] == b'-' && after[1..3].iter().all(u8::is_ascii_digit) && after[3] == b'-'
+}
+
+/// Dates are read by the input types; a malformed one is named here (the single request's
+/// body reader answers `malformed` for the whole body).
+fn check_dates(row: &Row) -> Result<(), Refused> {
+    for column in ["joined_on", "left_on", "established_on", "memorandum_signed_on"] {
+        if let Some(Value::String(s)) = row.get(column)
+            && let Err(e) = s.parse::<chrono::NaiveDate>()
+        {
+            return Err(Refused::one(column, "malformed", format!("`{column}` is not a date (YYYY-MM-DD): {e}")));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn text_of(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// A list column: an array of texts, or in JSON also one `|`-separated text.
+fn list_of(v: Option<Value>, column: &str) -> Result<Vec<String>, Refused> {
+    match v {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::String(s)) => Ok(s.split('|').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect()),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s.trim().to_owned()),
+                _ => Err(Refused::one(column, "type", format!("`{column}` is a list of texts"))),
+            })
+            .collect(),
+        Some(_) => Err(Refused::one(column, "type", format!("`{column}` is a list of texts"))),
+    }
+}
+
+/// The conversation of a row's references with the database.
+struct Resolver<'a> {
+    tx: &'a WriteTx,
+    who: &'a Principal,
+}
+
+impl Resolver<'_> {
+    async fn one(&self, kind: RefKind, column: &str, external_ref: &str) -> Result<Uuid, Stop> {
+        match imports::resolve(self.tx.conn(), self.who, kind, external_ref).await {
+            Ok(id) => Ok(id),
+            Err(service::Error::Store(persistence::StoreError::NotFound)) => Err(Stop::Refused(Refused::one(
+                column,
+                "not_found",
+                format!("`{column}`: no record with external_ref `{external_ref}` (or not visible to you)"),
+            ))),
+            Err(e) => Err(refusal(e.into())),
+        }
+    }
+
+    /// `<x>_ref` into `<x>_id`: one of them, not both.
+    async fn scalar(&self, row: &mut Row, kind: RefKind, reference: &str, id: &str) -> Result<(), Stop> {
+        let Some(external_ref) = text_of(row.remove(reference).as_ref()) else { return Ok(()) };
+        if row.get(id).is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one(reference, "ambiguous", format!("give `{reference}` or `{id}`, not both")).into());
+        }
+        let found = self.one(kind, reference, &external_ref).await?;
+        row.insert(id.to_owned(), Value::String(found.to_string()));
+        Ok(())
+    }
+
+    /// `<x>_refs` added to `<x>_ids`.
+    async fn list(&self, row: &mut Row, kind: RefKind, references: &str, ids: &str) -> Result<(), Stop> {
+        let present = row.contains_key(references) || row.contains_key(ids);
+        let refs = list_of(row.remove(references), references)?;
+        let mut all = list_of(row.remove(ids), ids)?.into_iter().map(Value::String).collect::<Vec<_>>();
+        for r in refs {
+            all.push(Value::String(self.one(kind, references, &r).await?.to_string()));
+        }
+        if present {
+            row.insert(ids.to_owned(), Value::Array(all));
+        }
+        Ok(())
+    }
+
+    /// `representative_refs`: `person_ref` or `person_ref:function`, added to `representatives`
+    /// (JSON: objects with `person_id` or `person_ref`, and `function`).
+    async fn representatives(&self, row: &mut Row) -> Result<(), Stop> {
+        let present = row.contains_key("representative_refs") || row.contains_key("representatives");
+        let refs = list_of(row.remove("representative_refs"), "representative_refs")?;
+        let mut all = match row.remove("representatives") {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(Refused::one("representatives", "type", "`representatives` is a list of objects").into()),
+        };
+        for (i, item) in all.iter_mut().enumerate() {
+            if let Value::Object(obj) = item
+                && let Some(external_ref) = text_of(obj.remove("person_ref").as_ref())
+            {
+                let column = format!("representatives[{i}].person_ref");
+                obj.insert("person_id".into(), Value::String(self.one(RefKind::Person, &column, &external_ref).await?.to_string()));
+            }
+        }
+        for r in refs {
+            let (person, function) = match r.split_once(':') {
+                Some((p, f)) => (p.trim().to_owned(), Some(f.trim().to_owned()).filter(|f| !f.is_empty())),
+                None => (r, None),
+            };
+            let id = self.one(RefKind::Person, "representative_refs", &person).await?;
+            all.push(serde_json::json!({"person_id": id, "function": function}));
+        }
+        if present {
+            row.insert("representatives".into(), Value::Array(all));
+        }
+        Ok(())
+    }
+}
+
+/// One write of a row, as the protocol audits it.
+struct Written {
+    action: &'static str,
+    resource: &'static str,
+    id: Uuid,
+    before: Option<Value>,
+    after: Value,
+}
+
+fn shown<V: Resource>(record: &domain::registry::Record<V::Data>) -> Value {
+    serde_json::to_value(V::of(record)).unwrap_or(Value::Null)
+}
+
+fn created<V: Resource>(record: &domain::registry::Record<V::Data>) -> Written {
+    Written { action: "create", resource: V::NAME, id: record.meta.id, before: None, after: shown::<V>(record) }
+}
+
+fn updated<V: Resource>(change: &service::Updated<domain::registry::Record<V::Data>>) -> Written {
+    Written { action: "update", resource: V::NAME, id: change.after.meta.id, before: Some(shown::<V>(&change.before)), after: shown::<V>(&change.after) }
+}
+
+/// Runs one use case in the import's transaction, as the write protocol runs one (a use case
+/// that did not ask the access policy is a fault). `Ok(None)`: the row changed nothing.
+async fn perform(tx: &WriteTx, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<Written>) -> Result<Option<Written>, Stop> {
+    let session = Session::new(tx, who, None);
+    match run(&session).await {
+        Ok(_) if !session.was_authorized() => Err(Stop::Fault(internal("a use case wrote without asking the access policy".into()))),
+        Ok(written) => Ok(Some(written)),
+        Err(service::Error::Caller(e)) if e.is::<Unchanged>() => Ok(None),
+        Err(e) => Err(refusal(e.into())),
+    }
+}
+
+/// The write of one row: create, or update the record it matches.
+async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Option<Uuid>, row: Row) -> Result<Option<Written>, Stop> {
+    let none = Precondition(None);
+    let patch = Value::Object(row.clone());
+    macro_rules! registry_row {
+        ($input:ty, $view:ty, $kind:ty, $update:expr) => {
+            match existing {
+                None => {
+                    let input: $input = input(&row).map_err(refusal)?;
+                    perform(tx, who, async |s| registry::create::<$kind, _>(s, || input.into_data()).await.map(|r| created::<$view>(&r))).await
+                }
+                Some(id) => {
+                    let edit = |current: &<$view as Resource>::Data| -> Result<_, EditStop> {
+                        let data = merge_patch(&<$input>::from_data(current), patch)?.into_data()?;
+                        changes(&<$input>::from_data(&data), &<$input>::from_data(current))?;
+                        Ok(data)
+                    };
+                    perform(tx, who, async |s| $update(s, id, &none, edit).await.map(|c| updated::<$view>(&c))).await
+                }
+            }
+        };
+    }
+    match target {
+        Target::TerritorialUnits => registry_row!(TerritorialUnitInput, TerritorialUnitView, TerritorialUnits, registry::update::<TerritorialUnits, _>),
+        Target::Organizations => registry_row!(OrganizationInput, OrganizationView, Organizations, registry::update::<Organizations, _>),
+        Target::People => registry_row!(PersonInput, PersonView, People, registry::update_person),
+        Target::Partnerships => match existing {
+            None => {
+                let input: PartnershipInput = input(&row).map_err(refusal)?;
+                perform(tx, who, async |s| service::partnerships::create(s, || input.into_data()).await.map(|r| created::<PartnershipView>(&r))).await
+            }
+            Some(id) => {
+                let edit = |current: &domain::registry::PartnershipData| -> Result<_, EditStop> {
+                    let data = merge_patch(&PartnershipInput::from_data(current), patch)?.into_data()?;
+                    changes(&PartnershipInput::from_data(&data), &PartnershipInput::from_data(current))?;
+                    Ok(data)
+                };
+                perform(tx, who, async |s| service::partnerships::update(s, id, &none, edit).await.map(|c| updated::<PartnershipView>(&c))).await
+            }
+        },
+        Target::Memberships => match existing {
+            None => {
+                let mut row = row;
+                let partnership_id = membership_partnership(&mut row)?;
+                let input: MembershipInput = input(&row).map_err(refusal)?;
+                perform(tx, who, async |s| {
+                    records::create::<Memberships, _>(s, partnership_id, || input.into_data(partnership_id)).await.map(|r| created::<MembershipView>(&r))
+                })
+                .await
+            }
+            Some(id) => {
+                let mut patch = row;
+                patch.remove("partnership_id");
+                let edit = |current: &domain::registry::MembershipData| -> Result<_, EditStop> {
+                    let data = merge_patch(&MembershipInput::from_data(current), Value::Object(patch))?.into_data(current.partnership_id)?;
+                    changes(&MembershipInput::from_data(&data), &MembershipInput::from_data(current))?;
+                    Ok(data)
+                };
+                perform(tx, who, async |s| records::update::<Memberships, _>(s, id, &none, edit).await.map(|c| updated::<MembershipView>(&c))).await
+            }
+        },
+    }
+}
+
+/// A membership row's partnership (the path of the single request), taken out of the row.
+fn membership_partnership(row: &mut Row) -> Result<Uuid, Stop> {
+    match row.remove("partnership_id") {
+        Some(Value::String(s)) => s.trim().parse().map_err(|_| Refused::one("partnership_id", "format", "`partnership_id` is not a UUID").into()),
+        None | Some(Value::Null) => Err(Refused::one("partnership_ref", "missing", "a membership needs `partnership_ref` or `partnership_id`").into()),
+        Some(_) => Err(Refused::one("partnership_id", "type", "`partnership_id` is a UUID text").into()),
+    }
+}
+
+fn uuid_in(row: &Row, column: &str) -> Option<Uuid> {
+    row.get(column).and_then(Value::as_str).and_then(|s| s.trim().parse().ok())
+}
+
+/// Checks, resolves and writes one row (inside its savepoint).
+pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, strategy: ImportStrategy, mut row: Row) -> Result<Outcome, Stop> {
+    if let Some(refused) = unstorable(&row) {
+        return Err(refused.into());
+    }
+    check_dates(&row)?;
+    let resolver = Resolver { tx, who };
+    match target {
+        Target::People => resolver.scalar(&mut row, RefKind::Organization, "organization_ref", "organization_id").await?,
+        Target::Partnerships => {
+            resolver.list(&mut row, RefKind::TerritorialUnit, "territorial_unit_refs", "territorial_unit_ids").await?;
+            resolver.list(&mut row, RefKind::Person, "consultant_refs", "consultant_ids").await?;
+        }
+        Target::Memberships => {
+            resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
+            resolver.scalar(&mut row, RefKind::Organization, "organization_ref", "organization_id").await?;
+            resolver.representatives(&mut row).await?;
+            // Memberships keep no external_ref: it only names the row in the report.
+            row.remove("external_ref");
+        }
+        Target::TerritorialUnits | Target::Organizations => {}
+    }
+    let existing = match target.kind() {
+        Some(kind) => match text_of(row.get("external_ref")) {
+            Some(external_ref) => imports::find(tx.conn(), kind, &external_ref).await.map_err(|e| refusal(e.into()))?,
+            None => None,
+        },
+        None => {
+            let joined_on = row.get("joined_on").and_then(Value::as_str).and_then(|s| s.parse().ok());
+            match (uuid_in(&row, "partnership_id"), uuid_in(&row, "organization_id"), joined_on) {
+                (Some(p), Some(o), Some(j)) => imports::find_membership(tx.conn(), p, o, j).await.map_err(|e| refusal(e.into()))?,
+                _ => None,
+            }
+        }
+    };
+    let existing = match (strategy, existing) {
+        (ImportStrategy::Create, _) => None,
+        (ImportStrategy::Update, None) => {
+            let (field, what) = if target == Target::Memberships {
+                ("joined_on", "no membership of this organization in this partnership started that day")
+            } else {
+                ("external_ref", "no record with this external_ref")
+            };
+            return Err(Refused::one(field, "not_found", format!("{what}; strategy `update` only updates")).into());
+        }
+        (_, found) => found,
+    };
+    let was_update = existing.is_some();
+    match write_row(tx, who, target, existing, row).await? {
+        None => Ok(Outcome::Unchanged),
+        Some(w) => {
+            tx.audit(w.action, w.resource, w.id, w.before, Some(w.after)).await.map_err(|e| Stop::Fault(e.into()))?;
+            Ok(if was_update { Outcome::Updated } else { Outcome::Created })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_compare_as_sets() {
+        assert_eq!(canonical(serde_json::json!({"a": [2, 1]})), canonical(serde_json::json!({"a": [1, 2]})));
+    }
+}
