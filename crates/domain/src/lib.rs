@@ -7,6 +7,7 @@
 pub mod access;
 pub mod analysis;
 pub mod codelist;
+pub mod cooperation;
 pub mod diff;
 pub mod error;
 pub mod esif;
