@@ -12,6 +12,7 @@ mod m20261201_000030_indicator_values;
 mod m20261201_000040_changes;
 mod m20261201_000050_webhooks;
 mod m20261201_000060_imports;
+mod m20261201_000070_cooperations;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000040_changes::Migration),
             Box::new(m20261201_000050_webhooks::Migration),
             Box::new(m20261201_000060_imports::Migration),
+            Box::new(m20261201_000070_cooperations::Migration),
         ]
     }
 }

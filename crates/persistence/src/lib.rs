@@ -13,6 +13,7 @@ pub mod audit;
 #[cfg(feature = "fixtures")]
 pub mod bench_data;
 pub mod changes;
+pub mod cooperations;
 pub mod esif;
 pub mod imports;
 pub mod indicators;

@@ -9,6 +9,7 @@
 //! the audit trail records each resource as the API shows it.
 
 pub mod changes;
+pub mod cooperations;
 pub mod error;
 pub mod imports;
 pub mod partnerships;

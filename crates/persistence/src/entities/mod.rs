@@ -8,6 +8,7 @@ pub mod audit_entry;
 pub mod call;
 pub mod call_partnership;
 pub mod change;
+pub mod cooperation;
 pub mod counselling_record;
 pub mod evaluation;
 pub mod excluded_locality;
