@@ -209,6 +209,11 @@ fn principal(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
+    // The rate limiter verified this request's token already (it limits per subject): the
+    // signature is checked once per request, not once per middleware and extractor.
+    if let Some(verified) = actix_web::HttpMessage::extensions(req).get::<crate::edge::rate_limit::VerifiedPrincipal>() {
+        return Ok(Some(verified.0.clone()));
+    }
     let service = req.app_data::<web::Data<TokenService>>().ok_or_else(|| ApiError::Internal("token service is not configured".into()))?;
     service.verify(token).map(Some)
 }
