@@ -51,7 +51,12 @@ impl Modify for BearerScheme {
 
 /// The complete document, as served at `/openapi.json` and committed under `openapi/`.
 pub fn document() -> Result<Value, serde_json::Error> {
-    let mut doc = serde_json::to_value(crate::startup::openapi())?;
+    refined(crate::startup::openapi())
+}
+
+/// The document of routes already collected (the server collects them once at start).
+pub fn refined(collected: utoipa::openapi::OpenApi) -> Result<Value, serde_json::Error> {
+    let mut doc = serde_json::to_value(collected)?;
     refine(&mut doc);
     Ok(doc)
 }

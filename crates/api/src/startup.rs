@@ -116,7 +116,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         // Serialised once and shared by every worker (an Arc inside web::Data), rather than a
         // copy of the document per worker.
-        let doc = web::Data::new(OpenApiJson(serde_json::to_string(&crate::openapi::document()?)?));
+        // The routes' description is collected once: it serves /openapi.json and the edge's table
+        // of paths and methods.
+        let described = openapi();
+        let routes = RouteTable::from_openapi(&described);
+        let doc = web::Data::new(OpenApiJson(serde_json::to_string(&crate::openapi::refined(described)?)?));
         crate::webhooks::start(store.clone(), settings.webhooks.clone());
         let state = web::Data::new(AppState { store, webhook_hosts: settings.webhooks.allowed_hosts.clone() });
         let metrics = web::Data::new(Metrics::new()?);
@@ -124,7 +128,7 @@ impl Application {
         let origins = settings.cors_origins.clone();
         // The edge (crate::edge), built once and shared by every worker.
         let routes = web::Data::new(
-            RouteTable::from_openapi(&openapi())
+            routes
                 .with("/openapi.json", &[Method::GET])
                 .with("/docs", &[Method::GET])
                 .with_prefix("/docs/{tail}", &[Method::GET]),
