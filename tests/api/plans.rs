@@ -134,8 +134,9 @@ async fn the_rozvodi_plan_passes_its_approval_path_and_refuses_illegal_steps() {
     }
     app.post(&format!("{base}/approve-by-council"), &admin, json!({"date": "2019-04-02", "resolution_number": "RM/12/2019"})).await.problem(409);
     app.post(&format!("{base}/approve-by-assembly"), &admin, json!({"date": "2019-04-24", "resolution_number": "ZM/5/2019"})).await.problem(409);
-    // A draft is not public.
+    // A draft is not public (the partnership's writers read it).
     app.get(&base, None).await.problem(404);
+    assert_eq!(app.get(&base, Some(&admin)).await.status, 200);
 
     assert_eq!(app.post(&format!("{base}/submit"), &admin, json!({"date": "2019-03-20"})).await.body["status"], "submitted");
     app.post(&format!("{base}/submit"), &admin, json!(null)).await.problem(409);
@@ -258,6 +259,8 @@ async fn a_plan_in_force_changes_only_through_a_revision_and_the_diff_shows_it()
     let stranger = app.token(Role::Partner, &[&uuid::Uuid::now_v7().to_string()], None);
     for path in ["", "/goals", "/measures", "/diff", "/versions", "/fulfilment", "/evaluations"] {
         app.get(&format!("/api/v1/strategic-plans/{v2}{path}"), Some(&stranger)).await.problem(404);
+        let seen = app.get(&format!("/api/v1/strategic-plans/{v2}{path}"), Some(&admin)).await;
+        assert_eq!(seen.status, 200, "{path}: {}", seen.body);
     }
     app.get(&format!("/api/v1/strategic-plans/{v2}/goals"), None).await.problem(404);
     let diff = app.get(&format!("/api/v1/strategic-plans/{v2}/diff"), Some(&admin)).await;
@@ -363,6 +366,7 @@ async fn a_partner_reports_only_on_its_own_measures() {
     let stranger = app.token(Role::Partner, &[&uuid::Uuid::now_v7().to_string()], Some(&r.ngo));
     app.post(&format!("/api/v1/measures/{}/progress-reports", measures[1]), &stranger, report.clone()).await.problem(404);
     app.get(&format!("/api/v1/measures/{}/progress-reports", measures[1]), Some(&stranger)).await.problem(404);
+    assert_eq!(app.get(&format!("/api/v1/measures/{}/progress-reports", measures[1]), Some(&partner)).await.status, 200);
     let reporter = app.token(Role::Reporter, &[], None);
     app.post(&format!("/api/v1/measures/{}/progress-reports", measures[1]), &reporter, report).await.problem(403);
     // The report became the measure's current state without bumping its version.
