@@ -36,7 +36,14 @@ impl MigrationTrait for Migration {
                 .col(text_null("end_reason"))
                 .col(json("milestones"))
                 .col(text_null("note"))
-                .foreign_key(&mut ForeignKey::create().name("fk_cooperations_partnership_id").from("cooperations", "partnership_id").to("partnerships", "id").on_delete(ForeignKeyAction::Restrict).take())
+                .foreign_key(
+                    &mut ForeignKey::create()
+                        .name("fk_cooperations_partnership_id")
+                        .from("cooperations", "partnership_id")
+                        .to("partnerships", "id")
+                        .on_delete(ForeignKeyAction::Restrict)
+                        .take(),
+                )
                 .take(),
         )
         .await?;

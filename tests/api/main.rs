@@ -7,6 +7,7 @@ mod access;
 mod changes;
 mod contract;
 mod conventions;
+mod cooperations;
 mod esif;
 mod hardening;
 mod identity;

@@ -20,6 +20,7 @@ Get a development token with `inclusion token --role admin`.",
     tags(
         (name = "partnerships", description = "Local partnerships and their lifecycle"),
         (name = "memberships", description = "Member organisations and their representatives"),
+        (name = "cooperations", description = "Cooperations of the Agency with partnerships, their timeline templates and timelines"),
         (name = "working-groups", description = "Thematic working groups"),
         (name = "meetings", description = "Meetings, attendance, resolutions and action items"),
         (name = "analyses", description = "Situational analyses and the needs they find"),

@@ -49,7 +49,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::audit::configure)
         .configure(routes::changes::configure)
         .configure(routes::webhooks::configure)
-        .configure(routes::imports::configure);
+        .configure(routes::imports::configure)
+        .configure(routes::cooperations::configure);
 }
 
 /// The OpenAPI document, built without starting a server.

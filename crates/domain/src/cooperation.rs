@@ -166,11 +166,15 @@ pub fn advance(status: CooperationStatus, action: CooperationAction) -> Result<C
         (S::Agreed, A::Start) => Ok(S::Running),
         (S::Running, A::HandOver) => Ok(S::HandedOver),
         (S::Agreed | S::Running, A::End) => Ok(S::EndedEarly),
-        (s, a) => Err(DomainError::Conflict(format!("a cooperation that is {} cannot be {}", s.as_str(), match a {
-            A::Start => "started",
-            A::HandOver => "handed over",
-            A::End => "ended",
-        }))),
+        (s, a) => Err(DomainError::Conflict(format!(
+            "a cooperation that is {} cannot be {}",
+            s.as_str(),
+            match a {
+                A::Start => "started",
+                A::HandOver => "handed over",
+                A::End => "ended",
+            }
+        ))),
     }
 }
 
@@ -463,11 +467,8 @@ mod tests {
 
     #[test]
     fn the_standard_timeline_with_facts_and_milestones() {
-        let facts = Facts {
-            establishment: span(Some("2018-10-25"), Some("2018-10-25")),
-            analysis: span(Some("2018-11-01"), Some("2019-01-20")),
-            ..Facts::default()
-        };
+        let facts =
+            Facts { establishment: span(Some("2018-10-25"), Some("2018-10-25")), analysis: span(Some("2018-11-01"), Some("2019-01-20")), ..Facts::default() };
         let lines = timeline(&STANDARD_36, d("2018-10-25"), false, &facts, &[], d("2019-06-01"));
         assert!(!lines.iter().any(|l| l.phase == "predefined_measure"));
         let state = |code: &str| lines.iter().find(|l| l.phase == code).map(|l| (l.state, l.days_late)).unwrap();

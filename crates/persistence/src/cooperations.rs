@@ -191,9 +191,10 @@ pub async fn facts(conn: &impl ConnectionTrait, c: &CooperationRecord) -> Result
     if let Some(p) = partnership::Entity::find_by_id(partnership_id).one(conn).await? {
         let established = p.established_on.or(p.memorandum_signed_on);
         facts.establishment = Span { started_on: established, completed_on: established };
-        let handed_over = c.data.handed_over_on.or_else(|| {
-            (code::<PartnershipStatus>(&p.status).ok() == Some(PartnershipStatus::HandedOver)).then(|| p.updated_at.date_naive())
-        });
+        let handed_over = c
+            .data
+            .handed_over_on
+            .or_else(|| (code::<PartnershipStatus>(&p.status).ok() == Some(PartnershipStatus::HandedOver)).then(|| p.updated_at.date_naive()));
         facts.handover = Span { started_on: None, completed_on: handed_over };
     }
     let analyses = sa::Entity::find()

@@ -78,6 +78,8 @@ where
 
 async fn writable(s: &Session<'_>, id: Uuid) -> Result<CooperationRecord> {
     let current = repo::get(s.conn(), id).await?;
+    // Cooperations are not public: one of a partnership the caller may not read is not found.
+    s.who().authorize(Action::Read { partnership: current.data.data.partnership_id })?;
     s.allow(Action::Decide { partnership: current.data.data.partnership_id }).await?;
     Ok(current)
 }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calls;
 pub mod changes;
 pub mod codelists;
+pub mod cooperations;
 pub mod counselling;
 pub mod evaluations;
 pub mod goals;

@@ -1,0 +1,184 @@
+//! Cooperations of the Agency with partnerships: lifecycle, access, the timeline derived from
+//! the partnership's records and milestones, and the `late` list.
+
+use domain::access::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::plans::{bring_into_force, plan_with_measures, rozvodi};
+
+fn phase<'a>(timeline: &'a Value, code: &str) -> &'a Value {
+    timeline["phases"].as_array().unwrap().iter().find(|p| p["phase"] == code).unwrap_or_else(|| panic!("no phase {code}: {timeline}"))
+}
+
+async fn timeline(app: &TestApp, token: &str, id: &str, as_of: &str) -> Value {
+    let res = app.get(&format!("/api/v1/cooperations/{id}/timeline?as_of={as_of}"), Some(token)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.body
+}
+
+fn state(timeline: &Value, code: &str) -> (String, i64) {
+    let p = phase(timeline, code);
+    (p["state"].as_str().unwrap().to_owned(), p["days_late"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn a_cooperation_lives_and_only_its_deciders_write_it() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Žlutice", "municipality", None).await;
+    let p = app.partnership(&admin, "LP Žluticko", &[&unit]).await;
+    let other = app.partnership(&admin, "LP Jinde", &[&unit]).await;
+
+    let templates = app.get("/api/v1/timeline-templates", None).await;
+    assert_eq!(templates.status, 200);
+    let codes: Vec<&str> = templates.body["items"].as_array().unwrap().iter().map(|t| t["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["rozvoj_systemu_24", "standard_36"]);
+
+    let body = json!({"partnership_id": p, "start_on": "2014-07-01", "template": "standard_36", "predefined_activities": ["Prostupné zaměstnávání"]});
+    let created = app.post("/api/v1/cooperations", &admin, body.clone()).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["status"], "agreed");
+    assert_eq!(created.body["months"], 36);
+    let id = created.id();
+    let base = format!("/api/v1/cooperations/{id}");
+
+    app.post("/api/v1/cooperations", &admin, json!({"partnership_id": p, "start_on": "2014-07-01", "template": "nope"})).await.problem(422);
+    app.get("/api/v1/cooperations", None).await.problem(401);
+
+    // Roles: partner of another partnership 404, own partner reads but 403 on writes,
+    // unassigned consultant 403, assigned consultant writes, reporter reads.
+    let stranger = app.token(Role::Partner, &[&other], None);
+    app.get(&base, Some(&stranger)).await.problem(404);
+    app.get(&format!("{base}/timeline"), Some(&stranger)).await.problem(404);
+    app.post(&format!("{base}/start"), &stranger, json!({})).await.problem(404);
+    let listed = app.get("/api/v1/cooperations", Some(&stranger)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 0);
+    let partner = app.token(Role::Partner, &[&p], None);
+    assert_eq!(app.get(&base, Some(&partner)).await.status, 200);
+    app.post(&format!("{base}/start"), &partner, json!({})).await.problem(403);
+    app.patch(&base, &partner, json!({"note": "x"})).await.problem(403);
+    app.post("/api/v1/cooperations", &partner, body.clone()).await.problem(403);
+    let elsewhere = app.token(Role::Consultant, &[&other], None);
+    app.post(&format!("{base}/start"), &elsewhere, json!({})).await.problem(403);
+    app.post("/api/v1/cooperations", &elsewhere, body.clone()).await.problem(403);
+    let reporter = app.token(Role::Reporter, &[], None);
+    assert_eq!(app.get(&base, Some(&reporter)).await.status, 200);
+    app.post(&format!("{base}/start"), &reporter, json!({})).await.problem(403);
+    let consultant = app.token(Role::Consultant, &[&p], None);
+    let patched = app.patch(&base, &consultant, json!({"note": "Nábor 2014"})).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    app.patch(&base, &consultant, json!({"partnership_id": other})).await.problem(422);
+
+    // Lifecycle: agreed → running → handed_over; no way back, no second end.
+    app.post(&format!("{base}/hand-over"), &consultant, json!({})).await.problem(409);
+    let started = app.post(&format!("{base}/start"), &consultant, json!({"date": "2014-07-01"})).await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    assert_eq!((started.body["status"].as_str(), started.body["started_on"].as_str()), (Some("running"), Some("2014-07-01")));
+    app.post(&format!("{base}/start"), &consultant, json!({})).await.problem(409);
+    app.post(&format!("{base}/start"), &consultant, json!("not an object")).await.problem(400);
+    let handed = app.post(&format!("{base}/hand-over"), &consultant, json!({"date": "2017-06-30"})).await;
+    assert_eq!(handed.body["status"], "handed_over");
+    app.post(&format!("{base}/end"), &admin, json!({"reason": "x"})).await.problem(409);
+    let t = timeline(&app, &reporter, &id, "2017-07-01").await;
+    assert_eq!(phase(&t, "handover")["actual_end"], "2017-06-30");
+
+    // Ending early needs a reason.
+    let second = app.create("/api/v1/cooperations", &admin, body.clone()).await;
+    app.post(&format!("/api/v1/cooperations/{second}/end"), &admin, json!({"reason": ""})).await.problem(422);
+    let ended = app.post(&format!("/api/v1/cooperations/{second}/end"), &admin, json!({"reason": "Obec odstoupila.", "date": "2015-01-31"})).await;
+    assert_eq!((ended.body["status"].as_str(), ended.body["end_reason"].as_str()), (Some("ended_early"), Some("Obec odstoupila.")));
+    let filtered = app.get(&format!("/api/v1/cooperations?status=ended_early&partnership_id={p}"), Some(&admin)).await;
+    assert_eq!(filtered.body["items"].as_array().unwrap().len(), 1);
+
+    assert_eq!(app.delete(&format!("/api/v1/cooperations/{second}"), &admin).await.status, 204);
+    let listed = app.get("/api/v1/cooperations", Some(&admin)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_timeline_follows_the_partnerships_records_and_milestones() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let r = rozvodi(&app).await;
+    let res = app.patch(&format!("/api/v1/partnerships/{}", r.p), &admin, json!({"established_on": "2018-10-25"})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let id = app
+        .create(
+            "/api/v1/cooperations",
+            &admin,
+            json!({"partnership_id": r.p, "start_on": "2018-10-25", "template": "standard_36", "predefined_activities": ["Dluhová poradna"]}),
+        )
+        .await;
+
+    // Month 1 is 25 Oct – 24 Nov 2018; the analysis (months 2–4) ends 24 Feb 2019, the plan
+    // (months 2–6) 24 Apr 2019.
+    let t = timeline(&app, &admin, &id, "2018-11-01").await;
+    assert_eq!(state(&t, "establish"), ("done".into(), 0));
+    assert_eq!(phase(&t, "establish")["source"], "data");
+    assert_eq!((phase(&t, "situational_analysis")["planned_start"].as_str(), phase(&t, "situational_analysis")["planned_end"].as_str()), (Some("2018-11-25"), Some("2019-02-24")));
+    // The analysis was started and completed before (fieldwork 1 Jun – 30 Sep 2018): done.
+    assert_eq!(state(&t, "situational_analysis"), ("done".into(), 0));
+    assert_eq!(phase(&t, "situational_analysis")["actual_end"], "2018-09-30");
+    assert_eq!(state(&t, "strategic_plan"), ("not_started".into(), 0));
+    assert_eq!(t["summary"]["current_phase"], "establish");
+    assert_eq!(t["summary"]["late"], false);
+
+    let t = timeline(&app, &admin, &id, "2019-03-01").await;
+    assert_eq!(state(&t, "situational_analysis"), ("done".into(), 0));
+    assert_eq!(state(&t, "strategic_plan"), ("late".into(), 96));
+    assert_eq!(state(&t, "predefined_measure"), ("late".into(), 96));
+
+    // Submitting the plan (20 Mar) and its approval by the assembly (24 Apr 2019) move the phases.
+    let (plan, _) = plan_with_measures(&app, &r).await;
+    bring_into_force(&app, &plan).await;
+    let t = timeline(&app, &admin, &id, "2019-04-01").await;
+    assert_eq!(state(&t, "strategic_plan"), ("on_time".into(), 0));
+    assert_eq!(phase(&t, "strategic_plan")["actual_start"], "2019-03-20");
+    let t = timeline(&app, &admin, &id, "2019-06-01").await;
+    assert_eq!(state(&t, "strategic_plan"), ("done".into(), 0));
+    assert_eq!(state(&t, "implementation"), ("on_time".into(), 0));
+    assert_eq!(phase(&t, "implementation")["actual_start"], "2019-04-24");
+    // The predefined measure has no event in the data: late until a milestone records it.
+    assert_eq!(state(&t, "predefined_measure"), ("late".into(), 38));
+    assert_eq!(t["summary"]["late_phases"], json!([{"phase": "predefined_measure", "days_late": 38}]));
+
+    let partner = app.token(Role::Partner, &[&r.p], None);
+    let milestone = json!({"phase": "predefined_measure", "started_on": "2018-12-01", "completed_on": "2019-05-15"});
+    app.post(&format!("/api/v1/cooperations/{id}/milestones"), &partner, milestone.clone()).await.problem(403);
+    app.post(&format!("/api/v1/cooperations/{id}/milestones"), &admin, json!({"phase": "nope", "started_on": "2018-12-01"})).await.problem(422);
+    let res = app.post(&format!("/api/v1/cooperations/{id}/milestones"), &admin, milestone).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let t = timeline(&app, &partner, &id, "2019-06-01").await;
+    assert_eq!(state(&t, "predefined_measure"), ("done_late".into(), 21));
+    assert_eq!(phase(&t, "predefined_measure")["source"], "milestone");
+    assert_eq!(t["summary"]["late"], false);
+    // Judged on a day before the milestone's completion, it was running.
+    let t = timeline(&app, &partner, &id, "2019-01-10").await;
+    assert_eq!(state(&t, "predefined_measure"), ("on_time".into(), 0));
+
+    // Months 19–22 (25 Apr – 24 Aug 2020): no evaluation yet is late after they end; one
+    // recorded starts the phase and closes the first implementation (months 7–18, late).
+    let t = timeline(&app, &admin, &id, "2020-09-01").await;
+    assert_eq!(state(&t, "evaluation"), ("late".into(), 8));
+    let res = app.post(&format!("/api/v1/strategic-plans/{plan}/evaluations"), &admin, json!({"as_of": "2020-05-15", "narrative": "Vyhodnocení."})).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let t = timeline(&app, &admin, &id, "2020-06-01").await;
+    assert_eq!(state(&t, "evaluation"), ("on_time".into(), 0));
+    assert_eq!(state(&t, "implementation"), ("done_late".into(), 21));
+
+    // The list: `late=true` on a day finds it, on another it does not.
+    let late = app.get("/api/v1/cooperations?late=true&as_of=2020-09-01", Some(&admin)).await;
+    assert_eq!(late.status, 200, "{}", late.body);
+    let items = late.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["state"]["late"], true);
+    assert_eq!(items[0]["state"]["late_phases"], json!([{"phase": "evaluation", "days_late": 8}, {"phase": "implementation_after_revision", "days_late": 7}]));
+    let none = app.get("/api/v1/cooperations?late=true&as_of=2020-06-01", Some(&admin)).await;
+    assert_eq!(none.body["items"].as_array().unwrap().len(), 0);
+    let stated = app.get("/api/v1/cooperations?as_of=2020-06-01", Some(&admin)).await;
+    assert_eq!(stated.body["items"][0]["state"]["current_phase"], "evaluation");
+    let plain = app.get("/api/v1/cooperations", Some(&admin)).await;
+    assert!(plain.body["items"][0].get("state").is_none());
+    app.get("/api/v1/cooperations?sort=start_on", Some(&admin)).await.problem(400);
+}
