@@ -182,3 +182,17 @@ async fn the_timeline_follows_the_partnerships_records_and_milestones() {
     assert!(plain.body["items"][0].get("state").is_none());
     app.get("/api/v1/cooperations?sort=start_on", Some(&admin)).await.problem(400);
 }
+
+#[tokio::test]
+async fn the_demo_cooperation_of_rozvodi_reads_late() {
+    let app = crate::helpers::spawn_app_with_demo().await;
+    let admin = app.admin();
+    let late = app.get("/api/v1/cooperations?late=true&as_of=2019-06-01", Some(&admin)).await;
+    assert_eq!(late.status, 200, "{}", late.body);
+    let items = late.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", late.body);
+    assert_eq!(items[0]["status"], "running");
+    assert_eq!(items[0]["state"]["late_phases"][0]["phase"], "predefined_measure");
+    let t = timeline(&app, &admin, items[0]["id"].as_str().unwrap(), "2019-06-01").await;
+    assert_eq!(state(&t, "establish").0, "done");
+}
