@@ -116,7 +116,10 @@ async fn the_timeline_follows_the_partnerships_records_and_milestones() {
     let t = timeline(&app, &admin, &id, "2018-11-01").await;
     assert_eq!(state(&t, "establish"), ("done".into(), 0));
     assert_eq!(phase(&t, "establish")["source"], "data");
-    assert_eq!((phase(&t, "situational_analysis")["planned_start"].as_str(), phase(&t, "situational_analysis")["planned_end"].as_str()), (Some("2018-11-25"), Some("2019-02-24")));
+    assert_eq!(
+        (phase(&t, "situational_analysis")["planned_start"].as_str(), phase(&t, "situational_analysis")["planned_end"].as_str()),
+        (Some("2018-11-25"), Some("2019-02-24"))
+    );
     // The analysis was started and completed before (fieldwork 1 Jun – 30 Sep 2018): done.
     assert_eq!(state(&t, "situational_analysis"), ("done".into(), 0));
     assert_eq!(phase(&t, "situational_analysis")["actual_end"], "2018-09-30");

@@ -214,7 +214,17 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &web::Bytes) ->
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("body", "malformed", e.to_string()))
 }
 
-async fn step(state: &AppState, who: &domain::access::Principal, id: Uuid, if_match: IfMatch, key: IdempotencyKey, action: CooperationAction, name: &str, date: Option<NaiveDate>, reason: Option<String>) -> ApiResult {
+async fn step(
+    state: &AppState,
+    who: &domain::access::Principal,
+    id: Uuid,
+    if_match: IfMatch,
+    key: IdempotencyKey,
+    action: CooperationAction,
+    name: &str,
+    date: Option<NaiveDate>,
+    reason: Option<String>,
+) -> ApiResult {
     let request = serde_json::json!({ "action": name, "date": date, "reason": reason });
     write::act::<CooperationView>(state, who, key, name, &request, async |s| use_cases::step(s, id, &if_match.0, action, date, reason).await).await
 }
@@ -234,7 +244,14 @@ pub async fn start(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uu
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     security(("bearer" = [])), responses((status = 200, description = "The cooperation, now handed over", body = CooperationView), WriteErrors))]
 #[post("/cooperations/{id}/hand-over")]
-pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, key: IdempotencyKey, body: web::Bytes) -> ApiResult {
+pub async fn hand_over(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    key: IdempotencyKey,
+    body: web::Bytes,
+) -> ApiResult {
     let input: StepInput = optional_body(&body)?;
     step(&state, &who, *id, if_match, key, CooperationAction::HandOver, "hand_over", input.date, None).await
 }
@@ -244,7 +261,14 @@ pub async fn hand_over(state: web::Data<AppState>, Auth(who): Auth, id: web::Pat
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     security(("bearer" = [])), responses((status = 200, description = "The cooperation, now ended early", body = CooperationView), WriteErrors))]
 #[post("/cooperations/{id}/end")]
-pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, key: IdempotencyKey, body: web::Json<EndInput>) -> ApiResult {
+pub async fn end(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    key: IdempotencyKey,
+    body: web::Json<EndInput>,
+) -> ApiResult {
     let input = body.into_inner();
     input.validate()?;
     step(&state, &who, *id, if_match, key, CooperationAction::End, "end", input.date, Some(input.reason)).await
@@ -352,7 +376,13 @@ pub async fn templates(query: web::Query<PageQuery>) -> ApiResult {
             phases: t
                 .phases
                 .iter()
-                .map(|p| TemplatePhaseView { code: p.code, name: p.name, from_month: p.from_month, to_month: p.to_month, only_if_committed: p.only_if_committed })
+                .map(|p| TemplatePhaseView {
+                    code: p.code,
+                    name: p.name,
+                    from_month: p.from_month,
+                    to_month: p.to_month,
+                    only_if_committed: p.only_if_committed,
+                })
                 .collect(),
         })
         .collect();
