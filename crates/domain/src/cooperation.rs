@@ -484,7 +484,7 @@ mod tests {
         assert_eq!(s.current_phase.as_deref(), Some("implementation"));
 
         let milestone = Milestone { phase: "predefined_measure".into(), started_on: Some(d("2018-12-01")), completed_on: None };
-        let lines = timeline(&STANDARD_36, d("2018-10-25"), true, &facts, &[milestone.clone()], d("2019-01-01"));
+        let lines = timeline(&STANDARD_36, d("2018-10-25"), true, &facts, std::slice::from_ref(&milestone), d("2019-01-01"));
         let line = lines.iter().find(|l| l.phase == "predefined_measure").unwrap();
         assert_eq!((line.state, line.source.as_str()), (PhaseState::OnTime, "milestone"));
         assert!(check_milestone(&STANDARD_36, &milestone).is_ok());

@@ -214,17 +214,16 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &web::Bytes) ->
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("body", "malformed", e.to_string()))
 }
 
-async fn step(
-    state: &AppState,
-    who: &domain::access::Principal,
-    id: Uuid,
-    if_match: IfMatch,
-    key: IdempotencyKey,
+/// A lifecycle step as asked: the action, its name in the audit trail, its day and reason.
+struct Step {
     action: CooperationAction,
-    name: &str,
+    name: &'static str,
     date: Option<NaiveDate>,
     reason: Option<String>,
-) -> ApiResult {
+}
+
+async fn step(state: &AppState, who: &domain::access::Principal, id: Uuid, if_match: IfMatch, key: IdempotencyKey, step: Step) -> ApiResult {
+    let Step { action, name, date, reason } = step;
     let request = serde_json::json!({ "action": name, "date": date, "reason": reason });
     write::act::<CooperationView>(state, who, key, name, &request, async |s| use_cases::step(s, id, &if_match.0, action, date, reason).await).await
 }
@@ -236,7 +235,7 @@ async fn step(
 #[post("/cooperations/{id}/start")]
 pub async fn start(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, key: IdempotencyKey, body: web::Bytes) -> ApiResult {
     let input: StepInput = optional_body(&body)?;
-    step(&state, &who, *id, if_match, key, CooperationAction::Start, "start", input.date, None).await
+    step(&state, &who, *id, if_match, key, Step { action: CooperationAction::Start, name: "start", date: input.date, reason: None }).await
 }
 
 /// Hand the partnership's management over to the municipality (running → handed_over).
@@ -253,7 +252,7 @@ pub async fn hand_over(
     body: web::Bytes,
 ) -> ApiResult {
     let input: StepInput = optional_body(&body)?;
-    step(&state, &who, *id, if_match, key, CooperationAction::HandOver, "hand_over", input.date, None).await
+    step(&state, &who, *id, if_match, key, Step { action: CooperationAction::HandOver, name: "hand_over", date: input.date, reason: None }).await
 }
 
 /// End the cooperation early (agreed | running → ended_early), with a reason.
@@ -271,7 +270,7 @@ pub async fn end(
 ) -> ApiResult {
     let input = body.into_inner();
     input.validate()?;
-    step(&state, &who, *id, if_match, key, CooperationAction::End, "end", input.date, Some(input.reason)).await
+    step(&state, &who, *id, if_match, key, Step { action: CooperationAction::End, name: "end", date: input.date, reason: Some(input.reason) }).await
 }
 
 /// A phase's start and/or completion recorded explicitly.
