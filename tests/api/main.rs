@@ -9,6 +9,7 @@ mod contract;
 mod conventions;
 mod cooperations;
 mod esif;
+mod exports;
 mod hardening;
 mod identity;
 mod imports;

@@ -50,7 +50,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::changes::configure)
         .configure(routes::webhooks::configure)
         .configure(routes::imports::configure)
-        .configure(routes::cooperations::configure);
+        .configure(routes::cooperations::configure)
+        .configure(routes::exports::configure);
 }
 
 /// The OpenAPI document, built without starting a server.

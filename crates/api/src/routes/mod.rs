@@ -15,6 +15,7 @@ pub mod cooperations;
 pub mod counselling;
 pub mod evaluations;
 pub mod goals;
+pub mod exports;
 pub mod imports;
 pub mod indicators;
 pub mod measures;

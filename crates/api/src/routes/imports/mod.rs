@@ -29,7 +29,8 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use self::read::{Format, Target, format_of, read_body, read_csv, read_json};
+use self::read::{Format, format_of, read_body, read_csv, read_json};
+pub(crate) use self::read::{LIST_COLUMNS, Target};
 use self::run::run;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};

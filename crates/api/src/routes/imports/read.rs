@@ -133,6 +133,14 @@ pub(super) fn cell_value(column: &str, cell: &str) -> Value {
     if cell.is_empty() {
         return if LIST_COLUMNS.contains(&column) { Value::Array(vec![]) } else { Value::Null };
     }
+    // `representatives` in a CSV cell: the JSON array an export writes (objects with `person_id`
+    // and `function`).
+    if column == "representatives"
+        && cell.starts_with('[')
+        && let Ok(items @ Value::Array(_)) = serde_json::from_str::<Value>(cell)
+    {
+        return items;
+    }
     if LIST_COLUMNS.contains(&column) {
         return Value::Array(cell.split('|').map(str::trim).filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect());
     }

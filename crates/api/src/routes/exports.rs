@@ -1,0 +1,605 @@
+//! `/exports`: the registry (territorial units, organizations, people), partnerships and
+//! memberships as CSV or a JSON array, in exactly the columns of the imports, so that an export
+//! imports back unchanged.
+//!
+//! The body is streamed: the rows are read page by page with the lists' keyset paging (500 a
+//! page) and written as they come, never built in memory. Visibility is the lists': people and
+//! memberships need a token and a partner gets only its partnerships' rows. References are
+//! written as refs (the referenced record's `external_ref`) where the record has one and the
+//! import could resolve it for the caller; otherwise as the `…_id` column with the UUID. Row
+//! contents are never logged (people are personal data).
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::access::Principal;
+use domain::codelist::{OrganizationKind, PartnershipStatus, Region, TerritorialUnitKind};
+use persistence::{ConnectionTrait, PageRequest, memberships, organizations, partnerships, people, territorial_units};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::imports::{LIST_COLUMNS, Target};
+use super::memberships::MembershipInput;
+use super::organizations::OrganizationInput;
+use super::partnerships::PartnershipInput;
+use super::people::PersonInput;
+use super::territorial_units::TerritorialUnitInput;
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiError, ApiResult, ListErrors};
+use crate::http::{AppState, MAX_LIMIT, page_request};
+
+/// The format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Declares an export's query parameters: the format ones, `updated_since`, and the list's filters.
+macro_rules! export_query {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Deserialize, IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// `csv` or `json`; without it `Accept: text/csv` chooses CSV, anything else JSON.
+            #[param(inline)]
+            pub format: Option<ExportFormat>,
+            /// CSV for a spreadsheet: `;` between cells and a UTF-8 BOM (Excel with Czech
+            /// settings opens it as is). Default `false`: `,` and no BOM.
+            pub excel: Option<bool>,
+            /// Only rows changed at or after this time (RFC 3339); with `include_archived=true`
+            /// archived rows come too.
+            pub updated_since: Option<DateTime<Utc>>,
+            /// Include archived rows.
+            pub include_archived: Option<bool>,
+            $($(#[$fm])* pub $field: $ty,)*
+        }
+    };
+}
+
+export_query! {
+    /// Filters of the territorial-unit export.
+    TerritorialUnitExportQuery {
+        /// Text search in the name and code; ignores case and diacritics.
+        q: Option<String>,
+        kind: Option<TerritorialUnitKind>,
+        region: Option<Region>,
+    }
+}
+
+export_query! {
+    /// Filters of the organization export.
+    OrganizationExportQuery {
+        /// Text search in name, IČO and address; ignores case and diacritics.
+        q: Option<String>,
+        kind: Option<OrganizationKind>,
+        ico: Option<String>,
+        /// Organizations with a membership in this partnership (needs a token that may read the partnership).
+        partnership_id: Option<Uuid>,
+    }
+}
+
+export_query! {
+    /// Filters of the people export.
+    PersonExportQuery {
+        /// Text search in name, e-mail and job title; ignores case and diacritics.
+        q: Option<String>,
+        organization_id: Option<Uuid>,
+    }
+}
+
+export_query! {
+    /// Filters of the partnership export.
+    PartnershipExportQuery {
+        /// Text search in the name; ignores case and diacritics.
+        q: Option<String>,
+        status: Option<PartnershipStatus>,
+        /// Partnerships covering a territorial unit in this region.
+        region: Option<Region>,
+        territorial_unit_id: Option<Uuid>,
+        /// Partnerships this consultant (person) is assigned to.
+        consultant_id: Option<Uuid>,
+    }
+}
+
+export_query! {
+    /// Filters of the membership export.
+    MembershipExportQuery {
+        partnership_id: Option<Uuid>,
+        organization_id: Option<Uuid>,
+        /// Only memberships in force on this day.
+        active_on: Option<NaiveDate>,
+    }
+}
+
+// --- the rows ------------------------------------------------------------------------------------
+
+/// The list an export reads, with its filter.
+enum Source {
+    TerritorialUnits(territorial_units::Filter),
+    Organizations(organizations::Filter),
+    People(people::Filter),
+    Partnerships(partnerships::Filter),
+    Memberships(memberships::Filter),
+}
+
+impl Source {
+    fn target(&self) -> Target {
+        match self {
+            Self::TerritorialUnits(_) => Target::TerritorialUnits,
+            Self::Organizations(_) => Target::Organizations,
+            Self::People(_) => Target::People,
+            Self::Partnerships(_) => Target::Partnerships,
+            Self::Memberships(_) => Target::Memberships,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum RefOf {
+    TerritorialUnit,
+    Organization,
+    Person,
+    Partnership,
+}
+
+/// The `external_ref`s of referenced records, as the import resolves them for the caller
+/// (people only when the caller may see them), remembered over the export.
+struct Refs {
+    who: Option<Principal>,
+    known: HashMap<(RefOf, Uuid), Option<String>>,
+}
+
+impl Refs {
+    async fn of(&mut self, conn: &impl ConnectionTrait, kind: RefOf, id: Uuid) -> ApiResult<Option<String>> {
+        if let Some(known) = self.known.get(&(kind, id)) {
+            return Ok(known.clone());
+        }
+        let found = match kind {
+            RefOf::TerritorialUnit => absent_is_none(territorial_units::get(conn, id).await)?.and_then(|r| r.data.external_ref),
+            RefOf::Organization => absent_is_none(organizations::get(conn, id).await)?.and_then(|r| r.data.external_ref),
+            RefOf::Partnership => absent_is_none(partnerships::get(conn, id).await)?.and_then(|r| r.data.data.external_ref),
+            RefOf::Person => match &self.who {
+                None => None,
+                Some(who) => absent_is_none(people::get(conn, id, who.readable_partnerships()).await)?.and_then(|r| r.data.external_ref),
+            },
+        };
+        self.known.insert((kind, id), found.clone());
+        Ok(found)
+    }
+
+    /// `<x>_id` into `<x>_ref` when the record has an `external_ref`.
+    async fn scalar(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>, kind: RefOf, id: &str, reference: &str) -> ApiResult<()> {
+        if let Some(uuid) = row.get(id).and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok())
+            && let Some(external_ref) = self.of(conn, kind, uuid).await?
+        {
+            row.insert(id.to_owned(), Value::Null);
+            row.insert(reference.to_owned(), Value::String(external_ref));
+        }
+        Ok(())
+    }
+
+    /// `<x>_ids` split into `<x>_refs` (the records with an `external_ref`) and the rest.
+    async fn list(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>, kind: RefOf, ids: &str, references: &str) -> ApiResult<()> {
+        let (mut kept, mut refs) = (Vec::new(), Vec::new());
+        if let Some(Value::Array(items)) = row.remove(ids) {
+            for item in items {
+                match item.as_str().and_then(|s| s.parse::<Uuid>().ok()) {
+                    Some(uuid) => match self.of(conn, kind, uuid).await? {
+                        Some(external_ref) => refs.push(Value::String(external_ref)),
+                        None => kept.push(item),
+                    },
+                    None => kept.push(item),
+                }
+            }
+        }
+        row.insert(ids.to_owned(), Value::Array(kept));
+        row.insert(references.to_owned(), Value::Array(refs));
+        Ok(())
+    }
+
+    /// `representatives` split into `representative_refs` (`person_ref` or
+    /// `person_ref:function`) and the rest (objects with `person_id` and `function`).
+    async fn representatives(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>) -> ApiResult<()> {
+        let (mut kept, mut refs) = (Vec::new(), Vec::new());
+        if let Some(Value::Array(items)) = row.remove("representatives") {
+            for item in items {
+                let person = item.get("person_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok());
+                let function = item.get("function").and_then(Value::as_str).filter(|f| !f.is_empty()).map(str::to_owned);
+                let external_ref = match person {
+                    Some(uuid) => self.of(conn, RefOf::Person, uuid).await?,
+                    None => None,
+                };
+                // A ref holding `:` or `|` (or a function holding `|`) would not read back from a list cell.
+                match external_ref.filter(|r| !r.contains([':', '|']) && !function.as_deref().is_some_and(|f| f.contains('|'))) {
+                    Some(r) => refs.push(Value::String(match function {
+                        Some(f) => format!("{r}:{f}"),
+                        None => r,
+                    })),
+                    None => kept.push(item),
+                }
+            }
+        }
+        row.insert("representatives".into(), Value::Array(kept));
+        row.insert("representative_refs".into(), Value::Array(refs));
+        Ok(())
+    }
+}
+
+fn absent_is_none<T>(found: Result<T, persistence::StoreError>) -> ApiResult<Option<T>> {
+    match found {
+        Ok(t) => Ok(Some(t)),
+        Err(persistence::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn object<T: serde::Serialize>(input: &T) -> ApiResult<Map<String, Value>> {
+    match serde_json::to_value(input) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::Internal("an input type is not an object".into())),
+        Err(e) => Err(ApiError::Internal(Box::new(e))),
+    }
+}
+
+/// Reads one page of the source and turns it into rows of the import's columns (in order).
+async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs, req: &PageRequest) -> ApiResult<(Vec<Vec<Value>>, Option<String>)> {
+    let mut maps = Vec::new();
+    let next = match source {
+        Source::TerritorialUnits(filter) => {
+            let page = territorial_units::list(conn, filter, req).await?;
+            for r in &page.items {
+                maps.push(object(&TerritorialUnitInput::from_data(&r.data))?);
+            }
+            page.next_cursor
+        }
+        Source::Organizations(filter) => {
+            let page = organizations::list(conn, filter, req).await?;
+            for r in &page.items {
+                maps.push(object(&OrganizationInput::from_data(&r.data))?);
+            }
+            page.next_cursor
+        }
+        Source::People(filter) => {
+            let page = people::list(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&PersonInput::from_data(&r.data))?;
+                refs.scalar(conn, &mut row, RefOf::Organization, "organization_id", "organization_ref").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Partnerships(filter) => {
+            let page = partnerships::list(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&PartnershipInput::from_data(&r.data.data))?;
+                refs.list(conn, &mut row, RefOf::TerritorialUnit, "territorial_unit_ids", "territorial_unit_refs").await?;
+                refs.list(conn, &mut row, RefOf::Person, "consultant_ids", "consultant_refs").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Memberships(filter) => {
+            let page = memberships::list(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&MembershipInput::from_data(&r.data))?;
+                row.insert("partnership_id".into(), Value::String(r.data.partnership_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::Organization, "organization_id", "organization_ref").await?;
+                refs.representatives(conn, &mut row).await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+    };
+    let columns = source.target().columns();
+    let rows = maps
+        .into_iter()
+        .map(|mut map| {
+            columns
+                .iter()
+                .map(|c| match map.remove(*c) {
+                    Some(v) => v,
+                    None if LIST_COLUMNS.contains(c) => Value::Array(vec![]),
+                    None => Value::Null,
+                })
+                .collect()
+        })
+        .collect();
+    Ok((rows, next))
+}
+
+// --- writing ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+enum Output {
+    Csv { delimiter: u8 },
+    Json,
+}
+
+/// A CSV cell: empty for `null`, list columns `|`-separated, `representatives` as JSON text.
+fn cell(column: &str, value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.is_empty() => String::new(),
+        Value::Array(items) if LIST_COLUMNS.contains(&column) => {
+            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect::<Vec<_>>().join("|")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn csv_lines(columns: &[&str], rows: &[Vec<Value>], delimiter: u8, header: bool) -> ApiResult<Vec<u8>> {
+    let mut writer = csv::WriterBuilder::new().delimiter(delimiter).has_headers(false).from_writer(Vec::new());
+    let fault = |e: csv::Error| ApiError::Internal(Box::new(e));
+    if header {
+        writer.write_record(columns).map_err(fault)?;
+    }
+    for row in rows {
+        writer.write_record(columns.iter().zip(row).map(|(c, v)| cell(c, v))).map_err(fault)?;
+    }
+    writer.into_inner().map_err(|e| ApiError::Internal(e.to_string().into()))
+}
+
+fn json_items(columns: &[&str], rows: &[Vec<Value>], first: bool) -> ApiResult<Vec<u8>> {
+    let mut out = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if !(first && i == 0) {
+            out.push(b',');
+        }
+        let object: Map<String, Value> = columns.iter().map(|c| (*c).to_owned()).zip(row.iter().cloned()).collect();
+        serde_json::to_writer(&mut out, &object).map_err(|e| ApiError::Internal(Box::new(e)))?;
+    }
+    Ok(out)
+}
+
+/// Where the stream is.
+struct Export {
+    state: web::Data<AppState>,
+    source: Source,
+    refs: Refs,
+    request: PageRequest,
+    output: Output,
+    /// Rows written so far (JSON: whether a `,` comes before the next).
+    written: usize,
+    /// The rows of the first page (read before the answer starts, so that its errors are problems).
+    first: Option<(Vec<Vec<Value>>, Option<String>)>,
+    done: bool,
+}
+
+impl Export {
+    /// The next chunk of the body, `None` after the last.
+    async fn next(&mut self) -> ApiResult<Option<web::Bytes>> {
+        if self.done {
+            return Ok(None);
+        }
+        let columns = self.source.target().columns();
+        let (rows, next) = match self.first.take() {
+            Some(first) => first,
+            None => page_rows(self.state.store.conn(), &self.source, &mut self.refs, &self.request).await?,
+        };
+        let start = self.written == 0 && self.request.cursor.is_none();
+        let mut chunk = Vec::new();
+        match self.output {
+            Output::Csv { delimiter } => {
+                if start && delimiter == b';' {
+                    chunk.extend_from_slice(b"\xEF\xBB\xBF");
+                }
+                chunk.extend(csv_lines(columns, &rows, delimiter, start)?);
+            }
+            Output::Json => {
+                if start {
+                    chunk.push(b'[');
+                }
+                chunk.extend(json_items(columns, &rows, self.written == 0)?);
+            }
+        }
+        self.written += rows.len();
+        match next {
+            Some(cursor) => self.request.cursor = Some(cursor),
+            None => {
+                self.done = true;
+                if matches!(self.output, Output::Json) {
+                    chunk.push(b']');
+                }
+            }
+        }
+        Ok(Some(web::Bytes::from(chunk)))
+    }
+}
+
+fn output_of(req: &HttpRequest, format: Option<ExportFormat>, excel: Option<bool>) -> Output {
+    let csv = match format {
+        Some(f) => f == ExportFormat::Csv,
+        None => req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.split(',').any(|part| part.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv")))),
+    };
+    if csv { Output::Csv { delimiter: if excel.unwrap_or(false) { b';' } else { b',' } } } else { Output::Json }
+}
+
+/// Reads the first page (its errors answer as problems), then streams the rest.
+async fn export(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    who: Option<Principal>,
+    source: Source,
+    format: Option<ExportFormat>,
+    excel: Option<bool>,
+    updated_since: Option<DateTime<Utc>>,
+) -> ApiResult {
+    let output = output_of(req, format, excel);
+    let request = page_request(Some(MAX_LIMIT), &None, &None, Some(false), updated_since)?;
+    let mut refs = Refs { who, known: HashMap::new() };
+    let first = page_rows(state.store.conn(), &source, &mut refs, &request).await?;
+    let name = source.target().name();
+    let export = Export { state: state.clone(), source, refs, request, output, written: 0, first: Some(first), done: false };
+    let body = futures_util::stream::unfold(export, |mut export| async move {
+        match export.next().await {
+            Ok(Some(chunk)) => Some((Ok::<_, ApiError>(chunk), export)),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "an export stopped");
+                export.done = true;
+                Some((Err(e), export))
+            }
+        }
+    });
+    let mut response = HttpResponse::Ok();
+    match output {
+        Output::Csv { .. } => {
+            response
+                .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+                .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")));
+        }
+        Output::Json => {
+            response.insert_header((header::CONTENT_TYPE, "application/json"));
+        }
+    }
+    Ok(response.insert_header((header::VARY, "Accept")).streaming(body))
+}
+
+// --- handlers --------------------------------------------------------------------------------------
+
+/// One export endpoint per resource (literal paths, as the imports), with the description all share.
+macro_rules! export_endpoint {
+    ($name:ident, $path:literal, $op:literal, $summary:literal, $query:ident, security($($sec:tt)*), $auth:pat = $auth_ty:ty, |$state:ident, $req:ident, $q:ident| $body:expr) => {
+        #[doc = $summary]
+        ///
+        /// In exactly the columns of the import of the same resource (`POST /imports/…`), so that
+        /// an export imports back with every row `unchanged`. References are written as refs (the
+        /// referenced record's `external_ref`) where it has one (people: where the caller may see
+        /// them), otherwise as the `…_id` column with the UUID.
+        ///
+        /// **CSV** (`format=csv`, or `Accept: text/csv` without `format`): a header row, `,`
+        /// between cells (`excel=true`: `;` and a UTF-8 BOM, for a spreadsheet with Czech
+        /// settings), an empty cell for `null`, list columns `|`-separated, `representatives` as
+        /// JSON text. **JSON** (the default): an array of objects with every column.
+        ///
+        /// The body is streamed page by page (the list's order); visibility is the list's.
+        #[utoipa::path(operation_id = $op, tag = "exports", params($query), security($($sec)*),
+            responses((status = 200, description = "The rows, streamed",
+                content((String = "text/csv"), (Vec<Map<String, Value>> = "application/json"))), ListErrors))]
+        #[get($path)]
+        pub async fn $name($state: web::Data<AppState>, $auth: $auth_ty, $req: HttpRequest, query: web::Query<$query>) -> ApiResult {
+            let $q = query.into_inner();
+            $body
+        }
+    };
+}
+
+export_endpoint!(
+    export_territorial_units,
+    "/exports/territorial-units",
+    "export_territorial_units",
+    "Export territorial units (CSV or JSON), filtered like the list.",
+    TerritorialUnitExportQuery,
+    security((), ("bearer" = [])),
+    MaybeAuth(who) = MaybeAuth,
+    |state, req, q| {
+        let filter = territorial_units::Filter { q: q.q, kind: q.kind, region: q.region, include_archived: q.include_archived.unwrap_or(false) };
+        export(&state, &req, who, Source::TerritorialUnits(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_organizations,
+    "/exports/organizations",
+    "export_organizations",
+    "Export organizations (CSV or JSON), filtered like the list.",
+    OrganizationExportQuery,
+    security((), ("bearer" = [])),
+    MaybeAuth(who) = MaybeAuth,
+    |state, req, q| {
+        // Which organizations belong to a partnership is membership data: not public.
+        if let Some(partnership_id) = q.partnership_id {
+            let who = who.as_ref().ok_or_else(|| ApiError::Unauthorized("filtering by partnership needs a bearer token".into()))?;
+            service::registry::may_filter_by_partnership(who, partnership_id)?;
+        }
+        let filter = organizations::Filter {
+            q: q.q,
+            kind: q.kind,
+            ico: q.ico,
+            partnership_id: q.partnership_id,
+            external_ref: None,
+            include_archived: q.include_archived.unwrap_or(false),
+        };
+        export(&state, &req, who, Source::Organizations(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_people,
+    "/exports/people",
+    "export_people",
+    "Export people (CSV or JSON; a partner gets the people of its partnerships).",
+    PersonExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = people::Filter {
+            q: q.q,
+            organization_id: q.organization_id,
+            external_ref: None,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::People(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_partnerships,
+    "/exports/partnerships",
+    "export_partnerships",
+    "Export partnerships (CSV or JSON), filtered like the list.",
+    PartnershipExportQuery,
+    security((), ("bearer" = [])),
+    MaybeAuth(who) = MaybeAuth,
+    |state, req, q| {
+        let filter = partnerships::Filter {
+            q: q.q,
+            status: q.status,
+            region: q.region,
+            territorial_unit_id: q.territorial_unit_id,
+            consultant_id: q.consultant_id,
+            external_ref: None,
+            include_archived: q.include_archived.unwrap_or(false),
+        };
+        export(&state, &req, who, Source::Partnerships(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_memberships,
+    "/exports/memberships",
+    "export_memberships",
+    "Export memberships with their representatives (CSV or JSON; a partner gets its partnerships').",
+    MembershipExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = memberships::Filter {
+            partnership_id: q.partnership_id,
+            organization_id: q.organization_id,
+            active_on: q.active_on,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::Memberships(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(export_territorial_units).service(export_organizations).service(export_people).service(export_partnerships).service(export_memberships);
+}
