@@ -52,7 +52,11 @@ async fn every_collection_pages_through_one_envelope() {
         let Some(op) = item.get("get") else { continue };
         let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
         let Some(name) = schema["$ref"].as_str().filter(|r| r.ends_with("Page")) else {
-            // Not a collection: it must not be a bare array either.
+            // Not a collection: it must not be a bare array either. Exports are the exception:
+            // a streamed file in the imports' shape (an array of rows), not a paged list.
+            if template.starts_with("/api/v1/exports/") {
+                continue;
+            }
             assert_ne!(schema["type"], "array", "{template} answers a bare array");
             continue;
         };
