@@ -22,4 +22,5 @@ mod plans;
 mod platform;
 mod registry;
 mod roles;
+mod views;
 mod webhooks;

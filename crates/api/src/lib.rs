@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod render;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

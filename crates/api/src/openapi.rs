@@ -35,6 +35,7 @@ Get a development token with `inclusion token --role admin`.",
         (name = "webhooks", description = "Subscriptions to the changes, delivered by the Standard Webhooks specification"),
         (name = "changes", description = "The change feed: every committed write in commit order, for integrations that keep a copy in sync"),
         (name = "exports", description = "The registry, partnerships and memberships as CSV or JSON, in the columns of the imports"),
+        (name = "views", description = "Reports a person reads: SVG charts and a printable HTML page"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

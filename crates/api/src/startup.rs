@@ -51,7 +51,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(routes::webhooks::configure)
         .configure(routes::imports::configure)
         .configure(routes::cooperations::configure)
-        .configure(routes::exports::configure);
+        .configure(routes::exports::configure)
+        .configure(routes::views::configure);
 }
 
 /// The OpenAPI document, built without starting a server.

@@ -31,6 +31,7 @@ pub mod projects;
 pub mod reports;
 pub(crate) mod shapes;
 pub mod territorial_units;
+pub mod views;
 pub mod webhooks;
 pub mod working_groups;
 

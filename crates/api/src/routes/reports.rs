@@ -92,7 +92,7 @@ pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Q
 }
 
 /// The pipeline's figures per programme, with its calls' (sums in the programme's currency).
-fn figures_by_programme(stats: Vec<esif::CallStats>) -> ApiResult<Vec<ProgrammeFigures>> {
+pub(crate) fn figures_by_programme(stats: Vec<esif::CallStats>) -> ApiResult<Vec<ProgrammeFigures>> {
     let mut by_programme: BTreeMap<(String, Uuid), Vec<esif::CallStats>> = BTreeMap::new();
     for s in stats {
         by_programme.entry((s.programme_code.clone(), s.call.data.programme_id)).or_default().push(s);
