@@ -365,28 +365,22 @@ pub struct TimelineTemplateView {
     responses((status = 200, description = "The templates", body = ListResponse<TimelineTemplateView>), ListErrors))]
 #[get("/timeline-templates")]
 pub async fn templates(query: web::Query<PageQuery>) -> ApiResult {
-    let all = TEMPLATES
-        .iter()
-        .map(|t| TimelineTemplateView {
-            code: t.code,
-            name: t.name,
-            months: t.months,
-            description: t.description,
-            phases: t
-                .phases
-                .iter()
-                .map(|p| TemplatePhaseView {
-                    code: p.code,
-                    name: p.name,
-                    from_month: p.from_month,
-                    to_month: p.to_month,
-                    only_if_committed: p.only_if_committed,
-                })
-                .collect(),
-        })
-        .collect();
+    let all = TEMPLATES.iter().map(TimelineTemplateView::from).collect();
     let page = persistence::page::in_memory(all, "timeline-templates", |t: &TimelineTemplateView| t.code.to_owned(), &query.page()?)?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |t| t)))
+}
+
+impl From<&domain::cooperation::Template> for TimelineTemplateView {
+    fn from(t: &domain::cooperation::Template) -> Self {
+        let phase = |p: &domain::cooperation::PhaseTemplate| TemplatePhaseView {
+            code: p.code,
+            name: p.name,
+            from_month: p.from_month,
+            to_month: p.to_month,
+            only_if_committed: p.only_if_committed,
+        };
+        Self { code: t.code, name: t.name, months: t.months, description: t.description, phases: t.phases.iter().map(phase).collect() }
+    }
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
