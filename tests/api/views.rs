@@ -203,3 +203,19 @@ async fn an_empty_plan_draws() {
     let page = app.get(&format!("/api/v1/partnerships/{p}/report"), Some(&admin)).await;
     assert_eq!(page.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_literal_paths_answer_options_and_405() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/reports/pipeline.svg",
+        "/api/v1/strategic-plans/0190b0c0-0000-7000-8000-000000000000/fulfilment.svg",
+        "/api/v1/partnerships/0190b0c0-0000-7000-8000-000000000000/report",
+    ] {
+        let res = app.send(reqwest::Method::OPTIONS, path, None, None, &[]).await;
+        assert_eq!(res.status, StatusCode::NO_CONTENT, "{path}");
+        assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD, OPTIONS"), "{path}");
+        let res = app.send(reqwest::Method::POST, path, Some(&app.admin()), Some(&json!({})), &[]).await;
+        assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+    }
+}

@@ -31,6 +31,8 @@ pub mod plans;
 pub mod calls;
 pub mod counselling;
 pub mod projects;
+// Reports a person reads.
+pub mod reports;
 
 pub use error::{Error, Result};
 pub use session::{Precondition, Retry, Session, Updated};

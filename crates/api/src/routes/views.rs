@@ -5,12 +5,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use chrono::{NaiveDate, Utc};
-use domain::access::{Action, Principal};
-use domain::codelist::{MeasureKind, PlanStatus};
-use persistence::plans::{PlanFilter, PlanRecord};
-use persistence::{esif, memberships, organizations, territorial_units, working_groups};
+use domain::access::Action;
+use domain::codelist::MeasureKind;
+use persistence::esif;
 use serde::Deserialize;
 use service::plans;
+use service::reports::PartnershipReport;
 use uuid::Uuid;
 
 use crate::auth::{Auth, MaybeAuth};
@@ -91,21 +91,6 @@ pub async fn pipeline_chart(state: web::Data<AppState>, req: HttpRequest, Auth(w
     Ok(answer(SVG, lang, svg::pipeline_chart(&programmes, lang)))
 }
 
-/// Every row of a list (the page's sections are short).
-fn all_rows() -> ApiResult<persistence::PageRequest> {
-    crate::http::page_request(Some(500), &None, &None, None, None)
-}
-
-/// The plan a page shows: the one in force, otherwise the latest approved one (expired or
-/// superseded); drafts never.
-async fn shown_plan(conn: &impl persistence::ConnectionTrait, partnership_id: Uuid) -> ApiResult<Option<PlanRecord>> {
-    let filter = PlanFilter { partnership_id: Some(partnership_id), ..Default::default() };
-    let plans = persistence::plans::list_plans(conn, &filter, &all_rows()?).await?.items;
-    let mut public: Vec<PlanRecord> = plans.into_iter().filter(|p| domain::plan::is_public(p.data.status)).collect();
-    public.sort_by_key(|p| (p.data.status == PlanStatus::InForce, p.data.data.valid_from, p.data.version_number));
-    Ok(public.pop())
-}
-
 /// A partnership's report as a printable HTML page (Czech by default; `?lang=en` or
 /// `Accept-Language: en` for English). Everyone sees the partnership, its member
 /// organisations and its plan (the one in force, else the latest approved) with goals and
@@ -123,100 +108,59 @@ pub async fn report_page(
     query: web::Query<LangQuery>,
 ) -> ApiResult {
     let lang = lang_of(&req, query.lang);
-    let conn = state.store.conn();
-    let id = *id;
     let today = Utc::now().date_naive();
-    let partnership = service::partnerships::get(conn, id).await?;
-    let reader: Option<&Principal> = who.as_ref().filter(|w| w.authorize(Action::Read { partnership: id }).is_ok());
+    let report = service::reports::partnership_report(state.store.conn(), who.as_ref(), *id, today).await?;
+    Ok(answer(HTML, lang, page::render(&page_of(report, lang, today), lang)))
+}
 
-    let mut territorial_units = Vec::new();
-    for unit in &partnership.data.data.territorial_unit_ids {
-        territorial_units.push(territorial_units::get(conn, *unit).await?.data.name);
-    }
-    let filter = memberships::Filter { partnership_id: Some(id), active_on: Some(today), ..Default::default() };
-    let mut members = Vec::new();
-    for m in memberships::list(conn, &filter, &all_rows()?).await?.items {
-        members.push(organizations::get(conn, m.data.organization_id).await?.data.name);
-    }
-    members.sort();
-    members.dedup();
-
-    let working_groups = match reader {
-        Some(_) => {
-            let filter = working_groups::Filter { partnership_id: Some(id), ..Default::default() };
-            Some(working_groups::list(conn, &filter, &all_rows()?).await?.items.into_iter().map(|g| (g.data.name, g.data.thematic_area)).collect())
-        }
-        None => None,
-    };
-
-    let (plan, monitoring) = match shown_plan(conn, id).await? {
+/// What the page draws of the report.
+fn page_of(r: PartnershipReport, lang: Lang, today: NaiveDate) -> ReportPage {
+    let (plan, monitoring) = match r.plan {
         None => (None, None),
-        Some(record) => {
-            let goals = persistence::plans::goals_of(conn, record.meta.id).await?;
-            let measures = persistence::plans::measures_of(conn, record.meta.id).await?;
-            let sections = goals
+        Some(content) => {
+            let goals = content
+                .goals
                 .iter()
                 .map(|g| GoalSection {
                     code: g.data.1.code.clone(),
                     title: g.data.1.title.clone(),
-                    measures: measures
+                    measures: content
+                        .measures
                         .iter()
                         .filter(|m| m.data.data.goal_id == g.meta.id && m.data.data.kind == MeasureKind::Measure)
                         .map(|m| MeasureLine { code: m.data.data.code.clone(), title: m.data.data.title.clone(), deadline: m.data.data.deadline })
                         .collect(),
                 })
                 .collect();
-            let monitoring = match reader {
-                Some(who) => {
-                    let f = plans::fulfilment(conn, who, record.meta.id, today).await?;
-                    Some(Monitoring { chart: svg::fulfilment_chart(&record.data.data.title, &f, lang), overdue: f.overdue_measures })
-                }
-                None => None,
-            };
-            let plan = PlanSection {
-                title: record.data.data.title.clone(),
-                status: record.data.status,
-                valid_from: record.data.data.valid_from,
-                valid_to: record.data.data.valid_to,
-                goals: sections,
-            };
-            (Some(plan), monitoring)
+            let plan = &content.plan.data;
+            let monitoring = content.fulfilment.map(|f| Monitoring { chart: svg::fulfilment_chart(&plan.data.title, &f, lang), overdue: f.overdue_measures });
+            let section =
+                PlanSection { title: plan.data.title.clone(), status: plan.status, valid_from: plan.data.valid_from, valid_to: plan.data.valid_to, goals };
+            (Some(section), monitoring)
         }
     };
-
-    let projects = match reader {
-        Some(_) => {
-            let filter = esif::ProjectFilter { partnership_id: Some(id), ..Default::default() };
-            Some(
-                esif::list_projects(conn, &filter, &all_rows()?)
-                    .await?
-                    .items
-                    .into_iter()
-                    .map(|p| ProjectLine {
-                        title: p.data.data.title,
-                        status: p.data.status,
-                        requested: p.data.data.budget.requested,
-                        total_eligible: p.data.data.budget.total_eligible,
-                    })
-                    .collect(),
-            )
-        }
-        None => None,
-    };
-
-    let view = ReportPage {
-        name: partnership.data.data.name.clone(),
-        status: partnership.data.status,
-        territorial_units,
-        established_on: partnership.data.data.established_on,
-        members,
-        working_groups,
+    ReportPage {
+        name: r.partnership.data.data.name,
+        status: r.partnership.data.status,
+        territorial_units: r.territorial_units,
+        established_on: r.partnership.data.data.established_on,
+        members: r.member_organizations,
+        working_groups: r.working_groups.map(|groups| groups.into_iter().map(|g| (g.data.name, g.data.thematic_area)).collect()),
         plan,
         monitoring,
-        projects,
+        projects: r.projects.map(|projects| {
+            projects
+                .into_iter()
+                .map(|p| ProjectLine {
+                    title: p.data.data.title,
+                    status: p.data.status,
+                    requested: p.data.data.budget.requested,
+                    total_eligible: p.data.data.budget.total_eligible,
+                })
+                .collect()
+        }),
         generated_on: today,
-    };
-    Ok(answer(HTML, lang, page::render(&view, lang)))
+    }
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
