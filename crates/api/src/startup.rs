@@ -130,12 +130,7 @@ impl Application {
         let body_limit = settings.max_body_bytes;
         let origins = settings.cors_origins.clone();
         // The edge (crate::edge), built once and shared by every worker.
-        let routes = web::Data::new(
-            routes
-                .with("/openapi.json", &[Method::GET])
-                .with("/docs", &[Method::GET])
-                .with_prefix("/docs/{tail}", &[Method::GET]),
-        );
+        let routes = web::Data::new(routes.with("/openapi.json", &[Method::GET]).with("/docs", &[Method::GET]).with_prefix("/docs/{tail}", &[Method::GET]));
         let limits = web::Data::new(RateLimits::new(&settings.rate_limit));
         let body_guard = web::Data::new(BodyLimit(body_limit));
         let cursor_key = cursor_key(&settings);
