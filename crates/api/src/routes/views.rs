@@ -42,6 +42,7 @@ pub struct FulfilmentChartQuery {
     /// Default today (UTC).
     pub as_of: Option<NaiveDate>,
     /// `cs` (default) or `en`; otherwise `Accept-Language` decides.
+    #[param(inline)]
     pub lang: Option<Lang>,
 }
 
@@ -73,6 +74,7 @@ pub async fn fulfilment_chart(
 #[into_params(parameter_in = Query)]
 pub struct LangQuery {
     /// `cs` (default) or `en`; otherwise `Accept-Language` decides.
+    #[param(inline)]
     pub lang: Option<Lang>,
 }
 
