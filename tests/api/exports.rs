@@ -6,23 +6,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
-
-const UNITS: &str = "external_ref,kind,name,municipality_code,region,population\n\
-U-ZLU,town,Žlutice,555771,CZ041,2400\n\
-U-VAL,town,Valeč,555860,CZ041,500\n\
-U-MR,microregion,Mikroregion Žluticko,,CZ041,\n";
-
-const ORGANIZATIONS: &str = "external_ref,name,kind,ico,address,web\n\
-O-ZLU,Město Žlutice,municipality,00551023,\"Velké náměstí 1, Žlutice\",https://www.zlutice.cz\n\
-O-ZS,Základní škola Žlutice,school,27082440,,\n\
-O-UP,Úřad práce Karlovy Vary,labour_office,00254657,,\n";
+// The same files the import tests load; people and memberships differ on purpose (quoting,
+// a membership row without external_ref).
+use crate::imports::{ORGANIZATIONS, PARTNERSHIPS, UNITS};
 
 const PEOPLE: &str = "external_ref,name,email,organization_ref,job_title\n\
 P-1,Jana Nováková,jana@example.cz,O-ZLU,starostka\n\
 P-2,Petr Svoboda,,O-ZS,\"ředitel; \"\"školy\"\"\"\n";
-
-const PARTNERSHIPS: &str = "external_ref,name,territorial_unit_refs,established_on,founding_act\n\
-LP-ZLU,Lokální partnerství Žluticko,U-ZLU|U-VAL|U-MR,2024-03-01,memorandum\n";
 
 const MEMBERSHIPS: &str = "partnership_ref,organization_ref,joined_on,representative_refs,note\n\
 LP-ZLU,O-ZLU,2024-03-01,P-1:starostka,\n\
