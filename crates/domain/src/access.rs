@@ -217,6 +217,23 @@ pub enum Action {
     /// Subscribe to webhooks (every change, as the change feed: for those who read all
     /// partnerships and integrate: admins, reporters, importers).
     Subscribe,
+    /// Read one of the Agency's support projects (its key activities, findings, events):
+    /// everyone but partners, and a partner when the project supports a unit of its
+    /// partnerships (`concerned`; otherwise the project is hidden from it).
+    ReadSupportProject { concerned: bool },
+    /// Read a supported unit's records (its description of cooperation, criteria,
+    /// participatory procedures, documents): everyone but partners, and a partner of the
+    /// partnership the unit's cooperation is with (otherwise hidden).
+    ReadSupportedUnit { partnership: Option<Uuid> },
+    /// Write anything of a support project: the Agency's staff, admins and consultants (the
+    /// project is the Agency's own and its events and analyses span units and partnerships).
+    RunSupportProject,
+    /// Read who attended a good-practice event (personal data): admins and consultants;
+    /// others read counts.
+    ReadAttendees,
+    /// Read a support project's target indicators (across all its units): everyone but
+    /// partners.
+    ReadProjectIndicators,
 }
 
 /// Why an action is refused.
@@ -249,7 +266,12 @@ impl Action {
             | Self::MaintainCalls
             | Self::Administer
             | Self::ReadPipeline
-            | Self::Subscribe => None,
+            | Self::Subscribe
+            | Self::ReadSupportProject { .. }
+            | Self::ReadSupportedUnit { .. }
+            | Self::RunSupportProject
+            | Self::ReadAttendees
+            | Self::ReadProjectIndicators => None,
         }
     }
 }
@@ -257,10 +279,20 @@ impl Action {
 impl Principal {
     /// The access decision: allowed, hidden (404) or forbidden (403, with the reason).
     pub fn authorize(&self, action: Action) -> Result<(), Denial> {
-        if action.hidden_partnership().is_some_and(|p| !self.may_read_partnership(p)) {
+        if action.hidden_partnership().is_some_and(|p| !self.may_read_partnership(p)) || self.hides_support(action) {
             return Err(Denial::Hidden);
         }
         self.rule(action)
+    }
+
+    /// Whether a support project or a supported unit is hidden from the caller (a partner
+    /// whom it does not concern).
+    fn hides_support(&self, action: Action) -> bool {
+        match action {
+            Action::ReadSupportProject { concerned } => self.readable_partnerships().is_some() && !concerned,
+            Action::ReadSupportedUnit { partnership } => self.readable_partnerships().is_some_and(|ids| partnership.is_none_or(|p| !ids.contains(&p))),
+            _ => false,
+        }
     }
 
     /// The decision where the caller already knows the target exists (it is created under a
@@ -305,6 +337,14 @@ impl Principal {
                 matches!(self.role, Role::Admin | Role::Reporter | Role::Importer),
                 "webhooks are for integrations that read every partnership: admins, reporters and importers",
             ),
+            Action::ReadSupportProject { .. } | Action::ReadSupportedUnit { .. } => {
+                (!self.hides_support(action), "this support project's records concern other partnerships")
+            }
+            Action::RunSupportProject => {
+                (matches!(self.role, Role::Admin | Role::Consultant), "only the Agency's staff (admins and consultants) write a support project's records")
+            }
+            Action::ReadAttendees => (matches!(self.role, Role::Admin | Role::Consultant), "only admins and consultants read who attended"),
+            Action::ReadProjectIndicators => (self.role != Role::Partner, "partners read their own unit's records, not the project's indicators"),
         };
         if allowed { Ok(()) } else { Err(Denial::Forbidden(reason)) }
     }
@@ -488,6 +528,48 @@ mod tests {
                 Action::Subscribe,
             ]
             .map(|a| answer(who.authorize(a)));
+            assert_eq!(&got, expected, "{role:?}");
+        }
+    }
+
+    /// The Agency's support projects: who reads a project, a unit, attendees and the
+    /// indicators, and who writes; for a partner concerned by the project or unit, and not.
+    #[test]
+    fn the_support_project_table() {
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        enum Answer {
+            Ok,
+            Hide,
+            Deny,
+        }
+        let (own, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let answer = |r: Result<(), Denial>| match r {
+            Result::Ok(()) => Answer::Ok,
+            Err(Denial::Hidden) => Answer::Hide,
+            Err(Denial::Forbidden(_)) => Answer::Deny,
+        };
+        use Answer::{Deny, Hide, Ok};
+        let actions = [
+            Action::ReadSupportProject { concerned: true },
+            Action::ReadSupportProject { concerned: false },
+            Action::ReadSupportedUnit { partnership: Some(own) },
+            Action::ReadSupportedUnit { partnership: Some(other) },
+            Action::ReadSupportedUnit { partnership: None },
+            Action::RunSupportProject,
+            Action::ReadAttendees,
+            Action::ReadProjectIndicators,
+        ];
+        #[rustfmt::skip]
+        let table: &[(Role, [Answer; 8])] = &[
+            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok]),
+            (Role::Consultant, [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok]),
+            (Role::Partner,    [Ok, Hide, Ok, Hide, Hide, Deny, Deny, Deny]),
+            (Role::Reporter,   [Ok, Ok, Ok, Ok, Ok, Deny, Deny, Ok]),
+            (Role::Importer,   [Ok, Ok, Ok, Ok, Ok, Deny, Deny, Ok]),
+        ];
+        for (role, expected) in table {
+            let who = Principal { subject: "t".into(), role: *role, partnerships: vec![own], organization_id: None };
+            let got = actions.map(|a| answer(who.authorize(a)));
             assert_eq!(&got, expected, "{role:?}");
         }
     }

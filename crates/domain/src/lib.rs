@@ -21,6 +21,7 @@ pub mod period;
 pub mod plan;
 pub mod registry;
 pub mod search;
+pub mod support_project;
 pub mod webhook;
 
 pub use error::{DomainError, FieldError, Violations};
