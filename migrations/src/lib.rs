@@ -13,6 +13,7 @@ mod m20261201_000040_changes;
 mod m20261201_000050_webhooks;
 mod m20261201_000060_imports;
 mod m20261201_000070_cooperations;
+mod m20261201_000080_support_projects;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000050_webhooks::Migration),
             Box::new(m20261201_000060_imports::Migration),
             Box::new(m20261201_000070_cooperations::Migration),
+            Box::new(m20261201_000080_support_projects::Migration),
         ]
     }
 }

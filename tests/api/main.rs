@@ -22,5 +22,6 @@ mod plans;
 mod platform;
 mod registry;
 mod roles;
+mod support_projects;
 mod views;
 mod webhooks;

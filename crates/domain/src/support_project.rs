@@ -587,6 +587,22 @@ pub fn indicators(rule: CompetenceRule, facts: &Facts, as_of: NaiveDate) -> Vec<
     ]
 }
 
+/// A support project's indicators on a day, as `GET /support-projects/{id}/indicators` answers
+/// them (and as pages draw them).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IndicatorReport {
+    pub support_project_id: Uuid,
+    pub registration_number: String,
+    pub title: String,
+    /// The day the indicators are computed for: records dated after it are ignored.
+    pub as_of: NaiveDate,
+    /// The project's rule for indicator 1.
+    pub competence_rule: CompetenceRule,
+    /// Indicators 1–5, in order.
+    pub indicators: Vec<IndicatorResult>,
+}
+
 /// The thematic areas as codes, for storage.
 pub fn area_codes(areas: &[ThematicArea]) -> Vec<&'static str> {
     areas.iter().map(|a| a.code()).collect()

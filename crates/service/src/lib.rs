@@ -15,6 +15,7 @@ pub mod imports;
 pub mod partnerships;
 pub mod records;
 pub mod session;
+pub mod support_projects;
 pub mod webhooks;
 
 // Registry and the partnerships' own records.

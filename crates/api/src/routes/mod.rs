@@ -30,6 +30,7 @@ pub mod progress_reports;
 pub mod projects;
 pub mod reports;
 pub(crate) mod shapes;
+pub mod support_projects;
 pub mod territorial_units;
 pub mod views;
 pub mod webhooks;

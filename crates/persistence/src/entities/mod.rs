@@ -4,6 +4,7 @@
 //! as explicit queries in the repositories instead.)
 
 pub mod action_item;
+pub mod analytical_finding;
 pub mod audit_entry;
 pub mod call;
 pub mod call_partnership;
@@ -13,6 +14,7 @@ pub mod counselling_record;
 pub mod evaluation;
 pub mod excluded_locality;
 pub mod goal;
+pub mod good_practice_event;
 pub mod idempotency_key;
 pub mod import_report;
 pub mod indicator_value;
@@ -24,6 +26,7 @@ pub mod membership_representative;
 pub mod need;
 pub mod operational_programme;
 pub mod organization;
+pub mod participatory_procedure;
 pub mod partnership;
 pub mod partnership_consultant;
 pub mod partnership_territorial_unit;
@@ -31,8 +34,12 @@ pub mod person;
 pub mod progress_report;
 pub mod project;
 pub mod project_measure;
+pub mod quality_criterion;
 pub mod situational_analysis;
 pub mod strategic_plan;
+pub mod support_project;
+pub mod support_project_document;
+pub mod supported_unit;
 pub mod territorial_unit;
 pub mod webhook;
 pub mod webhook_delivery;
