@@ -10,6 +10,7 @@
 //! "signed" with a provider's public key are refused.
 
 mod jwks;
+pub mod links;
 
 use std::future::{Ready, ready};
 use std::sync::Arc;
@@ -73,6 +74,8 @@ pub struct TokenService {
     jwks: Option<Arc<jwks::JwksCache>>,
     issuer: String,
     audience: String,
+    /// Signs and opens the links to pages ([`links`]).
+    pub links: links::LinkKey,
 }
 
 /// Issuer, audience, required claims and clock leeway; the algorithm is set per key.
@@ -94,7 +97,8 @@ impl TokenService {
             decoding: DecodingKey::from_secret(settings.secret.as_bytes()),
             validation: validation_template(settings),
         });
-        Self { secret, jwks: None, issuer: settings.issuer.clone(), audience: settings.audience.clone() }
+        let links = if settings.secret.is_empty() { links::LinkKey::random() } else { links::LinkKey::derive(settings.secret.as_bytes()) };
+        Self { secret, jwks: None, issuer: settings.issuer.clone(), audience: settings.audience.clone(), links }
     }
 
     /// The server's token service: refuses a configuration without a secret or key set
@@ -112,6 +116,13 @@ impl TokenService {
             );
         }
         let mut service = Self::new(&JwtSettings { secret: secret.to_owned(), ..settings.jwt.clone() });
+        // Without an HS256 secret (tokens only from a JWKS), links are signed with the cursor
+        // secret when there is one, so that every instance accepts them; else per instance.
+        if secret.is_empty()
+            && let Some(cursor_secret) = &settings.cursor_secret
+        {
+            service.links = links::LinkKey::derive(cursor_secret.as_bytes());
+        }
         if let Some(source) = &settings.jwks {
             service.jwks = Some(jwks::JwksCache::start(source, validation_template(&settings.jwt))?);
             tracing::info!(source = ?source, "accepting tokens signed with the identity provider's keys");
@@ -205,7 +216,7 @@ fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     }
 }
 
-fn principal(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+pub(crate) fn principal(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };

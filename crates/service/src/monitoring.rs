@@ -105,3 +105,36 @@ where
     let new = NewIndicatorValue { value: content.value, comment: content.comment, reported_by: s.who().subject.clone() };
     Ok(indicators::add(s.tx(), &measure, &indicator, new, s.today()).await?)
 }
+
+/// One of a measure's indicators as of a day: its current values per reporting period, each
+/// with the actual value as of the period's end, and the actual value and attainment as of the
+/// day (`indicator::actual_as_of` under its aggregation, `fulfilment::attainment`). What
+/// `GET …/indicators/{key}/attainment` answers and `…/chart.svg` draws.
+pub struct IndicatorState {
+    pub measure: MeasureRecord,
+    pub indicator: Indicator,
+    pub as_of: chrono::NaiveDate,
+    /// The current values (one per period), by period start.
+    pub values: Vec<IndicatorValueRecord>,
+    /// Per value: the actual value as of its period's end.
+    pub actual_at_end: Vec<Option<f64>>,
+    pub actual: Option<f64>,
+    pub attainment: Option<f64>,
+    /// The periods ended by `as_of` with a numeric value.
+    pub periods_counted: u32,
+}
+
+/// [`IndicatorState`] of a measure's indicator the caller reads (404 otherwise, and for a key
+/// the measure has no indicator of).
+#[tracing::instrument(name = "monitoring::indicator_state", skip_all, fields(%id))]
+pub async fn indicator_state(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, key: &str, as_of: chrono::NaiveDate) -> Result<IndicatorState> {
+    let measure = readable(conn, who, id).await?;
+    let indicator = indicator_of(&measure, key)?;
+    let values = indicators::list(conn, &measure, &indicator.key, false).await?;
+    let series: Vec<(domain::indicator::Period, Option<f64>)> = values.iter().map(|r| (r.period, r.value)).collect();
+    let actual_at_end = values.iter().map(|r| domain::indicator::actual_as_of(indicator.aggregation, &series, r.period.end)).collect();
+    let actual = domain::indicator::actual_as_of(indicator.aggregation, &series, as_of);
+    let periods_counted = u32::try_from(series.iter().filter(|(p, v)| p.end <= as_of && v.is_some()).count()).unwrap_or(u32::MAX);
+    let attainment = domain::fulfilment::attainment(&indicator, actual);
+    Ok(IndicatorState { measure, indicator, as_of, values, actual_at_end, actual, attainment, periods_counted })
+}

@@ -159,10 +159,24 @@ pub async fn revise(s: &Session<'_>, id: Uuid) -> Result<PlanRecord> {
 /// The plan's fulfilment as of a day: counts by status, overdue measures, indicators (with
 /// their values per period aggregated as of the day).
 pub async fn fulfilment_of(conn: &impl ConnectionTrait, plan: &PlanRecord, as_of: NaiveDate) -> Result<Fulfilment> {
+    Ok(fulfilment_in_detail(conn, plan, as_of).await?.fulfilment)
+}
+
+/// A plan's fulfilment with what it was computed from: the goals and each measure's state
+/// (its latest report as of the day), for a monitoring page that lists them.
+pub struct FulfilmentDetail {
+    pub fulfilment: Fulfilment,
+    pub goals: Vec<domain::fulfilment::GoalNode>,
+    pub measures: Vec<domain::fulfilment::MeasureState>,
+}
+
+/// [`fulfilment_of`], keeping the goals and measure states it was computed from.
+pub async fn fulfilment_in_detail(conn: &impl ConnectionTrait, plan: &PlanRecord, as_of: NaiveDate) -> Result<FulfilmentDetail> {
     let (goals, mut measures) = repo::fulfilment_input(conn, plan.meta.id, as_of).await?;
     let series = persistence::indicators::series_of_plan(conn, plan.meta.id).await?;
     domain::indicator::apply_series(&mut measures, &series, as_of);
-    Ok(domain::fulfilment::compute(&goals, &measures, as_of))
+    let fulfilment = domain::fulfilment::compute(&goals, &measures, as_of);
+    Ok(FulfilmentDetail { fulfilment, goals, measures })
 }
 
 /// [`fulfilment_of`] a plan of a partnership whose records the caller reads (404 otherwise).

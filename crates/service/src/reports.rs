@@ -3,6 +3,9 @@
 //! and measures) go to everyone; working groups, the plan's fulfilment and the projects only
 //! to a caller who reads the partnership's records (`Action::Read`). No person is named: the
 //! members are organisations, the working groups only their names and areas.
+//!
+//! Also a plan's monitoring report, the Agency's portfolio, and which pages a caller may open
+//! (for signed links to them).
 
 use chrono::NaiveDate;
 use domain::access::{Action, Principal};
@@ -18,7 +21,10 @@ use persistence::working_groups::{self, WorkingGroup};
 use persistence::{ConnectionTrait, PageRequest};
 use uuid::Uuid;
 
-use crate::{Result, partnerships, plans};
+use domain::cooperation::Summary;
+use persistence::cooperations::CooperationRecord;
+
+use crate::{Result, cooperations, monitoring, partnerships, plans};
 
 /// The plan a report shows, with its content.
 pub struct PlanContent {
@@ -102,4 +108,125 @@ pub async fn partnership_report(conn: &impl ConnectionTrait, who: Option<&Princi
         None => None,
     };
     Ok(PartnershipReport { partnership, territorial_units: units, member_organizations: members, working_groups, plan, projects })
+}
+
+/// A plan's monitoring report as of a day: the plan, its partnership's name, and its
+/// fulfilment with the goals and the measures' states it was computed from.
+pub struct PlanReport {
+    pub plan: PlanRecord,
+    pub partnership_name: String,
+    pub detail: plans::FulfilmentDetail,
+}
+
+/// A plan's monitoring report, to a caller who reads its partnership's records (404
+/// otherwise: monitoring is not public), exactly as `GET /strategic-plans/{id}/fulfilment`.
+#[tracing::instrument(name = "reports::plan_report", skip_all, fields(%id))]
+pub async fn plan_report(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<PlanReport> {
+    let plan = repo::get_plan(conn, id).await?;
+    who.authorize(Action::Read { partnership: plan.data.data.partnership_id })?;
+    let partnership_name = partnerships::get(conn, plan.data.data.partnership_id).await?.data.data.name;
+    let detail = plans::fulfilment_in_detail(conn, &plan, as_of).await?;
+    Ok(PlanReport { plan, partnership_name, detail })
+}
+
+/// A partnership of the portfolio with its state on the day.
+pub struct PortfolioRow {
+    pub partnership: PartnershipRecord,
+    /// Its cooperations with the Agency (the latest start first), each with its state.
+    pub cooperations: Vec<(CooperationRecord, Summary)>,
+    /// The plan in force (else the latest approved) with its fulfilment counts.
+    pub plan: Option<(PlanRecord, Fulfilment)>,
+}
+
+/// The Agency's portfolio as of a day: every partnership whose records the caller reads (a
+/// partner its own; everyone else all, archived ones left out), by name, each with its
+/// cooperations and their state (the computation of `GET /cooperations?as_of=`) and its plan's
+/// fulfilment.
+#[tracing::instrument(name = "reports::portfolio", skip_all)]
+pub async fn portfolio(conn: &impl ConnectionTrait, who: &Principal, as_of: NaiveDate) -> Result<Vec<PortfolioRow>> {
+    let mut found = Vec::new();
+    match who.readable_partnerships() {
+        Some(ids) => {
+            for id in ids {
+                match partnerships::get(conn, *id).await {
+                    Ok(p) if p.meta.archived_at.is_none() => found.push(p),
+                    Ok(_) | Err(crate::Error::Store(persistence::StoreError::NotFound)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        None => {
+            let mut request = PageRequest { limit: 500, list: "portfolio".into(), ..Default::default() };
+            loop {
+                let page = persistence::partnerships::list(conn, &Default::default(), &request).await?;
+                found.extend(page.items);
+                match page.next_cursor {
+                    Some(next) => request.cursor = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    found.sort_by(|a, b| a.data.data.name.cmp(&b.data.data.name));
+    let mut by_partnership: std::collections::HashMap<Uuid, Vec<(CooperationRecord, Summary)>> = std::collections::HashMap::new();
+    let mut request = PageRequest { limit: 500, list: "portfolio-cooperations".into(), ..Default::default() };
+    loop {
+        let page = cooperations::list(conn, who, Default::default(), &request, Some(as_of), false).await?;
+        for (c, summary) in page.items {
+            if let Some(summary) = summary {
+                by_partnership.entry(c.data.data.partnership_id).or_default().push((c, summary));
+            }
+        }
+        match page.next_cursor {
+            Some(next) => request.cursor = Some(next),
+            None => break,
+        }
+    }
+    let mut rows = Vec::with_capacity(found.len());
+    for partnership in found {
+        let mut cooperations = by_partnership.remove(&partnership.meta.id).unwrap_or_default();
+        cooperations.sort_by_key(|(c, _)| std::cmp::Reverse(c.data.data.start_on));
+        let plan = match shown_plan(conn, partnership.meta.id).await? {
+            Some(plan) => {
+                let fulfilment = plans::fulfilment_of(conn, &plan, as_of).await?;
+                Some((plan, fulfilment))
+            }
+            None => None,
+        };
+        rows.push(PortfolioRow { partnership, cooperations, plan });
+    }
+    Ok(rows)
+}
+
+/// A page or chart of the API (the paths of `routes::views`), for a signed link to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRef {
+    PartnershipReport(Uuid),
+    PlanReport(Uuid),
+    FulfilmentChart(Uuid),
+    PipelineChart,
+    Portfolio,
+    CooperationTimeline(Uuid),
+    /// A measure's indicator by its key.
+    IndicatorChart(Uuid, String),
+}
+
+/// Whether the caller may open the page now: the very checks its handler makes (404 when the
+/// resource does not exist or is not visible to the caller, 403 for the pipeline to a
+/// partner).
+pub async fn may_open(conn: &impl ConnectionTrait, who: &Principal, page: &PageRef) -> Result<()> {
+    match page {
+        PageRef::PartnershipReport(id) => partnerships::get(conn, *id).await.map(|_| ()),
+        PageRef::PlanReport(id) | PageRef::FulfilmentChart(id) => {
+            let plan = repo::get_plan(conn, *id).await?;
+            Ok(who.authorize(Action::Read { partnership: plan.data.data.partnership_id })?)
+        }
+        PageRef::PipelineChart => Ok(who.authorize(Action::ReadPipeline)?),
+        PageRef::Portfolio => Ok(()),
+        PageRef::CooperationTimeline(id) => cooperations::get(conn, who, *id).await.map(|_| ()),
+        PageRef::IndicatorChart(id, key) => {
+            let measure = monitoring::readable(conn, who, *id).await?;
+            monitoring::indicator_of(&measure, key).map(|_| ())
+        }
+    }
 }

@@ -1,8 +1,10 @@
-//! Reports a person reads: SVG charts ([`svg`]) and the server-rendered HTML page of a
-//! partnership ([`page`]). Every number comes from the same service computations the JSON
+//! Reports a person reads: SVG charts ([`svg`]) and the server-rendered HTML pages of a
+//! partnership ([`page`]), a plan's monitoring ([`plan_page`]) and the portfolio ([`portfolio`]). Every number comes from the same service computations the JSON
 //! reports answer with; this module only draws them.
 
 pub mod page;
+pub mod plan_page;
+pub mod portfolio;
 pub mod svg;
 
 use chrono::{Datelike, NaiveDate};
@@ -81,6 +83,23 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// A number as written: whole numbers without decimals, others with up to two (`12,5` in
+    /// Czech, `12.5` in English).
+    pub fn number(self, value: f64) -> String {
+        let text = if value.fract() == 0.0 && value.abs() < 1e15 {
+            format!("{value:.0}")
+        } else {
+            let t = format!("{value:.2}");
+            t.trim_end_matches('0').trim_end_matches('.').to_owned()
+        };
+        match self {
+            Lang::Cs => text.replace('.', ","),
+            Lang::En => text,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +114,9 @@ mod tests {
         assert_eq!(Lang::pick(Some(Lang::Cs), Some("en")), Lang::Cs);
         assert_eq!(Lang::pick(None, None), Lang::Cs);
         assert_eq!(Lang::Cs.percent(42.5), "42,5 %");
+        assert_eq!(
+            (Lang::Cs.number(12.5), Lang::En.number(12.5), Lang::Cs.number(60.0), Lang::En.number(0.126)),
+            ("12,5".into(), "12.5".into(), "60".into(), "0.13".into())
+        );
     }
 }

@@ -63,7 +63,7 @@ pub struct ReportPage {
     pub generated_on: NaiveDate,
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 body { font-family: sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; line-height: 1.4; }
 h1 { font-size: 1.8rem; margin-bottom: .2rem; } h2 { border-bottom: 1px solid #ccc; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #e4e4e4; }
@@ -77,7 +77,7 @@ dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; } 
 }
 "#;
 
-fn date(lang: Lang, day: Option<NaiveDate>) -> String {
+pub(crate) fn date(lang: Lang, day: Option<NaiveDate>) -> String {
     day.map_or_else(|| "–".to_owned(), |d| lang.date(d))
 }
 

@@ -322,12 +322,14 @@ pub struct TimelineView {
 /// The timeline of a cooperation on `as_of` (default today): every phase's planned and actual
 /// dates and state (not_started, on_time, late, done_late, done).
 #[utoipa::path(operation_id = "get_cooperation_timeline", tag = "cooperations", params(TimelineQuery), security(("bearer" = [])),
-    responses((status = 200, description = "The timeline", body = TimelineView), ReadErrors))]
+    responses((status = 200, description = "The timeline", body = TimelineView,
+        headers(("Link" = String, description = "RFC 8288: the timeline's Gantt chart, `</api/v1/cooperations/{id}/timeline.svg>; rel=\"alternate\"; type=\"image/svg+xml\"`"))), ReadErrors))]
 #[get("/cooperations/{id}/timeline")]
 pub async fn timeline(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<TimelineQuery>) -> ApiResult {
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let (c, phases, summary) = use_cases::timeline(state.store.conn(), &who, *id, as_of).await?;
-    Ok(HttpResponse::Ok().json(TimelineView {
+    let chart = format!("/api/v1/cooperations/{id}/timeline.svg");
+    Ok(HttpResponse::Ok().insert_header(super::views::alternate(&[(&chart, super::views::SVG)])).json(TimelineView {
         cooperation_id: c.meta.id,
         partnership_id: c.data.data.partnership_id,
         template: c.data.data.template.clone(),

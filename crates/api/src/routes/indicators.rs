@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{NaiveDate, Utc};
 use domain::codelist::{IndicatorAggregation, IndicatorMeasure};
-use domain::indicator::{NewValue, Period, actual_as_of};
+use domain::indicator::{NewValue, Period};
 use persistence::indicators::{self, IndicatorValueRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -175,34 +175,34 @@ pub struct IndicatorAttainmentView {
 
 /// An indicator's attainment as of a day, from its values per period under its aggregation.
 #[utoipa::path(operation_id = "get_measure_indicator_attainment", tag = "strategic-plans", params(("id" = Uuid, Path, description = "The measure"), ("key" = String, Path, description = "The indicator's key in the measure"), AttainmentQuery), security(("bearer" = [])),
-    responses((status = 200, description = "The attainment", body = IndicatorAttainmentView), ReadErrors))]
+    responses((status = 200, description = "The attainment", body = IndicatorAttainmentView,
+        headers(("Link" = String, description = "RFC 8288: the indicator's chart, `</api/v1/measures/{id}/indicators/{key}/chart.svg>; rel=\"alternate\"; type=\"image/svg+xml\"`"))), ReadErrors))]
 #[get("/measures/{id}/indicators/{key}/attainment")]
 pub async fn attainment(state: web::Data<AppState>, Auth(who): Auth, path: web::Path<(Uuid, String)>, query: web::Query<AttainmentQuery>) -> ApiResult {
     let (id, key) = path.into_inner();
-    let measure = monitoring::readable(state.store.conn(), &who, id).await?;
-    let indicator = monitoring::indicator_of(&measure, &key)?;
     let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let rows = indicators::list(state.store.conn(), &measure, &indicator.key, false).await?;
-    Ok(HttpResponse::Ok().json(IndicatorAttainmentView::of(id, &indicator, &rows, as_of)))
+    let indicator = monitoring::indicator_state(state.store.conn(), &who, id, &key, as_of).await?;
+    let chart = format!("/api/v1/measures/{id}/indicators/{key}/chart.svg");
+    Ok(HttpResponse::Ok()
+        .insert_header(crate::routes::views::alternate(&[(&chart, crate::routes::views::SVG)]))
+        .json(IndicatorAttainmentView::from(&indicator)))
 }
 
-impl IndicatorAttainmentView {
+impl From<&monitoring::IndicatorState> for IndicatorAttainmentView {
     /// The indicator's actual value and attainment as of a day, from its current values.
-    fn of(measure_id: Uuid, indicator: &domain::plan::Indicator, rows: &[IndicatorValueRecord], as_of: NaiveDate) -> Self {
-        let series: Vec<(Period, Option<f64>)> = rows.iter().map(|r| (r.period, r.value)).collect();
-        let actual = actual_as_of(indicator.aggregation, &series, as_of);
+    fn from(s: &monitoring::IndicatorState) -> Self {
         Self {
-            measure_id,
-            key: indicator.key.clone(),
-            as_of,
-            aggregation: indicator.aggregation,
-            measure: indicator.effective_measure(),
-            ascending: indicator.ascending,
-            baseline_value: indicator.baseline_value,
-            target_value: indicator.target_value,
-            actual_value: actual,
-            attainment: domain::fulfilment::attainment(indicator, actual),
-            periods_counted: u32::try_from(series.iter().filter(|(p, v)| p.end <= as_of && v.is_some()).count()).unwrap_or(u32::MAX),
+            measure_id: s.measure.meta.id,
+            key: s.indicator.key.clone(),
+            as_of: s.as_of,
+            aggregation: s.indicator.aggregation,
+            measure: s.indicator.effective_measure(),
+            ascending: s.indicator.ascending,
+            baseline_value: s.indicator.baseline_value,
+            target_value: s.indicator.target_value,
+            actual_value: s.actual,
+            attainment: s.attainment,
+            periods_counted: s.periods_counted,
         }
     }
 }

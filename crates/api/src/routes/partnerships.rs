@@ -149,10 +149,12 @@ create_one! {
 
 /// Get a partnership.
 #[utoipa::path(operation_id = "get_partnership", tag = "partnerships", security((), ("bearer" = [])),
-    responses((status = 200, description = "The partnership", body = PartnershipView, headers(("ETag" = String, description = "Current version"))), ReadErrors))]
+    responses((status = 200, description = "The partnership", body = PartnershipView, headers(("ETag" = String, description = "Current version"),
+        ("Link" = String, description = "RFC 8288: the partnership's report page, `</api/v1/partnerships/{id}/report>; rel=\"alternate\"; type=\"text/html\"`"))), ReadErrors))]
 #[get("/partnerships/{id}")]
 pub async fn get(state: web::Data<AppState>, _who: MaybeAuth, id: web::Path<Uuid>) -> ApiResult {
-    write::read::<PartnershipView>(service::partnerships::get(state.store.conn(), *id).await)
+    let res = write::read::<PartnershipView>(service::partnerships::get(state.store.conn(), *id).await)?;
+    Ok(super::views::with_alternate(res, &[(&format!("/api/v1/partnerships/{id}/report"), super::views::HTML)]))
 }
 
 update_one! {

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::MetaView;
+use super::{MetaView, views};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, list_query, merge_patch};
@@ -454,11 +454,14 @@ pub struct AsOfQuery {
 /// indicator once); indicators without a computable attainment are left out, and with none
 /// left it is `null`.
 #[utoipa::path(operation_id = "get_strategic_plan_fulfilment", tag = "strategic-plans", params(AsOfQuery), security(("bearer" = [])),
-    responses((status = 200, description = "The fulfilment", body = Fulfilment), ReadErrors))]
+    responses((status = 200, description = "The fulfilment", body = Fulfilment,
+        headers(("Link" = String, description = "RFC 8288: the plan's fulfilment chart and monitoring page, `</api/v1/strategic-plans/{id}/fulfilment.svg>; rel=\"alternate\"; type=\"image/svg+xml\", </api/v1/strategic-plans/{id}/report>; rel=\"alternate\"; type=\"text/html\"`"))), ReadErrors))]
 #[get("/strategic-plans/{id}/fulfilment")]
 pub async fn fulfilment(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<AsOfQuery>) -> ApiResult {
     let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    Ok(HttpResponse::Ok().json(plans::fulfilment(state.store.conn(), &who, *id, as_of).await?))
+    let fulfilment = plans::fulfilment(state.store.conn(), &who, *id, as_of).await?;
+    let (chart, page) = (format!("/api/v1/strategic-plans/{id}/fulfilment.svg"), format!("/api/v1/strategic-plans/{id}/report"));
+    Ok(HttpResponse::Ok().insert_header(views::alternate(&[(&chart, views::SVG), (&page, views::HTML)])).json(fulfilment))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -79,7 +79,8 @@ pub struct PipelineQuery {
 /// Per programme and call: intents, submitted, approved, and the sums requested and approved.
 /// For the Agency and the ministry (admins, consultants, reporters, importers).
 #[utoipa::path(operation_id = "get_pipeline_report", tag = "reports", params(PipelineQuery), security(("bearer" = [])),
-    responses((status = 200, description = "Figures per programme, with their calls", body = ListResponse<ProgrammeFigures>),
+    responses((status = 200, description = "Figures per programme, with their calls", body = ListResponse<ProgrammeFigures>,
+        headers(("Link" = String, description = "RFC 8288: the pipeline chart, `</api/v1/reports/pipeline.svg>; rel=\"alternate\"; type=\"image/svg+xml\"`"))),
         (status = 403, description = "Partners see their own projects, not the pipeline of all partnerships", body = crate::error::Problem, content_type = "application/problem+json"), ListErrors))]
 #[get("/reports/pipeline")]
 pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<PipelineQuery>) -> ApiResult {
@@ -88,7 +89,8 @@ pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Q
     let stats = esif::call_stats(state.store.conn(), query.programme_id, query.period).await?;
     let out = figures_by_programme(stats)?;
     let page = persistence::page::in_memory(out, "pipeline", |p: &ProgrammeFigures| format!("{}\u{0}{}", p.code, p.programme_id), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |p| p)))
+    let chart = super::views::alternate(&[("/api/v1/reports/pipeline.svg", super::views::SVG)]);
+    Ok(HttpResponse::Ok().insert_header(chart).json(ListResponse::from_page(page, |p| p)))
 }
 
 /// The pipeline's figures per programme, with its calls' (sums in the programme's currency).
