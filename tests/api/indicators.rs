@@ -11,7 +11,7 @@ use crate::plans::{Rozvodi, rozvodi};
 /// A plan in force (valid 2024–2030, approved in 2024) with one goal and one measure of the
 /// microregion carrying a `flow` indicator I1 (0 → 100) and a `cumulative` indicator I2
 /// (10 → 50). Returns (plan, goal, measure).
-async fn plan_in_force(app: &TestApp, r: &Rozvodi) -> (String, String, String) {
+pub(crate) async fn plan_in_force(app: &TestApp, r: &Rozvodi) -> (String, String, String) {
     let admin = app.admin();
     let plan = app
         .create(

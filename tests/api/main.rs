@@ -18,6 +18,7 @@ mod lifecycle;
 mod meetings;
 mod migrations;
 mod monitoring;
+mod pages;
 mod plans;
 mod platform;
 mod registry;

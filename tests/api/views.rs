@@ -8,15 +8,15 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with_demo};
 
-/// The text of the `<text data-name="…">` element of a chart.
-fn figure(svg: &str, name: &str) -> Option<String> {
+/// The text of the `<text data-name="…">` (or `<tspan>`, `<dd>`, `<td>`) element of a chart or page.
+pub(crate) fn figure(svg: &str, name: &str) -> Option<String> {
     let marker = format!("data-name=\"{name}\">");
     let start = svg.find(&marker)? + marker.len();
-    let end = svg[start..].find("</text>")? + start;
+    let end = svg[start..].find('<')? + start;
     Some(svg[start..end].to_owned())
 }
 
-fn number(svg: &str, name: &str) -> Option<f64> {
+pub(crate) fn number(svg: &str, name: &str) -> Option<f64> {
     let text = figure(svg, name)?;
     if text == "–" {
         return None;
@@ -30,19 +30,19 @@ fn minor(svg: &str, name: &str) -> i64 {
     text.chars().filter(char::is_ascii_digit).collect::<String>().parse().expect("money")
 }
 
-fn body(res: &crate::helpers::Res) -> String {
+pub(crate) fn body(res: &crate::helpers::Res) -> String {
     match &res.body {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-async fn partnership_named(app: &TestApp, q: &str) -> String {
+pub(crate) async fn partnership_named(app: &TestApp, q: &str) -> String {
     let res = app.get(&format!("/api/v1/partnerships?q={q}"), None).await;
     res.body["items"][0]["id"].as_str().expect("a partnership").to_owned()
 }
 
-async fn first_plan(app: &TestApp, partnership: &str) -> String {
+pub(crate) async fn first_plan(app: &TestApp, partnership: &str) -> String {
     let res = app.get(&format!("/api/v1/partnerships/{partnership}/strategic-plans"), Some(&app.admin())).await;
     res.body["items"][0]["id"].as_str().expect("a plan").to_owned()
 }
