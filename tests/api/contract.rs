@@ -42,6 +42,9 @@ async fn every_collection_pages_through_one_envelope() {
     parents.insert("measures", first_id(&app, &admin, &format!("/api/v1/strategic-plans/{plan}/measures")).await);
     parents.insert("territorial-units", first_id(&app, &admin, "/api/v1/territorial-units").await);
     parents.insert("meetings", first_id(&app, &admin, &format!("/api/v1/partnerships/{rozvodi}/meetings")).await);
+    let support_project = first_id(&app, &admin, "/api/v1/support-projects").await;
+    parents.insert("supported-units", first_id(&app, &admin, &format!("/api/v1/support-projects/{support_project}/units")).await);
+    parents.insert("support-projects", support_project);
     // A subscription with a delivery or two in its log (the receiver need not exist).
     let hook = app.post("/api/v1/webhooks", &admin, serde_json::json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"]})).await;
     parents.insert("webhooks", hook.body["id"].as_str().expect("a webhook").to_owned());

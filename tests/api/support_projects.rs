@@ -332,3 +332,24 @@ async fn a_support_project_is_recorded_and_its_indicators_computed_by_hand() {
     let res = app.get(&format!("{p}/indicators?as_of=2025-12-31"), Some(&reporter)).await;
     assert_eq!(res.body["indicators"][1]["denominator"], 2);
 }
+
+#[tokio::test]
+async fn the_demo_project_reads_some_indicators_met_and_some_not() {
+    let app = crate::helpers::spawn_app_with_demo().await;
+    let reporter = app.token(Role::Reporter, &[], None);
+    let listed = app.get("/api/v1/support-projects", Some(&reporter)).await;
+    let project = &listed.body["items"][0];
+    assert_eq!(project["registration_number"], "CZ.03.02.02/00/22_004/0000366", "{}", listed.body);
+    let id = project["id"].as_str().unwrap();
+    let res = app.get(&format!("/api/v1/support-projects/{id}/indicators?as_of=2025-06-30"), Some(&reporter)).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    // See crates/fixtures/src/rozvoj_systemu.rs: 3/4 raised, 1/4 participatory, 3/4 documents,
+    // 2 events, 2/4 managers.
+    let (nums, _) = indicators(&res.body);
+    assert_eq!(nums, [(3, Some(4), true), (1, Some(4), false), (3, Some(4), true), (2, None, true), (2, Some(4), false)]);
+    // Žluticko's partner reads Žlutice's unit only.
+    let zluticko = app.get("/api/v1/partnerships?q=zluticko", None).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let partner = app.token(Role::Partner, &[&zluticko], None);
+    let units = app.get(&format!("/api/v1/support-projects/{id}/units"), Some(&partner)).await;
+    assert_eq!(units.body["items"].as_array().unwrap().len(), 1, "{}", units.body);
+}
