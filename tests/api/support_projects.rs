@@ -154,13 +154,32 @@ async fn a_support_project_is_recorded_and_its_indicators_computed_by_hand() {
         json!({"applied_on": "2026-01-10", "title": "Anketa", "evidence": "Výsledky ankety"}),
     )
     .await;
+    // C's procedure, moved after the day asked about (ignored).
+    let late = created(
+        &app,
+        &format!("/api/v1/supported-units/{uc}/participatory-procedures"),
+        &admin,
+        json!({"applied_on": "2024-03-01", "title": "Participativní rozpočet", "evidence": "Zápis"}),
+    )
+    .await;
+    let patched = app.patch(&format!("/api/v1/participatory-procedures/{late}"), &admin, json!({"applied_on": "2026-02-01"})).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
     let res = app
         .post(&format!("/api/v1/supported-units/{ua}/participatory-procedures"), &admin, json!({"applied_on": "2024-03-01", "title": "x", "evidence": ""}))
         .await;
     assert_eq!(res.problem(422)["errors"][0]["field"], "evidence");
 
     // Findings and documents: D1 and D3 reference F1, D2 nothing: 2 of 3.
-    let f1 = created(&app, &format!("{p}/findings"), &admin, json!({"title": "Analýza dluhové situace", "published_on": "2023-05-01"})).await;
+    let f1 = created(&app, &format!("{p}/findings"), &admin, json!({"title": "Analýza dluhové situace", "published_on": "2023-05-02"})).await;
+    let patched = app.patch(&format!("/api/v1/analytical-findings/{f1}"), &consultant, json!({"published_on": "2023-05-01", "summary": "Shrnutí"})).await;
+    assert_eq!((patched.status.as_u16(), patched.body["published_on"].as_str()), (200, Some("2023-05-01")), "{}", patched.body);
+    app.patch(&format!("/api/v1/analytical-findings/{f1}"), &admin, json!({"title": " "})).await.problem(422);
+    // A retried create with the same Idempotency-Key answers the first response, once.
+    let retry = json!({"title": "Zjištění k bydlení", "published_on": "2023-06-01"});
+    let first = app.send(Method::POST, &format!("{p}/findings"), Some(&admin), Some(&retry), &[("Idempotency-Key", "finding-1")]).await;
+    let again = app.send(Method::POST, &format!("{p}/findings"), Some(&admin), Some(&retry), &[("Idempotency-Key", "finding-1")]).await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16(), first.id()), (201, 201, again.id()));
+    assert_eq!(app.get(&format!("{p}/findings?count=true"), Some(&admin)).await.body["total"], 2);
     let doc = |ka: &str, kind: &str, title: &str, unit: Option<&str>, findings: Vec<&str>| json!({"key_activity": ka, "kind": kind, "title": title, "issued_on": "2023-09-01", "supported_unit_id": unit, "finding_ids": findings});
     let d1 = created(&app, &format!("{p}/documents"), &admin, doc("ka01", "plan", "Plán sociálního začleňování Žlutice", Some(&ua), vec![&f1])).await;
     created(&app, &format!("{p}/documents"), &admin, doc("ka02", "methodology", "Metodika participace", None, vec![])).await;
@@ -260,6 +279,8 @@ async fn a_support_project_is_recorded_and_its_indicators_computed_by_hand() {
             .await
             .problem(403);
         app.post(&format!("{p}/findings"), token, json!({"title": "x", "published_on": "2023-05-01"})).await.problem(403);
+        app.patch(&format!("/api/v1/analytical-findings/{f1}"), token, json!({"title": "x"})).await.problem(403);
+        app.patch(&format!("/api/v1/participatory-procedures/{late}"), token, json!({"title": "x"})).await.problem(403);
         app.post(&format!("{p}/documents"), token, doc("ka01", "plan", "x", None, vec![])).await.problem(403);
         app.patch(&format!("/api/v1/support-project-documents/{d1}"), token, json!({"title": "x"})).await.problem(403);
         app.post(&format!("{p}/events"), token, event("workshop", "2024-01-01", 2.0)).await.problem(403);

@@ -345,6 +345,26 @@ where
     Ok(repo::create_participatory(s.tx(), &p).await?)
 }
 
+/// Changes a participatory procedure (its unit stays).
+#[tracing::instrument(name = "support_projects::update_participatory", skip_all, fields(%id))]
+pub async fn update_participatory<E>(
+    s: &Session<'_>,
+    id: Uuid,
+    expect: &Precondition,
+    edit: impl FnOnce(&ParticipatoryData) -> std::result::Result<ParticipatoryData, E>,
+) -> Result<Updated<ParticipatoryRecord>>
+where
+    Error: From<E>,
+{
+    let before = get_participatory(s.conn(), s.who(), id).await?;
+    s.allow(Action::RunSupportProject).await?;
+    let data = edit(&before.data.data)?;
+    expect.check(before.meta.version)?;
+    let p = Participatory { supported_unit_id: before.data.supported_unit_id, data: data.validate()? };
+    let after = repo::update_participatory(s.tx(), &before, &p).await?;
+    Ok(Updated { before, after })
+}
+
 #[tracing::instrument(name = "support_projects::archive_participatory", skip_all, fields(%id))]
 pub async fn archive_participatory(s: &Session<'_>, id: Uuid, expect: &Precondition) -> Result<Updated<ParticipatoryRecord>> {
     let before = get_participatory(s.conn(), s.who(), id).await?;
@@ -363,6 +383,26 @@ where
     writable(s, project).await?;
     let f = Finding { support_project_id: project, data: content()?.validate()? };
     Ok(repo::create_finding(s.tx(), &f).await?)
+}
+
+/// Changes a finding (its project stays).
+#[tracing::instrument(name = "support_projects::update_finding", skip_all, fields(%id))]
+pub async fn update_finding<E>(
+    s: &Session<'_>,
+    id: Uuid,
+    expect: &Precondition,
+    edit: impl FnOnce(&FindingData) -> std::result::Result<FindingData, E>,
+) -> Result<Updated<FindingRecord>>
+where
+    Error: From<E>,
+{
+    let before = get_finding(s.conn(), s.who(), id).await?;
+    s.allow(Action::RunSupportProject).await?;
+    let data = edit(&before.data.data)?;
+    expect.check(before.meta.version)?;
+    let f = Finding { support_project_id: before.data.support_project_id, data: data.validate()? };
+    let after = repo::update_finding(s.tx(), &before, &f).await?;
+    Ok(Updated { before, after })
 }
 
 #[tracing::instrument(name = "support_projects::archive_finding", skip_all, fields(%id))]

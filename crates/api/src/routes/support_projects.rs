@@ -437,6 +437,16 @@ pub struct ParticipatoryInput {
     pub evidence: String,
 }
 
+impl ParticipatoryInput {
+    fn into_data(self) -> ApiResult<ParticipatoryData> {
+        self.validate()?;
+        Ok(ParticipatoryData { applied_on: self.applied_on, title: self.title, evidence: self.evidence })
+    }
+    fn from_data(d: &ParticipatoryData) -> Self {
+        Self { applied_on: d.applied_on, title: d.title.clone(), evidence: d.evidence.clone() }
+    }
+}
+
 /// A participatory procedure of a supported unit.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ParticipatoryView {
@@ -452,12 +462,7 @@ impl Resource for ParticipatoryView {
     const NAME: &'static str = "participatory_procedure";
     const COLLECTION: &'static str = "/api/v1/participatory-procedures";
     fn of(r: &ParticipatoryRecord) -> Self {
-        let d = &r.data.data;
-        Self {
-            meta: (&r.meta).into(),
-            supported_unit_id: r.data.supported_unit_id,
-            content: ParticipatoryInput { applied_on: d.applied_on, title: d.title.clone(), evidence: d.evidence.clone() },
-        }
+        Self { meta: (&r.meta).into(), supported_unit_id: r.data.supported_unit_id, content: ParticipatoryInput::from_data(&r.data.data) }
     }
 }
 
@@ -476,11 +481,7 @@ create_one! {
     create_participatory: POST "/supported-units/{id}/participatory-procedures", "create_participatory_procedure", "support-projects", ParticipatoryInput => ParticipatoryView,
     |state, who, id, key, body| {
         let input = body.into_inner();
-        let data = || -> ApiResult<ParticipatoryData> {
-            input.validate()?;
-            Ok(ParticipatoryData { applied_on: input.applied_on, title: input.title.clone(), evidence: input.evidence.clone() })
-        };
-        write::create::<ParticipatoryView>(&state, &who, key, &input, async |s| use_cases::create_participatory(s, *id, data).await).await
+        write::create::<ParticipatoryView>(&state, &who, key, &input, async |s| use_cases::create_participatory(s, *id, || input.clone().into_data()).await).await
     }
 }
 
@@ -488,6 +489,15 @@ get_one! {
     /// Get a participatory procedure.
     get_participatory: GET "/participatory-procedures/{id}", "get_participatory_procedure", "support-projects", ParticipatoryView, "The procedure", Auth,
     |state, who, id| write::read::<ParticipatoryView>(use_cases::get_participatory(state.store.conn(), &who, *id).await)
+}
+
+update_one! {
+    /// Update a participatory procedure (JSON merge patch).
+    update_participatory: PATCH "/participatory-procedures/{id}", "update_participatory_procedure", "support-projects", ParticipatoryView, "A JSON merge patch of ParticipatoryInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &ParticipatoryData| merge_patch(&ParticipatoryInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<ParticipatoryView>(&state, &who, async |s| use_cases::update_participatory(s, *id, &if_match.0, edit).await).await
+    }
 }
 
 delete_one! {
@@ -512,6 +522,16 @@ pub struct FindingInput {
     pub summary: Option<String>,
 }
 
+impl FindingInput {
+    fn into_data(self) -> ApiResult<FindingData> {
+        self.validate()?;
+        Ok(FindingData { title: self.title, published_on: self.published_on, summary: opt_text(self.summary) })
+    }
+    fn from_data(d: &FindingData) -> Self {
+        Self { title: d.title.clone(), published_on: d.published_on, summary: d.summary.clone() }
+    }
+}
+
 /// An analytical finding of a project.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FindingView {
@@ -527,12 +547,7 @@ impl Resource for FindingView {
     const NAME: &'static str = "analytical_finding";
     const COLLECTION: &'static str = "/api/v1/analytical-findings";
     fn of(r: &FindingRecord) -> Self {
-        let d = &r.data.data;
-        Self {
-            meta: (&r.meta).into(),
-            support_project_id: r.data.support_project_id,
-            content: FindingInput { title: d.title.clone(), published_on: d.published_on, summary: d.summary.clone() },
-        }
+        Self { meta: (&r.meta).into(), support_project_id: r.data.support_project_id, content: FindingInput::from_data(&r.data.data) }
     }
 }
 
@@ -551,11 +566,7 @@ create_one! {
     create_finding: POST "/support-projects/{id}/findings", "create_analytical_finding", "support-projects", FindingInput => FindingView,
     |state, who, id, key, body| {
         let input = body.into_inner();
-        let data = || -> ApiResult<FindingData> {
-            input.validate()?;
-            Ok(FindingData { title: input.title.clone(), published_on: input.published_on, summary: opt_text(input.summary.clone()) })
-        };
-        write::create::<FindingView>(&state, &who, key, &input, async |s| use_cases::create_finding(s, *id, data).await).await
+        write::create::<FindingView>(&state, &who, key, &input, async |s| use_cases::create_finding(s, *id, || input.clone().into_data()).await).await
     }
 }
 
@@ -563,6 +574,15 @@ get_one! {
     /// Get an analytical finding.
     get_finding: GET "/analytical-findings/{id}", "get_analytical_finding", "support-projects", FindingView, "The finding", Auth,
     |state, who, id| write::read::<FindingView>(use_cases::get_finding(state.store.conn(), &who, *id).await)
+}
+
+update_one! {
+    /// Update an analytical finding (JSON merge patch).
+    update_finding: PATCH "/analytical-findings/{id}", "update_analytical_finding", "support-projects", FindingView, "A JSON merge patch of FindingInput",
+    |state, who, id, if_match, patch| {
+        let edit = |current: &FindingData| merge_patch(&FindingInput::from_data(current), patch.into_inner())?.into_data();
+        write::update::<FindingView>(&state, &who, async |s| use_cases::update_finding(s, *id, &if_match.0, edit).await).await
+    }
 }
 
 delete_one! {
@@ -865,10 +885,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_participatory)
         .service(create_participatory)
         .service(get_participatory)
+        .service(update_participatory)
         .service(archive_participatory)
         .service(list_findings)
         .service(create_finding)
         .service(get_finding)
+        .service(update_finding)
         .service(archive_finding)
         .service(list_documents)
         .service(create_document)
