@@ -470,9 +470,10 @@ pub fn timeline_chart(head: &TimelineHead<'_>, phases: &[PhaseLine], summary: &S
             svg.rect(x(start), y + 15.0, (end - x(start)).max(2.0), 9.0, state_colour(l.state));
         }
         let code = &l.phase;
+        // The dates under the bars, from the label column on (they are longer than the bars' room).
         svg.spans(
-            left,
-            y + 36.0,
+            24.0,
+            y + 35.0,
             Anchor::Start,
             9,
             &[
