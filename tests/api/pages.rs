@@ -382,3 +382,12 @@ async fn json_resources_link_to_their_pages_and_the_new_paths_answer_options() {
     assert_eq!(res.header("allow").as_deref(), Some("POST, OPTIONS"));
     let _: Value = app.get(&format!("/api/v1/strategic-plans/{id}/report"), Some(&admin)).await.problem(404).clone();
 }
+
+#[tokio::test]
+async fn a_browser_front_end_may_read_the_link_header() {
+    let app = crate::helpers::try_spawn_app_with(|s| s.cors_origins = vec!["https://app.example".into()]).await.expect("a server");
+    let res = app.send(reqwest::Method::GET, "/api/v1/reports/pipeline", Some(&app.admin()), None, &[("Origin", "https://app.example")]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let exposed = res.header("access-control-expose-headers").unwrap_or_default().to_ascii_lowercase();
+    assert!(exposed.split(',').any(|h| h.trim() == "link"), "{exposed}");
+}

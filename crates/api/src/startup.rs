@@ -147,7 +147,7 @@ impl Application {
                     HeaderName::from_static("idempotency-key"),
                     HeaderName::from_static("x-request-id"),
                 ])
-                .expose_headers([header::ETAG, header::LOCATION, HeaderName::from_static("x-request-id")])
+                .expose_headers([header::ETAG, header::LOCATION, header::LINK, HeaderName::from_static("x-request-id")])
                 .max_age(3600);
             for origin in &origins {
                 cors = cors.allowed_origin(origin);
