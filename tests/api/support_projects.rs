@@ -107,6 +107,9 @@ async fn a_support_project_is_recorded_and_its_indicators_computed_by_hand() {
         app.post(&format!("{p}/units"), &admin, json!({"territorial_unit_id": a, "joined_on": "2023-02-01", "description_agreed_on": "2023-01-01"})).await;
     res.problem(422);
     assert_eq!(res.error_code("description_agreed_on").as_deref(), Some("before_start"));
+    let res = app.post(&format!("{p}/units"), &admin, json!({"territorial_unit_id": a, "joined_on": "2026-01-01"})).await;
+    res.problem(422);
+    assert_eq!(res.error_code("joined_on").as_deref(), Some("outside_project"));
 
     // Criteria (1–5). A: c1 2 → 4, c2 3 → 3: one of two improved, 50 % → raised.
     // B: 1 → 2 (interim 2024-06-01): raised. C: 2 → 2: not raised. Finals on 2025-01-31.

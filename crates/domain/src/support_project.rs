@@ -170,6 +170,15 @@ impl SupportedUnitData {
     }
 }
 
+/// A unit joins a project within the project's dates.
+pub fn check_joined(project: &SupportProjectData, unit: &SupportedUnitData) -> Result<(), DomainError> {
+    if (project.start_on..=project.end_on).contains(&unit.joined_on) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid("joined_on", "outside_project", format!("between the project's start_on {} and end_on {}", project.start_on, project.end_on)))
+    }
+}
+
 /// When a quality criterion was assessed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -680,6 +689,33 @@ mod tests {
         // A criterion's scale cannot shrink below its assessments.
         let narrow = CriterionData { scale_max: 3, ..criterion() };
         assert!(narrow.validate(&with_interim).is_err());
+    }
+
+    #[test]
+    fn a_unit_joins_within_the_project() {
+        let project = SupportProjectData {
+            registration_number: "CZ.03.02.02/00/22_004/0000366".into(),
+            title: "Rozvoj systémů".into(),
+            programme: "OPZ+".into(),
+            start_on: d(2023, 1, 1),
+            end_on: d(2025, 6, 30),
+            key_activities: vec![],
+            competence_rule: CompetenceRule::default(),
+            note: None,
+        };
+        let unit = |joined_on| SupportedUnitData {
+            territorial_unit_id: Uuid::nil(),
+            cooperation_id: None,
+            joined_on,
+            description_agreed_on: None,
+            scope: None,
+            thematic_areas: vec![],
+            note: None,
+        };
+        assert!(check_joined(&project, &unit(d(2023, 1, 1))).is_ok());
+        assert!(check_joined(&project, &unit(d(2025, 6, 30))).is_ok());
+        assert!(check_joined(&project, &unit(d(2022, 12, 31))).is_err());
+        assert!(check_joined(&project, &unit(d(2025, 7, 1))).is_err());
     }
 
     #[test]

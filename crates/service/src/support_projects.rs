@@ -236,8 +236,9 @@ pub async fn create_unit<E>(s: &Session<'_>, project: Uuid, content: impl FnOnce
 where
     Error: From<E>,
 {
-    writable(s, project).await?;
+    let parent = writable(s, project).await?;
     let unit = SupportedUnit { support_project_id: project, data: content()?.validate()? };
+    rules::check_joined(&parent.data, &unit.data)?;
     repo::check_unit(s.conn(), &unit, None).await?;
     Ok(repo::create_unit(s.tx(), &unit).await?)
 }
@@ -263,6 +264,7 @@ where
     let data = edit(&before.data.data)?;
     expect.check(before.meta.version)?;
     let unit = SupportedUnit { support_project_id: before.data.support_project_id, data: data.validate()? };
+    rules::check_joined(&repo::get(s.conn(), unit.support_project_id).await?.data, &unit.data)?;
     repo::check_unit(s.conn(), &unit, Some(id)).await?;
     let after = repo::update_unit(s.tx(), &before, &unit).await?;
     Ok(Updated { before, after })
