@@ -391,3 +391,35 @@ async fn a_browser_front_end_may_read_the_link_header() {
     let exposed = res.header("access-control-expose-headers").unwrap_or_default().to_ascii_lowercase();
     assert!(exposed.split(',').any(|h| h.trim() == "link"), "{exposed}");
 }
+
+#[tokio::test]
+async fn the_partnership_report_shows_its_readers_recent_meetings_and_the_cooperation_never_who_attended() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Horní Dolní", "municipality", None).await;
+    let p = app.partnership(&admin, "LP Horní Dolní", &[&unit]).await;
+    let org = app.org(&admin, "Charita Horní Dolní", "ngo", None).await;
+    let jana = app.person(&admin, "Jana Testovací", &org).await;
+    app.create(
+        &format!("/api/v1/partnerships/{p}/meetings"),
+        &admin,
+        json!({"title": "Setkání partnerů", "starts_at": "2024-03-05T13:00:00Z", "minutes": "Jana Testovací představila záměr.",
+               "attendance": [{"person_id": jana, "status": "present"}],
+               "resolutions": [{"number": 1, "text": "Partnerství ustavuje pracovní skupinu Bydlení."}]}),
+    )
+    .await;
+    app.create("/api/v1/cooperations", &admin, json!({"partnership_id": p, "start_on": "2024-01-01", "template": "standard_36"})).await;
+    let path = format!("/api/v1/partnerships/{p}/report?as_of=2024-06-30");
+    let html = body(&app.get(&path, Some(&admin)).await);
+    assert!(
+        html.contains("Poslední jednání") && html.contains("5. 3. 2024") && html.contains("Setkání partnerů") && html.contains("ustavuje pracovní skupinu")
+    );
+    assert!(html.contains("Spolupráce s Agenturou") && html.contains("Harmonogram spolupráce"), "the cooperation's Gantt chart");
+    assert!(!html.contains("Jana") && !html.contains("Testovací"), "neither attendance nor minutes: {html}");
+    // Before the meeting: none yet.
+    assert!(body(&app.get(&format!("/api/v1/partnerships/{p}/report?as_of=2024-03-04"), Some(&admin)).await).contains("Žádná jednání."));
+    let public = body(&app.get(&path, None).await);
+    assert!(!public.contains("Setkání partnerů") && !public.contains("Poslední jednání") && !public.contains("Harmonogram") && !public.contains("<svg"));
+    let en = body(&app.get(&format!("{path}&lang=en"), Some(&admin)).await);
+    assert!(en.contains("Recent meetings") && en.contains("5 March 2024") && en.contains("Cooperation timeline"));
+}

@@ -46,6 +46,11 @@ pub struct PartnershipReport {
     /// never.
     pub plan: Option<PlanContent>,
     pub projects: Option<Vec<ProjectRecord>>,
+    /// The five latest meetings held by the day (titles, dates, resolutions; never the
+    /// attendance or minutes).
+    pub recent_meetings: Option<Vec<persistence::meetings::Meeting>>,
+    /// The latest cooperation with the Agency and its timeline on the day.
+    pub cooperation: Option<(CooperationRecord, Vec<domain::cooperation::PhaseLine>, Summary)>,
 }
 
 /// The rows of a short in-process list (at most 500: a partnership's members, groups, plans).
@@ -107,7 +112,34 @@ pub async fn partnership_report(conn: &impl ConnectionTrait, who: Option<&Princi
         }
         None => None,
     };
-    Ok(PartnershipReport { partnership, territorial_units: units, member_organizations: members, working_groups, plan, projects })
+    let (recent_meetings, cooperation) = match reader {
+        Some(who) => (Some(recent_meetings(conn, id, as_of).await?), latest_cooperation(conn, who, id, as_of).await?),
+        None => (None, None),
+    };
+    Ok(PartnershipReport { partnership, territorial_units: units, member_organizations: members, working_groups, plan, projects, recent_meetings, cooperation })
+}
+
+/// The five latest meetings of a partnership (or its working groups) begun by the day's end.
+async fn recent_meetings(conn: &impl ConnectionTrait, id: Uuid, as_of: NaiveDate) -> Result<Vec<persistence::meetings::Meeting>> {
+    let to = as_of.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
+    let filter = persistence::meetings::Filter { partnership_id: Some(id), to, ..Default::default() };
+    let request = PageRequest { limit: 5, sort: Some("-starts_at".into()), list: "report-meetings".into(), ..Default::default() };
+    Ok(persistence::meetings::list(conn, &filter, &request).await?.items)
+}
+
+/// A partnership's latest cooperation (by start) with its timeline on the day.
+async fn latest_cooperation(
+    conn: &impl ConnectionTrait,
+    who: &Principal,
+    id: Uuid,
+    as_of: NaiveDate,
+) -> Result<Option<(CooperationRecord, Vec<domain::cooperation::PhaseLine>, Summary)>> {
+    let filter = persistence::cooperations::Filter { partnership_id: Some(id), ..Default::default() };
+    let found = cooperations::list(conn, who, filter, &rows(), None, false).await?.items;
+    match found.into_iter().map(|(c, _)| c).max_by_key(|c| c.data.data.start_on) {
+        Some(c) => Ok(Some(cooperations::timeline(conn, who, c.meta.id, as_of).await?)),
+        None => Ok(None),
+    }
 }
 
 /// A plan's monitoring report as of a day: the plan, its partnership's name, and its

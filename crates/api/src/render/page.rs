@@ -49,6 +49,13 @@ pub struct ProjectLine {
     pub total_eligible: Money,
 }
 
+/// A meeting's line: when, what, and its resolutions (never who attended).
+pub struct MeetingLine {
+    pub held_on: NaiveDate,
+    pub title: String,
+    pub resolutions: Vec<(i32, String)>,
+}
+
 /// Everything the page shows; `None` sections are left out (not visible to the caller).
 pub struct ReportPage {
     pub name: String,
@@ -60,6 +67,9 @@ pub struct ReportPage {
     pub plan: Option<PlanSection>,
     pub monitoring: Option<Monitoring>,
     pub projects: Option<Vec<ProjectLine>>,
+    pub meetings: Option<Vec<MeetingLine>>,
+    /// The cooperation's Gantt chart (`svg::timeline_chart`), inline.
+    pub timeline: Option<String>,
     pub generated_on: NaiveDate,
 }
 
@@ -113,6 +123,22 @@ pub fn render(p: &ReportPage, lang: Lang) -> String {
                         h2 { (t("Pracovní skupiny", "Working groups")) }
                         @if groups.is_empty() { p.muted { (t("Žádné pracovní skupiny.", "No working groups.")) } }
                         @else { ul { @for (name, area) in groups { li { (name) " " span.muted { "(" (lang.label(*area)) ")" } } } } }
+                    }
+                }
+                @if let Some(meetings) = &p.meetings {
+                    section {
+                        h2 { (t("Poslední jednání", "Recent meetings")) }
+                        @if meetings.is_empty() { p.muted { (t("Žádná jednání.", "No meetings.")) } }
+                        @else { ul.meetings { @for m in meetings { li {
+                            (lang.date(m.held_on)) ": " strong { (m.title) }
+                            @if !m.resolutions.is_empty() { ol { @for (number, text) in &m.resolutions { li value=(number) { (text) } } } }
+                        } } } }
+                    }
+                }
+                @if let Some(timeline) = &p.timeline {
+                    section {
+                        h2 { (t("Spolupráce s Agenturou", "Cooperation with the Agency")) }
+                        figure { (PreEscaped(timeline)) }
                     }
                 }
                 section {

@@ -25,7 +25,7 @@ use crate::auth::links::{DEFAULT_TTL, LinkKey, MAX_TTL, MaybePageReader, PageRea
 use crate::auth::{Auth, TokenService};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::http::AppState;
-use crate::render::page::{GoalSection, MeasureLine, Monitoring, PlanSection, ProjectLine, ReportPage};
+use crate::render::page::{GoalSection, MeasureLine, MeetingLine, Monitoring, PlanSection, ProjectLine, ReportPage};
 use crate::render::{Lang, page, plan_page, portfolio, svg};
 
 pub const SVG: &str = "image/svg+xml";
@@ -382,6 +382,20 @@ fn page_of(r: PartnershipReport, lang: Lang, today: NaiveDate) -> ReportPage {
                     total_eligible: p.data.data.budget.total_eligible,
                 })
                 .collect()
+        }),
+        meetings: r.recent_meetings.map(|meetings| {
+            meetings
+                .into_iter()
+                .map(|m| MeetingLine {
+                    held_on: m.data.starts_at.date_naive(),
+                    title: m.data.title,
+                    resolutions: m.data.resolutions.into_iter().map(|r| (r.number, r.text)).collect(),
+                })
+                .collect()
+        }),
+        timeline: r.cooperation.map(|(c, phases, summary)| {
+            let head = svg::TimelineHead { template: &c.data.data.template, start_on: c.data.data.start_on };
+            svg::timeline_chart(&head, &phases, &summary, lang)
         }),
         generated_on: today,
     }
