@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
-# make bench: a release server on a fresh database of realistic volume (1,000 partnerships,
-# 15,000 organizations, 15,000 people, 20,000 meetings), driven by wrk from a second process
-# over loopback with 32 connections. Prints requests/s, p50 and p99 latency per endpoint, and
-# the server's peak RSS. SQLite always; PostgreSQL too when it answers on 127.0.0.1:5432.
+# make bench: a release server on a fresh database of realistic volume, driven by wrk from a
+# second process over loopback (2 threads, 32 connections). For each database (SQLite always;
+# PostgreSQL too when it answers on 127.0.0.1:5432) it prints:
+#   - the time from start to ready on the existing (filled) database;
+#   - per endpoint: requests/s, the fraction of the floor (`/health/live`, measured in the same
+#     run, so that figures compare across machines), p50, p99 and any non-2xx answers;
+#   - a mixed soak (bench/soak.lua: 80 % reads of those endpoints, 20 % writes: creates,
+#     PATCHes with If-Match, progress reports): requests/s, p99, errors, and the server's
+#     resident memory every 10 s (the curve), its peak, and the end against the 30-second mark.
+# The dataset (`inclusion bench-data`): 1,000 partnerships with 2 territorial units, ~15
+# members and 2 working groups each, 15,000 organizations, 15,000 people, 20,000 meetings,
+# one plan in force per partnership (a global and 3 specific goals, 20 measures each with an
+# indicator, a budget and up to two progress reports: 20,000 measures), the reference
+# programmes with 5 calls each, and 1,000 projects along the pipeline.
+#
+# Knobs: BENCH_DURATION (per endpoint, default 10s), BENCH_SOAK (SQLite soak, default 180s),
+# BENCH_SOAK_PG (default 90s, to keep the whole bench within ten minutes), BENCH_CONNECTIONS
+# (32), BENCH_PORT (18080), BENCH_ONLY=sqlite|postgresql. The rate limiter stays on, with a quota
+# no single load generator reaches (its cost is part of every answer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION="${BENCH_DURATION:-15s}"
+DURATION="${BENCH_DURATION:-10s}"
+SOAK="${BENCH_SOAK:-180s}"
+SOAK_PG="${BENCH_SOAK_PG:-90s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 PORT="${BENCH_PORT:-18080}"
 OUT=bench/out
@@ -17,54 +34,133 @@ if ! command -v wrk >/dev/null 2>&1; then
   (apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null))
 fi
 cargo build --release --bin inclusion
-BIN=target/release/inclusion
+BIN="${CARGO_TARGET_DIR:-target}/release/inclusion"
 
 export INCLUSION_JWT_SECRET="bench-secret-bench-secret-bench-secret-01"
 export RUST_LOG=warn
 TOKEN=$($BIN token --role admin)
+export BENCH_TOKEN=$TOKEN
 
-run_one() { # label database_url
-  local label=$1 url=$2
+json_field() { # file python-expression-on-d
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status" 2>/dev/null; }
+
+# wrk's summary → "rps p50 p99 errors" (errors: non-2xx/3xx answers plus socket errors).
+summarize() {
+  awk '
+    /Requests\/sec/ {rps=$2}
+    $1=="50%" {p50=$2}
+    $1=="99%" {p99=$2}
+    /Non-2xx/ {errors+=$5}
+    /Socket errors/ {gsub(",", ""); errors+=$4+$6+$8+$10}
+    END {printf "%s %s %s %d\n", rps, p50, p99, errors}'
+}
+
+run_one() { # label database_url soak_duration
+  local label=$1 url=$2 soak=$3
   echo
   echo "### $label"
-  DATABASE_URL="$url" $BIN bench-data >/dev/null
-  DATABASE_URL="$url" INCLUSION_BIND="127.0.0.1:$PORT" INCLUSION_DB_POOL=8 INCLUSION_WORKERS=2 $BIN serve >"$OUT/server-$label.log" 2>&1 &
+  local t0 t1
+  t0=$(date +%s%N)
+  DATABASE_URL="$url" $BIN bench-data >"$OUT/bench-data-$label.log" 2>&1
+  t1=$(date +%s%N)
+  echo "dataset loaded in $(( (t1 - t0) / 1000000 )) ms"
+
+  t0=$(date +%s%N)
+  DATABASE_URL="$url" INCLUSION_BIND="127.0.0.1:$PORT" INCLUSION_DB_POOL=8 INCLUSION_WORKERS=2 \
+    INCLUSION_RATE_LIMIT_PER_SECOND=1000000 INCLUSION_RATE_LIMIT_BURST=1000000 $BIN serve >"$OUT/server-$label.log" 2>&1 &
   local pid=$!
   trap 'kill $pid 2>/dev/null || true' RETURN
-  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
-  local base="http://127.0.0.1:$PORT/api/v1"
-  local pid_any
-  pid_any=$(curl -fs "$base/partnerships?limit=1&status=active" | sed -E 's/.*"id":"([^"]+)".*/\1/;q')
-  local list="$base/partnerships?status=active&region=CZ041&sort=name,-updated_at&limit=50"
-  local item="$base/partnerships/$pid_any"
-  local meetings="$base/partnerships/$pid_any/meetings?sort=-starts_at&limit=50"
-  # Warm up, then measure.
-  wrk -t2 -c8 -d2s "$list" >/dev/null
-  printf '%-34s %12s %10s %10s\n' endpoint "requests/s" p50 p99
-  for pair in "partnerships list (filtered, sorted)|$list|" "partnership by id|$item|" "meetings of a partnership|$meetings|auth"; do
-    IFS='|' read -r name url auth <<<"$pair"
-    local args=(-t2 "-c$CONNECTIONS" "-d$DURATION" --latency)
-    [ -n "$auth" ] && args+=(-H "Authorization: Bearer $TOKEN")
-    local result
-    result=$(wrk "${args[@]}" "$url")
-    echo "$result" >"$OUT/wrk-$label-${name// /_}.txt"
-    local rps p50 p99 non2xx
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$result")
-    p50=$(awk '$1=="50%" {print $2}' <<<"$result")
-    p99=$(awk '$1=="99%" {print $2}' <<<"$result")
-    non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$result")
-    printf '%-34s %12s %10s %10s %s\n' "$name" "$rps" "$p50" "$p99" "${non2xx:+(non-2xx: $non2xx)}"
+  until curl -fs -o /dev/null "http://127.0.0.1:$PORT/health/ready" 2>/dev/null; do
+    kill -0 $pid 2>/dev/null || { cat "$OUT/server-$label.log"; echo "the server did not start"; return 1; }
+    sleep 0.005
   done
-  echo "peak RSS of the server: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' /proc/$pid/status)"
+  t1=$(date +%s%N)
+  echo "start to ready on the existing database: $(( (t1 - t0) / 1000000 )) ms (includes curl's polling, 5 ms steps)"
+
+  local base="http://127.0.0.1:$PORT/api/v1" auth="Authorization: Bearer $TOKEN"
+  curl -fs -H "$auth" "$base/partnerships?limit=1&status=active&region=CZ041" -o "$OUT/p.json"
+  local partnership plan
+  partnership=$(json_field "$OUT/p.json" 'd["items"][0]["id"]')
+  curl -fs -H "$auth" "$base/partnerships/$partnership/strategic-plans?status=in_force&limit=1" -o "$OUT/plan.json"
+  plan=$(json_field "$OUT/plan.json" 'd["items"][0]["id"]')
+  curl -fs -H "$auth" "$base/organizations?limit=500&sort=created_at" -o "$OUT/orgs.json"
+  curl -fs -H "$auth" "$base/measures?limit=200&sort=-deadline" -o "$OUT/measures.json"
+
+  local list="/api/v1/partnerships?status=active&region=CZ041&sort=name,-updated_at&limit=50"
+  local item="/api/v1/partnerships/$partnership"
+  local measures="/api/v1/measures?status=in_progress&overdue=true&sort=deadline&limit=50"
+  local fulfilment="/api/v1/strategic-plans/$plan/fulfilment"
+  local pipeline="/api/v1/reports/pipeline"
+  python3 - "$OUT" "$list" "$item" "$measures" "$fulfilment" "$pipeline" >"$OUT/ids-$label.lua" <<'PY'
+import json, sys
+out, list_, item, measures, fulfilment, pipeline = sys.argv[1:]
+orgs = [o["id"] for o in json.load(open(f"{out}/orgs.json"))["items"]]
+ms = [m["id"] for m in json.load(open(f"{out}/measures.json"))["items"]]
+q = lambda s: '"' + s + '"'
+print("return {")
+for k, v in [("list", list_), ("item", item), ("measures", measures), ("fulfilment", fulfilment), ("pipeline", pipeline)]:
+    print(f"  {k} = {q(v)},")
+print("  organizations = {" + ",".join(map(q, orgs)) + "},")
+print("  measures_to_report = {" + ",".join(map(q, ms)) + "},")
+print("}")
+PY
+  export BENCH_IDS="$OUT/ids-$label.lua"
+
+  wrk -t2 -c8 -d2s "http://127.0.0.1:$PORT$list" >/dev/null   # warm up
+  printf '%-52s %10s %8s %9s %9s %s\n' endpoint "req/s" "floor" p50 p99 errors
+  local floor=""
+  for pair in "floor: /health/live|/health/live|" \
+              "partnerships, filtered and sorted (50)|$list|" \
+              "partnership by id|$item|" \
+              "measures: status+overdue, by deadline (50)|$measures|auth" \
+              "fulfilment of one plan|$fulfilment|auth" \
+              "pipeline report (1,000 projects)|$pipeline|auth"; do
+    IFS='|' read -r name path needs_auth <<<"$pair"
+    local args=(-t2 "-c$CONNECTIONS" "-d$DURATION" --latency)
+    [ -n "$needs_auth" ] && args+=(-H "$auth")
+    local result
+    result=$(wrk "${args[@]}" "http://127.0.0.1:$PORT$path")
+    echo "$result" >"$OUT/wrk-$label-${name//[^A-Za-z0-9]/_}.txt"
+    read -r rps p50 p99 errors <<<"$(summarize <<<"$result")"
+    [ -z "$floor" ] && floor=$rps
+    local share
+    share=$(awk -v a="$rps" -v b="$floor" 'BEGIN {printf "%.1f %%", 100*a/b}')
+    printf '%-52s %10s %8s %9s %9s %s\n' "$name" "$rps" "$share" "$p50" "$p99" "$errors"
+  done
+
+  echo "mixed soak ($soak, $CONNECTIONS connections, 80 % reads / 20 % writes):"
+  local curve="$OUT/rss-$label.txt"
+  : >"$curve"
+  ( local t=0; while kill -0 $pid 2>/dev/null; do sleep 10; t=$((t + 10)); echo "$t $(rss_mb $pid)" >>"$curve"; done ) &
+  local sampler=$!
+  local result
+  result=$(wrk -t2 "-c$CONNECTIONS" "-d$soak" --latency -s bench/soak.lua "http://127.0.0.1:$PORT")
+  kill $sampler 2>/dev/null || true
+  echo "$result" >"$OUT/wrk-$label-soak.txt"
+  read -r rps p50 p99 errors <<<"$(summarize <<<"$result")"
+  printf '  %s req/s, p50 %s, p99 %s, errors %s\n' "$rps" "$p50" "$p99" "$errors"
+  # The server's own count of answers that were not 2xx, by route and status (its /metrics).
+  curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^inclusion_http_requests_total/ && !/status="2/ {print "  not 2xx:", $0}'
+  printf '  RSS (MB) every 10 s: %s\n' "$(awk '{printf "%s ", $2}' "$curve")"
+  local peak at30 end
+  peak=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$pid/status)
+  at30=$(awk '$1==30 {print $2}' "$curve")
+  end=$(tail -n1 "$curve" | awk '{print $2}')
+  echo "  peak RSS ${peak} MB; at 30 s ${at30:-?} MB, at the end ${end:-?} MB ($(awk -v a="${end:-0}" -v b="${at30:-0}" 'BEGIN {if (b>0) printf "%+.1f %%", 100*(a-b)/b; else print "?"}') against the 30-second mark)"
   kill $pid; wait $pid 2>/dev/null || true
 }
 
-rm -f "$OUT"/bench.db*
-run_one sqlite "sqlite://$OUT/bench.db?mode=rwc"
+if [ "${BENCH_ONLY:-}" != postgresql ]; then
+  rm -f "$OUT"/bench.db*
+  run_one sqlite "sqlite://$OUT/bench.db?mode=rwc" "$SOAK"
+fi
 
-if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+if [ "${BENCH_ONLY:-}" != sqlite ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   PG_ADMIN="${BENCH_PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}"
   psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS inclusion_bench WITH (FORCE)" -qc "CREATE DATABASE inclusion_bench" >/dev/null
-  run_one postgresql "${PG_ADMIN%/*}/inclusion_bench"
+  run_one postgresql "${PG_ADMIN%/*}/inclusion_bench" "$SOAK_PG"
   psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS inclusion_bench WITH (FORCE)" >/dev/null
 fi
