@@ -14,6 +14,7 @@ mod m20261201_000050_webhooks;
 mod m20261201_000060_imports;
 mod m20261201_000070_cooperations;
 mod m20261201_000080_support_projects;
+mod m20261201_000090_read_indexes;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000060_imports::Migration),
             Box::new(m20261201_000070_cooperations::Migration),
             Box::new(m20261201_000080_support_projects::Migration),
+            Box::new(m20261201_000090_read_indexes::Migration),
         ]
     }
 }

@@ -14,7 +14,7 @@ use futures_util::FutureExt;
 use persistence::Store;
 use persistence::page::CursorKey;
 use tracing::Instrument;
-use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
+use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::TokenService;
@@ -29,7 +29,7 @@ use crate::metrics::Metrics;
 use crate::routes;
 
 /// Registers every `/api/v1` resource; paths and schemas reach the OpenAPI document from here.
-fn configure_api(cfg: &mut ServiceConfig) {
+fn configure_api(cfg: &mut impl routes::Register) {
     cfg.configure(routes::partnerships::configure)
         .configure(routes::memberships::configure)
         .configure(routes::working_groups::configure)
@@ -65,7 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(routes::ops::live)
         .service(routes::ops::ready)
         .service(routes::ops::metrics)
-        .service(scope::scope("/api/v1").configure(configure_api))
+        .service(scope::scope("/api/v1").configure(|cfg| configure_api(cfg)))
         .split_for_parts();
     doc
 }
@@ -153,8 +153,8 @@ impl Application {
                 cors = cors.allowed_origin(origin);
             }
             let metrics_mw = metrics.clone();
-            let (app, _) = App::new()
-                .into_utoipa_app()
+            // A plain actix App: the document was collected once above (see routes::Register).
+            let app = App::new()
                 .app_data(state.clone())
                 .app_data(tokens.clone())
                 .app_data(metrics.clone())
@@ -166,8 +166,7 @@ impl Application {
                 .service(routes::ops::live)
                 .service(routes::ops::ready)
                 .service(routes::ops::metrics)
-                .service(scope::scope("/api/v1").configure(configure_api))
-                .split_for_parts();
+                .service(web::scope("/api/v1").configure(|cfg| configure_api(&mut routes::Plain(cfg))));
             app.app_data(doc.clone())
                 .app_data(routes.clone())
                 .app_data(limits.clone())

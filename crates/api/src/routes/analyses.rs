@@ -341,7 +341,7 @@ delete_one! {
     |state, who, id, if_match| write::archive::<NeedView>(&state, &who, async |s| use_cases::archive_need(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_of_partnership)
         .service(list)
         .service(create)

@@ -312,7 +312,7 @@ delete_one! {
     |state, who, id, if_match| write::archive::<CallView>(&state, &who, async |s| uc::archive_call(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_programmes)
         .service(create_programme)
         .service(get_programme)

@@ -114,6 +114,6 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     Ok(HttpResponse::Ok().json(ChangeFeed { items, next_cursor }))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list);
 }

@@ -87,6 +87,6 @@ pub async fn one(req: HttpRequest, name: web::Path<String>) -> ApiResult {
     }))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(names).service(one);
 }

@@ -385,7 +385,7 @@ impl From<&domain::cooperation::Template> for TimelineTemplateView {
     }
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(templates)
         .service(list)
         .service(create)

@@ -169,6 +169,6 @@ delete_one! {
     |state, who, id, if_match| write::archive::<CounsellingView>(&state, &who, async |s| uc::archive(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list).service(create).service(get).service(update).service(archive);
 }

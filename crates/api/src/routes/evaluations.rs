@@ -112,6 +112,6 @@ pub async fn get_evaluation(state: web::Data<AppState>, Auth(who): Auth, id: web
     Ok(HttpResponse::Ok().json(EvaluationView::from(plans::get_evaluation(state.store.conn(), &who, *id).await?)))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_evaluations).service(create_evaluation).service(get_evaluation);
 }

@@ -600,6 +600,6 @@ export_endpoint!(
     }
 );
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(export_territorial_units).service(export_organizations).service(export_people).service(export_partnerships).service(export_memberships);
 }

@@ -134,6 +134,6 @@ delete_one! {
     |state, who, id, if_match| write::delete::<GoalView>(&state, &who, async |s| measures::delete_goal(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_goals).service(create_goal).service(get_goal).service(update_goal).service(delete_goal);
 }

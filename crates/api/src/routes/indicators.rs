@@ -207,6 +207,6 @@ impl From<&monitoring::IndicatorState> for IndicatorAttainmentView {
     }
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_values).service(create_value).service(attainment);
 }

@@ -434,7 +434,7 @@ delete_one! {
     |state, who, id, if_match| write::delete::<MeasureView>(&state, &who, async |s| measures::delete(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     // Goals first and reports last: the order the OpenAPI document lists them in.
     super::goals::configure(cfg);
     cfg.service(list).service(list_of_plan).service(create).service(get).service(update).service(delete);

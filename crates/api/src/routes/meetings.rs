@@ -373,7 +373,7 @@ delete_one! {
     |state, who, id, if_match| write::archive::<ActionItemView>(&state, &who, async |s| use_cases::archive_item(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_of_partnership)
         .service(list)
         .service(create)

@@ -36,6 +36,44 @@ pub mod views;
 pub mod webhooks;
 pub mod working_groups;
 
+/// Where a route module registers its handlers: the documented configuration (which also
+/// collects each handler's OpenAPI paths and schemas, once, at start) or a worker's plain
+/// actix configuration. Every actix worker builds its own `App`; collecting the document in
+/// each of them cost ~18 MB of freed-but-kept memory per worker and start-up time for nothing
+/// (issue 11), so workers register through [`Plain`].
+pub trait Register: Sized {
+    fn service<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: actix_web::dev::HttpServiceFactory + utoipa_actix_web::OpenApiFactory + 'static;
+
+    fn configure(&mut self, f: impl FnOnce(&mut Self)) -> &mut Self {
+        f(self);
+        self
+    }
+}
+
+impl Register for utoipa_actix_web::service_config::ServiceConfig<'_> {
+    fn service<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: actix_web::dev::HttpServiceFactory + utoipa_actix_web::OpenApiFactory + 'static,
+    {
+        utoipa_actix_web::service_config::ServiceConfig::service(self, factory)
+    }
+}
+
+/// A worker's configuration: the handlers only, no document.
+pub struct Plain<'a>(pub &'a mut actix_web::web::ServiceConfig);
+
+impl Register for Plain<'_> {
+    fn service<F>(&mut self, factory: F) -> &mut Self
+    where
+        F: actix_web::dev::HttpServiceFactory + utoipa_actix_web::OpenApiFactory + 'static,
+    {
+        self.0.service(factory);
+        self
+    }
+}
+
 /// What every stored resource carries.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MetaView {

@@ -170,6 +170,6 @@ delete_one! {
     |state, who, id, if_match| write::archive::<OrganizationView>(&state, &who, async |s| registry::archive::<Organizations>(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list).service(create).service(get).service(update).service(archive);
 }

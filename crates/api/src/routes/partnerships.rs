@@ -205,6 +205,6 @@ pub async fn end(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
 // The old guards below stay until every handler has moved onto the access policy
 // (`service::Session::allow`); the lead removes them.
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list).service(create).service(get).service(update).service(archive).service(activate).service(hand_over).service(end);
 }

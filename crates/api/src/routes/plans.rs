@@ -464,7 +464,7 @@ pub async fn fulfilment(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
     Ok(HttpResponse::Ok().insert_header(views::alternate(&[(&chart, views::SVG), (&page, views::HTML)])).json(fulfilment))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_of_partnership)
         .service(list)
         .service(create)

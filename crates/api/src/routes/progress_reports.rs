@@ -166,6 +166,6 @@ pub async fn create_report(
     }
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_reports).service(create_report);
 }

@@ -347,7 +347,7 @@ project_step!(start, "/projects/{id}/start", ProjectAction::Start, "Start the re
 project_step!(complete, "/projects/{id}/complete", ProjectAction::Complete, "Complete the project: in_realization → completed. Body: `date`.");
 project_step!(withdraw, "/projects/{id}/withdraw", ProjectAction::Withdraw, "Withdraw the project from any open state. Body: `date`, `note` (the reason).");
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list)
         .service(list_of_partnership)
         .service(create)

@@ -255,6 +255,6 @@ pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: we
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |m| m)))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(pipeline).service(partnership_projects).service(measure_funding);
 }

@@ -864,7 +864,7 @@ pub async fn attend(
     write::act::<EventView>(&state, &who, key, "attend", &input, async |s| use_cases::attend(s, *id, &if_match.0, a).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list)
         .service(create)
         .service(get_project)

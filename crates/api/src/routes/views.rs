@@ -401,7 +401,7 @@ fn page_of(r: PartnershipReport, lang: Lang, today: NaiveDate) -> ReportPage {
     }
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(fulfilment_chart)
         .service(pipeline_chart)
         .service(indicator_chart)

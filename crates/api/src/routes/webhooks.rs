@@ -201,6 +201,6 @@ pub async fn redeliver(state: web::Data<AppState>, Auth(who): Auth, path: web::P
     }
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(create).service(list).service(get).service(archive).service(deliveries).service(redeliver);
 }

@@ -165,6 +165,6 @@ delete_one! {
     |state, who, id, if_match| write::archive::<WorkingGroupView>(&state, &who, async |s| records::archive::<WorkingGroups>(s, *id, &if_match.0).await).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list_of_partnership).service(list).service(create).service(get).service(update).service(archive);
 }

@@ -318,7 +318,7 @@ pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid
     Ok(HttpResponse::Ok().json(ImportReportView::of(&report)?))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(list)
         .service(get)
         .service(import_territorial_units)
