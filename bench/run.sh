@@ -7,7 +7,8 @@
 #     run, so that figures compare across machines), p50, p99 and any non-2xx answers;
 #   - a mixed soak (bench/soak.lua: 80 % reads of those endpoints, 20 % writes: creates,
 #     PATCHes with If-Match, progress reports): requests/s, p99, errors, and the server's
-#     resident memory every 10 s (the curve), its peak, and the end against the 30-second mark.
+#     resident memory every 10 s (the curve), its peak, and the end against the 30-second mark;
+#   - data exchange: an import of 100,000 organizations from CSV, its re-run, and an export.
 # The dataset (`inclusion bench-data`): 1,000 partnerships with 2 territorial units, ~15
 # members and 2 working groups each, 15,000 organizations, 15,000 people, 20,000 meetings,
 # one plan in force per partnership (a global and 3 specific goals, 20 measures each with an
@@ -150,7 +151,41 @@ PY
   at30=$(awk '$1==30 {print $2}' "$curve")
   end=$(tail -n1 "$curve" | awk '{print $2}')
   echo "  peak RSS ${peak} MB; at 30 s ${at30:-?} MB, at the end ${end:-?} MB ($(awk -v a="${end:-0}" -v b="${at30:-0}" 'BEGIN {if (b>0) printf "%+.1f %%", 100*(a-b)/b; else print "?"}') against the 30-second mark)"
+
+  exchange "$label" "$pid"
   kill $pid; wait $pid 2>/dev/null || true
+}
+
+# Data exchange (issue 8): 100,000 organizations imported from CSV through the API (validation,
+# a savepoint, the row's write and its audit entry per row, one transaction), the same file
+# again (every row unchanged), and the export of every organization as CSV; rows/s and the
+# server's RSS (peak so far, and now) after each.
+exchange() { # label pid
+  local label=$1 pid=$2 csv="$OUT/organizations-100k.csv" base="http://127.0.0.1:$PORT/api/v1"
+  [ -f "$csv" ] || python3 -c '
+import sys
+kinds = ["ngo", "school", "business", "church", "municipality"]
+with open(sys.argv[1], "w") as f:
+    f.write("external_ref,name,kind,ico,web\n")
+    for i in range(100000):
+        f.write(f"BENCH-{i:06d},Organizace pro srovnání {i},{kinds[i % 5]},,https://org{i}.example.cz\n")
+' "$csv"
+  echo "data exchange (100,000 organizations, CSV):"
+  local step t0 t1 report
+  for step in import re-import; do
+    t0=$(date +%s%N)
+    report=$(curl -fsS -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/csv" --data-binary "@$csv" "$base/imports/organizations?mode=atomic")
+    t1=$(date +%s%N)
+    printf '  %-10s %8.0f rows/s  %s  RSS peak %s MB, now %s MB\n' "$step" "$(awk -v n=100000 -v ns=$((t1 - t0)) 'BEGIN {print n / (ns / 1e9)}')" \
+      "$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("created %(created)s, updated %(updated)s, unchanged %(unchanged)s, failed %(failed)s" % r)' "$report")" \
+      "$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$pid/status)" "$(rss_mb $pid)"
+  done
+  t0=$(date +%s%N)
+  local rows
+  rows=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$base/exports/organizations?format=csv" | wc -l)
+  t1=$(date +%s%N)
+  printf '  %-10s %8.0f rows/s  %s rows  RSS peak %s MB, now %s MB\n' export "$(awk -v n=$((rows - 1)) -v ns=$((t1 - t0)) 'BEGIN {print n / (ns / 1e9)}')" "$((rows - 1))" \
+    "$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$pid/status)" "$(rss_mb $pid)"
 }
 
 if [ "${BENCH_ONLY:-}" != postgresql ]; then
