@@ -423,3 +423,59 @@ async fn the_partnership_report_shows_its_readers_recent_meetings_and_the_cooper
     let en = body(&app.get(&format!("{path}&lang=en"), Some(&admin)).await);
     assert!(en.contains("Recent meetings") && en.contains("5 March 2024") && en.contains("Cooperation timeline"));
 }
+
+/// The "Rozvoj systémů" chart: each of the five indicators' value, fraction, target and verdict
+/// as the JSON has them (the demo's project, two days, both languages); access as the JSON.
+#[tokio::test]
+async fn the_support_project_chart_shows_the_five_indicators_of_the_json() {
+    let app = spawn_app_with_demo().await;
+    let reporter = app.token(Role::Reporter, &[], None);
+    let listed = app.get("/api/v1/support-projects", Some(&reporter)).await;
+    let id = listed.body["items"][0]["id"].as_str().expect("the demo's support project").to_owned();
+    for as_of in ["2024-06-30", "2025-06-30"] {
+        let json = app.get(&format!("/api/v1/support-projects/{id}/indicators?as_of={as_of}"), Some(&reporter)).await;
+        assert_eq!(json.status, StatusCode::OK, "{}", json.body);
+        assert_eq!(
+            json.header("link").as_deref(),
+            Some(format!("</api/v1/support-projects/{id}/indicators.svg>; rel=\"alternate\"; type=\"image/svg+xml\"").as_str())
+        );
+        let indicators = json.body["indicators"].as_array().expect("indicators");
+        assert_eq!(indicators.len(), 5);
+        for lang in ["cs", "en"] {
+            let res = app.get(&format!("/api/v1/support-projects/{id}/indicators.svg?as_of={as_of}&lang={lang}"), Some(&reporter)).await;
+            assert_eq!(res.status, StatusCode::OK);
+            assert_eq!(res.header("content-type").as_deref(), Some("image/svg+xml"));
+            let svg = body(&res);
+            assert!(svg.starts_with("<svg") && svg.contains("<title") && svg.contains("<desc"), "{svg}");
+            for i in indicators {
+                let code = i["code"].as_str().expect("code");
+                match (number(&svg, &format!("value:{code}")), i["value"].as_f64()) {
+                    (Some(drawn), Some(value)) => assert!((drawn - value).abs() < 0.051, "{as_of} {code}: {drawn} vs {value}"),
+                    (drawn, value) => assert_eq!(drawn, value, "{as_of} {code}"),
+                }
+                let fraction = match i["denominator"].as_u64() {
+                    Some(d) => format!("{} / {d}", i["numerator"]),
+                    None => i["numerator"].to_string(),
+                };
+                assert_eq!(figure(&svg, &format!("fraction:{code}")), Some(fraction), "{code}");
+                let target = figure(&svg, &format!("target:{code}")).expect("target");
+                assert!(target.contains(&i["target"].to_string()), "{target}");
+                let verdict = figure(&svg, &format!("met:{code}")).expect("verdict");
+                let met = if lang == "cs" { ["splněn", "nesplněn"] } else { ["met", "not met"] };
+                assert_eq!(verdict, if i["met"] == true { met[0] } else { met[1] }, "{code}");
+            }
+            let met = indicators.iter().filter(|i| i["met"] == true).count();
+            assert!(figure(&svg, "met_count").expect("met count").contains(&format!("{met} / 5")));
+        }
+    }
+    // Access as the JSON: a partner 403 on both, no token 401.
+    let zluticko = crate::views::partnership_named(&app, "zluticko").await;
+    let partner = app.token(Role::Partner, &[&zluticko], None);
+    assert_eq!(app.get(&format!("/api/v1/support-projects/{id}/indicators"), Some(&partner)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/api/v1/support-projects/{id}/indicators.svg"), Some(&partner)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/api/v1/support-projects/{id}/indicators.svg"), None).await.status, StatusCode::UNAUTHORIZED);
+    // A signed link opens it for a browser.
+    let link = mint(&app, &reporter, &format!("/api/v1/support-projects/{id}/indicators.svg"), None).await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    assert_eq!(app.get(&link_path(&link), None).await.status, StatusCode::OK);
+}

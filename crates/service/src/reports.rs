@@ -241,6 +241,8 @@ pub enum PageRef {
     CooperationTimeline(Uuid),
     /// A measure's indicator by its key.
     IndicatorChart(Uuid, String),
+    /// A support project's five target indicators ("Rozvoj systémů").
+    SupportProjectIndicators(Uuid),
 }
 
 /// Whether the caller may open the page now: the very checks its handler makes (404 when the
@@ -259,6 +261,10 @@ pub async fn may_open(conn: &impl ConnectionTrait, who: &Principal, page: &PageR
         PageRef::IndicatorChart(id, key) => {
             let measure = monitoring::readable(conn, who, *id).await?;
             monitoring::indicator_of(&measure, key).map(|_| ())
+        }
+        PageRef::SupportProjectIndicators(id) => {
+            crate::support_projects::get(conn, who, *id).await?;
+            Ok(who.authorize(Action::ReadProjectIndicators)?)
         }
     }
 }

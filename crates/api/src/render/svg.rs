@@ -523,3 +523,50 @@ mod tests {
         assert!(out.starts_with("<svg") && out.contains("No programmes."));
     }
 }
+
+/// The five target indicators of a support project ("Rozvoj systémů"): per indicator a bar of
+/// its value against a scale that holds the target (marked), the value, numerator/denominator
+/// and the target as figures, and whether it is met.
+pub fn support_project_chart(r: &domain::support_project::IndicatorReport, lang: Lang) -> String {
+    use domain::support_project::IndicatorUnit;
+    let height = 70 + (r.indicators.len().max(1) as u32) * 46;
+    let met = r.indicators.iter().filter(|i| i.met).count();
+    let title = format!("{}: {}", lang.t("Cílové indikátory", "Target indicators"), r.title);
+    let desc = format!("{} {}. {}: {} / {}.", lang.t("Stav ke dni", "As of"), lang.date(r.as_of), lang.t("splněno", "met"), met, r.indicators.len());
+    let mut svg = Svg::new(WIDTH, height, lang, &title, &desc);
+    svg.text(10.0, 22.0, Anchor::Start, 16, None, &clip(&title, 80));
+    svg.text(10.0, 42.0, Anchor::Start, 12, None, &format!("{} {} · {}", lang.t("Stav ke dni", "As of"), lang.date(r.as_of), r.registration_number));
+    svg.text(WIDTH as f64 - 10.0, 42.0, Anchor::End, 12, Some("met_count"), &format!("{} {met} / {}", lang.t("splněno", "met"), r.indicators.len()));
+    for (n, i) in r.indicators.iter().enumerate() {
+        let y = 56.0 + n as f64 * 46.0;
+        let unit = |v: f64| match i.unit {
+            IndicatorUnit::Percent => lang.percent(v),
+            IndicatorUnit::Count => lang.number(v),
+        };
+        svg.text(10.0, y + 14.0, Anchor::Start, 12, None, &clip(&format!("{}. {}", i.code, i.title), 70));
+        // A scale that holds both the target and the value.
+        let target = f64::from(i.target);
+        let top = match i.unit {
+            IndicatorUnit::Percent => 100.0,
+            IndicatorUnit::Count => i.value.unwrap_or(0.0).max(target).max(1.0) * 1.25,
+        };
+        let (x, bar) = (100.0, 300.0);
+        svg.rect(x, y + 20.0, bar, 14.0, GREY);
+        if let Some(v) = i.value {
+            svg.rect(x, y + 20.0, bar * (v / top).clamp(0.0, 1.0), 14.0, if i.met { GREEN } else { RED });
+        }
+        svg.rect(x + bar * (target / top).clamp(0.0, 1.0) - 1.0, y + 16.0, 2.0, 22.0, "#222");
+        let code = &i.code;
+        let value = i.value.map_or_else(|| "–".to_owned(), unit);
+        svg.text(x + bar + 10.0, y + 32.0, Anchor::Start, 12, Some(&format!("value:{code}")), &value);
+        let fraction = match i.denominator {
+            Some(d) => format!("{} / {d}", i.numerator),
+            None => i.numerator.to_string(),
+        };
+        svg.text(10.0, y + 32.0, Anchor::Start, 11, Some(&format!("fraction:{code}")), &fraction);
+        svg.text(x + bar + 100.0, y + 32.0, Anchor::Start, 11, Some(&format!("target:{code}")), &format!("{} {}", lang.t("cíl", "target"), unit(target)));
+        let verdict = if i.met { lang.t("splněn", "met") } else { lang.t("nesplněn", "not met") };
+        svg.text(WIDTH as f64 - 10.0, y + 32.0, Anchor::End, 11, Some(&format!("met:{code}")), verdict);
+    }
+    svg.finish()
+}

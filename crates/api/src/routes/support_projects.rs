@@ -183,11 +183,14 @@ pub struct IndicatorsQuery {
 /// events ≥ 75 %. Units count from their `joined_on`. A share of nothing (a zero
 /// denominator) has `value: null` and is not met. Partners do not read them (403).
 #[utoipa::path(operation_id = "get_support_project_indicators", tag = "support-projects", params(IndicatorsQuery), security(("bearer" = [])),
-    responses((status = 200, description = "The indicators", body = IndicatorReport), ReadErrors))]
+    responses((status = 200, description = "The indicators", body = IndicatorReport,
+        headers(("Link" = String, description = "RFC 8288: the indicators' chart, `</api/v1/support-projects/{id}/indicators.svg>; rel=\"alternate\"; type=\"image/svg+xml\"`"))), ReadErrors))]
 #[get("/support-projects/{id}/indicators")]
 pub async fn indicators(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<IndicatorsQuery>) -> ApiResult {
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    Ok(HttpResponse::Ok().json(use_cases::indicators(state.store.conn(), &who, *id, as_of).await?))
+    let report = use_cases::indicators(state.store.conn(), &who, *id, as_of).await?;
+    let chart = format!("/api/v1/support-projects/{id}/indicators.svg");
+    Ok(crate::routes::views::with_alternate(HttpResponse::Ok().json(report), &[(&chart, crate::routes::views::SVG)]))
 }
 
 // Supported units and their description of cooperation.

@@ -176,6 +176,27 @@ pub async fn timeline_chart(
     Ok(answer(SVG, lang, svg::timeline_chart(&head, &phases, &summary, lang)))
 }
 
+/// A support project's five target indicators ("Rozvoj systémů") as an SVG chart: per
+/// indicator its value against the target (a bar with the target's mark), numerator and
+/// denominator, met or not, as of `as_of`: the figures of `GET /support-projects/{id}/indicators`
+/// (one computation, `service::support_projects::indicators`), each a `<text data-name>`.
+/// Access as that JSON (partners 403).
+#[utoipa::path(operation_id = "get_support_project_indicators_chart", tag = "views", params(PageQuery), security(("bearer" = [])),
+    responses((status = 200, description = "The chart", body = String, content_type = "image/svg+xml"),
+        (status = 403, description = "Partners read their unit's records, not the project's indicators", body = crate::error::Problem, content_type = "application/problem+json"), ReadErrors))]
+#[get("/support-projects/{id}/indicators.svg")]
+pub async fn support_project_chart(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    PageReader(who): PageReader,
+    id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> ApiResult {
+    let lang = lang_of(&req, query.lang);
+    let report = service::support_projects::indicators(state.store.conn(), &who, *id, query.as_of.unwrap_or_else(today)).await?;
+    Ok(answer(SVG, lang, svg::support_project_chart(&report, lang)))
+}
+
 /// A partnership's report as a printable HTML page (Czech by default; `?lang=en` or
 /// `Accept-Language: en` for English), as of `as_of` (default today). Everyone sees the
 /// partnership, its member organisations and its plan (the one in force, else the latest
@@ -293,6 +314,7 @@ fn page_of_path(path: &str) -> Option<PageRef> {
         ["reports", "portfolio"] => Some(PageRef::Portfolio),
         ["cooperations", c, "timeline.svg"] => id(c).map(PageRef::CooperationTimeline),
         ["measures", m, "indicators", key, "chart.svg"] if !key.is_empty() => id(m).map(|m| PageRef::IndicatorChart(m, (*key).to_owned())),
+        ["support-projects", p, "indicators.svg"] => id(p).map(PageRef::SupportProjectIndicators),
         _ => None,
     }
 }
@@ -406,6 +428,7 @@ pub fn configure(cfg: &mut impl crate::routes::Register) {
         .service(pipeline_chart)
         .service(indicator_chart)
         .service(timeline_chart)
+        .service(support_project_chart)
         .service(report_page)
         .service(plan_report_page)
         .service(portfolio_page)
