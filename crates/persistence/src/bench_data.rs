@@ -144,7 +144,7 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
     .await?;
 
     let statuses = PartnershipStatus::ALL;
-    let status_of = |i: usize| statuses[if i % 4 == 0 { i / 4 % statuses.len() } else { 1 }];
+    let status_of = |i: usize| statuses[if i.is_multiple_of(4) { i / 4 % statuses.len() } else { 1 }];
     let partnerships: Vec<Uuid> = (0..v.partnerships).map(|_| Uuid::now_v7()).collect();
     insert_chunks(
         &tx,
@@ -351,7 +351,7 @@ async fn plans_and_projects(
                 co_implementer_ids: Vec::new(),
                 starts_on: Some(day(2024, 1, 1)),
                 deadline: Some(deadline),
-                budget: vec![BudgetLine { source: FundingSource::Esif, amount: czk(100_000_00 * i64::try_from(1 + m % 7).unwrap_or(1)), call_reference: None }],
+                budget: vec![BudgetLine { source: FundingSource::Esif, amount: czk(10_000_000 * i64::try_from(1 + m % 7).unwrap_or(1)), call_reference: None }],
                 predefined_activity: m == 0,
                 indicators: vec![Indicator {
                     key: "clients".into(),
@@ -408,7 +408,7 @@ async fn plans_and_projects(
             specific_objective: None,
             opens_at: opens,
             closes_at: opens + Duration::days(120),
-            allocation: czk(50_000_000_00),
+            allocation: czk(5_000_000_000),
             min_project: None,
             max_project: None,
             support_rate_bp: 9500,
@@ -421,7 +421,7 @@ async fn plans_and_projects(
     for n in 0..v.projects {
         let i = n % partnerships.len();
         let Some(applicant) = members_of[i].first().copied() else { continue };
-        let requested = i64::try_from(1_000_000_00 + next(9_000_000) * 100).unwrap_or(0);
+        let requested = i64::try_from(100_000_000 + next(9_000_000) * 100).unwrap_or(0);
         let data = ProjectData {
             external_ref: None,
             partnership_id: partnerships[i],

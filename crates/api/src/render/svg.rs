@@ -502,28 +502,6 @@ pub fn timeline_chart(head: &TimelineHead<'_>, phases: &[PhaseLine], summary: &S
     svg.finish()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_escaped() {
-        let mut svg = Svg::new(10, 10, Lang::Cs, "a < b & \"c\"", "<script>");
-        svg.text(0.0, 0.0, Anchor::Middle, 10, Some("x\"y"), "</text><script>alert(1)</script>");
-        let out = svg.finish();
-        assert!(!out.contains("<script>"));
-        assert!(out.contains("&lt;/text&gt;&lt;script&gt;"));
-        assert!(out.contains("a &lt; b &amp; &quot;c&quot;"));
-        assert!(out.contains(r#"data-name="x&quot;y""#));
-    }
-
-    #[test]
-    fn an_empty_pipeline_draws() {
-        let out = pipeline_chart(&[], Lang::En);
-        assert!(out.starts_with("<svg") && out.contains("No programmes."));
-    }
-}
-
 /// The five target indicators of a support project ("Rozvoj systémů"): per indicator a bar of
 /// its value against a scale that holds the target (marked), the value, numerator/denominator
 /// and the target as figures, and whether it is met.
@@ -569,4 +547,26 @@ pub fn support_project_chart(r: &domain::support_project::IndicatorReport, lang:
         svg.text(WIDTH as f64 - 10.0, y + 32.0, Anchor::End, 11, Some(&format!("met:{code}")), verdict);
     }
     svg.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        let mut svg = Svg::new(10, 10, Lang::Cs, "a < b & \"c\"", "<script>");
+        svg.text(0.0, 0.0, Anchor::Middle, 10, Some("x\"y"), "</text><script>alert(1)</script>");
+        let out = svg.finish();
+        assert!(!out.contains("<script>"));
+        assert!(out.contains("&lt;/text&gt;&lt;script&gt;"));
+        assert!(out.contains("a &lt; b &amp; &quot;c&quot;"));
+        assert!(out.contains(r#"data-name="x&quot;y""#));
+    }
+
+    #[test]
+    fn an_empty_pipeline_draws() {
+        let out = pipeline_chart(&[], Lang::En);
+        assert!(out.starts_with("<svg") && out.contains("No programmes."));
+    }
 }

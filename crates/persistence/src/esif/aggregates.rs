@@ -29,6 +29,9 @@ pub struct CallStats {
     pub approved_minor: i128,
 }
 
+/// What the pipeline reads of a project: call, status, submitted on, requested, approved.
+type ProjectFigures = (Option<Uuid>, String, Option<NaiveDate>, i64, Option<i64>);
+
 /// The running figures of one call.
 #[derive(Default)]
 struct Tally {
@@ -53,7 +56,7 @@ pub async fn call_stats(conn: &impl ConnectionTrait, programme_id: Option<Uuid>,
     let calls: Vec<Call> = calls.all(conn).await?.into_iter().map(call_record).collect::<Result<_, _>>()?;
     // Only the five columns the figures need, folded per call as they stream in: the report
     // reads every project, and whole rows (summaries, search text) cost more than the sums.
-    let projects: Vec<(Option<Uuid>, String, Option<NaiveDate>, i64, Option<i64>)> = project::Entity::find()
+    let projects: Vec<ProjectFigures> = project::Entity::find()
         .select_only()
         .columns([
             project::Column::CallId,
