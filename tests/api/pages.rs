@@ -479,3 +479,18 @@ async fn the_support_project_chart_shows_the_five_indicators_of_the_json() {
     assert_eq!(link.status, StatusCode::OK, "{}", link.body);
     assert_eq!(app.get(&link_path(&link), None).await.status, StatusCode::OK);
 }
+
+/// One credential per request: a signed link's parameters beside a bearer token are a 400
+/// (they would go unchecked), and an `exp` beyond the documented int64 range is refused.
+#[tokio::test]
+async fn a_page_takes_a_token_or_a_link_not_both() {
+    let app = spawn_app_with_demo().await;
+    let admin = app.admin();
+    let path = "/api/v1/reports/portfolio";
+    let link = mint(&app, &admin, path, None).await;
+    let linked = link_path(&link);
+    assert_eq!(app.get(&linked, None).await.status, StatusCode::OK);
+    assert_eq!(app.get(&linked, Some(&admin)).await.error_code("sig").as_deref(), Some("both_credentials"));
+    assert_eq!(app.get(&format!("{path}?exp=9223372036854775808"), Some(&admin)).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("{path}?exp=-1&sig=x"), None).await.status, StatusCode::UNAUTHORIZED);
+}

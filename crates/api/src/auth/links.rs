@@ -115,19 +115,31 @@ fn digest(subject: &str) -> String {
 #[derive(Deserialize)]
 struct LinkParams {
     sig: Option<String>,
-    exp: Option<u64>,
+    /// As documented: int64, at least 0.
+    exp: Option<i64>,
 }
 
 /// The caller of a page: a bearer token, else a signed link (`?exp=…&sig=…`), else nobody.
 fn page_principal(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
-    if req.headers().contains_key(actix_web::http::header::AUTHORIZATION) {
+    let token = req.headers().contains_key(actix_web::http::header::AUTHORIZATION);
+    let params = web::Query::<LinkParams>::from_query(req.query_string()).map_err(|_| {
+        if token {
+            ApiError::bad_request("exp", "format", "`exp` is Unix seconds, 0 to 9223372036854775807")
+        } else {
+            ApiError::Unauthorized("the link's `exp` or `sig` is malformed".into())
+        }
+    })?;
+    if token {
+        // One credential per request: a link's parameters beside a token would go unchecked.
+        if params.sig.is_some() || params.exp.is_some() {
+            return Err(ApiError::bad_request("sig", "both_credentials", "a request carries a bearer token or a signed link's `exp` and `sig`, not both"));
+        }
         return super::principal(req);
     }
-    let params =
-        web::Query::<LinkParams>::from_query(req.query_string()).map_err(|_| ApiError::Unauthorized("the link's `exp` or `sig` is malformed".into()))?;
     match (&params.sig, params.exp) {
         (None, None) => Ok(None),
         (Some(sig), Some(exp)) => {
+            let exp = u64::try_from(exp).map_err(|_| ApiError::Unauthorized("the link's `exp` is malformed".into()))?;
             let service = req.app_data::<web::Data<TokenService>>().ok_or_else(|| ApiError::Internal("token service is not configured".into()))?;
             service.links.open(req.path(), exp, sig, jsonwebtoken::get_current_timestamp()).map(Some)
         }

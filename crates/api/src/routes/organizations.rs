@@ -32,7 +32,8 @@ pub struct OrganizationInput {
     pub name: String,
     pub kind: OrganizationKind,
     /// IČO: 8 digits with a mod-11 check digit (7 digits are padded with a leading zero).
-    #[schema(pattern = "^[0-9]{7,8}$", example = "00255050")]
+    /// Surrounding blanks are trimmed; an empty or blank value means none.
+    #[schema(pattern = "^\\s*([0-9]{7,8})?\\s*$", example = "00255050")]
     #[serde(default)]
     pub ico: Option<String>,
     #[validate(length(max = 500))]

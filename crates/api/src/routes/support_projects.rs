@@ -755,7 +755,7 @@ impl EventInput {
 /// A unit's social-inclusion manager at an event (personal data: admins and consultants only).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AttendanceInput {
+pub struct ManagerAttendanceInput {
     pub supported_unit_id: Uuid,
     /// The manager, a person of the registry.
     pub person_id: Uuid,
@@ -778,13 +778,14 @@ pub struct EventView {
     pub attendance_hours: f64,
     /// Each unit's manager and hours (admins and consultants only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attendance: Option<Vec<AttendanceInput>>,
+    pub attendance: Option<Vec<ManagerAttendanceInput>>,
 }
 
 impl EventView {
     fn shown(r: &EventRecord, attendees: bool) -> Self {
         let a = &r.data.attendance;
-        let listed = |x: &Attendance| AttendanceInput { supported_unit_id: x.supported_unit_id, person_id: x.person_id, hours: hours_of_minutes(x.minutes) };
+        let listed =
+            |x: &Attendance| ManagerAttendanceInput { supported_unit_id: x.supported_unit_id, person_id: x.person_id, hours: hours_of_minutes(x.minutes) };
         Self {
             meta: (&r.meta).into(),
             support_project_id: r.data.support_project_id,
@@ -850,7 +851,7 @@ delete_one! {
 }
 
 /// Record a unit's social-inclusion manager at the event (replaces the unit's earlier record).
-#[utoipa::path(operation_id = "record_good_practice_attendance", tag = "support-projects", request_body = AttendanceInput,
+#[utoipa::path(operation_id = "record_good_practice_attendance", tag = "support-projects", request_body = ManagerAttendanceInput,
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     security(("bearer" = [])), responses((status = 200, description = "The event with the attendance", body = EventView), WriteErrors))]
 #[post("/good-practice-events/{id}/attendance")]
@@ -860,7 +861,7 @@ pub async fn attend(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     key: IdempotencyKey,
-    body: web::Json<AttendanceInput>,
+    body: web::Json<ManagerAttendanceInput>,
 ) -> ApiResult {
     let input = body.into_inner();
     let a = Attendance { supported_unit_id: input.supported_unit_id, person_id: input.person_id, minutes: hours("hours", input.hours)? };

@@ -77,8 +77,10 @@ pub struct PageQuery {
     #[param(inline)]
     pub lang: Option<Lang>,
     /// A signed link's expiry (Unix seconds), with `sig`: instead of a bearer token
-    /// (`POST /api/v1/links`). An expired or altered link, or one minted for another path, is a 401.
-    pub exp: Option<u64>,
+    /// (`POST /api/v1/links`). An expired or altered link, or one minted for another path, is a 401;
+    /// a link's parameters beside a bearer token, a 400.
+    #[param(minimum = 0)]
+    pub exp: Option<i64>,
     /// A signed link's signature, with `exp`.
     pub sig: Option<String>,
 }
@@ -92,8 +94,10 @@ pub struct LangQuery {
     #[param(inline)]
     pub lang: Option<Lang>,
     /// A signed link's expiry (Unix seconds), with `sig`: instead of a bearer token
-    /// (`POST /api/v1/links`). An expired or altered link, or one minted for another path, is a 401.
-    pub exp: Option<u64>,
+    /// (`POST /api/v1/links`). An expired or altered link, or one minted for another path, is a 401;
+    /// a link's parameters beside a bearer token, a 400.
+    #[param(minimum = 0)]
+    pub exp: Option<i64>,
     /// A signed link's signature, with `exp`.
     pub sig: Option<String>,
 }
