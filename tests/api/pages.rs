@@ -322,10 +322,11 @@ async fn a_signed_link_opens_exactly_its_page_until_it_expires() {
     let (_, tag) = sig.split_once('.').expect("grant.tag");
     app.get(&path.replace(sig, &format!("{admin_grant}.{tag}")), None).await.problem(401);
     app.get(&format!("{page}?exp={exp}"), None).await.problem(401);
-    // Expired: minted for a second.
-    let short = link_path(&mint(&app, &admin, &page, Some(1)).await);
+    // Expired: minted for two seconds (`exp` is whole seconds, so a one-second link may lapse
+    // before the next request when a second boundary falls between them).
+    let short = link_path(&mint(&app, &admin, &page, Some(2)).await);
     assert_eq!(app.get(&short, None).await.status, StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let expired = app.get(&short, None).await;
     assert!(expired.problem(401)["detail"].as_str().is_some_and(|d| d.contains("expired")));
 
