@@ -34,18 +34,14 @@ pub struct Volume {
     pub projects: usize,
 }
 
+/// Rows per INSERT (the widest entity binds ~20 values a row).
 const CHUNK: usize = 400;
 
 async fn insert_chunks<A>(tx: &crate::WriteTx, rows: Vec<A>) -> Result<(), StoreError>
 where
     A: sea_orm::ActiveModelTrait + Send,
 {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk).exec(tx.conn()).await?;
-    }
-    Ok(())
+    crate::convert::insert_in_chunks(tx.conn(), rows, CHUNK).await
 }
 
 /// Fills an empty database.

@@ -80,3 +80,19 @@ pub(crate) fn like<Col: sea_orm::ColumnTrait>(column: Col, q: &str) -> sea_orm::
     use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
     Expr::col(column.as_column_ref()).like(LikeExpr::new(contains_pattern(q)).escape('\\'))
 }
+
+/// Inserts `rows` with multi-row INSERTs of at most `per_statement` rows each: one statement
+/// binds at most 32,766 values on SQLite (65,535 on PostgreSQL), and bulk writes (an import's
+/// change feed and webhook outbox, the bench data) hold far more rows than that.
+pub(crate) async fn insert_in_chunks<A, C>(conn: &C, rows: impl IntoIterator<Item = A>, per_statement: usize) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(per_statement.max(1)).collect();
+        A::Entity::insert_many(chunk).exec(conn).await?;
+    }
+    Ok(())
+}

@@ -128,13 +128,8 @@ pub(crate) async fn enqueue(conn: &impl ConnectionTrait, changes: &[change::Mode
             });
         }
     }
-    // In chunks of 1,000 rows (14 values each): one statement binds at most 32,766 values on
-    // SQLite, and a bulk import announces up to 100,000 changes at once.
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        wd::Entity::insert_many(rows.by_ref().take(1000).collect::<Vec<_>>()).exec(conn).await?;
-    }
-    Ok(())
+    // A bulk import announces up to 100,000 changes at once (14 values a row).
+    crate::convert::insert_in_chunks(conn, rows, 1000).await
 }
 
 /// A subscription's deliveries, oldest first.

@@ -133,8 +133,6 @@ impl WriteTx {
     /// write that committed before it, so a reader that has seen a position has seen every
     /// smaller one, and the feed has no gaps.
     pub async fn commit(self) -> Result<(), StoreError> {
-        // Rows per multi-row INSERT: a change row binds 8 values, a delivery 14.
-        const INSERT_CHUNK: usize = 1000;
         let changes = std::mem::take(&mut *self.changes.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })?);
         if !changes.is_empty() {
             if self.tx.get_database_backend() == DbBackend::Postgres {
@@ -142,21 +140,18 @@ impl WriteTx {
             }
             let last = crate::changes::last_position(&self.tx).await?;
             let changes: Vec<change::Model> = changes.into_iter().zip(last + 1..).map(|(c, position)| change::Model { position, ..c }).collect();
-            // In chunks: a bulk import commits 100,000 changes at once, and one statement may
-            // bind at most 32,766 values on SQLite (65,535 on PostgreSQL).
-            for chunk in changes.chunks(INSERT_CHUNK) {
-                let rows = chunk.iter().cloned().map(|c| change::ActiveModel {
-                    position: Set(c.position),
-                    resource_type: Set(c.resource_type),
-                    resource_id: Set(c.resource_id),
-                    action: Set(c.action),
-                    version: Set(c.version),
-                    partnership_id: Set(c.partnership_id),
-                    actor: Set(c.actor),
-                    occurred_at: Set(c.occurred_at),
-                });
-                change::Entity::insert_many(rows).exec(&self.tx).await?;
-            }
+            let rows = changes.iter().cloned().map(|c| change::ActiveModel {
+                position: Set(c.position),
+                resource_type: Set(c.resource_type),
+                resource_id: Set(c.resource_id),
+                action: Set(c.action),
+                version: Set(c.version),
+                partnership_id: Set(c.partnership_id),
+                actor: Set(c.actor),
+                occurred_at: Set(c.occurred_at),
+            });
+            // A bulk import commits up to 100,000 changes at once (8 values a row).
+            crate::convert::insert_in_chunks(&self.tx, rows, 1000).await?;
             // The webhooks' outbox, in the same transaction as the changes it announces.
             crate::webhooks::enqueue(&self.tx, &changes).await?;
         }
