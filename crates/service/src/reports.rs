@@ -262,9 +262,6 @@ pub async fn may_open(conn: &impl ConnectionTrait, who: &Principal, page: &PageR
             let measure = monitoring::readable(conn, who, *id).await?;
             monitoring::indicator_of(&measure, key).map(|_| ())
         }
-        PageRef::SupportProjectIndicators(id) => {
-            crate::support_projects::get(conn, who, *id).await?;
-            Ok(who.authorize(Action::ReadProjectIndicators)?)
-        }
+        PageRef::SupportProjectIndicators(id) => crate::support_projects::indicators_readable(conn, who, *id).await.map(|_| ()),
     }
 }

@@ -161,11 +161,18 @@ pub fn may_read_attendees(who: &Principal) -> bool {
     who.authorize(Action::ReadAttendees).is_ok()
 }
 
+/// The project, when the caller may read its indicators: it sees the project (404 otherwise)
+/// and may read indicators (403 for partners). The check of the JSON, the chart and the links.
+pub async fn indicators_readable(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<SupportProjectRecord> {
+    let project = get(conn, who, id).await?;
+    who.authorize(Action::ReadProjectIndicators)?;
+    Ok(project)
+}
+
 /// The project's five target indicators on `as_of` ([`domain::support_project::indicators`]):
 /// the same report the JSON answer and the pages show.
 pub async fn indicators(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<IndicatorReport> {
-    let project = get(conn, who, id).await?;
-    who.authorize(Action::ReadProjectIndicators)?;
+    let project = indicators_readable(conn, who, id).await?;
     let facts = repo::facts(conn, id).await?;
     let d = project.data;
     Ok(IndicatorReport {
