@@ -234,6 +234,18 @@ pub enum Action {
     /// Read a support project's target indicators (across all its units): everyone but
     /// partners.
     ReadProjectIndicators,
+    /// Read recruitment rounds, candidacies, their totals and the ranking: the Agency's staff
+    /// and those who read every partnership (admins, consultants, reporters, importers);
+    /// hidden from partners (a candidacy is not a partnership's record).
+    ReadRecruitment,
+    /// Set up a recruitment round, open, close and decide it: admins.
+    ManageRecruitment,
+    /// Enter, change or withdraw a candidacy received from a territorial unit: admins,
+    /// consultants and importers.
+    ReceiveCandidacy,
+    /// Score a candidacy as an assessor, and read who scored what: the Agency's staff (admins
+    /// and consultants).
+    Assess,
 }
 
 /// Why an action is refused.
@@ -271,7 +283,11 @@ impl Action {
             | Self::ReadSupportedUnit { .. }
             | Self::RunSupportProject
             | Self::ReadAttendees
-            | Self::ReadProjectIndicators => None,
+            | Self::ReadProjectIndicators
+            | Self::ReadRecruitment
+            | Self::ManageRecruitment
+            | Self::ReceiveCandidacy
+            | Self::Assess => None,
         }
     }
 }
@@ -286,11 +302,12 @@ impl Principal {
     }
 
     /// Whether a support project or a supported unit is hidden from the caller (a partner
-    /// whom it does not concern).
+    /// whom it does not concern), and recruitment from partners.
     fn hides_support(&self, action: Action) -> bool {
         match action {
             Action::ReadSupportProject { concerned } => self.readable_partnerships().is_some() && !concerned,
             Action::ReadSupportedUnit { partnership } => self.readable_partnerships().is_some_and(|ids| partnership.is_none_or(|p| !ids.contains(&p))),
+            Action::ReadRecruitment | Action::ManageRecruitment | Action::ReceiveCandidacy | Action::Assess => self.role == Role::Partner,
             _ => false,
         }
     }
@@ -345,6 +362,12 @@ impl Principal {
             }
             Action::ReadAttendees => (matches!(self.role, Role::Admin | Role::Consultant), "only admins and consultants read who attended"),
             Action::ReadProjectIndicators => (self.role != Role::Partner, "partners read their own unit's records, not the project's indicators"),
+            Action::ReadRecruitment => (self.role != Role::Partner, "recruitment is the Agency's"),
+            Action::ManageRecruitment => (self.role == Role::Admin, "only admins set up, open, close and decide a recruitment round"),
+            Action::ReceiveCandidacy => {
+                (matches!(self.role, Role::Admin | Role::Consultant | Role::Importer), "only admins, consultants and importers enter candidacies")
+            }
+            Action::Assess => (matches!(self.role, Role::Admin | Role::Consultant), "only the Agency's assessors (admins and consultants) score candidacies"),
         };
         if allowed { Ok(()) } else { Err(Denial::Forbidden(reason)) }
     }

@@ -19,6 +19,7 @@ pub mod monitoring;
 pub mod partnership;
 pub mod period;
 pub mod plan;
+pub mod recruitment;
 pub mod registry;
 pub mod search;
 pub mod support_project;
