@@ -71,6 +71,7 @@ const UNIQUE_INDEXES: &[(&str, &str, &[&str], &str)] = &[
     ("ix_calls_external_ref", "calls", &["external_ref"], "external_ref"),
     ("ix_projects_external_ref", "projects", &["external_ref"], "external_ref"),
     ("ix_projects_registration_number", "projects", &["registration_number"], "registration_number"),
+    ("ix_candidacies_round_unit", "candidacies", &["round_id", "territorial_unit_id"], "territorial_unit_id"),
 ];
 
 /// The field behind a unique violation, from [`UNIQUE_INDEXES`]; for an index not listed, the

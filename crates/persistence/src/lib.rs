@@ -24,6 +24,7 @@ pub mod organizations;
 pub mod partnerships;
 pub mod people;
 pub mod plans;
+pub mod recruitment;
 pub mod support_projects;
 pub mod territorial_units;
 pub mod webhooks;
