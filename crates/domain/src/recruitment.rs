@@ -56,6 +56,28 @@ impl RoundStatus {
     }
 }
 
+/// What the decision made of a candidacy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Selected: it became a cooperation with a partnership forming for its unit.
+    Selected,
+    NotSelected,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Selected => "selected",
+            Self::NotSelected => "not_selected",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Selected, Self::NotSelected].into_iter().find(|s| s.as_str() == code)
+    }
+}
+
 /// A step of a round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundAction {

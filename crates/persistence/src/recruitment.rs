@@ -261,6 +261,18 @@ pub async fn candidacies_of(conn: &impl ConnectionTrait, round_id: Uuid) -> Resu
         .collect()
 }
 
+/// Whether the unit has a standing (not withdrawn) candidacy in the round.
+pub async fn standing_candidacy(conn: &impl ConnectionTrait, round_id: Uuid, territorial_unit_id: Uuid) -> Result<bool, StoreError> {
+    use sea_orm::PaginatorTrait;
+    let n = ca::Entity::find()
+        .filter(ca::Column::RoundId.eq(round_id))
+        .filter(ca::Column::TerritorialUnitId.eq(territorial_unit_id))
+        .filter(ca::Column::ArchivedAt.is_null())
+        .count(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 pub async fn create_candidacy(tx: &WriteTx, d: CandidacyData) -> Result<CandidacyRecord, StoreError> {
     ensure_exist::<territorial_unit::Entity, _>(tx.conn(), territorial_unit::Column::Id, &[d.territorial_unit_id], "territorial_unit_id", true).await?;
     let at = now();

@@ -14,6 +14,7 @@ pub mod error;
 pub mod imports;
 pub mod partnerships;
 pub mod records;
+pub mod recruitment;
 pub mod session;
 pub mod support_projects;
 pub mod webhooks;
