@@ -3,7 +3,7 @@
 //! version that was read, so two assessors scoring at once never lose each other's points.
 
 use chrono::{DateTime, Utc};
-use domain::recruitment::{ApprovingResolution, CandidacyData, CoFinancing, Outcome, RoundData, RoundStatus, Score};
+use domain::recruitment::{ApprovingResolution, CandidacyData, CoFinancing, Outcome, RoundData, RoundStatus, Score, Total};
 use domain::registry::Record;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -25,11 +25,14 @@ pub struct Round {
 
 pub type RoundRecord = Record<Round>;
 
-/// A candidacy as stored: content, the assessors' scores and what the decision made of it.
+/// A candidacy as stored: content, the assessors' scores and what the decision made of it,
+/// with its total computed from its round's criteria and activities
+/// ([`domain::recruitment::total`]) as it is read: never stored, never typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidacy {
     pub data: CandidacyData,
     pub scores: Vec<Score>,
+    pub total: Total,
     pub outcome: Option<Outcome>,
     /// Its place in the ranking when the round was decided.
     pub rank: Option<u32>,
@@ -182,17 +185,21 @@ pub async fn archive_round(tx: &WriteTx, current: &RoundRecord) -> Result<RoundR
     get_round(tx.conn(), m.id).await
 }
 
-fn candidacy_record(m: ca::Model) -> Result<CandidacyRecord, StoreError> {
+fn candidacy_record(m: ca::Model, round: &RoundData) -> Result<CandidacyRecord, StoreError> {
     let outcome = match &m.outcome {
         Some(code) => Some(Outcome::from_code(code).ok_or_else(|| unknown("candidacy outcome", code))?),
         None => None,
     };
     let resolution: ApprovingResolution = json(m.resolution)?;
     let co_financing: CoFinancing = json(m.co_financing)?;
+    let scores: Vec<Score> = json(m.scores)?;
+    let activities: Vec<String> = json(m.activities)?;
+    let total = domain::recruitment::total(round, &activities, &scores);
     Ok(Record {
         meta: meta!(m),
         data: Candidacy {
-            scores: json(m.scores)?,
+            scores,
+            total,
             outcome,
             rank: m.rank.and_then(|r| u32::try_from(r).ok()),
             selection_reason: m.selection_reason,
@@ -203,7 +210,7 @@ fn candidacy_record(m: ca::Model) -> Result<CandidacyRecord, StoreError> {
                 territorial_unit_id: m.territorial_unit_id,
                 answers: json(m.answers)?,
                 resolution,
-                activities: json(m.activities)?,
+                activities,
                 co_financing,
                 note: m.note,
             },
@@ -225,7 +232,23 @@ fn candidacy_content(d: &CandidacyData) -> ca::ActiveModel {
 }
 
 pub async fn get_candidacy(conn: &impl ConnectionTrait, id: Uuid) -> Result<CandidacyRecord, StoreError> {
-    ca::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(candidacy_record)
+    let m = ca::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let round = get_round(conn, m.round_id).await?;
+    candidacy_record(m, &round.data.data)
+}
+
+/// The candidacies of `models`, each with the total of its round's rules (each round read once).
+async fn with_rounds(conn: &impl ConnectionTrait, models: Vec<ca::Model>) -> Result<Vec<CandidacyRecord>, StoreError> {
+    let mut rounds: Vec<RoundRecord> = Vec::new();
+    let mut items = Vec::with_capacity(models.len());
+    for m in models {
+        if !rounds.iter().any(|r| r.meta.id == m.round_id) {
+            rounds.push(get_round(conn, m.round_id).await?);
+        }
+        let Some(round) = rounds.iter().find(|r| r.meta.id == m.round_id) else { return Err(StoreError::NotFound) };
+        items.push(candidacy_record(m, &round.data.data)?);
+    }
+    Ok(items)
 }
 
 pub async fn list_candidacies(conn: &impl ConnectionTrait, f: &CandidacyFilter, req: &PageRequest) -> Result<Page<CandidacyRecord>, StoreError> {
@@ -243,22 +266,20 @@ pub async fn list_candidacies(conn: &impl ConnectionTrait, f: &CandidacyFilter, 
         select = select.filter(ca::Column::Outcome.eq(outcome.as_str()));
     }
     let page = page::fetch(conn, select, CANDIDACY_SORT, "created_at", ca::Column::Id, req).await?;
-    let items = page.items.into_iter().map(candidacy_record).collect::<Result<_, _>>()?;
+    let items = with_rounds(conn, page.items).await?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
 /// Every standing (not withdrawn) candidacy of a round, in the order they were received.
 pub async fn candidacies_of(conn: &impl ConnectionTrait, round_id: Uuid) -> Result<Vec<CandidacyRecord>, StoreError> {
-    ca::Entity::find()
+    let models = ca::Entity::find()
         .filter(ca::Column::RoundId.eq(round_id))
         .filter(ca::Column::ArchivedAt.is_null())
         .order_by_asc(ca::Column::CreatedAt)
         .order_by_asc(ca::Column::Id)
         .all(conn)
-        .await?
-        .into_iter()
-        .map(candidacy_record)
-        .collect()
+        .await?;
+    with_rounds(conn, models).await
 }
 
 /// Whether the unit has a standing (not withdrawn) candidacy in the round.

@@ -109,13 +109,8 @@ pub struct RankedCandidacy {
     pub total: Total,
 }
 
-/// The computed total of a candidacy in its round.
-pub fn total_of(round: &RoundRecord, c: &CandidacyRecord) -> Total {
-    rules::total(&round.data.data, &c.data.data.activities, &c.data.scores)
-}
-
-fn ranked(round: &RoundRecord, candidacies: Vec<CandidacyRecord>) -> Vec<RankedCandidacy> {
-    let totals: Vec<Ranked> = candidacies.iter().map(|c| Ranked { id: c.meta.id, created_at: c.meta.created_at, total: total_of(round, c) }).collect();
+fn ranked(candidacies: Vec<CandidacyRecord>) -> Vec<RankedCandidacy> {
+    let totals: Vec<Ranked> = candidacies.iter().map(|c| Ranked { id: c.meta.id, created_at: c.meta.created_at, total: c.data.total.clone() }).collect();
     let mut by_id: std::collections::HashMap<Uuid, CandidacyRecord> = candidacies.into_iter().map(|c| (c.meta.id, c)).collect();
     rules::rank(totals)
         .into_iter()
@@ -129,7 +124,7 @@ fn ranked(round: &RoundRecord, candidacies: Vec<CandidacyRecord>) -> Vec<RankedC
 pub async fn ranking(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<(RoundRecord, Vec<RankedCandidacy>)> {
     let round = get_round(conn, who, id).await?;
     let candidacies = repo::candidacies_of(conn, id).await?;
-    let list = ranked(&round, candidacies);
+    let list = ranked(candidacies);
     Ok((round, list))
 }
 
@@ -155,7 +150,7 @@ pub async fn decide(s: &Session<'_>, id: Uuid, expect: &Precondition, selections
     let now = Utc::now();
     let round = &before.data.data;
     let status = rules::advance(before.data.status, round.applications_until, RoundAction::Decide, now)?;
-    let list = ranked(&before, repo::candidacies_of(s.conn(), id).await?);
+    let list = ranked(repo::candidacies_of(s.conn(), id).await?);
     let ranking: Vec<Ranked> = list.iter().map(|r| Ranked { id: r.candidacy.meta.id, created_at: r.candidacy.meta.created_at, total: r.total.clone() }).collect();
     rules::check_decision(round.places, &ranking, &selections)?;
     let template = domain::cooperation::template(&round.template).ok_or_else(|| DomainError::Conflict(format!("unknown timeline template `{}`", round.template)))?;
@@ -221,27 +216,10 @@ pub async fn get_candidacy(conn: &impl ConnectionTrait, who: &Principal, id: Uui
     Ok(repo::get_candidacy(conn, id).await?)
 }
 
-/// A page of candidacies, each with its round (for its computed total).
-pub async fn list_candidacies(
-    conn: &impl ConnectionTrait,
-    who: &Principal,
-    filter: &CandidacyFilter,
-    page: &PageRequest,
-) -> Result<Page<(CandidacyRecord, Total)>> {
+/// A page of candidacies.
+pub async fn list_candidacies(conn: &impl ConnectionTrait, who: &Principal, filter: &CandidacyFilter, page: &PageRequest) -> Result<Page<CandidacyRecord>> {
     who.authorize(Action::ReadRecruitment)?;
-    let found = repo::list_candidacies(conn, filter, page).await?;
-    let mut rounds: Vec<RoundRecord> = Vec::new();
-    let mut items = Vec::with_capacity(found.items.len());
-    for c in found.items {
-        let round_id = c.data.data.round_id;
-        if !rounds.iter().any(|r| r.meta.id == round_id) {
-            rounds.push(repo::get_round(conn, round_id).await?);
-        }
-        let Some(round) = rounds.iter().find(|r| r.meta.id == round_id) else { return Err(StoreError::NotFound.into()) };
-        let total = total_of(round, &c);
-        items.push((c, total));
-    }
-    Ok(Page { items, next_cursor: found.next_cursor, total: found.total })
+    Ok(repo::list_candidacies(conn, filter, page).await?)
 }
 
 /// The round a candidacy is entered in: 422 when it does not exist.

@@ -28,6 +28,7 @@ pub mod people;
 pub mod plans;
 pub mod progress_reports;
 pub mod projects;
+pub mod recruitment;
 pub mod reports;
 pub(crate) mod shapes;
 pub mod support_projects;
