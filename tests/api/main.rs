@@ -20,6 +20,7 @@ mod migrations;
 mod monitoring;
 mod pages;
 mod plans;
+mod recruitment;
 mod platform;
 mod registry;
 mod roles;
