@@ -233,3 +233,26 @@ async fn a_withdrawn_candidacy_frees_its_unit_and_a_passed_deadline_keeps_a_roun
     let all = app.get(&format!("/api/v1/candidacies?round_id={round}&include_archived=true"), Some(&admin)).await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_demo_holds_the_2014_round_decided_and_its_cooperations_handed_over() {
+    let app = crate::helpers::spawn_app_with_demo().await;
+    let reporter = app.token(Role::Reporter, &[], None);
+    let rounds = app.get("/api/v1/recruitment-rounds?year=2014", Some(&reporter)).await;
+    assert_eq!(rounds.status, 200, "{}", rounds.body);
+    let round = &rounds.body["items"][0];
+    assert_eq!((round["places"].as_u64(), round["status"].as_str(), round["cooperation_start_on"].as_str()), (Some(9), Some("decided"), Some("2014-07-01")));
+    let ranking = app.get(&format!("/api/v1/recruitment-rounds/{}/ranking", round["id"].as_str().unwrap()), Some(&reporter)).await;
+    let entries = ranking.body["candidacies"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    let outcomes: Vec<&str> = entries.iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["selected", "selected", "not_selected", "not_selected"]);
+    let totals: Vec<f64> = entries.iter().map(|e| e["result"]["total"].as_f64().unwrap()).collect();
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
+
+    let first = app.get(&format!("/api/v1/candidacies/{}", entries[0]["candidacy_id"].as_str().unwrap()), Some(&reporter)).await.body;
+    let cooperation = first["cooperation_id"].as_str().unwrap();
+    let timeline = app.get(&format!("/api/v1/cooperations/{cooperation}/timeline?as_of=2017-07-01"), Some(&reporter)).await;
+    assert_eq!(timeline.body["summary"]["late"], false, "{}", timeline.body);
+    assert!(timeline.body["phases"].as_array().unwrap().iter().all(|p| p["state"] == "done"), "{}", timeline.body);
+}

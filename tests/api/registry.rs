@@ -176,7 +176,10 @@ async fn the_demo_dataset_holds_zluticko_and_rozvodi() {
     let admin = app.admin();
     let list = app.get("/api/v1/partnerships?sort=name", None).await;
     let items = list.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2, "loaded once, not twice");
+    // Žluticko, Rozvodí and the two partnerships the 2014 recruitment's decision started.
+    assert_eq!(items.len(), 4, "loaded once, not twice");
+    let recruited = items.iter().filter(|p| p["status"] == "handed_over").count();
+    assert_eq!(recruited, 2, "{}", list.body);
     let zluticko = items.iter().find(|p| p["name"] == "Lokální partnerství Žluticko").unwrap();
     let rozvodi = items.iter().find(|p| p["name"] == "Lokální partnerství Rozvodí").unwrap();
     let members = app.get(&format!("/api/v1/partnerships/{}/memberships?count=true", zluticko["id"].as_str().unwrap()), Some(&admin)).await;

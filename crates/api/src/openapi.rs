@@ -80,6 +80,8 @@ fn sort_whitelists() -> Vec<(&'static str, Vec<&'static str>)> {
     }
     names! {
         "list_partnerships" => persistence::partnerships::SORT,
+        "list_recruitment_rounds" => persistence::recruitment::ROUND_SORT,
+        "list_candidacies" => persistence::recruitment::CANDIDACY_SORT,
         "list_partnership_memberships" => persistence::memberships::SORT,
         "list_memberships" => persistence::memberships::SORT,
         "list_partnership_working_groups" => persistence::working_groups::SORT,
