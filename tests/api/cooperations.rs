@@ -195,6 +195,12 @@ async fn the_demo_cooperation_of_rozvodi_reads_late() {
     let items = late.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{}", late.body);
     assert_eq!(items[0]["status"], "running");
+    // By region: the 2014 recruitment's two cooperations are in the Ústí region (demo), on time.
+    let in_region = app.get("/api/v1/cooperations?region=CZ042&as_of=2019-06-01", Some(&admin)).await;
+    assert_eq!(in_region.body["items"].as_array().unwrap().len(), 2, "{}", in_region.body);
+    let late_in_region = app.get("/api/v1/cooperations?region=CZ042&late=true&as_of=2019-06-01", Some(&admin)).await;
+    assert_eq!(late_in_region.body["items"].as_array().unwrap().len(), 0, "{}", late_in_region.body);
+    app.get("/api/v1/cooperations?region=CZ999", Some(&admin)).await.problem(400);
     assert_eq!(items[0]["state"]["late_phases"][0]["phase"], "predefined_measure");
     let t = timeline(&app, &admin, items[0]["id"].as_str().unwrap(), "2019-06-01").await;
     assert_eq!(state(&t, "establish").0, "done");

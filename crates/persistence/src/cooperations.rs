@@ -34,6 +34,8 @@ pub type CooperationRecord = Record<Cooperation>;
 pub struct Filter {
     pub partnership_id: Option<Uuid>,
     pub status: Option<CooperationStatus>,
+    /// Cooperations with partnerships covering a territorial unit in this region.
+    pub region: Option<domain::codelist::Region>,
     pub include_archived: bool,
     /// `Some(ids)`: only cooperations of these partnerships (a partner's view).
     pub scope: Option<Vec<Uuid>>,
@@ -101,6 +103,9 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
     }
     if let Some(status) = f.status {
         select = select.filter(co::Column::Status.eq(status.as_str()));
+    }
+    if let Some(region) = f.region {
+        select = select.filter(co::Column::PartnershipId.in_subquery(crate::partnerships::covering_region(region)));
     }
     if let Some(scope) = &f.scope {
         select = select.filter(co::Column::PartnershipId.is_in(scope.iter().copied()));

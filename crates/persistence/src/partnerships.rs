@@ -71,6 +71,16 @@ fn content(d: &PartnershipData) -> p::ActiveModel {
     }
 }
 
+/// The ids of the partnerships covering at least one territorial unit in `region` (a subquery).
+pub(crate) fn covering_region(region: Region) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column((ptu::Entity, ptu::Column::PartnershipId))
+        .from(ptu::Entity)
+        .inner_join(tu::Entity, Expr::col((tu::Entity, tu::Column::Id)).equals((ptu::Entity, ptu::Column::TerritorialUnitId)))
+        .and_where(Expr::col((tu::Entity, tu::Column::Region)).eq(region.to_string()))
+        .take()
+}
+
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<PartnershipRecord, StoreError> {
     p::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
@@ -95,13 +105,7 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
         select = select.filter(p::Column::ExternalRef.eq(external_ref.clone()));
     }
     if let Some(region) = f.region {
-        let covering = Query::select()
-            .column((ptu::Entity, ptu::Column::PartnershipId))
-            .from(ptu::Entity)
-            .inner_join(tu::Entity, Expr::col((tu::Entity, tu::Column::Id)).equals((ptu::Entity, ptu::Column::TerritorialUnitId)))
-            .and_where(Expr::col((tu::Entity, tu::Column::Region)).eq(region.to_string()))
-            .take();
-        select = select.filter(p::Column::Id.in_subquery(covering));
+        select = select.filter(p::Column::Id.in_subquery(covering_region(region)));
     }
     if let Some(unit) = f.territorial_unit_id {
         let covering = Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take();

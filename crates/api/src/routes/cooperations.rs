@@ -5,6 +5,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
+use domain::codelist::Region;
 use domain::cooperation::{CooperationAction, CooperationData, CooperationStatus, Milestone, PhaseLine, Summary, TEMPLATES};
 use persistence::cooperations::{Cooperation, CooperationRecord, Filter};
 use serde::{Deserialize, Serialize};
@@ -130,6 +131,8 @@ page_query! {
     CooperationQuery {
         partnership_id: Option<Uuid>,
         status: Option<CooperationStatus>,
+        /// Only cooperations with partnerships covering a territorial unit in this region (kraj).
+        region: Option<Region>,
         /// Only cooperations with a late phase on `as_of` (default today). Judged per page, so
         /// a page may hold fewer items than `limit`; follow `next_cursor`.
         late: Option<bool>,
@@ -149,7 +152,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     let q = query.into_inner();
     let late = q.late.unwrap_or(false);
     let as_of = q.as_of.or_else(|| late.then(|| chrono::Utc::now().date_naive()));
-    let filter = Filter { partnership_id: q.partnership_id, status: q.status, include_archived: q.include_archived.unwrap_or(false), scope: None };
+    let filter = Filter { partnership_id: q.partnership_id, status: q.status, region: q.region, include_archived: q.include_archived.unwrap_or(false), scope: None };
     let page = use_cases::list(state.store.conn(), &who, filter, &page, as_of, late).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |(c, s)| CooperationListItem { cooperation: CooperationView::of(&c), state: s })))
 }
