@@ -54,6 +54,11 @@ impl Modify for BearerScheme {
     }
 }
 
+/// The committed document (`openapi/openapi.json`), compiled in: what `/openapi.json` serves and
+/// the edge's table of paths is read from. `make openapi` writes it from [`document`]; the
+/// test `served_docs_match_the_committed_openapi_document` fails while they differ.
+pub const COMMITTED: &str = include_str!("../../../openapi/openapi.json");
+
 /// The complete document, as served at `/openapi.json` and committed under `openapi/`.
 pub fn document() -> Result<Value, serde_json::Error> {
     refined(crate::startup::openapi())

@@ -79,27 +79,25 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// Every path of the document with the methods it documents.
-    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+    /// Every path of the OpenAPI document (JSON) with the methods it documents. Only the
+    /// `paths` object is read, its operations skipped unparsed.
+    pub fn from_document(json: &str) -> Result<Self, serde_json::Error> {
+        #[derive(serde::Deserialize)]
+        struct Document {
+            paths: std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde::de::IgnoredAny>>,
+        }
+        let doc: Document = serde_json::from_str(json)?;
         let routes = doc
             .paths
-            .paths
-            .iter()
+            .into_iter()
             .map(|(path, item)| {
-                let methods = [
-                    (Method::GET, &item.get),
-                    (Method::PUT, &item.put),
-                    (Method::POST, &item.post),
-                    (Method::DELETE, &item.delete),
-                    (Method::OPTIONS, &item.options),
-                    (Method::HEAD, &item.head),
-                    (Method::PATCH, &item.patch),
-                    (Method::TRACE, &item.trace),
-                ];
-                Route::new(path, methods.into_iter().filter(|(_, op)| op.is_some()).map(|(m, _)| m).collect(), false)
+                let methods = item.keys().filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()).filter(|m| {
+                    [Method::GET, Method::PUT, Method::POST, Method::DELETE, Method::OPTIONS, Method::HEAD, Method::PATCH, Method::TRACE].contains(m)
+                });
+                Route::new(&path, methods.collect(), false)
             })
             .collect();
-        Self { routes }
+        Ok(Self { routes })
     }
 
     /// A path served outside the document (`/openapi.json`, Swagger UI).
