@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::entities::{import_report as ir, membership, organization, partnership, person, territorial_unit};
+use crate::entities::{import_report as ir, meeting, membership, organization, partnership, person, territorial_unit, working_group};
 use crate::page::{self, SortField, SortKind, field};
 use crate::{Page, PageRequest, StoreError, WriteTx};
 
@@ -108,6 +108,8 @@ pub enum Kind {
     Organization,
     Person,
     Partnership,
+    WorkingGroup,
+    Meeting,
 }
 
 /// The record of this kind with this `external_ref` (archived ones included: the key stays
@@ -129,6 +131,11 @@ pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, exter
         Kind::Partnership => {
             first_id(partnership::Entity::find().filter(partnership::Column::ExternalRef.eq(r)).select_only().column(partnership::Column::Id), conn).await?
         }
+        Kind::WorkingGroup => {
+            first_id(working_group::Entity::find().filter(working_group::Column::ExternalRef.eq(r)).select_only().column(working_group::Column::Id), conn)
+                .await?
+        }
+        Kind::Meeting => first_id(meeting::Entity::find().filter(meeting::Column::ExternalRef.eq(r)).select_only().column(meeting::Column::Id), conn).await?,
     };
     Ok(id)
 }

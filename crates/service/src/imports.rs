@@ -10,6 +10,9 @@ use persistence::{ConnectionTrait, Page, PageRequest, WriteTx, people};
 use uuid::Uuid;
 
 use crate::Result;
+use crate::meetings::Meetings;
+use crate::records;
+use crate::working_groups::WorkingGroups;
 
 pub use persistence::imports::Kind as RefKind;
 
@@ -20,11 +23,21 @@ pub async fn find(conn: &impl ConnectionTrait, kind: Kind, external_ref: &str) -
 }
 
 /// The record a reference column names: 404 when none has that `external_ref`, or (people,
-/// who are personal data) when the caller may not see them.
+/// who are personal data, and the records of a partnership, which are not public) when the
+/// caller may not see it.
 pub async fn resolve(conn: &impl ConnectionTrait, who: &Principal, kind: Kind, external_ref: &str) -> Result<Uuid> {
     let id = imports::find_by_external_ref(conn, kind, external_ref).await?.ok_or_else(crate::Error::not_found)?;
-    if kind == Kind::Person {
-        people::get(conn, id, who.readable_partnerships()).await?;
+    match kind {
+        Kind::Person => {
+            people::get(conn, id, who.readable_partnerships()).await?;
+        }
+        Kind::WorkingGroup => {
+            records::get::<WorkingGroups>(conn, who, id).await?;
+        }
+        Kind::Meeting => {
+            records::get::<Meetings>(conn, who, id).await?;
+        }
+        Kind::TerritorialUnit | Kind::Organization | Kind::Partnership => {}
     }
     Ok(id)
 }

@@ -15,19 +15,21 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Principal;
-use domain::codelist::{OrganizationKind, PartnershipStatus, Region, TerritorialUnitKind};
-use persistence::{ConnectionTrait, PageRequest, memberships, organizations, partnerships, people, territorial_units};
+use domain::codelist::{OrganizationKind, PartnershipStatus, Region, TerritorialUnitKind, ThematicArea};
+use persistence::{ConnectionTrait, PageRequest, meetings, memberships, organizations, partnerships, people, territorial_units, working_groups};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::imports::{LIST_COLUMNS, Target};
+use super::imports::{JSON_COLUMNS, LIST_COLUMNS, Target};
+use super::meetings::MeetingInput;
 use super::memberships::MembershipInput;
 use super::organizations::OrganizationInput;
 use super::partnerships::PartnershipInput;
 use super::people::PersonInput;
 use super::territorial_units::TerritorialUnitInput;
+use super::working_groups::WorkingGroupInput;
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors};
 use crate::http::{AppState, MAX_LIMIT, page_request};
@@ -119,6 +121,30 @@ export_query! {
     }
 }
 
+export_query! {
+    /// Filters of the working-group export.
+    WorkingGroupExportQuery {
+        partnership_id: Option<Uuid>,
+        thematic_area: Option<ThematicArea>,
+        /// Text search in the name; ignores case and diacritics.
+        q: Option<String>,
+    }
+}
+
+export_query! {
+    /// Filters of the meeting export.
+    MeetingExportQuery {
+        partnership_id: Option<Uuid>,
+        working_group_id: Option<Uuid>,
+        /// Meetings starting at or after this time.
+        from: Option<DateTime<Utc>>,
+        /// Meetings starting before this time.
+        to: Option<DateTime<Utc>>,
+        /// Text search in title and place; ignores case and diacritics.
+        q: Option<String>,
+    }
+}
+
 // --- the rows ------------------------------------------------------------------------------------
 
 /// The list an export reads, with its filter.
@@ -128,6 +154,8 @@ enum Source {
     People(people::Filter),
     Partnerships(partnerships::Filter),
     Memberships(memberships::Filter),
+    WorkingGroups(working_groups::Filter),
+    Meetings(meetings::Filter),
 }
 
 impl Source {
@@ -138,6 +166,8 @@ impl Source {
             Self::People(_) => Target::People,
             Self::Partnerships(_) => Target::Partnerships,
             Self::Memberships(_) => Target::Memberships,
+            Self::WorkingGroups(_) => Target::WorkingGroups,
+            Self::Meetings(_) => Target::Meetings,
         }
     }
 }
@@ -148,6 +178,7 @@ enum RefOf {
     Organization,
     Person,
     Partnership,
+    WorkingGroup,
 }
 
 /// The `external_ref`s of referenced records, as the import resolves them for the caller
@@ -166,6 +197,8 @@ impl Refs {
             RefOf::TerritorialUnit => absent_is_none(territorial_units::get(conn, id).await)?.and_then(|r| r.data.external_ref),
             RefOf::Organization => absent_is_none(organizations::get(conn, id).await)?.and_then(|r| r.data.external_ref),
             RefOf::Partnership => absent_is_none(partnerships::get(conn, id).await)?.and_then(|r| r.data.data.external_ref),
+            // The working group of a meeting the caller reads: in the same partnership.
+            RefOf::WorkingGroup => absent_is_none(working_groups::get(conn, id).await)?.and_then(|r| r.data.external_ref),
             RefOf::Person => match &self.who {
                 None => None,
                 Some(who) => absent_is_none(people::get(conn, id, who.readable_partnerships()).await)?.and_then(|r| r.data.external_ref),
@@ -208,11 +241,17 @@ impl Refs {
     /// `representatives` split into `representative_refs` (`person_ref` or
     /// `person_ref:function`) and the rest (objects with `person_id` and `function`).
     async fn representatives(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>) -> ApiResult<()> {
+        self.people(conn, row, "representatives", "representative_refs", "function").await
+    }
+
+    /// A list of objects naming people (`objects`, each with `person_id` and `second`) split
+    /// into its ref column (`person_ref` or `person_ref:<second>`) and the rest.
+    async fn people(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>, objects: &str, references: &str, second: &str) -> ApiResult<()> {
         let (mut kept, mut refs) = (Vec::new(), Vec::new());
-        if let Some(Value::Array(items)) = row.remove("representatives") {
+        if let Some(Value::Array(items)) = row.remove(objects) {
             for item in items {
                 let person = item.get("person_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok());
-                let function = item.get("function").and_then(Value::as_str).filter(|f| !f.is_empty()).map(str::to_owned);
+                let function = item.get(second).and_then(Value::as_str).filter(|f| !f.is_empty()).map(str::to_owned);
                 let external_ref = match person {
                     Some(uuid) => self.of(conn, RefOf::Person, uuid).await?,
                     None => None,
@@ -227,8 +266,8 @@ impl Refs {
                 }
             }
         }
-        row.insert("representatives".into(), Value::Array(kept));
-        row.insert("representative_refs".into(), Value::Array(refs));
+        row.insert(objects.to_owned(), Value::Array(kept));
+        row.insert(references.to_owned(), Value::Array(refs));
         Ok(())
     }
 }
@@ -298,6 +337,30 @@ async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs
             }
             page.next_cursor
         }
+        Source::WorkingGroups(filter) => {
+            let page = working_groups::list(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&WorkingGroupInput::from_data(&r.data))?;
+                row.insert("partnership_id".into(), Value::String(r.data.partnership_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::Person, "coordinator_id", "coordinator_ref").await?;
+                refs.list(conn, &mut row, RefOf::Person, "member_ids", "member_refs").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Meetings(filter) => {
+            let page = meetings::list(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&MeetingInput::from_data(&r.data))?;
+                row.insert("partnership_id".into(), Value::String(r.data.partnership_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::WorkingGroup, "working_group_id", "working_group_ref").await?;
+                refs.people(conn, &mut row, "attendance", "attendance_refs", "status").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
     };
     let columns = source.target().columns();
     let rows = maps
@@ -307,7 +370,7 @@ async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs
                 .iter()
                 .map(|c| match map.remove(*c) {
                     Some(v) => v,
-                    None if LIST_COLUMNS.contains(c) => Value::Array(vec![]),
+                    None if LIST_COLUMNS.contains(c) || JSON_COLUMNS.contains(c) => Value::Array(vec![]),
                     None => Value::Null,
                 })
                 .collect()
@@ -324,12 +387,14 @@ enum Output {
     Json,
 }
 
-/// A CSV cell: empty for `null`, list columns `|`-separated, `representatives` as JSON text.
+/// A CSV cell: empty for `null`, list columns `|`-separated, lists of objects (and `agenda`,
+/// whose items may hold a `|`) as JSON text.
 fn cell(column: &str, value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Array(items) if items.is_empty() => String::new(),
+        Value::Array(_) if JSON_COLUMNS.contains(&column) => value.to_string(),
         Value::Array(items) if LIST_COLUMNS.contains(&column) => {
             items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect::<Vec<_>>().join("|")
         }
@@ -600,6 +665,59 @@ export_endpoint!(
     }
 );
 
+export_endpoint!(
+    export_working_groups,
+    "/exports/working-groups",
+    "export_working_groups",
+    "Export working groups (CSV or JSON; a partner gets its partnerships').",
+    WorkingGroupExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = working_groups::Filter {
+            partnership_id: q.partnership_id,
+            thematic_area: q.thematic_area,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::WorkingGroups(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_meetings,
+    "/exports/meetings",
+    "export_meetings",
+    "Export meetings with their attendance (CSV or JSON; a partner gets its partnerships').",
+    MeetingExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        if let (Some(from), Some(to)) = (q.from, q.to)
+            && to < from
+        {
+            return Err(ApiError::bad_request("to", "before_start", "`to` is before `from`"));
+        }
+        let filter = meetings::Filter {
+            partnership_id: q.partnership_id,
+            working_group_id: q.working_group_id,
+            from: q.from,
+            to: q.to,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::Meetings(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
 pub fn configure(cfg: &mut impl crate::routes::Register) {
-    cfg.service(export_territorial_units).service(export_organizations).service(export_people).service(export_partnerships).service(export_memberships);
+    cfg.service(export_territorial_units)
+        .service(export_organizations)
+        .service(export_people)
+        .service(export_partnerships)
+        .service(export_memberships)
+        .service(export_working_groups)
+        .service(export_meetings);
 }

@@ -97,6 +97,7 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
         author_subject: Set(r.author_subject),
         author_person_id: Set(r.author_person_id),
         created_at: Set(now()),
+        external_ref: Set(None),
     }
     .insert(tx.conn())
     .await?;

@@ -30,7 +30,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use self::read::{Format, format_of, read_body, read_csv, read_json};
-pub(crate) use self::read::{LIST_COLUMNS, Target};
+pub(crate) use self::read::{JSON_COLUMNS, LIST_COLUMNS, Target};
 use self::run::run;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
@@ -286,6 +286,22 @@ import_endpoint!(
     "external_ref,name,territorial_unit_refs,established_on\nLP-ZLU,Lokální partnerství Žluticko,U-ZLU|U-VAL,2024-03-01\n"
 );
 import_endpoint!(
+    import_working_groups,
+    "/imports/working-groups",
+    "import_working_groups",
+    Target::WorkingGroups,
+    "Import working groups (CSV or JSON); `partnership_ref` names their partnership, `coordinator_ref` and `member_refs` their people.",
+    "external_ref,partnership_ref,thematic_area,name,coordinator_ref,member_refs\nWG-BYD,LP-ZLU,housing,Pracovní skupina Bydlení,P-1,P-1|P-2\n"
+);
+import_endpoint!(
+    import_meetings,
+    "/imports/meetings",
+    "import_meetings",
+    Target::Meetings,
+    "Import meetings with their attendance (CSV or JSON); `partnership_ref` names their partnership, `attendance_refs` the attendees.",
+    "external_ref,partnership_ref,working_group_ref,title,starts_at,agenda,attendance_refs\nMT-1,LP-ZLU,WG-BYD,Setkání skupiny,2024-04-10T14:00:00Z,Úvod|Bydlení,P-1:present|P-2:excused\n"
+);
+import_endpoint!(
     import_memberships,
     "/imports/memberships",
     "import_memberships",
@@ -325,5 +341,7 @@ pub fn configure(cfg: &mut impl crate::routes::Register) {
         .service(import_organizations)
         .service(import_people)
         .service(import_partnerships)
-        .service(import_memberships);
+        .service(import_memberships)
+        .service(import_working_groups)
+        .service(import_meetings);
 }

@@ -15,12 +15,26 @@ pub(crate) enum Target {
     People,
     Partnerships,
     Memberships,
+    WorkingGroups,
+    Meetings,
 }
 
 /// Columns whose cells are read as whole numbers.
 pub(crate) const INTEGER_COLUMNS: &[&str] = &["population"];
 /// Columns whose CSV cells are `|`-separated lists.
-pub(crate) const LIST_COLUMNS: &[&str] = &["territorial_unit_ids", "consultant_ids", "territorial_unit_refs", "consultant_refs", "representative_refs"];
+pub(crate) const LIST_COLUMNS: &[&str] = &[
+    "territorial_unit_ids",
+    "consultant_ids",
+    "territorial_unit_refs",
+    "consultant_refs",
+    "representative_refs",
+    "member_ids",
+    "member_refs",
+    "attendance_refs",
+];
+/// Columns of lists of objects (or of texts that may hold a `|`), written in a CSV cell as a
+/// JSON array; `agenda` is also read `|`-separated.
+pub(crate) const JSON_COLUMNS: &[&str] = &["representatives", "attendance", "resolutions", "agenda"];
 
 impl Target {
     pub(crate) fn name(self) -> &'static str {
@@ -30,6 +44,8 @@ impl Target {
             Self::People => "people",
             Self::Partnerships => "partnerships",
             Self::Memberships => "memberships",
+            Self::WorkingGroups => "working-groups",
+            Self::Meetings => "meetings",
         }
     }
 
@@ -63,6 +79,33 @@ impl Target {
                 "representative_refs",
                 "note",
             ],
+            Self::WorkingGroups => &[
+                "external_ref",
+                "partnership_id",
+                "partnership_ref",
+                "thematic_area",
+                "name",
+                "coordinator_id",
+                "coordinator_ref",
+                "member_ids",
+                "member_refs",
+            ],
+            Self::Meetings => &[
+                "external_ref",
+                "partnership_id",
+                "partnership_ref",
+                "working_group_id",
+                "working_group_ref",
+                "title",
+                "starts_at",
+                "ends_at",
+                "place",
+                "agenda",
+                "minutes",
+                "attendance",
+                "attendance_refs",
+                "resolutions",
+            ],
         }
     }
 
@@ -73,6 +116,8 @@ impl Target {
             Self::Organizations => Some(RefKind::Organization),
             Self::People => Some(RefKind::Person),
             Self::Partnerships => Some(RefKind::Partnership),
+            Self::WorkingGroups => Some(RefKind::WorkingGroup),
+            Self::Meetings => Some(RefKind::Meeting),
             Self::Memberships => None,
         }
     }
@@ -131,17 +176,17 @@ fn csv_error(e: csv::Error) -> ApiError {
 pub(super) fn cell_value(column: &str, cell: &str) -> Value {
     let cell = cell.trim();
     if cell.is_empty() {
-        return if LIST_COLUMNS.contains(&column) { Value::Array(vec![]) } else { Value::Null };
+        return if LIST_COLUMNS.contains(&column) || JSON_COLUMNS.contains(&column) { Value::Array(vec![]) } else { Value::Null };
     }
-    // `representatives` in a CSV cell: the JSON array an export writes (objects with `person_id`
-    // and `function`).
-    if column == "representatives"
+    // A list of objects in a CSV cell (`representatives`, `attendance`, `resolutions`): the
+    // JSON array an export writes; `agenda` the same, or its items `|`-separated.
+    if JSON_COLUMNS.contains(&column)
         && cell.starts_with('[')
         && let Ok(items @ Value::Array(_)) = serde_json::from_str::<Value>(cell)
     {
         return items;
     }
-    if LIST_COLUMNS.contains(&column) {
+    if LIST_COLUMNS.contains(&column) || column == "agenda" {
         return Value::Array(cell.split('|').map(str::trim).filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect());
     }
     if INTEGER_COLUMNS.contains(&column)
@@ -210,6 +255,9 @@ mod tests {
         assert_eq!(cell_value("name", ""), Value::Null);
         assert_eq!(cell_value("territorial_unit_refs", "A| B |"), serde_json::json!(["A", "B"]));
         assert_eq!(cell_value("territorial_unit_refs", ""), serde_json::json!([]));
+        assert_eq!(cell_value("agenda", "Úvod|Bydlení"), serde_json::json!(["Úvod", "Bydlení"]));
+        assert_eq!(cell_value("agenda", r#"["a|b"]"#), serde_json::json!(["a|b"]));
+        assert_eq!(cell_value("resolutions", r#"[{"number":1,"text":"x"}]"#), serde_json::json!([{"number": 1, "text": "x"}]));
     }
 
     #[test]

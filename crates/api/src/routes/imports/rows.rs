@@ -7,20 +7,24 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use service::imports::{self as imports, RefKind};
+use service::meetings::Meetings;
 use service::memberships::Memberships;
+use service::working_groups::WorkingGroups;
 use service::registry::{self, Organizations, People, TerritorialUnits};
 use service::{Precondition, Session, records};
 use uuid::Uuid;
 
-use super::read::{Row, Target};
+use super::read::{JSON_COLUMNS, LIST_COLUMNS, Row, Target};
 use super::{ImportStrategy, internal};
 use crate::error::ApiError;
 use crate::http::merge_patch;
+use crate::routes::meetings::{MeetingInput, MeetingView};
 use crate::routes::memberships::{MembershipInput, MembershipView};
 use crate::routes::organizations::{OrganizationInput, OrganizationView};
 use crate::routes::partnerships::{PartnershipInput, PartnershipView};
 use crate::routes::people::{PersonInput, PersonView};
 use crate::routes::territorial_units::{TerritorialUnitInput, TerritorialUnitView};
+use crate::routes::working_groups::{WorkingGroupInput, WorkingGroupView};
 use crate::write::Resource;
 
 /// What a row did.
@@ -128,7 +132,16 @@ fn input<T: DeserializeOwned>(row: &Row) -> Result<T, ApiError> {
 
 fn deserialize_error(message: &str, row: &Row) -> ApiError {
     let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
-    let holding = |needle: &str| row.iter().find(|(_, v)| v.as_str() == Some(needle)).map(|(k, _)| k.clone());
+    // The column (or the place in a list of objects, `attendance[1].status`) holding a value.
+    fn path_to(v: &Value, needle: &str, path: String) -> Option<String> {
+        match v {
+            Value::String(s) if s == needle => Some(path),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| path_to(v, needle, format!("{path}[{i}]"))),
+            Value::Object(map) => map.iter().find_map(|(k, v)| path_to(v, needle, format!("{path}.{k}"))),
+            _ => None,
+        }
+    }
+    let holding = |needle: &str| row.iter().find_map(|(k, v)| path_to(v, needle, k.clone()));
     let (field, code) = if message.starts_with("missing field") {
         (quoted, "missing")
     } else if message.starts_with("unknown field") {
@@ -175,6 +188,13 @@ fn check_dates(row: &Row) -> Result<(), Refused> {
             && let Err(e) = s.parse::<chrono::NaiveDate>()
         {
             return Err(Refused::one(column, "malformed", format!("`{column}` is not a date (YYYY-MM-DD): {e}")));
+        }
+    }
+    for column in ["starts_at", "ends_at"] {
+        if let Some(Value::String(s)) = row.get(column)
+            && let Err(e) = s.parse::<chrono::DateTime<chrono::Utc>>()
+        {
+            return Err(Refused::one(column, "malformed", format!("`{column}` is not a time (RFC 3339, e.g. 2024-03-01T10:00:00Z): {e}")));
         }
     }
     Ok(())
@@ -247,31 +267,49 @@ impl Resolver<'_> {
     /// `representative_refs`: `person_ref` or `person_ref:function`, added to `representatives`
     /// (JSON: objects with `person_id` or `person_ref`, and `function`).
     async fn representatives(&self, row: &mut Row) -> Result<(), Stop> {
-        let present = row.contains_key("representative_refs") || row.contains_key("representatives");
-        let refs = list_of(row.remove("representative_refs"), "representative_refs")?;
-        let mut all = match row.remove("representatives") {
+        self.people(row, "representatives", "representative_refs", "function", false).await
+    }
+
+    /// `attendance_refs`: `person_ref:status`, added to `attendance` (JSON: objects with
+    /// `person_id` or `person_ref`, and `status`).
+    async fn attendance(&self, row: &mut Row) -> Result<(), Stop> {
+        self.people(row, "attendance", "attendance_refs", "status", true).await
+    }
+
+    /// A list of objects naming people (`objects`), with its ref column (`references`):
+    /// `person_ref` or `person_ref:<second>` (split at the first `:`), `<second>` required or not.
+    async fn people(&self, row: &mut Row, objects: &str, references: &str, second: &str, required: bool) -> Result<(), Stop> {
+        let present = row.contains_key(references) || row.contains_key(objects);
+        let refs = list_of(row.remove(references), references)?;
+        let mut all = match row.remove(objects) {
             None | Some(Value::Null) => vec![],
             Some(Value::Array(items)) => items,
-            Some(_) => return Err(Refused::one("representatives", "type", "`representatives` is a list of objects").into()),
+            Some(_) => return Err(Refused::one(objects, "type", format!("`{objects}` is a list of objects")).into()),
         };
         for (i, item) in all.iter_mut().enumerate() {
             if let Value::Object(obj) = item
                 && let Some(external_ref) = text_of(obj.remove("person_ref").as_ref())
             {
-                let column = format!("representatives[{i}].person_ref");
+                let column = format!("{objects}[{i}].person_ref");
                 obj.insert("person_id".into(), Value::String(self.one(RefKind::Person, &column, &external_ref).await?.to_string()));
             }
         }
         for r in refs {
-            let (person, function) = match r.split_once(':') {
+            let (person, value) = match r.split_once(':') {
                 Some((p, f)) => (p.trim().to_owned(), Some(f.trim().to_owned()).filter(|f| !f.is_empty())),
                 None => (r, None),
             };
-            let id = self.one(RefKind::Person, "representative_refs", &person).await?;
-            all.push(serde_json::json!({"person_id": id, "function": function}));
+            if required && value.is_none() {
+                return Err(Refused::one(references, "missing", format!("`{references}`: `{person}` needs its {second}, as `{person}:<{second}>`")).into());
+            }
+            let id = self.one(RefKind::Person, references, &person).await?;
+            let mut obj = Row::new();
+            obj.insert("person_id".into(), Value::String(id.to_string()));
+            obj.insert(second.to_owned(), value.map_or(Value::Null, Value::String));
+            all.push(Value::Object(obj));
         }
         if present {
-            row.insert("representatives".into(), Value::Array(all));
+            row.insert(objects.to_owned(), Value::Array(all));
         }
         Ok(())
     }
@@ -332,7 +370,36 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
             }
         };
     }
+    // A record kept in a partnership (working groups, meetings): created in the row's
+    // partnership (the path of the single request), updated by a merge patch of the rest.
+    macro_rules! partnership_row {
+        ($input:ty, $view:ty, $kind:ty) => {{
+            let mut row = row;
+            let partnership_id = row_partnership(&mut row)?;
+            match existing {
+                None => {
+                    let partnership_id = partnership_id.ok_or_else(|| Refused::one("partnership_ref", "missing", "the row needs `partnership_ref` or `partnership_id`"))?;
+                    let input: $input = input(&row).map_err(refusal)?;
+                    perform(tx, who, async |s| records::create::<$kind, _>(s, partnership_id, || input.into_data(partnership_id)).await.map(|r| created::<$view>(&r)))
+                        .await
+                }
+                Some(id) => {
+                    let edit = |current: &<$view as Resource>::Data| -> Result<_, EditStop> {
+                        if partnership_id.is_some_and(|p| p != current.partnership_id) {
+                            return Err(EditStop::Api(immutable_partnership()));
+                        }
+                        let data = merge_patch(&<$input>::from_data(current), Value::Object(row))?.into_data(current.partnership_id)?;
+                        changes(&<$input>::from_data(&data), &<$input>::from_data(current))?;
+                        Ok(data)
+                    };
+                    perform(tx, who, async |s| records::update::<$kind, _>(s, id, &none, edit).await.map(|c| updated::<$view>(&c))).await
+                }
+            }
+        }};
+    }
     match target {
+        Target::WorkingGroups => partnership_row!(WorkingGroupInput, WorkingGroupView, WorkingGroups),
+        Target::Meetings => partnership_row!(MeetingInput, MeetingView, Meetings),
         Target::TerritorialUnits => registry_row!(TerritorialUnitInput, TerritorialUnitView, TerritorialUnits, registry::update::<TerritorialUnits, _>),
         Target::Organizations => registry_row!(OrganizationInput, OrganizationView, Organizations, registry::update::<Organizations, _>),
         Target::People => registry_row!(PersonInput, PersonView, People, registry::update_person),
@@ -374,6 +441,24 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
     }
 }
 
+/// A row's partnership, if it names one, taken out of the row (the single request has it in
+/// its path).
+fn row_partnership(row: &mut Row) -> Result<Option<Uuid>, Stop> {
+    match row.remove("partnership_id") {
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Refused::one("partnership_id", "format", "`partnership_id` is not a UUID").into()),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(Refused::one("partnership_id", "type", "`partnership_id` is a UUID text").into()),
+    }
+}
+
+/// A row that would move its record to another partnership.
+fn immutable_partnership() -> ApiError {
+    ApiError::Unprocessable {
+        detail: "a record stays in its partnership".into(),
+        errors: vec![domain::FieldError::new("partnership_id", "immutable", "the record belongs to another partnership; it stays there")],
+    }
+}
+
 /// A membership row's partnership (the path of the single request), taken out of the row.
 fn membership_partnership(row: &mut Row) -> Result<Uuid, Stop> {
     match row.remove("partnership_id") {
@@ -393,8 +478,24 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
         return Err(refused.into());
     }
     check_dates(&row)?;
+    // An empty list is `[]`, whether a JSON row says `null` or leaves a CSV cell empty.
+    for (column, value) in row.iter_mut() {
+        if value.is_null() && (LIST_COLUMNS.contains(&column.as_str()) || JSON_COLUMNS.contains(&column.as_str())) {
+            *value = Value::Array(vec![]);
+        }
+    }
     let resolver = Resolver { tx, who };
     match target {
+        Target::WorkingGroups => {
+            resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
+            resolver.scalar(&mut row, RefKind::Person, "coordinator_ref", "coordinator_id").await?;
+            resolver.list(&mut row, RefKind::Person, "member_refs", "member_ids").await?;
+        }
+        Target::Meetings => {
+            resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
+            resolver.scalar(&mut row, RefKind::WorkingGroup, "working_group_ref", "working_group_id").await?;
+            resolver.attendance(&mut row).await?;
+        }
         Target::People => resolver.scalar(&mut row, RefKind::Organization, "organization_ref", "organization_id").await?,
         Target::Partnerships => {
             resolver.list(&mut row, RefKind::TerritorialUnit, "territorial_unit_refs", "territorial_unit_ids").await?;

@@ -1,0 +1,190 @@
+//! Imports and exports of a partnership's records: working groups and meetings (with
+//! attendance), measures of a draft plan and progress reports. The same design as the
+//! registry's (`imports.rs`): the single-row use cases, upsert by `external_ref`, references by
+//! `…_ref`, unchanged rows write nothing, an export imports back unchanged.
+
+use domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::imports::{audit_count, comparable, counts, csv, import, load_zluticko};
+
+pub(crate) const WORKING_GROUPS: &str = "external_ref,partnership_ref,thematic_area,name,coordinator_ref,member_refs\n\
+WG-BYD,LP-ZLU,housing,Pracovní skupina Bydlení,P-1,P-1|P-2\n\
+WG-ZAM,LP-ZLU,employment,\"Pracovní skupina Zaměstnanost, dluhy\",,P-2\n";
+
+pub(crate) const MEETINGS: &str = "external_ref,partnership_ref,working_group_ref,title,starts_at,ends_at,place,agenda,minutes,attendance_refs,resolutions\n\
+MT-1,LP-ZLU,,První setkání partnerství,2024-03-20T14:00:00Z,2024-03-20T16:30:00Z,\"Radnice, Žlutice\",Úvod|Pracovní skupiny,Zápis: skupiny ustaveny.,P-1:present|P-2:excused,\"[{\"\"number\"\":1,\"\"text\"\":\"\"Ustavuje se skupina Bydlení.\"\"}]\"\n\
+MT-2,LP-ZLU,WG-BYD,Skupina Bydlení,2024-04-10T09:00:00Z,,,,,P-1:present,\n";
+
+/// The Žluticko partnership, its working groups and meetings, imported as `token`.
+async fn load_records(app: &TestApp, token: &str) -> [Value; 2] {
+    load_zluticko(app, token).await;
+    [csv(app, token, "working-groups", "", WORKING_GROUPS).await, csv(app, token, "meetings", "", MEETINGS).await]
+}
+
+async fn list(app: &TestApp, path: &str) -> Vec<Value> {
+    let res = app.get(path, Some(&app.admin())).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.body["items"].as_array().expect("items").clone()
+}
+
+fn by_ref<'a>(items: &'a [Value], external_ref: &str) -> &'a Value {
+    items.iter().find(|i| i["external_ref"] == external_ref).unwrap_or_else(|| panic!("{external_ref} in {items:?}"))
+}
+
+async fn person_id(app: &TestApp, external_ref: &str) -> String {
+    let res = app.get(&format!("/api/v1/people?external_ref={external_ref}"), Some(&app.admin())).await;
+    res.body["items"][0]["id"].as_str().expect("person").to_owned()
+}
+
+#[tokio::test]
+async fn working_groups_and_meetings_import_with_their_people_and_a_rerun_changes_nothing() {
+    let app = spawn_app().await;
+    let importer = app.token(Role::Importer, &[], None);
+    let [groups, meetings] = load_records(&app, &importer).await;
+    assert_eq!(counts(&groups), [2, 0, 0, 0], "{groups}");
+    assert_eq!(counts(&meetings), [2, 0, 0, 0], "{meetings}");
+
+    let (p1, p2) = (person_id(&app, "P-1").await, person_id(&app, "P-2").await);
+    let items = list(&app, "/api/v1/working-groups").await;
+    let housing = by_ref(&items, "WG-BYD");
+    assert_eq!((&housing["coordinator_id"], &housing["member_ids"]), (&json!(p1), &json!([p1, p2])));
+    assert_eq!(by_ref(&items, "WG-ZAM")["name"], "Pracovní skupina Zaměstnanost, dluhy");
+    let meetings_list = list(&app, "/api/v1/meetings").await;
+    let first = by_ref(&meetings_list, "MT-1");
+    assert_eq!(first["attendance"], json!([{"person_id": p1, "status": "present"}, {"person_id": p2, "status": "excused"}]));
+    assert_eq!(first["agenda"], json!(["Úvod", "Pracovní skupiny"]));
+    assert_eq!(first["resolutions"], json!([{"number": 1, "text": "Ustavuje se skupina Bydlení."}]));
+    assert_eq!(first["place"], "Radnice, Žlutice");
+    assert_eq!(by_ref(&meetings_list, "MT-2")["working_group_id"], housing["id"]);
+    assert_eq!(audit_count(&app, "working_group").await + audit_count(&app, "meeting").await, 4, "every row audited");
+
+    // The same files again: unchanged, no new version, no audit entry.
+    assert_eq!(counts(&csv(&app, &importer, "working-groups", "", WORKING_GROUPS).await), [0, 0, 2, 0]);
+    assert_eq!(counts(&csv(&app, &importer, "meetings", "", MEETINGS).await), [0, 0, 2, 0]);
+    assert_eq!(audit_count(&app, "working_group").await + audit_count(&app, "meeting").await, 4);
+    let again = list(&app, "/api/v1/meetings").await;
+    assert_eq!(by_ref(&again, "MT-1")["version"], 1);
+
+    // A changed attendance updates that meeting only (attendance compares as a set).
+    let changed = MEETINGS.replace("P-1:present|P-2:excused", "P-2:excused|P-1:absent");
+    assert_eq!(counts(&csv(&app, &importer, "meetings", "", &changed).await), [0, 1, 1, 0]);
+    let reordered = changed.replace("P-2:excused|P-1:absent", "P-1:absent|P-2:excused");
+    assert_eq!(counts(&csv(&app, &importer, "meetings", "", &reordered).await), [0, 0, 2, 0]);
+    assert_eq!(by_ref(&list(&app, "/api/v1/meetings").await, "MT-1")["version"], 2);
+}
+
+#[tokio::test]
+async fn exported_working_groups_and_meetings_import_back_unchanged() {
+    let app = spawn_app().await;
+    let importer = app.token(Role::Importer, &[], None);
+    load_records(&app, &importer).await;
+    // A member without external_ref is written by id and still reads back.
+    let admin = app.admin();
+    let org = app.org(&admin, "Spolek bez klíče", "ngo", None).await;
+    let keyless = app.person(&admin, "Bez Klíče", &org).await;
+    let group = by_ref(&list(&app, "/api/v1/working-groups").await, "WG-ZAM")["id"].as_str().expect("id").to_owned();
+    let res = app.send(reqwest::Method::PATCH, &format!("/api/v1/working-groups/{group}"), Some(&admin), Some(&json!({"member_ids": [keyless]})), &[]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    for resource in ["working-groups", "meetings"] {
+        for (query, content_type) in [("format=csv", "text/csv"), ("format=csv&excel=true", "text/csv"), ("format=json", "application/json")] {
+            let resp = app.client.get(format!("{}/api/v1/exports/{resource}?{query}", app.base)).bearer_auth(&importer).send().await.expect("export");
+            assert_eq!(resp.status(), StatusCode::OK);
+            let body = resp.bytes().await.expect("body").to_vec();
+            let report = import(&app, &importer, resource, "dry_run=true", content_type, body.clone()).await;
+            assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+            assert_eq!(counts(&report.body), [0, 0, 2, 0], "{resource} {query}: {}\n{}", report.body, String::from_utf8_lossy(&body));
+        }
+    }
+    let resp = app.client.get(format!("{}/api/v1/exports/meetings?format=csv", app.base)).bearer_auth(&importer).send().await.expect("export");
+    let text = resp.text().await.expect("csv");
+    assert!(text.starts_with(
+        "external_ref,partnership_id,partnership_ref,working_group_id,working_group_ref,title,starts_at,ends_at,place,agenda,minutes,attendance,attendance_refs,resolutions\n"
+    ));
+    assert!(text.contains(",P-1:present|P-2:excused,"), "{text}");
+    // Meetings are not public.
+    let resp = app.client.get(format!("{}/api/v1/exports/meetings", app.base)).send().await.expect("export");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_refused_meeting_row_is_named_with_its_field_and_code_and_a_dry_run_says_the_same() {
+    let app = spawn_app().await;
+    let importer = app.token(Role::Importer, &[], None);
+    load_records(&app, &importer).await;
+    let bad = "external_ref,partnership_ref,title,starts_at,ends_at,attendance_refs\n\
+MT-3,LP-ZLU,Dobré setkání,2024-05-01T10:00:00Z,,P-1:present\n\
+MT-4,LP-ZLU,Konec před začátkem,2024-05-02T10:00:00Z,2024-05-02T09:00:00Z,\n\
+MT-5,LP-ZLU,Neznámý účastník,2024-05-03T10:00:00Z,,P-404:present\n\
+MT-6,LP-ZLU,Bez stavu,2024-05-04T10:00:00Z,,P-1\n\
+MT-7,LP-ZLU,Špatný čas,zítra,,\n\
+MT-8,LP-ZLU,Neznámý stav,2024-05-05T10:00:00Z,,P-1:maybe\n";
+    let dry = csv(&app, &importer, "meetings", "dry_run=true", bad).await;
+    assert_eq!(counts(&dry), [1, 0, 0, 5], "{dry}");
+    let named: Vec<(Value, Value, Value, Value)> = dry["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| (e["row"].clone(), e["external_ref"].clone(), e["field"].clone(), e["code"].clone()))
+        .collect();
+    assert_eq!(
+        named,
+        vec![
+            (json!(2), json!("MT-4"), json!("ends_at"), json!("before_start")),
+            (json!(3), json!("MT-5"), json!("attendance_refs"), json!("not_found")),
+            (json!(4), json!("MT-6"), json!("attendance_refs"), json!("missing")),
+            (json!(5), json!("MT-7"), json!("starts_at"), json!("malformed")),
+            (json!(6), json!("MT-8"), json!("attendance[0].status"), json!("unknown_code")),
+        ],
+        "{dry}"
+    );
+    let real = csv(&app, &importer, "meetings", "", bad).await;
+    assert_eq!(comparable(&real), comparable(&dry));
+    assert!(list(&app, "/api/v1/meetings").await.iter().all(|m| m["external_ref"] != "MT-3"), "atomic: nothing kept");
+
+    // A row cannot move a record to another partnership.
+    let other = csv(&app, &importer, "partnerships", "", "external_ref,name,territorial_unit_refs\nLP-2,Jiné partnerství,U-VAL\n").await;
+    assert_eq!(counts(&other), [1, 0, 0, 0]);
+    let moved = csv(&app, &importer, "working-groups", "", "external_ref,partnership_ref,thematic_area,name\nWG-BYD,LP-2,housing,Pracovní skupina Bydlení\n").await;
+    assert_eq!((&moved["errors"][0]["field"], &moved["errors"][0]["code"]), (&json!("partnership_id"), &json!("immutable")), "{moved}");
+    // A new record needs its partnership.
+    let orphan = csv(&app, &importer, "working-groups", "", "external_ref,thematic_area,name\nWG-X,housing,Bez partnerství\n").await;
+    assert_eq!((&orphan["errors"][0]["field"], &orphan["errors"][0]["code"]), (&json!("partnership_ref"), &json!("missing")), "{orphan}");
+}
+
+#[tokio::test]
+async fn working_group_and_meeting_rows_are_refused_as_the_single_requests_are() {
+    let app = spawn_app().await;
+    let importer = app.token(Role::Importer, &[], None);
+    load_zluticko(&app, &importer).await;
+    let lp = app.get("/api/v1/partnerships?external_ref=LP-ZLU", None).await.body["items"][0]["id"].as_str().expect("id").to_owned();
+
+    // A partner reads its partnership's records but does not write them: 403 alike.
+    let partner = app.token(Role::Partner, &[&lp], None);
+    let single = app.post(&format!("/api/v1/partnerships/{lp}/working-groups"), &partner, json!({"thematic_area": "housing", "name": "X"})).await;
+    assert_eq!(single.status, StatusCode::FORBIDDEN);
+    let report = csv(&app, &partner, "working-groups", "", WORKING_GROUPS).await;
+    assert_eq!(counts(&report), [0, 0, 0, 2]);
+    assert!(report["errors"].as_array().expect("errors").iter().all(|e| e["code"] == "forbidden"), "{report}");
+
+    // A consultant of another partnership may not, either; and a partner of another
+    // partnership does not see the attendees (personal data): not found, as on a single read.
+    let consultant = app.token(Role::Consultant, &[], None);
+    let report = csv(&app, &consultant, "meetings", "", MEETINGS).await;
+    assert_eq!(counts(&report), [0, 0, 0, 2], "{report}");
+    let stranger = app.token(Role::Partner, &[&uuid::Uuid::now_v7().to_string()], None);
+    let report = csv(&app, &stranger, "meetings", "", MEETINGS).await;
+    assert_eq!((&report["errors"][0]["field"], &report["errors"][0]["code"]), (&json!("attendance_refs"), &json!("not_found")), "{report}");
+    assert_eq!((&report["errors"][1]["field"], &report["errors"][1]["code"]), (&json!("working_group_ref"), &json!("not_found")), "{report}");
+    let report = csv(&app, &stranger, "meetings", "", "external_ref,partnership_ref,title,starts_at,attendance_refs\nMT-9,LP-ZLU,X,2024-05-01T10:00:00Z,P-1:present\n").await;
+    assert_eq!((&report["errors"][0]["field"], &report["errors"][0]["code"]), (&json!("attendance_refs"), &json!("not_found")), "{report}");
+    // The export shows a partner only its own partnerships' meetings.
+    csv(&app, &importer, "working-groups", "", WORKING_GROUPS).await;
+    csv(&app, &importer, "meetings", "", MEETINGS).await;
+    let resp = app.client.get(format!("{}/api/v1/exports/meetings", app.base)).bearer_auth(&stranger).send().await.expect("export");
+    assert_eq!(resp.json::<Value>().await.expect("json"), json!([]));
+    let resp = app.client.get(format!("{}/api/v1/exports/meetings", app.base)).bearer_auth(&partner).send().await.expect("export");
+    assert_eq!(resp.json::<Value>().await.expect("json").as_array().map(Vec::len), Some(2));
+}
