@@ -15,15 +15,17 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Principal;
-use domain::codelist::{OrganizationKind, PartnershipStatus, Region, TerritorialUnitKind, ThematicArea};
-use persistence::{ConnectionTrait, PageRequest, meetings, memberships, organizations, partnerships, people, territorial_units, working_groups};
+use domain::codelist::{OrganizationKind, PartnershipStatus, PlanStatus, Region, TerritorialUnitKind, ThematicArea};
+use persistence::{ConnectionTrait, PageRequest, meetings, memberships, organizations, partnerships, people, plans, territorial_units, working_groups};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::imports::{JSON_COLUMNS, LIST_COLUMNS, Target};
+use super::measures::MeasureInput;
 use super::meetings::MeetingInput;
+use super::progress_reports::ProgressReportInput;
 use super::memberships::MembershipInput;
 use super::organizations::OrganizationInput;
 use super::partnerships::PartnershipInput;
@@ -145,6 +147,28 @@ export_query! {
     }
 }
 
+export_query! {
+    /// Filters of the measure export.
+    MeasureExportQuery {
+        plan_id: Option<Uuid>,
+        partnership_id: Option<Uuid>,
+        goal_id: Option<Uuid>,
+        /// Only measures of plans in this status (default: every plan the caller sees).
+        plan_status: Option<PlanStatus>,
+        /// Text search in code, title and description; ignores case and diacritics.
+        q: Option<String>,
+    }
+}
+
+export_query! {
+    /// Filters of the progress-report export.
+    ProgressReportExportQuery {
+        partnership_id: Option<Uuid>,
+        plan_id: Option<Uuid>,
+        measure_id: Option<Uuid>,
+    }
+}
+
 // --- the rows ------------------------------------------------------------------------------------
 
 /// The list an export reads, with its filter.
@@ -156,6 +180,8 @@ enum Source {
     Memberships(memberships::Filter),
     WorkingGroups(working_groups::Filter),
     Meetings(meetings::Filter),
+    Measures(plans::MeasureFilter),
+    ProgressReports(plans::ReportFilter),
 }
 
 impl Source {
@@ -168,6 +194,8 @@ impl Source {
             Self::Memberships(_) => Target::Memberships,
             Self::WorkingGroups(_) => Target::WorkingGroups,
             Self::Meetings(_) => Target::Meetings,
+            Self::Measures(_) => Target::Measures,
+            Self::ProgressReports(_) => Target::ProgressReports,
         }
     }
 }
@@ -179,6 +207,11 @@ enum RefOf {
     Person,
     Partnership,
     WorkingGroup,
+    Measure,
+    /// A goal's code (in its plan), for `goal_code`.
+    GoalCode,
+    /// A measure's code (in its plan), for `parent_code`.
+    MeasureCode,
 }
 
 /// The `external_ref`s of referenced records, as the import resolves them for the caller
@@ -199,6 +232,10 @@ impl Refs {
             RefOf::Partnership => absent_is_none(partnerships::get(conn, id).await)?.and_then(|r| r.data.data.external_ref),
             // The working group of a meeting the caller reads: in the same partnership.
             RefOf::WorkingGroup => absent_is_none(working_groups::get(conn, id).await)?.and_then(|r| r.data.external_ref),
+            // The measure of a report the caller reads: in the same partnership.
+            RefOf::Measure => absent_is_none(plans::get_measure(conn, id).await)?.and_then(|r| r.data.data.external_ref),
+            RefOf::GoalCode => absent_is_none(plans::get_goal(conn, id).await)?.map(|r| r.data.1.code),
+            RefOf::MeasureCode => absent_is_none(plans::get_measure(conn, id).await)?.map(|r| r.data.data.code),
             RefOf::Person => match &self.who {
                 None => None,
                 Some(who) => absent_is_none(people::get(conn, id, who.readable_partnerships()).await)?.and_then(|r| r.data.external_ref),
@@ -357,6 +394,34 @@ async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs
                 refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
                 refs.scalar(conn, &mut row, RefOf::WorkingGroup, "working_group_id", "working_group_ref").await?;
                 refs.people(conn, &mut row, "attendance", "attendance_refs", "status").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Measures(filter) => {
+            let page = plans::list_measures(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&MeasureInput::from_data(&r.data.data))?;
+                row.insert("plan_id".into(), Value::String(r.data.plan_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::GoalCode, "goal_id", "goal_code").await?;
+                refs.scalar(conn, &mut row, RefOf::MeasureCode, "parent_measure_id", "parent_code").await?;
+                refs.scalar(conn, &mut row, RefOf::Organization, "responsible_organization_id", "responsible_organization_ref").await?;
+                refs.list(conn, &mut row, RefOf::Organization, "co_implementer_ids", "co_implementer_refs").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::ProgressReports(filter) => {
+            let page = plans::list_all_reports(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&ProgressReportInput::from_report(r))?;
+                row.insert("measure_id".into(), Value::String(r.measure_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Measure, "measure_id", "measure_ref").await?;
+                // The plan tells the versions of a revised plan's measure apart.
+                if row.get("measure_ref").is_some_and(|v| !v.is_null()) {
+                    row.insert("plan_id".into(), Value::String(r.plan_id.to_string()));
+                }
+                refs.scalar(conn, &mut row, RefOf::Person, "author_person_id", "author_person_ref").await?;
                 maps.push(row);
             }
             page.next_cursor
@@ -712,6 +777,55 @@ export_endpoint!(
     }
 );
 
+export_endpoint!(
+    export_measures,
+    "/exports/measures",
+    "export_measures",
+    "Export measures and activities (CSV or JSON); without a token those of approved plans.",
+    MeasureExportQuery,
+    security((), ("bearer" = [])),
+    MaybeAuth(who) = MaybeAuth,
+    |state, req, q| {
+        let filter = plans::MeasureFilter {
+            plan_id: q.plan_id,
+            partnership_id: q.partnership_id,
+            goal_id: q.goal_id,
+            plan_statuses: q.plan_status.map(|s| vec![s]),
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            // As the list: a caller sees its partnerships' plans and the approved (public) ones.
+            scope: match &who {
+                None => Some(Vec::new()),
+                Some(w) => w.readable_partnerships().map(<[Uuid]>::to_vec),
+            },
+            ..Default::default()
+        };
+        export(&state, &req, who, Source::Measures(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_progress_reports,
+    "/exports/progress-reports",
+    "export_progress_reports",
+    "Export progress reports (CSV or JSON; a partner gets its partnerships').",
+    ProgressReportExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = plans::ReportFilter {
+            partnership_id: q.partnership_id,
+            plan_id: q.plan_id,
+            measure_id: q.measure_id,
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        if q.include_archived.is_some() {
+            return Err(ApiError::bad_request("include_archived", "unsupported", "progress reports are never archived"));
+        }
+        export(&state, &req, Some(who), Source::ProgressReports(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
 pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(export_territorial_units)
         .service(export_organizations)
@@ -719,5 +833,7 @@ pub fn configure(cfg: &mut impl crate::routes::Register) {
         .service(export_partnerships)
         .service(export_memberships)
         .service(export_working_groups)
-        .service(export_meetings);
+        .service(export_meetings)
+        .service(export_measures)
+        .service(export_progress_reports);
 }

@@ -302,6 +302,22 @@ import_endpoint!(
     "external_ref,partnership_ref,working_group_ref,title,starts_at,agenda,attendance_refs\nMT-1,LP-ZLU,WG-BYD,Setkání skupiny,2024-04-10T14:00:00Z,Úvod|Bydlení,P-1:present|P-2:excused\n"
 );
 import_endpoint!(
+    import_measures,
+    "/imports/measures",
+    "import_measures",
+    Target::Measures,
+    "Import measures and activities into a draft plan (CSV or JSON); `plan_id` names the plan, `goal_code` and `parent_code` goals and measures by their codes in it.",
+    "external_ref,plan_id,goal_code,code,title,thematic_area,responsible_organization_ref,starts_on,deadline\nM-2.1,0192f0a4-7c1e-7cc3-9b1a-3f0c2e8d4a11,2,2.1,Dluhová poradna,debt,O-ZLU,2025-01-01,2026-12-31\n"
+);
+import_endpoint!(
+    import_progress_reports,
+    "/imports/progress-reports",
+    "import_progress_reports",
+    Target::ProgressReports,
+    "Import progress reports on measures of plans in force (CSV or JSON); `measure_ref` names the measure. A stored report is never edited.",
+    "external_ref,measure_ref,reported_on,status,percent_done,comment\nPR-2025-1,M-2.1,2025-06-30,in_progress,40,Poradna otevřena.\n"
+);
+import_endpoint!(
     import_memberships,
     "/imports/memberships",
     "import_memberships",
@@ -343,5 +359,7 @@ pub fn configure(cfg: &mut impl crate::routes::Register) {
         .service(import_partnerships)
         .service(import_memberships)
         .service(import_working_groups)
-        .service(import_meetings);
+        .service(import_meetings)
+        .service(import_measures)
+        .service(import_progress_reports);
 }

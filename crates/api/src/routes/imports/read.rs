@@ -17,10 +17,14 @@ pub(crate) enum Target {
     Memberships,
     WorkingGroups,
     Meetings,
+    Measures,
+    ProgressReports,
 }
 
 /// Columns whose cells are read as whole numbers.
-pub(crate) const INTEGER_COLUMNS: &[&str] = &["population"];
+pub(crate) const INTEGER_COLUMNS: &[&str] = &["population", "percent_done"];
+/// Columns whose cells are read as `true` or `false`.
+pub(crate) const BOOLEAN_COLUMNS: &[&str] = &["predefined_activity"];
 /// Columns whose CSV cells are `|`-separated lists.
 pub(crate) const LIST_COLUMNS: &[&str] = &[
     "territorial_unit_ids",
@@ -31,10 +35,13 @@ pub(crate) const LIST_COLUMNS: &[&str] = &[
     "member_ids",
     "member_refs",
     "attendance_refs",
+    "need_ids",
+    "co_implementer_ids",
+    "co_implementer_refs",
 ];
 /// Columns of lists of objects (or of texts that may hold a `|`), written in a CSV cell as a
 /// JSON array; `agenda` is also read `|`-separated.
-pub(crate) const JSON_COLUMNS: &[&str] = &["representatives", "attendance", "resolutions", "agenda"];
+pub(crate) const JSON_COLUMNS: &[&str] = &["representatives", "attendance", "resolutions", "agenda", "budget", "indicators", "indicator_values"];
 
 impl Target {
     pub(crate) fn name(self) -> &'static str {
@@ -46,6 +53,8 @@ impl Target {
             Self::Memberships => "memberships",
             Self::WorkingGroups => "working-groups",
             Self::Meetings => "meetings",
+            Self::Measures => "measures",
+            Self::ProgressReports => "progress-reports",
         }
     }
 
@@ -106,6 +115,42 @@ impl Target {
                 "attendance_refs",
                 "resolutions",
             ],
+            Self::Measures => &[
+                "external_ref",
+                "plan_id",
+                "goal_id",
+                "goal_code",
+                "kind",
+                "parent_measure_id",
+                "parent_code",
+                "code",
+                "title",
+                "description",
+                "thematic_area",
+                "need_ids",
+                "responsible_organization_id",
+                "responsible_organization_ref",
+                "co_implementer_ids",
+                "co_implementer_refs",
+                "starts_on",
+                "deadline",
+                "budget",
+                "predefined_activity",
+                "indicators",
+            ],
+            Self::ProgressReports => &[
+                "external_ref",
+                "measure_id",
+                "measure_ref",
+                "plan_id",
+                "reported_on",
+                "status",
+                "percent_done",
+                "indicator_values",
+                "comment",
+                "author_person_id",
+                "author_person_ref",
+            ],
         }
     }
 
@@ -117,6 +162,9 @@ impl Target {
             Self::People => Some(RefKind::Person),
             Self::Partnerships => Some(RefKind::Partnership),
             Self::WorkingGroups => Some(RefKind::WorkingGroup),
+            Self::ProgressReports => Some(RefKind::ProgressReport),
+            // A measure's key is unique within its plan: the row's `plan_id` and `external_ref`.
+            Self::Measures => None,
             Self::Meetings => Some(RefKind::Meeting),
             Self::Memberships => None,
         }
@@ -194,6 +242,11 @@ pub(super) fn cell_value(column: &str, cell: &str) -> Value {
     {
         return Value::from(n);
     }
+    if BOOLEAN_COLUMNS.contains(&column)
+        && let Ok(b) = cell.parse::<bool>()
+    {
+        return Value::Bool(b);
+    }
     Value::String(cell.to_owned())
 }
 
@@ -256,6 +309,8 @@ mod tests {
         assert_eq!(cell_value("territorial_unit_refs", "A| B |"), serde_json::json!(["A", "B"]));
         assert_eq!(cell_value("territorial_unit_refs", ""), serde_json::json!([]));
         assert_eq!(cell_value("agenda", "Úvod|Bydlení"), serde_json::json!(["Úvod", "Bydlení"]));
+        assert_eq!(cell_value("predefined_activity", "true"), Value::Bool(true));
+        assert_eq!(cell_value("percent_done", "40"), Value::from(40));
         assert_eq!(cell_value("agenda", r#"["a|b"]"#), serde_json::json!(["a|b"]));
         assert_eq!(cell_value("resolutions", r#"[{"number":1,"text":"x"}]"#), serde_json::json!([{"number": 1, "text": "x"}]));
     }

@@ -18,7 +18,9 @@ use super::read::{JSON_COLUMNS, LIST_COLUMNS, Row, Target};
 use super::{ImportStrategy, internal};
 use crate::error::ApiError;
 use crate::http::merge_patch;
+use crate::routes::measures::{MeasureInput, MeasureView};
 use crate::routes::meetings::{MeetingInput, MeetingView};
+use crate::routes::progress_reports::{ProgressReportInput, ProgressReportView};
 use crate::routes::memberships::{MembershipInput, MembershipView};
 use crate::routes::organizations::{OrganizationInput, OrganizationView};
 use crate::routes::partnerships::{PartnershipInput, PartnershipView};
@@ -183,7 +185,7 @@ fn signed_year(text: &str) -> bool {
 /// Dates are read by the input types; a malformed one is named here (the single request's
 /// body reader answers `malformed` for the whole body).
 fn check_dates(row: &Row) -> Result<(), Refused> {
-    for column in ["joined_on", "left_on", "established_on", "memorandum_signed_on"] {
+    for column in ["joined_on", "left_on", "established_on", "memorandum_signed_on", "starts_on", "deadline", "reported_on"] {
         if let Some(Value::String(s)) = row.get(column)
             && let Err(e) = s.parse::<chrono::NaiveDate>()
         {
@@ -220,6 +222,13 @@ fn list_of(v: Option<Value>, column: &str) -> Result<Vec<String>, Refused> {
     }
 }
 
+/// What a code within a plan names.
+#[derive(Clone, Copy)]
+enum CodeOf {
+    Goal,
+    Measure,
+}
+
 /// The conversation of a row's references with the database.
 struct Resolver<'a> {
     tx: &'a WriteTx,
@@ -248,6 +257,55 @@ impl Resolver<'_> {
         let found = self.one(kind, reference, &external_ref).await?;
         row.insert(id.to_owned(), Value::String(found.to_string()));
         Ok(())
+    }
+
+    /// A code within a plan (`goal_code`, `parent_code`) into the id of its goal or measure.
+    async fn code(&self, row: &mut Row, plan_id: Uuid, of: CodeOf, reference: &str, id: &str) -> Result<(), Stop> {
+        let Some(code) = text_of(row.remove(reference).as_ref()) else { return Ok(()) };
+        if row.get(id).is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one(reference, "ambiguous", format!("give `{reference}` or `{id}`, not both")).into());
+        }
+        let found = match of {
+            CodeOf::Goal => imports::goal_by_code(self.tx.conn(), self.who, plan_id, &code).await,
+            CodeOf::Measure => imports::measure_by_code(self.tx.conn(), self.who, plan_id, &code).await,
+        };
+        match found {
+            Ok(found) => {
+                row.insert(id.to_owned(), Value::String(found.to_string()));
+                Ok(())
+            }
+            Err(service::Error::Store(persistence::StoreError::NotFound)) => {
+                Err(Refused::one(reference, "not_found", format!("`{reference}`: the plan has no record with code `{code}` (or is not visible to you)")).into())
+            }
+            Err(e) => Err(refusal(e.into())),
+        }
+    }
+
+    /// A progress report's `measure_ref` (with the row's `plan_id`, when given, to tell the
+    /// versions of a revised plan apart) into `measure_id`.
+    async fn measure(&self, row: &mut Row) -> Result<(), Stop> {
+        let plan_id = match row.remove("plan_id") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_str().and_then(|s| s.trim().parse::<Uuid>().ok()).ok_or_else(|| Refused::one("plan_id", "format", "`plan_id` is not a UUID"))?),
+        };
+        let Some(external_ref) = text_of(row.remove("measure_ref").as_ref()) else { return Ok(()) };
+        if row.get("measure_id").is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one("measure_ref", "ambiguous", "give `measure_ref` or `measure_id`, not both").into());
+        }
+        let found = imports::measures_for_report(self.tx.conn(), self.who, &external_ref, plan_id).await.map_err(|e| refusal(e.into()))?;
+        match found.as_slice() {
+            [one] => {
+                row.insert("measure_id".into(), Value::String(one.to_string()));
+                Ok(())
+            }
+            [] => Err(Refused::one("measure_ref", "not_found", format!("`measure_ref`: no measure with external_ref `{external_ref}` (or not visible to you)")).into()),
+            _ => Err(Refused::one(
+                "measure_ref",
+                "ambiguous",
+                format!("`measure_ref`: several measures have external_ref `{external_ref}`; give `plan_id` to choose one"),
+            )
+            .into()),
+        }
     }
 
     /// `<x>_refs` added to `<x>_ids`.
@@ -398,6 +456,45 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
         }};
     }
     match target {
+        Target::Measures => {
+            let mut row = row;
+            let plan_id = take_uuid(&mut row, "plan_id")?.ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`)"))?;
+            match existing {
+                None => {
+                    let input: MeasureInput = input(&row).map_err(refusal)?;
+                    perform(tx, who, async |s| service::measures::create(s, plan_id, || input.into_data()).await.map(|r| created::<MeasureView>(&r))).await
+                }
+                Some(id) => {
+                    let edit = |current: &domain::plan::MeasureData| -> Result<_, EditStop> {
+                        let data = merge_patch(&MeasureInput::from_data(current), Value::Object(row))?.into_data()?;
+                        changes(&MeasureInput::from_data(&data), &MeasureInput::from_data(current))?;
+                        Ok(data)
+                    };
+                    perform(tx, who, async |s| service::measures::update(s, id, &none, edit).await.map(|c| updated::<MeasureView>(&c))).await
+                }
+            }
+        }
+        Target::ProgressReports => {
+            let mut row = row;
+            let measure_id =
+                take_uuid(&mut row, "measure_id")?.ok_or_else(|| Refused::one("measure_ref", "missing", "a report names its measure (`measure_ref` or `measure_id`)"))?;
+            match existing {
+                None => {
+                    let input: ProgressReportInput = input(&row).map_err(refusal)?;
+                    let content = || -> Result<_, ApiError> {
+                        validator::Validate::validate(&input)?;
+                        Ok(input.into_content())
+                    };
+                    perform(tx, who, async |s| {
+                        let (_, report) = service::monitoring::report_progress(s, measure_id, content).await?;
+                        let view = ProgressReportView::from(report);
+                        Ok(Written { action: "create", resource: "progress_report", id: view.id, before: None, after: serde_json::to_value(&view).unwrap_or(Value::Null) })
+                    })
+                    .await
+                }
+                Some(id) => same_report(tx, who, id, measure_id, row).await.map(|()| None),
+            }
+        }
         Target::WorkingGroups => partnership_row!(WorkingGroupInput, WorkingGroupView, WorkingGroups),
         Target::Meetings => partnership_row!(MeetingInput, MeetingView, Meetings),
         Target::TerritorialUnits => registry_row!(TerritorialUnitInput, TerritorialUnitView, TerritorialUnits, registry::update::<TerritorialUnits, _>),
@@ -441,14 +538,47 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
     }
 }
 
+/// A report is never edited (a correction is a newer report): a row naming a stored report
+/// must say what it says (`unchanged`), as seen by a caller who may report on its measure.
+async fn same_report(tx: &WriteTx, who: &Principal, id: Uuid, measure_id: Uuid, row: Row) -> Result<(), Stop> {
+    let stored = persistence::plans::get_report(tx.conn(), id).await.map_err(|e| refusal(service::Error::from(e).into()))?;
+    let measure = service::monitoring::readable(tx.conn(), who, stored.measure_id).await.map_err(|e| refusal(e.into()))?;
+    who.authorize_known(domain::access::Action::ReportProgress {
+        partnership: measure.data.partnership_id,
+        responsible: measure.data.data.responsible_organization_id,
+    })
+    .map_err(|e| refusal(service::Error::from(e).into()))?;
+    if measure_id != stored.measure_id {
+        return Err(Refused::one("measure_ref", "immutable", "the report with this external_ref is on another measure; a report is never edited").into());
+    }
+    let current = ProgressReportInput::from_report(&stored);
+    let mut new = merge_patch(&current, Value::Object(row)).map_err(refusal)?;
+    validator::Validate::validate(&new).map_err(|e| refusal(e.into()))?;
+    new.percent_done = domain::plan::reported_percent(new.status, new.percent_done);
+    match changes(&new, &current) {
+        Err(EditStop::Unchanged) => Ok(()),
+        Err(EditStop::Api(e)) => Err(refusal(e)),
+        Ok(()) => Err(Stop::Refused(Refused(vec![(
+            Some("external_ref".into()),
+            "immutable".into(),
+            "a progress report is never edited; report the correction as a new report (another external_ref)".into(),
+        )]))),
+    }
+}
+
+/// A UUID column taken out of the row (`None` when absent or empty).
+fn take_uuid(row: &mut Row, column: &str) -> Result<Option<Uuid>, Stop> {
+    match row.remove(column) {
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Refused::one(column, "format", format!("`{column}` is not a UUID")).into()),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(Refused::one(column, "type", format!("`{column}` is a UUID text")).into()),
+    }
+}
+
 /// A row's partnership, if it names one, taken out of the row (the single request has it in
 /// its path).
 fn row_partnership(row: &mut Row) -> Result<Option<Uuid>, Stop> {
-    match row.remove("partnership_id") {
-        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Refused::one("partnership_id", "format", "`partnership_id` is not a UUID").into()),
-        None | Some(Value::Null) => Ok(None),
-        Some(_) => Err(Refused::one("partnership_id", "type", "`partnership_id` is a UUID text").into()),
-    }
+    take_uuid(row, "partnership_id")
 }
 
 /// A row that would move its record to another partnership.
@@ -491,6 +621,17 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
             resolver.scalar(&mut row, RefKind::Person, "coordinator_ref", "coordinator_id").await?;
             resolver.list(&mut row, RefKind::Person, "member_refs", "member_ids").await?;
         }
+        Target::Measures => {
+            let plan_id = uuid_in(&row, "plan_id").ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`, a UUID)"))?;
+            resolver.code(&mut row, plan_id, CodeOf::Goal, "goal_code", "goal_id").await?;
+            resolver.code(&mut row, plan_id, CodeOf::Measure, "parent_code", "parent_measure_id").await?;
+            resolver.scalar(&mut row, RefKind::Organization, "responsible_organization_ref", "responsible_organization_id").await?;
+            resolver.list(&mut row, RefKind::Organization, "co_implementer_refs", "co_implementer_ids").await?;
+        }
+        Target::ProgressReports => {
+            resolver.measure(&mut row).await?;
+            resolver.scalar(&mut row, RefKind::Person, "author_person_ref", "author_person_id").await?;
+        }
         Target::Meetings => {
             resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
             resolver.scalar(&mut row, RefKind::WorkingGroup, "working_group_ref", "working_group_id").await?;
@@ -514,6 +655,10 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
         Some(kind) => match text_of(row.get("external_ref")) {
             Some(external_ref) => imports::find(tx.conn(), kind, &external_ref).await.map_err(|e| refusal(e.into()))?,
             None => None,
+        },
+        None if target == Target::Measures => match (uuid_in(&row, "plan_id"), text_of(row.get("external_ref"))) {
+            (Some(plan_id), Some(external_ref)) => imports::find_measure(tx.conn(), plan_id, &external_ref).await.map_err(|e| refusal(e.into()))?,
+            _ => None,
         },
         None => {
             let joined_on = row.get("joined_on").and_then(Value::as_str).and_then(|s| s.parse().ok());
