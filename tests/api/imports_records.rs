@@ -24,13 +24,13 @@ async fn load_records(app: &TestApp, token: &str) -> [Value; 2] {
     [csv(app, token, "working-groups", "", WORKING_GROUPS).await, csv(app, token, "meetings", "", MEETINGS).await]
 }
 
-async fn list(app: &TestApp, path: &str) -> Vec<Value> {
+pub(crate) async fn list(app: &TestApp, path: &str) -> Vec<Value> {
     let res = app.get(path, Some(&app.admin())).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.body["items"].as_array().expect("items").clone()
 }
 
-fn by_ref<'a>(items: &'a [Value], external_ref: &str) -> &'a Value {
+pub(crate) fn by_ref<'a>(items: &'a [Value], external_ref: &str) -> &'a Value {
     items.iter().find(|i| i["external_ref"] == external_ref).unwrap_or_else(|| panic!("{external_ref} in {items:?}"))
 }
 
@@ -332,7 +332,7 @@ M-7,{plan},1,1.7,Mimo platnost,debt,,2031-12-31,\n"
 }
 
 /// A plan in force with the measures of [`measures_csv`]: (partnership, plan).
-async fn plan_in_force(app: &TestApp) -> (crate::plans::Rozvodi, String) {
+pub(crate) async fn plan_in_force(app: &TestApp) -> (crate::plans::Rozvodi, String) {
     let importer = app.token(Role::Importer, &[], None);
     let (r, plan) = draft_plan(app).await;
     let debt_need = &r.needs.iter().find(|(a, _)| a == "debt").expect("debt need").1;

@@ -7,7 +7,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::entities::{
-    goal, import_report as ir, measure, meeting, membership, organization, partnership, person, progress_report, territorial_unit, working_group,
+    call, goal, import_report as ir, measure, meeting, membership, operational_programme, organization, partnership, person, progress_report, project,
+    territorial_unit, working_group,
 };
 use crate::page::{self, SortField, SortKind, field};
 use crate::{Page, PageRequest, StoreError, WriteTx};
@@ -113,6 +114,8 @@ pub enum Kind {
     WorkingGroup,
     Meeting,
     ProgressReport,
+    Call,
+    Project,
 }
 
 /// The record of this kind with this `external_ref` (archived ones included: the key stays
@@ -138,6 +141,8 @@ pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, exter
             first_id(working_group::Entity::find().filter(working_group::Column::ExternalRef.eq(r)).select_only().column(working_group::Column::Id), conn)
                 .await?
         }
+        Kind::Call => first_id(call::Entity::find().filter(call::Column::ExternalRef.eq(r)).select_only().column(call::Column::Id), conn).await?,
+        Kind::Project => first_id(project::Entity::find().filter(project::Column::ExternalRef.eq(r)).select_only().column(project::Column::Id), conn).await?,
         Kind::ProgressReport => {
             first_id(
                 progress_report::Entity::find().filter(progress_report::Column::ExternalRef.eq(r)).select_only().column(progress_report::Column::Id),
@@ -195,12 +200,30 @@ pub async fn find_goal_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code:
     first_id(select, conn).await
 }
 
-/// The measures with this `external_ref` (in one plan when given) and their plans: every
+/// The measures with this `external_ref` (in one plan, or one partnership, when given) and
+/// their plans: every
 /// version of a revised plan's measure has it.
-pub async fn measures_by_external_ref(conn: &impl ConnectionTrait, external_ref: &str, plan_id: Option<Uuid>) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+pub async fn measures_by_external_ref(
+    conn: &impl ConnectionTrait,
+    external_ref: &str,
+    plan_id: Option<Uuid>,
+    partnership_id: Option<Uuid>,
+) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
     let mut select = measure::Entity::find().filter(measure::Column::ExternalRef.eq(external_ref.to_owned()));
     if let Some(plan_id) = plan_id {
         select = select.filter(measure::Column::PlanId.eq(plan_id));
     }
+    if let Some(partnership_id) = partnership_id {
+        select = select.filter(measure::Column::PartnershipId.eq(partnership_id));
+    }
     Ok(select.select_only().column(measure::Column::Id).column(measure::Column::PlanId).into_tuple::<(Uuid, Uuid)>().all(conn).await?)
+}
+
+/// The operational programme with this code (unique), if any.
+pub async fn find_programme_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Uuid>, StoreError> {
+    let select = operational_programme::Entity::find()
+        .filter(operational_programme::Column::Code.eq(code.to_owned()))
+        .select_only()
+        .column(operational_programme::Column::Id);
+    first_id(select, conn).await
 }

@@ -42,7 +42,10 @@ pub async fn resolve(conn: &impl ConnectionTrait, who: &Principal, kind: Kind, e
             let report = plans::get_report(conn, id).await?;
             crate::monitoring::readable(conn, who, report.measure_id).await?;
         }
-        Kind::TerritorialUnit | Kind::Organization | Kind::Partnership => {}
+        Kind::Project => {
+            crate::projects::get(conn, who, id).await?;
+        }
+        Kind::TerritorialUnit | Kind::Organization | Kind::Partnership | Kind::Call => {}
     }
     Ok(id)
 }
@@ -65,13 +68,24 @@ pub async fn measure_by_code(conn: &impl ConnectionTrait, who: &Principal, plan_
     imports::find_measure_by_code(conn, plan_id, code).await?.ok_or_else(crate::Error::not_found)
 }
 
-/// The measures a progress report's `measure_ref` may name: those with that `external_ref`
-/// (in `plan_id` when given) whose monitoring the caller reads; of several (the versions of a
-/// revised plan), those of plans in force. One is the answer; none is not found; more are
-/// ambiguous (the row should give `plan_id`).
-pub async fn measures_for_report(conn: &impl ConnectionTrait, who: &Principal, external_ref: &str, plan_id: Option<Uuid>) -> Result<Vec<Uuid>> {
+/// The operational programme with this code: 404 when none has it (programmes are public).
+pub async fn programme_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Uuid> {
+    imports::find_programme_by_code(conn, code).await?.ok_or_else(crate::Error::not_found)
+}
+
+/// The measures a `measure_ref` may name (a progress report's measure, a project's): those
+/// with that `external_ref` (in `plan_id`, and `partnership_id`, when given) whose monitoring
+/// the caller reads; of several (the versions of a revised plan), those of plans in force. One
+/// is the answer; none is not found; more are ambiguous (the row should give `plan_id`).
+pub async fn measures_by_ref(
+    conn: &impl ConnectionTrait,
+    who: &Principal,
+    external_ref: &str,
+    plan_id: Option<Uuid>,
+    partnership_id: Option<Uuid>,
+) -> Result<Vec<Uuid>> {
     let mut found = Vec::new();
-    for (measure_id, plan_id) in imports::measures_by_external_ref(conn, external_ref, plan_id).await? {
+    for (measure_id, plan_id) in imports::measures_by_external_ref(conn, external_ref, plan_id, partnership_id).await? {
         match crate::monitoring::readable(conn, who, measure_id).await {
             Ok(_) => found.push((measure_id, plans::get_plan(conn, plan_id).await?.data.status)),
             Err(crate::Error::Store(persistence::StoreError::NotFound)) => {}

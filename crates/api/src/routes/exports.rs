@@ -15,15 +15,17 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Principal;
-use domain::codelist::{OrganizationKind, PartnershipStatus, PlanStatus, Region, TerritorialUnitKind, ThematicArea};
-use persistence::{ConnectionTrait, PageRequest, meetings, memberships, organizations, partnerships, people, plans, territorial_units, working_groups};
+use domain::codelist::{OrganizationKind, PartnershipStatus, PlanStatus, ProgrammingPeriod, ProjectStatus, Region, TerritorialUnitKind, ThematicArea};
+use persistence::{ConnectionTrait, PageRequest, esif, meetings, memberships, organizations, partnerships, people, plans, territorial_units, working_groups};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::imports::{JSON_COLUMNS, LIST_COLUMNS, Target};
+use super::calls::CallInput;
 use super::measures::MeasureInput;
+use super::projects::ProjectInput;
 use super::meetings::MeetingInput;
 use super::progress_reports::ProgressReportInput;
 use super::memberships::MembershipInput;
@@ -169,6 +171,36 @@ export_query! {
     }
 }
 
+export_query! {
+    /// Filters of the call export.
+    CallExportQuery {
+        programme_id: Option<Uuid>,
+        period: Option<ProgrammingPeriod>,
+        /// Calls accepting applications on this day.
+        open_on: Option<NaiveDate>,
+        /// Calls a project of this partnership may apply to (every non-KPSVL call, and KPSVL calls open to it).
+        open_to_partnership_id: Option<Uuid>,
+        kpsvl: Option<bool>,
+        /// Text search in number and title.
+        q: Option<String>,
+    }
+}
+
+export_query! {
+    /// Filters of the project export.
+    ProjectExportQuery {
+        partnership_id: Option<Uuid>,
+        call_id: Option<Uuid>,
+        programme_id: Option<Uuid>,
+        applicant_organization_id: Option<Uuid>,
+        /// Projects implementing this measure.
+        measure_id: Option<Uuid>,
+        status: Option<ProjectStatus>,
+        /// Text search in title and summary.
+        q: Option<String>,
+    }
+}
+
 // --- the rows ------------------------------------------------------------------------------------
 
 /// The list an export reads, with its filter.
@@ -182,6 +214,8 @@ enum Source {
     Meetings(meetings::Filter),
     Measures(plans::MeasureFilter),
     ProgressReports(plans::ReportFilter),
+    Calls(esif::CallFilter),
+    Projects(esif::ProjectFilter),
 }
 
 impl Source {
@@ -196,6 +230,8 @@ impl Source {
             Self::Meetings(_) => Target::Meetings,
             Self::Measures(_) => Target::Measures,
             Self::ProgressReports(_) => Target::ProgressReports,
+            Self::Calls(_) => Target::Calls,
+            Self::Projects(_) => Target::Projects,
         }
     }
 }
@@ -212,6 +248,9 @@ enum RefOf {
     GoalCode,
     /// A measure's code (in its plan), for `parent_code`.
     MeasureCode,
+    Call,
+    /// An operational programme's code, for `programme_code`.
+    ProgrammeCode,
 }
 
 /// The `external_ref`s of referenced records, as the import resolves them for the caller
@@ -234,6 +273,8 @@ impl Refs {
             RefOf::WorkingGroup => absent_is_none(working_groups::get(conn, id).await)?.and_then(|r| r.data.external_ref),
             // The measure of a report the caller reads: in the same partnership.
             RefOf::Measure => absent_is_none(plans::get_measure(conn, id).await)?.and_then(|r| r.data.data.external_ref),
+            RefOf::Call => absent_is_none(esif::get_call(conn, id).await)?.and_then(|r| r.data.external_ref),
+            RefOf::ProgrammeCode => absent_is_none(esif::get_programme(conn, id).await)?.map(|r| r.data.code),
             RefOf::GoalCode => absent_is_none(plans::get_goal(conn, id).await)?.map(|r| r.data.1.code),
             RefOf::MeasureCode => absent_is_none(plans::get_measure(conn, id).await)?.map(|r| r.data.data.code),
             RefOf::Person => match &self.who {
@@ -422,6 +463,30 @@ async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs
                     row.insert("plan_id".into(), Value::String(r.plan_id.to_string()));
                 }
                 refs.scalar(conn, &mut row, RefOf::Person, "author_person_id", "author_person_ref").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Calls(filter) => {
+            let page = esif::list_calls(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&CallInput::from_data(&r.data))?;
+                refs.scalar(conn, &mut row, RefOf::ProgrammeCode, "programme_id", "programme_code").await?;
+                refs.list(conn, &mut row, RefOf::Partnership, "open_to", "open_to_refs").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Projects(filter) => {
+            let page = esif::list_projects(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&ProjectInput::from_data(&r.data.data))?;
+                row.insert("partnership_id".into(), Value::String(r.data.data.partnership_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::Organization, "applicant_organization_id", "applicant_organization_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::Call, "call_id", "call_ref").await?;
+                // Measures stay ids: a project links one version of a measure, and a ref would
+                // name the version in force when read back.
                 maps.push(row);
             }
             page.next_cursor
@@ -826,6 +891,52 @@ export_endpoint!(
     }
 );
 
+export_endpoint!(
+    export_calls,
+    "/exports/calls",
+    "export_calls",
+    "Export calls for proposals (CSV or JSON), filtered like the list. Public.",
+    CallExportQuery,
+    security((), ("bearer" = [])),
+    MaybeAuth(who) = MaybeAuth,
+    |state, req, q| {
+        let filter = esif::CallFilter {
+            programme_id: q.programme_id,
+            period: q.period,
+            open_on: q.open_on,
+            open_to: q.open_to_partnership_id,
+            kpsvl: q.kpsvl,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+        };
+        export(&state, &req, who, Source::Calls(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_projects,
+    "/exports/projects",
+    "export_projects",
+    "Export projects (CSV or JSON; a partner gets its partnerships'). The content a project intent is imported with; its pipeline steps are actions, not columns.",
+    ProjectExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = esif::ProjectFilter {
+            partnership_id: q.partnership_id,
+            call_id: q.call_id,
+            programme_id: q.programme_id,
+            applicant_organization_id: q.applicant_organization_id,
+            measure_id: q.measure_id,
+            status: q.status,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::Projects(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
 pub fn configure(cfg: &mut impl crate::routes::Register) {
     cfg.service(export_territorial_units)
         .service(export_organizations)
@@ -835,5 +946,7 @@ pub fn configure(cfg: &mut impl crate::routes::Register) {
         .service(export_working_groups)
         .service(export_meetings)
         .service(export_measures)
-        .service(export_progress_reports);
+        .service(export_progress_reports)
+        .service(export_calls)
+        .service(export_projects);
 }

@@ -318,6 +318,22 @@ import_endpoint!(
     "external_ref,measure_ref,reported_on,status,percent_done,comment\nPR-2025-1,M-2.1,2025-06-30,in_progress,40,Poradna otevřena.\n"
 );
 import_endpoint!(
+    import_calls,
+    "/imports/calls",
+    "import_calls",
+    Target::Calls,
+    "Import calls for proposals (CSV or JSON; admins and importers); `programme_code` names the operational programme, `open_to_refs` the partnerships of a KPSVL call.",
+    "external_ref,programme_code,number,title,opens_at,closes_at,allocation,support_rate_bp\nC-OPZ-052,OPZ,052,Podpora sociálního začleňování,2016-06-01T00:00:00Z,2016-12-31T00:00:00Z,\"{\"\"amount_minor\"\":50000000000,\"\"currency\"\":\"\"CZK\"\"}\",9500\n"
+);
+import_endpoint!(
+    import_projects,
+    "/imports/projects",
+    "import_projects",
+    Target::Projects,
+    "Import project intents (CSV or JSON); `partnership_ref`, `applicant_organization_ref`, `call_ref` and `measure_refs` name what they belong to.",
+    "external_ref,partnership_ref,applicant_organization_ref,call_ref,title,budget,measure_refs\nPRJ-1,LP-ZLU,O-ZLU,C-OPZ-052,Dluhová poradna,\"{\"\"total_eligible\"\":{\"\"amount_minor\"\":100000,\"\"currency\"\":\"\"CZK\"\"},\"\"requested\"\":{\"\"amount_minor\"\":95000,\"\"currency\"\":\"\"CZK\"\"},\"\"own_financing\"\":{\"\"amount_minor\"\":5000,\"\"currency\"\":\"\"CZK\"\"}}\",M-2.1\n"
+);
+import_endpoint!(
     import_memberships,
     "/imports/memberships",
     "import_memberships",
@@ -361,5 +377,7 @@ pub fn configure(cfg: &mut impl crate::routes::Register) {
         .service(import_working_groups)
         .service(import_meetings)
         .service(import_measures)
-        .service(import_progress_reports);
+        .service(import_progress_reports)
+        .service(import_calls)
+        .service(import_projects);
 }

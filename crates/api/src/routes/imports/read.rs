@@ -19,12 +19,17 @@ pub(crate) enum Target {
     Meetings,
     Measures,
     ProgressReports,
+    Calls,
+    Projects,
 }
 
 /// Columns whose cells are read as whole numbers.
-pub(crate) const INTEGER_COLUMNS: &[&str] = &["population", "percent_done"];
+pub(crate) const INTEGER_COLUMNS: &[&str] = &["population", "percent_done", "support_rate_bp"];
 /// Columns whose cells are read as `true` or `false`.
-pub(crate) const BOOLEAN_COLUMNS: &[&str] = &["predefined_activity"];
+pub(crate) const BOOLEAN_COLUMNS: &[&str] = &["predefined_activity", "kpsvl"];
+/// Columns of one object (money: `{"amount_minor": 125000000, "currency": "CZK"}`), written in
+/// a CSV cell as JSON; an empty cell is `null`.
+pub(crate) const OBJECT_COLUMNS: &[&str] = &["allocation", "min_project", "max_project"];
 /// Columns whose CSV cells are `|`-separated lists.
 pub(crate) const LIST_COLUMNS: &[&str] = &[
     "territorial_unit_ids",
@@ -38,6 +43,10 @@ pub(crate) const LIST_COLUMNS: &[&str] = &[
     "need_ids",
     "co_implementer_ids",
     "co_implementer_refs",
+    "open_to",
+    "open_to_refs",
+    "measure_ids",
+    "measure_refs",
 ];
 /// Columns of lists of objects (or of texts that may hold a `|`), written in a CSV cell as a
 /// JSON array; `agenda` is also read `|`-separated.
@@ -55,6 +64,8 @@ impl Target {
             Self::Meetings => "meetings",
             Self::Measures => "measures",
             Self::ProgressReports => "progress-reports",
+            Self::Calls => "calls",
+            Self::Projects => "projects",
         }
     }
 
@@ -151,6 +162,39 @@ impl Target {
                 "author_person_id",
                 "author_person_ref",
             ],
+            Self::Calls => &[
+                "external_ref",
+                "programme_id",
+                "programme_code",
+                "number",
+                "title",
+                "specific_objective",
+                "opens_at",
+                "closes_at",
+                "allocation",
+                "min_project",
+                "max_project",
+                "support_rate_bp",
+                "kpsvl",
+                "open_to",
+                "open_to_refs",
+            ],
+            Self::Projects => &[
+                "external_ref",
+                "partnership_id",
+                "partnership_ref",
+                "applicant_organization_id",
+                "applicant_organization_ref",
+                "call_id",
+                "call_ref",
+                "title",
+                "summary",
+                "period_from",
+                "period_to",
+                "budget",
+                "measure_ids",
+                "measure_refs",
+            ],
         }
     }
 
@@ -163,6 +207,8 @@ impl Target {
             Self::Partnerships => Some(RefKind::Partnership),
             Self::WorkingGroups => Some(RefKind::WorkingGroup),
             Self::ProgressReports => Some(RefKind::ProgressReport),
+            Self::Calls => Some(RefKind::Call),
+            Self::Projects => Some(RefKind::Project),
             // A measure's key is unique within its plan: the row's `plan_id` and `external_ref`.
             Self::Measures => None,
             Self::Meetings => Some(RefKind::Meeting),
@@ -228,9 +274,9 @@ pub(super) fn cell_value(column: &str, cell: &str) -> Value {
     }
     // A list of objects in a CSV cell (`representatives`, `attendance`, `resolutions`): the
     // JSON array an export writes; `agenda` the same, or its items `|`-separated.
-    if JSON_COLUMNS.contains(&column)
-        && cell.starts_with('[')
-        && let Ok(items @ Value::Array(_)) = serde_json::from_str::<Value>(cell)
+    if (JSON_COLUMNS.contains(&column) || OBJECT_COLUMNS.contains(&column))
+        && cell.starts_with(['[', '{'])
+        && let Ok(items @ (Value::Array(_) | Value::Object(_))) = serde_json::from_str::<Value>(cell)
     {
         return items;
     }
@@ -311,6 +357,8 @@ mod tests {
         assert_eq!(cell_value("agenda", "Úvod|Bydlení"), serde_json::json!(["Úvod", "Bydlení"]));
         assert_eq!(cell_value("predefined_activity", "true"), Value::Bool(true));
         assert_eq!(cell_value("percent_done", "40"), Value::from(40));
+        assert_eq!(cell_value("allocation", r#"{"amount_minor":1,"currency":"CZK"}"#), serde_json::json!({"amount_minor": 1, "currency": "CZK"}));
+        assert_eq!(cell_value("min_project", ""), Value::Null);
         assert_eq!(cell_value("agenda", r#"["a|b"]"#), serde_json::json!(["a|b"]));
         assert_eq!(cell_value("resolutions", r#"[{"number":1,"text":"x"}]"#), serde_json::json!([{"number": 1, "text": "x"}]));
     }

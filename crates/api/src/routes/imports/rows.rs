@@ -18,7 +18,9 @@ use super::read::{JSON_COLUMNS, LIST_COLUMNS, Row, Target};
 use super::{ImportStrategy, internal};
 use crate::error::ApiError;
 use crate::http::merge_patch;
+use crate::routes::calls::{CallInput, CallView};
 use crate::routes::measures::{MeasureInput, MeasureView};
+use crate::routes::projects::{ProjectInput, ProjectView};
 use crate::routes::meetings::{MeetingInput, MeetingView};
 use crate::routes::progress_reports::{ProgressReportInput, ProgressReportView};
 use crate::routes::memberships::{MembershipInput, MembershipView};
@@ -192,7 +194,14 @@ fn check_dates(row: &Row) -> Result<(), Refused> {
             return Err(Refused::one(column, "malformed", format!("`{column}` is not a date (YYYY-MM-DD): {e}")));
         }
     }
-    for column in ["starts_at", "ends_at"] {
+    for column in ["period_from", "period_to"] {
+        if let Some(Value::String(s)) = row.get(column)
+            && let Err(e) = s.parse::<chrono::NaiveDate>()
+        {
+            return Err(Refused::one(column, "malformed", format!("`{column}` is not a date (YYYY-MM-DD): {e}")));
+        }
+    }
+    for column in ["starts_at", "ends_at", "opens_at", "closes_at"] {
         if let Some(Value::String(s)) = row.get(column)
             && let Err(e) = s.parse::<chrono::DateTime<chrono::Utc>>()
         {
@@ -292,7 +301,7 @@ impl Resolver<'_> {
         if row.get("measure_id").is_some_and(|v| !v.is_null()) {
             return Err(Refused::one("measure_ref", "ambiguous", "give `measure_ref` or `measure_id`, not both").into());
         }
-        let found = imports::measures_for_report(self.tx.conn(), self.who, &external_ref, plan_id).await.map_err(|e| refusal(e.into()))?;
+        let found = imports::measures_by_ref(self.tx.conn(), self.who, &external_ref, plan_id, None).await.map_err(|e| refusal(e.into()))?;
         match found.as_slice() {
             [one] => {
                 row.insert("measure_id".into(), Value::String(one.to_string()));
@@ -306,6 +315,46 @@ impl Resolver<'_> {
             )
             .into()),
         }
+    }
+
+    /// A call's `programme_code` into `programme_id`.
+    async fn programme(&self, row: &mut Row) -> Result<(), Stop> {
+        let Some(code) = text_of(row.remove("programme_code").as_ref()) else { return Ok(()) };
+        if row.get("programme_id").is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one("programme_code", "ambiguous", "give `programme_code` or `programme_id`, not both").into());
+        }
+        match imports::programme_by_code(self.tx.conn(), &code).await {
+            Ok(id) => {
+                row.insert("programme_id".into(), Value::String(id.to_string()));
+                Ok(())
+            }
+            Err(service::Error::Store(persistence::StoreError::NotFound)) => {
+                Err(Refused::one("programme_code", "not_found", format!("`programme_code`: no operational programme has the code `{code}`")).into())
+            }
+            Err(e) => Err(refusal(e.into())),
+        }
+    }
+
+    /// A project's `measure_refs` (measures of its partnership) added to `measure_ids`.
+    async fn project_measures(&self, row: &mut Row) -> Result<(), Stop> {
+        let present = row.contains_key("measure_refs") || row.contains_key("measure_ids");
+        let refs = list_of(row.remove("measure_refs"), "measure_refs")?;
+        let mut all = list_of(row.remove("measure_ids"), "measure_ids")?.into_iter().map(Value::String).collect::<Vec<_>>();
+        let partnership = uuid_in(row, "partnership_id");
+        for r in refs {
+            let found = imports::measures_by_ref(self.tx.conn(), self.who, &r, None, partnership).await.map_err(|e| refusal(e.into()))?;
+            match found.as_slice() {
+                [one] => all.push(Value::String(one.to_string())),
+                [] => return Err(Refused::one("measure_refs", "not_found", format!("`measure_refs`: no measure with external_ref `{r}` (or not visible to you)")).into()),
+                _ => {
+                    return Err(Refused::one("measure_refs", "ambiguous", format!("`measure_refs`: several measures have external_ref `{r}`; give `measure_ids`")).into());
+                }
+            }
+        }
+        if present {
+            row.insert("measure_ids".into(), Value::Array(all));
+        }
+        Ok(())
     }
 
     /// `<x>_refs` added to `<x>_ids`.
@@ -495,6 +544,47 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
                 Some(id) => same_report(tx, who, id, measure_id, row).await.map(|()| None),
             }
         }
+        Target::Calls => match existing {
+            None => {
+                let input: CallInput = input(&row).map_err(refusal)?;
+                perform(tx, who, async |s| service::calls::create_call(s, || input.into_data()).await.map(|r| created::<CallView>(&r))).await
+            }
+            Some(id) => {
+                let edit = |current: &domain::esif::CallData| -> Result<_, EditStop> {
+                    let data = merge_patch(&CallInput::from_data(current), patch)?.into_data()?;
+                    changes(&CallInput::from_data(&data), &CallInput::from_data(current))?;
+                    Ok(data)
+                };
+                perform(tx, who, async |s| service::calls::update_call(s, id, &none, edit).await.map(|c| updated::<CallView>(&c))).await
+            }
+        },
+        Target::Projects => {
+            let mut row = row;
+            let partnership_id = row_partnership(&mut row)?;
+            match existing {
+                None => {
+                    let partnership_id =
+                        partnership_id.ok_or_else(|| Refused::one("partnership_ref", "missing", "the row needs `partnership_ref` or `partnership_id`"))?;
+                    let input: ProjectInput = input(&row).map_err(refusal)?;
+                    let applicant = input.applicant_organization_id;
+                    perform(tx, who, async |s| {
+                        service::projects::create(s, partnership_id, applicant, || input.into_data(partnership_id)).await.map(|r| created::<ProjectView>(&r))
+                    })
+                    .await
+                }
+                Some(id) => {
+                    let edit = |current: &domain::esif::ProjectData| -> Result<_, EditStop> {
+                        if partnership_id.is_some_and(|p| p != current.partnership_id) {
+                            return Err(EditStop::Api(immutable_partnership()));
+                        }
+                        let data = merge_patch(&ProjectInput::from_data(current), Value::Object(row))?.into_data(current.partnership_id)?;
+                        changes(&ProjectInput::from_data(&data), &ProjectInput::from_data(current))?;
+                        Ok(data)
+                    };
+                    perform(tx, who, async |s| service::projects::update(s, id, &none, edit).await.map(|c| updated::<ProjectView>(&c))).await
+                }
+            }
+        }
         Target::WorkingGroups => partnership_row!(WorkingGroupInput, WorkingGroupView, WorkingGroups),
         Target::Meetings => partnership_row!(MeetingInput, MeetingView, Meetings),
         Target::TerritorialUnits => registry_row!(TerritorialUnitInput, TerritorialUnitView, TerritorialUnits, registry::update::<TerritorialUnits, _>),
@@ -627,6 +717,16 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
             resolver.code(&mut row, plan_id, CodeOf::Measure, "parent_code", "parent_measure_id").await?;
             resolver.scalar(&mut row, RefKind::Organization, "responsible_organization_ref", "responsible_organization_id").await?;
             resolver.list(&mut row, RefKind::Organization, "co_implementer_refs", "co_implementer_ids").await?;
+        }
+        Target::Calls => {
+            resolver.programme(&mut row).await?;
+            resolver.list(&mut row, RefKind::Partnership, "open_to_refs", "open_to").await?;
+        }
+        Target::Projects => {
+            resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
+            resolver.scalar(&mut row, RefKind::Organization, "applicant_organization_ref", "applicant_organization_id").await?;
+            resolver.scalar(&mut row, RefKind::Call, "call_ref", "call_id").await?;
+            resolver.project_measures(&mut row).await?;
         }
         Target::ProgressReports => {
             resolver.measure(&mut row).await?;
