@@ -147,7 +147,8 @@ MT-8,LP-ZLU,Neznámý stav,2024-05-05T10:00:00Z,,P-1:maybe\n";
     // A row cannot move a record to another partnership.
     let other = csv(&app, &importer, "partnerships", "", "external_ref,name,territorial_unit_refs\nLP-2,Jiné partnerství,U-VAL\n").await;
     assert_eq!(counts(&other), [1, 0, 0, 0]);
-    let moved = csv(&app, &importer, "working-groups", "", "external_ref,partnership_ref,thematic_area,name\nWG-BYD,LP-2,housing,Pracovní skupina Bydlení\n").await;
+    let moved =
+        csv(&app, &importer, "working-groups", "", "external_ref,partnership_ref,thematic_area,name\nWG-BYD,LP-2,housing,Pracovní skupina Bydlení\n").await;
     assert_eq!((&moved["errors"][0]["field"], &moved["errors"][0]["code"]), (&json!("partnership_id"), &json!("immutable")), "{moved}");
     // A new record needs its partnership.
     let orphan = csv(&app, &importer, "working-groups", "", "external_ref,thematic_area,name\nWG-X,housing,Bez partnerství\n").await;
@@ -178,7 +179,9 @@ async fn working_group_and_meeting_rows_are_refused_as_the_single_requests_are()
     let report = csv(&app, &stranger, "meetings", "", MEETINGS).await;
     assert_eq!((&report["errors"][0]["field"], &report["errors"][0]["code"]), (&json!("attendance_refs"), &json!("not_found")), "{report}");
     assert_eq!((&report["errors"][1]["field"], &report["errors"][1]["code"]), (&json!("working_group_ref"), &json!("not_found")), "{report}");
-    let report = csv(&app, &stranger, "meetings", "", "external_ref,partnership_ref,title,starts_at,attendance_refs\nMT-9,LP-ZLU,X,2024-05-01T10:00:00Z,P-1:present\n").await;
+    let report =
+        csv(&app, &stranger, "meetings", "", "external_ref,partnership_ref,title,starts_at,attendance_refs\nMT-9,LP-ZLU,X,2024-05-01T10:00:00Z,P-1:present\n")
+            .await;
     assert_eq!((&report["errors"][0]["field"], &report["errors"][0]["code"]), (&json!("attendance_refs"), &json!("not_found")), "{report}");
     // The export shows a partner only its own partnerships' meetings.
     csv(&app, &importer, "working-groups", "", WORKING_GROUPS).await;
@@ -257,8 +260,7 @@ async fn measures_import_into_a_draft_plan_by_plan_and_goal_code_and_a_rerun_cha
 
     // The export, in the import's columns, imports back unchanged.
     for (query, content_type) in [("format=csv", "text/csv"), ("format=csv&excel=true", "text/csv"), ("format=json", "application/json")] {
-        let resp =
-            app.client.get(format!("{}/api/v1/exports/measures?plan_id={plan}&{query}", app.base)).bearer_auth(&importer).send().await.expect("export");
+        let resp = app.client.get(format!("{}/api/v1/exports/measures?plan_id={plan}&{query}", app.base)).bearer_auth(&importer).send().await.expect("export");
         assert_eq!(resp.status(), StatusCode::OK);
         let body = resp.bytes().await.expect("body").to_vec();
         let report = import(&app, &importer, "measures", "dry_run=true", content_type, body.clone()).await;
@@ -366,7 +368,10 @@ async fn progress_reports_import_by_measure_ref_never_change_and_export_back_unc
     assert_eq!(audit_count(&app, "progress_report").await, 3);
     // A report is never edited: a changed row is refused, and the stored report stays.
     let changed = csv(&app, &importer, "progress-reports", "", &REPORTS.replace("in_progress,40", "in_progress,45")).await;
-    assert_eq!((&changed["errors"][0]["row"], &changed["errors"][0]["field"], &changed["errors"][0]["code"]), (&json!(1), &json!("external_ref"), &json!("immutable")));
+    assert_eq!(
+        (&changed["errors"][0]["row"], &changed["errors"][0]["field"], &changed["errors"][0]["code"]),
+        (&json!(1), &json!("external_ref"), &json!("immutable"))
+    );
     assert_eq!(counts(&changed), [0, 0, 2, 1]);
 
     for (query, content_type) in [("format=csv", "text/csv"), ("format=csv&excel=true", "text/csv"), ("format=json", "application/json")] {

@@ -144,11 +144,8 @@ pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, exter
         Kind::Call => first_id(call::Entity::find().filter(call::Column::ExternalRef.eq(r)).select_only().column(call::Column::Id), conn).await?,
         Kind::Project => first_id(project::Entity::find().filter(project::Column::ExternalRef.eq(r)).select_only().column(project::Column::Id), conn).await?,
         Kind::ProgressReport => {
-            first_id(
-                progress_report::Entity::find().filter(progress_report::Column::ExternalRef.eq(r)).select_only().column(progress_report::Column::Id),
-                conn,
-            )
-            .await?
+            first_id(progress_report::Entity::find().filter(progress_report::Column::ExternalRef.eq(r)).select_only().column(progress_report::Column::Id), conn)
+                .await?
         }
         Kind::Meeting => first_id(meeting::Entity::find().filter(meeting::Column::ExternalRef.eq(r)).select_only().column(meeting::Column::Id), conn).await?,
     };
@@ -189,14 +186,18 @@ pub async fn find_measure(conn: &impl ConnectionTrait, plan_id: Uuid, external_r
 
 /// The measure of a plan with this code (unique within a plan), if any.
 pub async fn find_measure_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
-    let select =
-        measure::Entity::find().filter(measure::Column::PlanId.eq(plan_id)).filter(measure::Column::Code.eq(code.to_owned())).select_only().column(measure::Column::Id);
+    let select = measure::Entity::find()
+        .filter(measure::Column::PlanId.eq(plan_id))
+        .filter(measure::Column::Code.eq(code.to_owned()))
+        .select_only()
+        .column(measure::Column::Id);
     first_id(select, conn).await
 }
 
 /// The goal of a plan with this code (unique within a plan), if any.
 pub async fn find_goal_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
-    let select = goal::Entity::find().filter(goal::Column::PlanId.eq(plan_id)).filter(goal::Column::Code.eq(code.to_owned())).select_only().column(goal::Column::Id);
+    let select =
+        goal::Entity::find().filter(goal::Column::PlanId.eq(plan_id)).filter(goal::Column::Code.eq(code.to_owned())).select_only().column(goal::Column::Id);
     first_id(select, conn).await
 }
 

@@ -1,13 +1,16 @@
-//! `/exports`: the registry (territorial units, organizations, people), partnerships and
-//! memberships as CSV or a JSON array, in exactly the columns of the imports, so that an export
-//! imports back unchanged.
+//! `/exports`: the registry (territorial units, organizations, people), partnerships,
+//! memberships, working groups, meetings, measures, progress reports, calls and projects as CSV
+//! or a JSON array, in exactly the columns of the imports, so that an export imports back
+//! unchanged.
 //!
 //! The body is streamed: the rows are read page by page with the lists' keyset paging (500 a
-//! page) and written as they come, never built in memory. Visibility is the lists': people and
-//! memberships need a token and a partner gets only its partnerships' rows. References are
-//! written as refs (the referenced record's `external_ref`) where the record has one and the
-//! import could resolve it for the caller; otherwise as the `…_id` column with the UUID. Row
-//! contents are never logged (people are personal data).
+//! page) and written as they come, never built in memory. Visibility is the lists': people,
+//! memberships, working groups, meetings, progress reports and projects need a token and a
+//! partner gets only its partnerships' rows; measures without a token are those of approved
+//! plans. References are written as refs (the referenced record's `external_ref`, a goal's or
+//! measure's code, a programme's code) where the record has one and the import could resolve
+//! it for the caller; otherwise as the `…_id` column with the UUID (a project's measures always:
+//! it links one version of each). Row contents are never logged (people are personal data).
 
 use std::collections::HashMap;
 
@@ -22,16 +25,16 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::imports::{JSON_COLUMNS, LIST_COLUMNS, Target};
 use super::calls::CallInput;
+use super::imports::{JSON_COLUMNS, LIST_COLUMNS, Target};
 use super::measures::MeasureInput;
-use super::projects::ProjectInput;
 use super::meetings::MeetingInput;
-use super::progress_reports::ProgressReportInput;
 use super::memberships::MembershipInput;
 use super::organizations::OrganizationInput;
 use super::partnerships::PartnershipInput;
 use super::people::PersonInput;
+use super::progress_reports::ProgressReportInput;
+use super::projects::ProjectInput;
 use super::territorial_units::TerritorialUnitInput;
 use super::working_groups::WorkingGroupInput;
 use crate::auth::{Auth, MaybeAuth};

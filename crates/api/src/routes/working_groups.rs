@@ -56,7 +56,11 @@ impl WorkingGroupInput {
     pub(crate) fn from_data(d: &WorkingGroupData) -> Self {
         Self {
             external_ref: d.external_ref.clone(),
-            thematic_area: d.thematic_area, name: d.name.clone(), coordinator_id: d.coordinator_id, member_ids: d.member_ids.clone() }
+            thematic_area: d.thematic_area,
+            name: d.name.clone(),
+            coordinator_id: d.coordinator_id,
+            member_ids: d.member_ids.clone(),
+        }
     }
 }
 

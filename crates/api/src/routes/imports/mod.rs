@@ -1,5 +1,6 @@
 //! `/imports`: bulk imports of the registry (territorial units, organizations, people),
-//! partnerships and memberships, from CSV or a JSON array, with a stored report of each.
+//! partnerships, memberships, working groups, meetings, measures of draft plans, progress
+//! reports, calls and projects, from CSV or a JSON array, with a stored report of each.
 //!
 //! A row is written by the very use case of the single-row request (`POST` to create, the
 //! merge patch of `PATCH` to update), read into the same input type and validated by the
@@ -101,7 +102,8 @@ pub struct ImportReportView {
     pub actor: String,
     /// When the import ran.
     pub created_at: DateTime<Utc>,
-    /// `territorial-units`, `organizations`, `people`, `partnerships` or `memberships`.
+    /// `territorial-units`, `organizations`, `people`, `partnerships`, `memberships`,
+    /// `working-groups`, `meetings`, `measures`, `progress-reports`, `calls` or `projects`.
     pub resource: String,
     pub mode: ImportMode,
     pub strategy: ImportStrategy,
@@ -202,30 +204,44 @@ macro_rules! import_endpoint {
         ///
         /// **Body.** `text/csv`: UTF-8 (a BOM is skipped), `,` or `;` between cells (whichever the
         /// header line has more of), a header row naming the columns; an empty cell is `null`,
-        /// list columns (`territorial_unit_ids`, `territorial_unit_refs`, `consultant_ids`,
-        /// `consultant_refs`, `representative_refs`) are `|`-separated. `application/json`: an
-        /// array of objects. The columns are the single-row input's fields plus the reference
-        /// columns below; an unknown column is a 400. Up to `INCLUSION_IMPORT_MAX_BYTES`
-        /// (default 50 MB), 413 beyond.
+        /// list columns (`…_ids`, `…_refs`, `open_to`) are `|`-separated, `agenda` too or a JSON
+        /// array; lists of objects (`representatives`, `attendance`, `resolutions`, `budget`,
+        /// `indicators`, `indicator_values`) and money (`allocation`, `min_project`,
+        /// `max_project`, a project's `budget`) are JSON in the cell, as the export writes them.
+        /// `application/json`: an array of objects. The columns are the single-row input's
+        /// fields plus the reference columns below; an unknown column is a 400. Up to
+        /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond.
         ///
         /// **Matching.** A row updates the record with its `external_ref` (territorial units,
-        /// organizations, people, partnerships); a row without `external_ref` can only create.
-        /// Memberships keep no `external_ref` (the column only names the row in the report): a
-        /// membership row updates the membership of its organization in its partnership that
-        /// started on its `joined_on`. Columns a row leaves out keep their stored value (a merge
-        /// patch); a row equal to the stored record writes nothing (no new version, no audit
-        /// entry) and counts as `unchanged` (lists compare as sets).
+        /// organizations, people, partnerships, working groups, meetings, progress reports,
+        /// calls, projects; a measure: the one of its `plan_id` with it, the key being unique
+        /// within a plan); a row without `external_ref` can only create. Memberships keep no
+        /// `external_ref` (the column only names the row in the report): a membership row
+        /// updates the membership of its organization in its partnership that started on its
+        /// `joined_on`. Columns a row leaves out keep their stored value (a merge patch); a row
+        /// equal to the stored record writes nothing (no new version, no audit entry) and counts
+        /// as `unchanged` (lists compare as sets). A record stays in its partnership (a row
+        /// naming another fails with `immutable`); a progress report is never edited (a row
+        /// differing from the stored report fails with `immutable`: report a correction anew).
         ///
         /// **References** by `external_ref` instead of ids: people `organization_ref` (or
         /// `organization_id`); partnerships `territorial_unit_refs` (added to
         /// `territorial_unit_ids`) and `consultant_refs` (people, added to `consultant_ids`);
-        /// memberships `partnership_ref` (or `partnership_id`), `organization_ref` (or
-        /// `organization_id`) and `representative_refs`: a list of `person_ref` or
-        /// `person_ref:function` (split at the first `:`), e.g. `P-1:starosta|P-2:terénní
-        /// pracovník`, added to `representatives` (JSON also: objects with `person_id` or
-        /// `person_ref`, and `function`). A reference nobody has (or a person the caller may
-        /// not see) fails the row with `not_found` on that column; giving both a `…_ref` and its
-        /// `…_id` fails it with `ambiguous`.
+        /// memberships, working groups, meetings and projects `partnership_ref` (or
+        /// `partnership_id`); memberships `organization_ref` and `representative_refs`: a list
+        /// of `person_ref` or `person_ref:function` (split at the first `:`), e.g.
+        /// `P-1:starosta|P-2:terénní pracovník`, added to `representatives` (JSON also: objects
+        /// with `person_id` or `person_ref`, and `function`); working groups `coordinator_ref`
+        /// and `member_refs` (people); meetings `working_group_ref` and `attendance_refs`
+        /// (`person_ref:status`, added to `attendance`); measures `plan_id` (the draft plan),
+        /// `goal_code` and `parent_code` (an activity's measure) by their codes in that plan,
+        /// `responsible_organization_ref`, `co_implementer_refs`; progress reports `measure_ref`
+        /// (with `plan_id` to choose among the versions of a revised plan) and
+        /// `author_person_ref`; calls `programme_code` and `open_to_refs` (partnerships);
+        /// projects `applicant_organization_ref`, `call_ref` and `measure_refs` (measures of
+        /// its partnership). A reference nobody has (or a record the caller may not see: people,
+        /// a partnership's records) fails the row with `not_found` on that column; giving both a
+        /// `…_ref` and its `…_id` fails it with `ambiguous`.
         ///
         /// **Modes.** `atomic` (default): all rows or none; every row is still checked and
         /// reported. `per_row`: each row stands alone. `dry_run=true` runs the very same import

@@ -9,8 +9,8 @@ use serde_json::Value;
 use service::imports::{self as imports, RefKind};
 use service::meetings::Meetings;
 use service::memberships::Memberships;
-use service::working_groups::WorkingGroups;
 use service::registry::{self, Organizations, People, TerritorialUnits};
+use service::working_groups::WorkingGroups;
 use service::{Precondition, Session, records};
 use uuid::Uuid;
 
@@ -20,13 +20,13 @@ use crate::error::ApiError;
 use crate::http::merge_patch;
 use crate::routes::calls::{CallInput, CallView};
 use crate::routes::measures::{MeasureInput, MeasureView};
-use crate::routes::projects::{ProjectInput, ProjectView};
 use crate::routes::meetings::{MeetingInput, MeetingView};
-use crate::routes::progress_reports::{ProgressReportInput, ProgressReportView};
 use crate::routes::memberships::{MembershipInput, MembershipView};
 use crate::routes::organizations::{OrganizationInput, OrganizationView};
 use crate::routes::partnerships::{PartnershipInput, PartnershipView};
 use crate::routes::people::{PersonInput, PersonView};
+use crate::routes::progress_reports::{ProgressReportInput, ProgressReportView};
+use crate::routes::projects::{ProjectInput, ProjectView};
 use crate::routes::territorial_units::{TerritorialUnitInput, TerritorialUnitView};
 use crate::routes::working_groups::{WorkingGroupInput, WorkingGroupView};
 use crate::write::Resource;
@@ -295,7 +295,9 @@ impl Resolver<'_> {
     async fn measure(&self, row: &mut Row) -> Result<(), Stop> {
         let plan_id = match row.remove("plan_id") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_str().and_then(|s| s.trim().parse::<Uuid>().ok()).ok_or_else(|| Refused::one("plan_id", "format", "`plan_id` is not a UUID"))?),
+            Some(v) => {
+                Some(v.as_str().and_then(|s| s.trim().parse::<Uuid>().ok()).ok_or_else(|| Refused::one("plan_id", "format", "`plan_id` is not a UUID"))?)
+            }
         };
         let Some(external_ref) = text_of(row.remove("measure_ref").as_ref()) else { return Ok(()) };
         if row.get("measure_id").is_some_and(|v| !v.is_null()) {
@@ -307,7 +309,10 @@ impl Resolver<'_> {
                 row.insert("measure_id".into(), Value::String(one.to_string()));
                 Ok(())
             }
-            [] => Err(Refused::one("measure_ref", "not_found", format!("`measure_ref`: no measure with external_ref `{external_ref}` (or not visible to you)")).into()),
+            [] => {
+                Err(Refused::one("measure_ref", "not_found", format!("`measure_ref`: no measure with external_ref `{external_ref}` (or not visible to you)"))
+                    .into())
+            }
             _ => Err(Refused::one(
                 "measure_ref",
                 "ambiguous",
@@ -345,9 +350,21 @@ impl Resolver<'_> {
             let found = imports::measures_by_ref(self.tx.conn(), self.who, &r, None, partnership).await.map_err(|e| refusal(e.into()))?;
             match found.as_slice() {
                 [one] => all.push(Value::String(one.to_string())),
-                [] => return Err(Refused::one("measure_refs", "not_found", format!("`measure_refs`: no measure with external_ref `{r}` (or not visible to you)")).into()),
+                [] => {
+                    return Err(Refused::one(
+                        "measure_refs",
+                        "not_found",
+                        format!("`measure_refs`: no measure with external_ref `{r}` (or not visible to you)"),
+                    )
+                    .into());
+                }
                 _ => {
-                    return Err(Refused::one("measure_refs", "ambiguous", format!("`measure_refs`: several measures have external_ref `{r}`; give `measure_ids`")).into());
+                    return Err(Refused::one(
+                        "measure_refs",
+                        "ambiguous",
+                        format!("`measure_refs`: several measures have external_ref `{r}`; give `measure_ids`"),
+                    )
+                    .into());
                 }
             }
         }
@@ -485,10 +502,13 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
             let partnership_id = row_partnership(&mut row)?;
             match existing {
                 None => {
-                    let partnership_id = partnership_id.ok_or_else(|| Refused::one("partnership_ref", "missing", "the row needs `partnership_ref` or `partnership_id`"))?;
+                    let partnership_id =
+                        partnership_id.ok_or_else(|| Refused::one("partnership_ref", "missing", "the row needs `partnership_ref` or `partnership_id`"))?;
                     let input: $input = input(&row).map_err(refusal)?;
-                    perform(tx, who, async |s| records::create::<$kind, _>(s, partnership_id, || input.into_data(partnership_id)).await.map(|r| created::<$view>(&r)))
-                        .await
+                    perform(tx, who, async |s| {
+                        records::create::<$kind, _>(s, partnership_id, || input.into_data(partnership_id)).await.map(|r| created::<$view>(&r))
+                    })
+                    .await
                 }
                 Some(id) => {
                     let edit = |current: &<$view as Resource>::Data| -> Result<_, EditStop> {
@@ -507,7 +527,8 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
     match target {
         Target::Measures => {
             let mut row = row;
-            let plan_id = take_uuid(&mut row, "plan_id")?.ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`)"))?;
+            let plan_id =
+                take_uuid(&mut row, "plan_id")?.ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`)"))?;
             match existing {
                 None => {
                     let input: MeasureInput = input(&row).map_err(refusal)?;
@@ -525,8 +546,8 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
         }
         Target::ProgressReports => {
             let mut row = row;
-            let measure_id =
-                take_uuid(&mut row, "measure_id")?.ok_or_else(|| Refused::one("measure_ref", "missing", "a report names its measure (`measure_ref` or `measure_id`)"))?;
+            let measure_id = take_uuid(&mut row, "measure_id")?
+                .ok_or_else(|| Refused::one("measure_ref", "missing", "a report names its measure (`measure_ref` or `measure_id`)"))?;
             match existing {
                 None => {
                     let input: ProgressReportInput = input(&row).map_err(refusal)?;
@@ -537,7 +558,13 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
                     perform(tx, who, async |s| {
                         let (_, report) = service::monitoring::report_progress(s, measure_id, content).await?;
                         let view = ProgressReportView::from(report);
-                        Ok(Written { action: "create", resource: "progress_report", id: view.id, before: None, after: serde_json::to_value(&view).unwrap_or(Value::Null) })
+                        Ok(Written {
+                            action: "create",
+                            resource: "progress_report",
+                            id: view.id,
+                            before: None,
+                            after: serde_json::to_value(&view).unwrap_or(Value::Null),
+                        })
                     })
                     .await
                 }
@@ -712,7 +739,8 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
             resolver.list(&mut row, RefKind::Person, "member_refs", "member_ids").await?;
         }
         Target::Measures => {
-            let plan_id = uuid_in(&row, "plan_id").ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`, a UUID)"))?;
+            let plan_id =
+                uuid_in(&row, "plan_id").ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`, a UUID)"))?;
             resolver.code(&mut row, plan_id, CodeOf::Goal, "goal_code", "goal_id").await?;
             resolver.code(&mut row, plan_id, CodeOf::Measure, "parent_code", "parent_measure_id").await?;
             resolver.scalar(&mut row, RefKind::Organization, "responsible_organization_ref", "responsible_organization_id").await?;
