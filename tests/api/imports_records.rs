@@ -373,6 +373,9 @@ async fn progress_reports_import_by_measure_ref_never_change_and_export_back_unc
         (&json!(1), &json!("external_ref"), &json!("immutable"))
     );
     assert_eq!(counts(&changed), [0, 0, 2, 1]);
+    // A row naming a stored report without its measure means the stored one.
+    let by_key = csv(&app, &importer, "progress-reports", "", "external_ref,status,percent_done\nPR-2,delayed,10\n").await;
+    assert_eq!(counts(&by_key), [0, 0, 1, 0], "{by_key}");
 
     for (query, content_type) in [("format=csv", "text/csv"), ("format=csv&excel=true", "text/csv"), ("format=json", "application/json")] {
         let resp = app.client.get(format!("{}/api/v1/exports/progress-reports?{query}", app.base)).bearer_auth(&importer).send().await.expect("export");

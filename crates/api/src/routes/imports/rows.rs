@@ -546,10 +546,11 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
         }
         Target::ProgressReports => {
             let mut row = row;
-            let measure_id = take_uuid(&mut row, "measure_id")?
-                .ok_or_else(|| Refused::one("measure_ref", "missing", "a report names its measure (`measure_ref` or `measure_id`)"))?;
+            let measure_id = take_uuid(&mut row, "measure_id")?;
             match existing {
                 None => {
+                    let measure_id =
+                        measure_id.ok_or_else(|| Refused::one("measure_ref", "missing", "a report names its measure (`measure_ref` or `measure_id`)"))?;
                     let input: ProgressReportInput = input(&row).map_err(refusal)?;
                     let content = || -> Result<_, ApiError> {
                         validator::Validate::validate(&input)?;
@@ -656,8 +657,9 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
 }
 
 /// A report is never edited (a correction is a newer report): a row naming a stored report
-/// must say what it says (`unchanged`), as seen by a caller who may report on its measure.
-async fn same_report(tx: &WriteTx, who: &Principal, id: Uuid, measure_id: Uuid, row: Row) -> Result<(), Stop> {
+/// must say what it says (`unchanged`; a row that leaves its measure out means the stored
+/// one), as seen by a caller who may report on its measure.
+async fn same_report(tx: &WriteTx, who: &Principal, id: Uuid, measure_id: Option<Uuid>, row: Row) -> Result<(), Stop> {
     let stored = persistence::plans::get_report(tx.conn(), id).await.map_err(|e| refusal(service::Error::from(e).into()))?;
     let measure = service::monitoring::readable(tx.conn(), who, stored.measure_id).await.map_err(|e| refusal(e.into()))?;
     who.authorize_known(domain::access::Action::ReportProgress {
@@ -665,7 +667,7 @@ async fn same_report(tx: &WriteTx, who: &Principal, id: Uuid, measure_id: Uuid, 
         responsible: measure.data.data.responsible_organization_id,
     })
     .map_err(|e| refusal(service::Error::from(e).into()))?;
-    if measure_id != stored.measure_id {
+    if measure_id.is_some_and(|m| m != stored.measure_id) {
         return Err(Refused::one("measure_ref", "immutable", "the report with this external_ref is on another measure; a report is never edited").into());
     }
     let current = ProgressReportInput::from_report(&stored);
