@@ -26,12 +26,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use service::imports;
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use self::read::{Format, format_of, read_body, read_csv, read_json};
 pub(crate) use self::read::{JSON_COLUMNS, LIST_COLUMNS, Target};
+use self::read::{RowStream, check_declared_length, format_of};
 use self::run::run;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
@@ -180,13 +179,12 @@ async fn import(
     payload: web::Payload,
 ) -> ApiResult {
     let format = format_of(req)?;
-    let body = read_body(req, payload, limit.map_or(DEFAULT_MAX_BYTES, |l| l.0)).await?;
-    let rows = match format {
-        Format::Csv => read_csv(target, &body)?,
-        Format::Json => read_json(target, &body)?,
-    };
-    let sha = format!("{:x}", Sha256::digest(&body));
-    let report = run(state, who, target, query, rows, sha).await?;
+    let limit = limit.map_or(DEFAULT_MAX_BYTES, |l| l.0);
+    check_declared_length(req, limit)?;
+    // Rows are read as the body arrives and written one by one: the import never holds the
+    // whole body (100,000 rows of a large file), only the rows of one chunk.
+    let rows = RowStream::new(target, format, payload, limit);
+    let report = run(state, who, target, query, rows).await?;
     tracing::info!(import = %report.id, resource = target.name(), rows = report.rows, failed = report.failed, committed = report.committed, "import ran");
     Ok(HttpResponse::Ok().insert_header((header::LOCATION, format!("/api/v1/imports/{}", report.id))).json(ImportReportView::of(&report)?))
 }
@@ -210,7 +208,9 @@ macro_rules! import_endpoint {
         /// `max_project`, a project's `budget`) are JSON in the cell, as the export writes them.
         /// `application/json`: an array of objects. The columns are the single-row input's
         /// fields plus the reference columns below; an unknown column is a 400. Up to
-        /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond.
+        /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond. The body is read as it
+        /// arrives, each row written when complete; a body found malformed or too large part way
+        /// answers 400 or 413 and keeps nothing.
         ///
         /// **Matching.** A row updates the record with its `external_ref` (territorial units,
         /// organizations, people, partnerships, working groups, meetings, progress reports,
