@@ -16,6 +16,7 @@ mod m20261201_000070_cooperations;
 mod m20261201_000080_support_projects;
 mod m20261201_000090_read_indexes;
 mod m20261201_000100_recruitment;
+mod m20261201_000110_import_refs;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000080_support_projects::Migration),
             Box::new(m20261201_000090_read_indexes::Migration),
             Box::new(m20261201_000100_recruitment::Migration),
+            Box::new(m20261201_000110_import_refs::Migration),
         ]
     }
 }

@@ -17,19 +17,19 @@ O-ZLU,Město Žlutice,municipality,00551023,\"Velké náměstí 1, Žlutice\",ht
 O-ZS,Základní škola Žlutice,school,27082440,,\n\
 O-UP,Úřad práce Karlovy Vary,labour_office,00254657,,\n";
 
-const PEOPLE: &str = "external_ref,name,email,organization_ref,job_title\n\
+pub(crate) const PEOPLE: &str = "external_ref,name,email,organization_ref,job_title\n\
 P-1,Jana Nováková,jana@example.cz,O-ZLU,starostka\n\
 P-2,Petr Svoboda,,O-ZS,ředitel\n";
 
 pub(crate) const PARTNERSHIPS: &str = "external_ref,name,territorial_unit_refs,established_on,founding_act\n\
 LP-ZLU,Lokální partnerství Žluticko,U-ZLU|U-VAL|U-MR,2024-03-01,memorandum\n";
 
-const MEMBERSHIPS: &str = "external_ref,partnership_ref,organization_ref,joined_on,representative_refs,note\n\
+pub(crate) const MEMBERSHIPS: &str = "external_ref,partnership_ref,organization_ref,joined_on,representative_refs,note\n\
 M-1,LP-ZLU,O-ZLU,2024-03-01,P-1:starostka,\n\
 M-2,LP-ZLU,O-ZS,2024-03-01,P-2:ředitel|P-1,zakládající člen\n\
 M-3,LP-ZLU,O-UP,2024-04-01,,\n";
 
-async fn import(app: &TestApp, token: &str, resource: &str, query: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Res {
+pub(crate) async fn import(app: &TestApp, token: &str, resource: &str, query: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Res {
     let url = format!("{}/api/v1/imports/{resource}{}{query}", app.base, if query.is_empty() { "" } else { "?" });
     let resp = app.client.post(url).bearer_auth(token).header("content-type", content_type).body(body.into()).send().await.expect("request");
     let status = resp.status();
@@ -40,23 +40,23 @@ async fn import(app: &TestApp, token: &str, resource: &str, query: &str, content
     Res { status, headers, body }
 }
 
-async fn csv(app: &TestApp, token: &str, resource: &str, query: &str, body: &str) -> Value {
+pub(crate) async fn csv(app: &TestApp, token: &str, resource: &str, query: &str, body: &str) -> Value {
     let res = import(app, token, resource, query, "text/csv", body).await;
     assert_eq!(res.status, StatusCode::OK, "{resource}: {}", res.body);
     res.body
 }
 
-fn counts(report: &Value) -> [u64; 4] {
+pub(crate) fn counts(report: &Value) -> [u64; 4] {
     ["created", "updated", "unchanged", "failed"].map(|k| report[k].as_u64().unwrap_or_else(|| panic!("{k} in {report}")))
 }
 
-async fn audit_count(app: &TestApp, resource_type: &str) -> u64 {
+pub(crate) async fn audit_count(app: &TestApp, resource_type: &str) -> u64 {
     let res = app.get(&format!("/api/v1/audit?resource_type={resource_type}&count=true&limit=1"), Some(&app.admin())).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.body["total"].as_u64().expect("total")
 }
 
-async fn load_zluticko(app: &TestApp, token: &str) -> Vec<Value> {
+pub(crate) async fn load_zluticko(app: &TestApp, token: &str) -> Vec<Value> {
     let mut reports = Vec::new();
     for (resource, body) in
         [("territorial-units", UNITS), ("organizations", ORGANIZATIONS), ("people", PEOPLE), ("partnerships", PARTNERSHIPS), ("memberships", MEMBERSHIPS)]
@@ -122,7 +122,7 @@ M-1,LP-ZLU,O-ZLU,2024-03-01\n\
 M-4,LP-ZLU,O-A,2024-02-30\n";
 
 /// A report without what differs between two runs of the same file.
-fn comparable(report: &Value) -> Value {
+pub(crate) fn comparable(report: &Value) -> Value {
     let mut r = report.clone();
     for key in ["id", "dry_run", "created_at"] {
         r.as_object_mut().expect("report").remove(key);

@@ -13,6 +13,8 @@ mod exports;
 mod hardening;
 mod identity;
 mod imports;
+mod imports_esif;
+mod imports_records;
 mod indicators;
 mod lifecycle;
 mod meetings;

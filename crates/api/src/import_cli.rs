@@ -14,7 +14,8 @@ use serde_json::Value;
 pub struct ImportArgs {
     /// The file: `.json` is sent as application/json, anything else as text/csv.
     pub file: PathBuf,
-    /// `territorial-units`, `organizations`, `people`, `partnerships` or `memberships`.
+    /// `territorial-units`, `organizations`, `people`, `partnerships`, `memberships`,
+    /// `working-groups`, `meetings`, `measures`, `progress-reports`, `calls` or `projects`.
     #[arg(long)]
     pub resource: String,
     /// Check every row as a real import would, then roll everything back.

@@ -218,6 +218,7 @@ impl MembershipData {
 /// A thematic working group of a partnership.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkingGroupData {
+    pub external_ref: Option<String>,
     pub partnership_id: Uuid,
     pub thematic_area: ThematicArea,
     pub name: String,
@@ -251,6 +252,7 @@ pub struct Resolution {
 /// A meeting of a partnership, or of one of its working groups.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeetingData {
+    pub external_ref: Option<String>,
     pub partnership_id: Uuid,
     pub working_group_id: Option<Uuid>,
     pub title: String,
@@ -443,6 +445,7 @@ mod tests {
     #[test]
     fn meeting_resolutions_are_numbered_uniquely() {
         let m = MeetingData {
+            external_ref: None,
             partnership_id: Uuid::nil(),
             working_group_id: None,
             title: "Setkání".into(),

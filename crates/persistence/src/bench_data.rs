@@ -220,6 +220,7 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     created_at: Set(at),
                     updated_at: Set(at),
                     archived_at: Set(None),
+                    external_ref: Set(None),
                     partnership_id: Set(partnerships[i % partnerships.len().max(1)]),
                     working_group_id: Set(None),
                     search_text: Set(search_text([title.as_str()])),
@@ -276,6 +277,7 @@ async fn plans_and_projects(
                 created_at: Set(at),
                 updated_at: Set(at),
                 archived_at: Set(None),
+                external_ref: Set(None),
                 partnership_id: Set(*p),
                 thematic_area: Set(area.code().into()),
                 coordinator_id: Set(None),
@@ -335,6 +337,7 @@ async fn plans_and_projects(
             // Deadlines from mid-2025 to 2029: the earlier ones are overdue unless completed.
             let deadline = day(2025, 6, 30) + Duration::days(i64::try_from((m * 97 + i * 13) % 1600).unwrap_or(0));
             let data = MeasureData {
+                external_ref: None,
                 goal_id,
                 kind: MeasureKind::Measure,
                 parent_measure_id: None,
@@ -384,6 +387,7 @@ async fn plans_and_projects(
                     comment: None,
                     author_subject: "bench".into(),
                     author_person_id: None,
+                    external_ref: None,
                 };
                 plans::add_report(tx, &measure, report).await?;
             }

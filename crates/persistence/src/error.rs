@@ -72,6 +72,10 @@ const UNIQUE_INDEXES: &[(&str, &str, &[&str], &str)] = &[
     ("ix_projects_external_ref", "projects", &["external_ref"], "external_ref"),
     ("ix_projects_registration_number", "projects", &["registration_number"], "registration_number"),
     ("ix_candidacies_round_unit", "candidacies", &["round_id", "territorial_unit_id"], "territorial_unit_id"),
+    ("ix_working_groups_external_ref", "working_groups", &["external_ref"], "external_ref"),
+    ("ix_meetings_external_ref", "meetings", &["external_ref"], "external_ref"),
+    ("ix_measures_external_ref", "measures", &["plan_id", "external_ref"], "external_ref"),
+    ("ix_progress_reports_external_ref", "progress_reports", &["external_ref"], "external_ref"),
 ];
 
 /// The field behind a unique violation, from [`UNIQUE_INDEXES`]; for an index not listed, the

@@ -6,7 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::entities::{import_report as ir, membership, organization, partnership, person, territorial_unit};
+use crate::entities::{
+    call, goal, import_report as ir, measure, meeting, membership, operational_programme, organization, partnership, person, progress_report, project,
+    territorial_unit, working_group,
+};
 use crate::page::{self, SortField, SortKind, field};
 use crate::{Page, PageRequest, StoreError, WriteTx};
 
@@ -108,6 +111,11 @@ pub enum Kind {
     Organization,
     Person,
     Partnership,
+    WorkingGroup,
+    Meeting,
+    ProgressReport,
+    Call,
+    Project,
 }
 
 /// The record of this kind with this `external_ref` (archived ones included: the key stays
@@ -129,6 +137,17 @@ pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, exter
         Kind::Partnership => {
             first_id(partnership::Entity::find().filter(partnership::Column::ExternalRef.eq(r)).select_only().column(partnership::Column::Id), conn).await?
         }
+        Kind::WorkingGroup => {
+            first_id(working_group::Entity::find().filter(working_group::Column::ExternalRef.eq(r)).select_only().column(working_group::Column::Id), conn)
+                .await?
+        }
+        Kind::Call => first_id(call::Entity::find().filter(call::Column::ExternalRef.eq(r)).select_only().column(call::Column::Id), conn).await?,
+        Kind::Project => first_id(project::Entity::find().filter(project::Column::ExternalRef.eq(r)).select_only().column(project::Column::Id), conn).await?,
+        Kind::ProgressReport => {
+            first_id(progress_report::Entity::find().filter(progress_report::Column::ExternalRef.eq(r)).select_only().column(progress_report::Column::Id), conn)
+                .await?
+        }
+        Kind::Meeting => first_id(meeting::Entity::find().filter(meeting::Column::ExternalRef.eq(r)).select_only().column(meeting::Column::Id), conn).await?,
     };
     Ok(id)
 }
@@ -152,5 +171,60 @@ pub async fn find_membership(
         .filter(membership::Column::ArchivedAt.is_null())
         .select_only()
         .column(membership::Column::Id);
+    first_id(select, conn).await
+}
+
+/// The measure of a plan with this `external_ref` (unique within a plan), if any.
+pub async fn find_measure(conn: &impl ConnectionTrait, plan_id: Uuid, external_ref: &str) -> Result<Option<Uuid>, StoreError> {
+    let select = measure::Entity::find()
+        .filter(measure::Column::PlanId.eq(plan_id))
+        .filter(measure::Column::ExternalRef.eq(external_ref.to_owned()))
+        .select_only()
+        .column(measure::Column::Id);
+    first_id(select, conn).await
+}
+
+/// The measure of a plan with this code (unique within a plan), if any.
+pub async fn find_measure_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
+    let select = measure::Entity::find()
+        .filter(measure::Column::PlanId.eq(plan_id))
+        .filter(measure::Column::Code.eq(code.to_owned()))
+        .select_only()
+        .column(measure::Column::Id);
+    first_id(select, conn).await
+}
+
+/// The goal of a plan with this code (unique within a plan), if any.
+pub async fn find_goal_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
+    let select =
+        goal::Entity::find().filter(goal::Column::PlanId.eq(plan_id)).filter(goal::Column::Code.eq(code.to_owned())).select_only().column(goal::Column::Id);
+    first_id(select, conn).await
+}
+
+/// The measures with this `external_ref` (in one plan, or one partnership, when given) and
+/// their plans: every
+/// version of a revised plan's measure has it.
+pub async fn measures_by_external_ref(
+    conn: &impl ConnectionTrait,
+    external_ref: &str,
+    plan_id: Option<Uuid>,
+    partnership_id: Option<Uuid>,
+) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+    let mut select = measure::Entity::find().filter(measure::Column::ExternalRef.eq(external_ref.to_owned()));
+    if let Some(plan_id) = plan_id {
+        select = select.filter(measure::Column::PlanId.eq(plan_id));
+    }
+    if let Some(partnership_id) = partnership_id {
+        select = select.filter(measure::Column::PartnershipId.eq(partnership_id));
+    }
+    Ok(select.select_only().column(measure::Column::Id).column(measure::Column::PlanId).into_tuple::<(Uuid, Uuid)>().all(conn).await?)
+}
+
+/// The operational programme with this code (unique), if any.
+pub async fn find_programme_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Uuid>, StoreError> {
+    let select = operational_programme::Entity::find()
+        .filter(operational_programme::Column::Code.eq(code.to_owned()))
+        .select_only()
+        .column(operational_programme::Column::Id);
     first_id(select, conn).await
 }

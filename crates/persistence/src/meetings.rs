@@ -57,6 +57,7 @@ fn record(m: mt::Model, attendance: Vec<Attendance>) -> Result<Meeting, StoreErr
     Ok(Record {
         meta: meta!(m),
         data: MeetingData {
+            external_ref: m.external_ref,
             partnership_id: m.partnership_id,
             working_group_id: m.working_group_id,
             title: m.title,
@@ -73,6 +74,7 @@ fn record(m: mt::Model, attendance: Vec<Attendance>) -> Result<Meeting, StoreErr
 
 fn content(d: &MeetingData) -> mt::ActiveModel {
     mt::ActiveModel {
+        external_ref: Set(d.external_ref.clone()),
         partnership_id: Set(d.partnership_id),
         working_group_id: Set(d.working_group_id),
         title: Set(d.title.clone()),

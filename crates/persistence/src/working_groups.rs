@@ -48,6 +48,7 @@ fn record(m: wg::Model, member_ids: Vec<Uuid>) -> Result<WorkingGroup, StoreErro
     Ok(Record {
         meta: meta!(m),
         data: WorkingGroupData {
+            external_ref: m.external_ref,
             partnership_id: m.partnership_id,
             thematic_area: code(&m.thematic_area)?,
             name: m.name,
@@ -59,6 +60,7 @@ fn record(m: wg::Model, member_ids: Vec<Uuid>) -> Result<WorkingGroup, StoreErro
 
 fn content(d: &WorkingGroupData) -> wg::ActiveModel {
     wg::ActiveModel {
+        external_ref: Set(d.external_ref.clone()),
         partnership_id: Set(d.partnership_id),
         thematic_area: Set(d.thematic_area.to_string()),
         name: Set(d.name.clone()),

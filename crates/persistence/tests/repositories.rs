@@ -131,6 +131,7 @@ async fn a_foreign_key_violation_is_a_client_error() {
     {
         let tx = db.begin().await;
         let data = WorkingGroupData {
+            external_ref: None,
             partnership_id: missing,
             thematic_area: ThematicArea::Housing,
             name: "Housing".into(),

@@ -6,10 +6,13 @@
 use chrono::NaiveDate;
 use domain::access::{Principal, Role};
 use persistence::imports::{self, ImportReport, Kind};
-use persistence::{ConnectionTrait, Page, PageRequest, WriteTx, people};
+use persistence::{ConnectionTrait, Page, PageRequest, WriteTx, people, plans};
 use uuid::Uuid;
 
 use crate::Result;
+use crate::meetings::Meetings;
+use crate::records;
+use crate::working_groups::WorkingGroups;
 
 pub use persistence::imports::Kind as RefKind;
 
@@ -20,13 +23,79 @@ pub async fn find(conn: &impl ConnectionTrait, kind: Kind, external_ref: &str) -
 }
 
 /// The record a reference column names: 404 when none has that `external_ref`, or (people,
-/// who are personal data) when the caller may not see them.
+/// who are personal data, and the records of a partnership, which are not public) when the
+/// caller may not see it.
 pub async fn resolve(conn: &impl ConnectionTrait, who: &Principal, kind: Kind, external_ref: &str) -> Result<Uuid> {
     let id = imports::find_by_external_ref(conn, kind, external_ref).await?.ok_or_else(crate::Error::not_found)?;
-    if kind == Kind::Person {
-        people::get(conn, id, who.readable_partnerships()).await?;
+    match kind {
+        Kind::Person => {
+            people::get(conn, id, who.readable_partnerships()).await?;
+        }
+        Kind::WorkingGroup => {
+            records::get::<WorkingGroups>(conn, who, id).await?;
+        }
+        Kind::Meeting => {
+            records::get::<Meetings>(conn, who, id).await?;
+        }
+        // Reports are never named by another row; one a caller may not read is not found.
+        Kind::ProgressReport => {
+            let report = plans::get_report(conn, id).await?;
+            crate::monitoring::readable(conn, who, report.measure_id).await?;
+        }
+        Kind::Project => {
+            crate::projects::get(conn, who, id).await?;
+        }
+        Kind::TerritorialUnit | Kind::Organization | Kind::Partnership | Kind::Call => {}
     }
     Ok(id)
+}
+
+/// The measure a row of a plan updates: the plan's measure with this `external_ref`.
+pub async fn find_measure(conn: &impl ConnectionTrait, plan_id: Uuid, external_ref: &str) -> Result<Option<Uuid>> {
+    Ok(imports::find_measure(conn, plan_id, external_ref).await?)
+}
+
+/// A goal of a plan the caller sees, by its code: 404 when the plan is not visible or has
+/// no goal of that code.
+pub async fn goal_by_code(conn: &impl ConnectionTrait, who: &Principal, plan_id: Uuid, code: &str) -> Result<Uuid> {
+    crate::plans::get(conn, Some(who), plan_id).await?;
+    imports::find_goal_by_code(conn, plan_id, code).await?.ok_or_else(crate::Error::not_found)
+}
+
+/// A measure of a plan the caller sees, by its code (an activity's parent).
+pub async fn measure_by_code(conn: &impl ConnectionTrait, who: &Principal, plan_id: Uuid, code: &str) -> Result<Uuid> {
+    crate::plans::get(conn, Some(who), plan_id).await?;
+    imports::find_measure_by_code(conn, plan_id, code).await?.ok_or_else(crate::Error::not_found)
+}
+
+/// The operational programme with this code: 404 when none has it (programmes are public).
+pub async fn programme_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Uuid> {
+    imports::find_programme_by_code(conn, code).await?.ok_or_else(crate::Error::not_found)
+}
+
+/// The measures a `measure_ref` may name (a progress report's measure, a project's): those
+/// with that `external_ref` (in `plan_id`, and `partnership_id`, when given) whose monitoring
+/// the caller reads; of several (the versions of a revised plan), those of plans in force. One
+/// is the answer; none is not found; more are ambiguous (the row should give `plan_id`).
+pub async fn measures_by_ref(
+    conn: &impl ConnectionTrait,
+    who: &Principal,
+    external_ref: &str,
+    plan_id: Option<Uuid>,
+    partnership_id: Option<Uuid>,
+) -> Result<Vec<Uuid>> {
+    let mut found = Vec::new();
+    for (measure_id, plan_id) in imports::measures_by_external_ref(conn, external_ref, plan_id, partnership_id).await? {
+        match crate::monitoring::readable(conn, who, measure_id).await {
+            Ok(_) => found.push((measure_id, plans::get_plan(conn, plan_id).await?.data.status)),
+            Err(crate::Error::Store(persistence::StoreError::NotFound)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if found.len() > 1 {
+        found.retain(|(_, status)| *status == domain::codelist::PlanStatus::InForce);
+    }
+    Ok(found.into_iter().map(|(id, _)| id).collect())
 }
 
 /// The membership a row updates: the organization's membership in the partnership that

@@ -52,6 +52,8 @@ pub struct ProgressContent {
     pub indicator_values: Vec<IndicatorValue>,
     pub comment: Option<String>,
     pub author_person_id: Option<Uuid>,
+    /// The client's own key for idempotent imports.
+    pub external_ref: Option<String>,
 }
 
 /// Reports progress on a measure of the plan in force; the newest report is its current state.
@@ -74,6 +76,7 @@ where
         comment: content.comment,
         author_subject: s.who().subject.clone(),
         author_person_id: content.author_person_id,
+        external_ref: content.external_ref,
     };
     let created = repo::add_report(s.tx(), &measure, report).await?;
     Ok((measure, created))

@@ -180,7 +180,7 @@ pub struct CallInput {
 }
 
 impl CallInput {
-    fn into_data(self) -> ApiResult<CallData> {
+    pub(crate) fn into_data(self) -> ApiResult<CallData> {
         self.validate()?;
         Ok(CallData {
             external_ref: opt_text(self.external_ref),
@@ -199,7 +199,7 @@ impl CallInput {
         }
         .validate()?)
     }
-    fn from_data(d: &CallData) -> Self {
+    pub(crate) fn from_data(d: &CallData) -> Self {
         Self {
             external_ref: d.external_ref.clone(),
             programme_id: d.programme_id,

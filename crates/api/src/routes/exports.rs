@@ -1,13 +1,16 @@
-//! `/exports`: the registry (territorial units, organizations, people), partnerships and
-//! memberships as CSV or a JSON array, in exactly the columns of the imports, so that an export
-//! imports back unchanged.
+//! `/exports`: the registry (territorial units, organizations, people), partnerships,
+//! memberships, working groups, meetings, measures, progress reports, calls and projects as CSV
+//! or a JSON array, in exactly the columns of the imports, so that an export imports back
+//! unchanged.
 //!
 //! The body is streamed: the rows are read page by page with the lists' keyset paging (500 a
-//! page) and written as they come, never built in memory. Visibility is the lists': people and
-//! memberships need a token and a partner gets only its partnerships' rows. References are
-//! written as refs (the referenced record's `external_ref`) where the record has one and the
-//! import could resolve it for the caller; otherwise as the `…_id` column with the UUID. Row
-//! contents are never logged (people are personal data).
+//! page) and written as they come, never built in memory. Visibility is the lists': people,
+//! memberships, working groups, meetings, progress reports and projects need a token and a
+//! partner gets only its partnerships' rows; measures without a token are those of approved
+//! plans. References are written as refs (the referenced record's `external_ref`, a goal's or
+//! measure's code, a programme's code) where the record has one and the import could resolve
+//! it for the caller; otherwise as the `…_id` column with the UUID (a project's measures always:
+//! it links one version of each). Row contents are never logged (people are personal data).
 
 use std::collections::HashMap;
 
@@ -15,19 +18,25 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Principal;
-use domain::codelist::{OrganizationKind, PartnershipStatus, Region, TerritorialUnitKind};
-use persistence::{ConnectionTrait, PageRequest, memberships, organizations, partnerships, people, territorial_units};
+use domain::codelist::{OrganizationKind, PartnershipStatus, PlanStatus, ProgrammingPeriod, ProjectStatus, Region, TerritorialUnitKind, ThematicArea};
+use persistence::{ConnectionTrait, PageRequest, esif, meetings, memberships, organizations, partnerships, people, plans, territorial_units, working_groups};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::imports::{LIST_COLUMNS, Target};
+use super::calls::CallInput;
+use super::imports::{JSON_COLUMNS, LIST_COLUMNS, Target};
+use super::measures::MeasureInput;
+use super::meetings::MeetingInput;
 use super::memberships::MembershipInput;
 use super::organizations::OrganizationInput;
 use super::partnerships::PartnershipInput;
 use super::people::PersonInput;
+use super::progress_reports::ProgressReportInput;
+use super::projects::ProjectInput;
 use super::territorial_units::TerritorialUnitInput;
+use super::working_groups::WorkingGroupInput;
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors};
 use crate::http::{AppState, MAX_LIMIT, page_request};
@@ -119,6 +128,82 @@ export_query! {
     }
 }
 
+export_query! {
+    /// Filters of the working-group export.
+    WorkingGroupExportQuery {
+        partnership_id: Option<Uuid>,
+        thematic_area: Option<ThematicArea>,
+        /// Text search in the name; ignores case and diacritics.
+        q: Option<String>,
+    }
+}
+
+export_query! {
+    /// Filters of the meeting export.
+    MeetingExportQuery {
+        partnership_id: Option<Uuid>,
+        working_group_id: Option<Uuid>,
+        /// Meetings starting at or after this time.
+        from: Option<DateTime<Utc>>,
+        /// Meetings starting before this time.
+        to: Option<DateTime<Utc>>,
+        /// Text search in title and place; ignores case and diacritics.
+        q: Option<String>,
+    }
+}
+
+export_query! {
+    /// Filters of the measure export.
+    MeasureExportQuery {
+        plan_id: Option<Uuid>,
+        partnership_id: Option<Uuid>,
+        goal_id: Option<Uuid>,
+        /// Only measures of plans in this status (default: every plan the caller sees).
+        plan_status: Option<PlanStatus>,
+        /// Text search in code, title and description; ignores case and diacritics.
+        q: Option<String>,
+    }
+}
+
+export_query! {
+    /// Filters of the progress-report export.
+    ProgressReportExportQuery {
+        partnership_id: Option<Uuid>,
+        plan_id: Option<Uuid>,
+        measure_id: Option<Uuid>,
+    }
+}
+
+export_query! {
+    /// Filters of the call export.
+    CallExportQuery {
+        programme_id: Option<Uuid>,
+        period: Option<ProgrammingPeriod>,
+        /// Calls accepting applications on this day.
+        open_on: Option<NaiveDate>,
+        /// Calls a project of this partnership may apply to (every non-KPSVL call, and KPSVL calls open to it).
+        open_to_partnership_id: Option<Uuid>,
+        kpsvl: Option<bool>,
+        /// Text search in number and title.
+        q: Option<String>,
+    }
+}
+
+export_query! {
+    /// Filters of the project export.
+    ProjectExportQuery {
+        partnership_id: Option<Uuid>,
+        call_id: Option<Uuid>,
+        programme_id: Option<Uuid>,
+        applicant_organization_id: Option<Uuid>,
+        /// Projects implementing this measure.
+        measure_id: Option<Uuid>,
+        status: Option<ProjectStatus>,
+        /// Text search in title and summary.
+        q: Option<String>,
+    }
+}
+
 // --- the rows ------------------------------------------------------------------------------------
 
 /// The list an export reads, with its filter.
@@ -128,6 +213,12 @@ enum Source {
     People(people::Filter),
     Partnerships(partnerships::Filter),
     Memberships(memberships::Filter),
+    WorkingGroups(working_groups::Filter),
+    Meetings(meetings::Filter),
+    Measures(plans::MeasureFilter),
+    ProgressReports(plans::ReportFilter),
+    Calls(esif::CallFilter),
+    Projects(esif::ProjectFilter),
 }
 
 impl Source {
@@ -138,6 +229,12 @@ impl Source {
             Self::People(_) => Target::People,
             Self::Partnerships(_) => Target::Partnerships,
             Self::Memberships(_) => Target::Memberships,
+            Self::WorkingGroups(_) => Target::WorkingGroups,
+            Self::Meetings(_) => Target::Meetings,
+            Self::Measures(_) => Target::Measures,
+            Self::ProgressReports(_) => Target::ProgressReports,
+            Self::Calls(_) => Target::Calls,
+            Self::Projects(_) => Target::Projects,
         }
     }
 }
@@ -148,6 +245,15 @@ enum RefOf {
     Organization,
     Person,
     Partnership,
+    WorkingGroup,
+    Measure,
+    /// A goal's code (in its plan), for `goal_code`.
+    GoalCode,
+    /// A measure's code (in its plan), for `parent_code`.
+    MeasureCode,
+    Call,
+    /// An operational programme's code, for `programme_code`.
+    ProgrammeCode,
 }
 
 /// The `external_ref`s of referenced records, as the import resolves them for the caller
@@ -166,6 +272,14 @@ impl Refs {
             RefOf::TerritorialUnit => absent_is_none(territorial_units::get(conn, id).await)?.and_then(|r| r.data.external_ref),
             RefOf::Organization => absent_is_none(organizations::get(conn, id).await)?.and_then(|r| r.data.external_ref),
             RefOf::Partnership => absent_is_none(partnerships::get(conn, id).await)?.and_then(|r| r.data.data.external_ref),
+            // The working group of a meeting the caller reads: in the same partnership.
+            RefOf::WorkingGroup => absent_is_none(working_groups::get(conn, id).await)?.and_then(|r| r.data.external_ref),
+            // The measure of a report the caller reads: in the same partnership.
+            RefOf::Measure => absent_is_none(plans::get_measure(conn, id).await)?.and_then(|r| r.data.data.external_ref),
+            RefOf::Call => absent_is_none(esif::get_call(conn, id).await)?.and_then(|r| r.data.external_ref),
+            RefOf::ProgrammeCode => absent_is_none(esif::get_programme(conn, id).await)?.map(|r| r.data.code),
+            RefOf::GoalCode => absent_is_none(plans::get_goal(conn, id).await)?.map(|r| r.data.1.code),
+            RefOf::MeasureCode => absent_is_none(plans::get_measure(conn, id).await)?.map(|r| r.data.data.code),
             RefOf::Person => match &self.who {
                 None => None,
                 Some(who) => absent_is_none(people::get(conn, id, who.readable_partnerships()).await)?.and_then(|r| r.data.external_ref),
@@ -208,11 +322,17 @@ impl Refs {
     /// `representatives` split into `representative_refs` (`person_ref` or
     /// `person_ref:function`) and the rest (objects with `person_id` and `function`).
     async fn representatives(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>) -> ApiResult<()> {
+        self.people(conn, row, "representatives", "representative_refs", "function").await
+    }
+
+    /// A list of objects naming people (`objects`, each with `person_id` and `second`) split
+    /// into its ref column (`person_ref` or `person_ref:<second>`) and the rest.
+    async fn people(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>, objects: &str, references: &str, second: &str) -> ApiResult<()> {
         let (mut kept, mut refs) = (Vec::new(), Vec::new());
-        if let Some(Value::Array(items)) = row.remove("representatives") {
+        if let Some(Value::Array(items)) = row.remove(objects) {
             for item in items {
                 let person = item.get("person_id").and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok());
-                let function = item.get("function").and_then(Value::as_str).filter(|f| !f.is_empty()).map(str::to_owned);
+                let function = item.get(second).and_then(Value::as_str).filter(|f| !f.is_empty()).map(str::to_owned);
                 let external_ref = match person {
                     Some(uuid) => self.of(conn, RefOf::Person, uuid).await?,
                     None => None,
@@ -227,8 +347,8 @@ impl Refs {
                 }
             }
         }
-        row.insert("representatives".into(), Value::Array(kept));
-        row.insert("representative_refs".into(), Value::Array(refs));
+        row.insert(objects.to_owned(), Value::Array(kept));
+        row.insert(references.to_owned(), Value::Array(refs));
         Ok(())
     }
 }
@@ -298,6 +418,82 @@ async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs
             }
             page.next_cursor
         }
+        Source::WorkingGroups(filter) => {
+            let page = working_groups::list(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&WorkingGroupInput::from_data(&r.data))?;
+                row.insert("partnership_id".into(), Value::String(r.data.partnership_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::Person, "coordinator_id", "coordinator_ref").await?;
+                refs.list(conn, &mut row, RefOf::Person, "member_ids", "member_refs").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Meetings(filter) => {
+            let page = meetings::list(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&MeetingInput::from_data(&r.data))?;
+                row.insert("partnership_id".into(), Value::String(r.data.partnership_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::WorkingGroup, "working_group_id", "working_group_ref").await?;
+                refs.people(conn, &mut row, "attendance", "attendance_refs", "status").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Measures(filter) => {
+            let page = plans::list_measures(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&MeasureInput::from_data(&r.data.data))?;
+                row.insert("plan_id".into(), Value::String(r.data.plan_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::GoalCode, "goal_id", "goal_code").await?;
+                refs.scalar(conn, &mut row, RefOf::MeasureCode, "parent_measure_id", "parent_code").await?;
+                refs.scalar(conn, &mut row, RefOf::Organization, "responsible_organization_id", "responsible_organization_ref").await?;
+                refs.list(conn, &mut row, RefOf::Organization, "co_implementer_ids", "co_implementer_refs").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::ProgressReports(filter) => {
+            let page = plans::list_all_reports(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&ProgressReportInput::from_report(r))?;
+                row.insert("measure_id".into(), Value::String(r.measure_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Measure, "measure_id", "measure_ref").await?;
+                // The plan tells the versions of a revised plan's measure apart.
+                if row.get("measure_ref").is_some_and(|v| !v.is_null()) {
+                    row.insert("plan_id".into(), Value::String(r.plan_id.to_string()));
+                }
+                refs.scalar(conn, &mut row, RefOf::Person, "author_person_id", "author_person_ref").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Calls(filter) => {
+            let page = esif::list_calls(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&CallInput::from_data(&r.data))?;
+                refs.scalar(conn, &mut row, RefOf::ProgrammeCode, "programme_id", "programme_code").await?;
+                refs.list(conn, &mut row, RefOf::Partnership, "open_to", "open_to_refs").await?;
+                maps.push(row);
+            }
+            page.next_cursor
+        }
+        Source::Projects(filter) => {
+            let page = esif::list_projects(conn, filter, req).await?;
+            for r in &page.items {
+                let mut row = object(&ProjectInput::from_data(&r.data.data))?;
+                row.insert("partnership_id".into(), Value::String(r.data.data.partnership_id.to_string()));
+                refs.scalar(conn, &mut row, RefOf::Partnership, "partnership_id", "partnership_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::Organization, "applicant_organization_id", "applicant_organization_ref").await?;
+                refs.scalar(conn, &mut row, RefOf::Call, "call_id", "call_ref").await?;
+                // Measures stay ids: a project links one version of a measure, and a ref would
+                // name the version in force when read back.
+                maps.push(row);
+            }
+            page.next_cursor
+        }
     };
     let columns = source.target().columns();
     let rows = maps
@@ -307,7 +503,7 @@ async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs
                 .iter()
                 .map(|c| match map.remove(*c) {
                     Some(v) => v,
-                    None if LIST_COLUMNS.contains(c) => Value::Array(vec![]),
+                    None if LIST_COLUMNS.contains(c) || JSON_COLUMNS.contains(c) => Value::Array(vec![]),
                     None => Value::Null,
                 })
                 .collect()
@@ -324,12 +520,14 @@ enum Output {
     Json,
 }
 
-/// A CSV cell: empty for `null`, list columns `|`-separated, `representatives` as JSON text.
+/// A CSV cell: empty for `null`, list columns `|`-separated, lists of objects (and `agenda`,
+/// whose items may hold a `|`) as JSON text.
 fn cell(column: &str, value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Array(items) if items.is_empty() => String::new(),
+        Value::Array(_) if JSON_COLUMNS.contains(&column) => value.to_string(),
         Value::Array(items) if LIST_COLUMNS.contains(&column) => {
             items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect::<Vec<_>>().join("|")
         }
@@ -600,6 +798,156 @@ export_endpoint!(
     }
 );
 
+export_endpoint!(
+    export_working_groups,
+    "/exports/working-groups",
+    "export_working_groups",
+    "Export working groups (CSV or JSON; a partner gets its partnerships').",
+    WorkingGroupExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = working_groups::Filter {
+            partnership_id: q.partnership_id,
+            thematic_area: q.thematic_area,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::WorkingGroups(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_meetings,
+    "/exports/meetings",
+    "export_meetings",
+    "Export meetings with their attendance (CSV or JSON; a partner gets its partnerships').",
+    MeetingExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        if let (Some(from), Some(to)) = (q.from, q.to)
+            && to < from
+        {
+            return Err(ApiError::bad_request("to", "before_start", "`to` is before `from`"));
+        }
+        let filter = meetings::Filter {
+            partnership_id: q.partnership_id,
+            working_group_id: q.working_group_id,
+            from: q.from,
+            to: q.to,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::Meetings(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_measures,
+    "/exports/measures",
+    "export_measures",
+    "Export measures and activities (CSV or JSON); without a token those of approved plans.",
+    MeasureExportQuery,
+    security((), ("bearer" = [])),
+    MaybeAuth(who) = MaybeAuth,
+    |state, req, q| {
+        let filter = plans::MeasureFilter {
+            plan_id: q.plan_id,
+            partnership_id: q.partnership_id,
+            goal_id: q.goal_id,
+            plan_statuses: q.plan_status.map(|s| vec![s]),
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            // As the list: a caller sees its partnerships' plans and the approved (public) ones.
+            scope: match &who {
+                None => Some(Vec::new()),
+                Some(w) => w.readable_partnerships().map(<[Uuid]>::to_vec),
+            },
+            ..Default::default()
+        };
+        export(&state, &req, who, Source::Measures(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_progress_reports,
+    "/exports/progress-reports",
+    "export_progress_reports",
+    "Export progress reports (CSV or JSON; a partner gets its partnerships').",
+    ProgressReportExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = plans::ReportFilter {
+            partnership_id: q.partnership_id,
+            plan_id: q.plan_id,
+            measure_id: q.measure_id,
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        // Reports are never archived: `include_archived` changes nothing.
+        export(&state, &req, Some(who), Source::ProgressReports(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_calls,
+    "/exports/calls",
+    "export_calls",
+    "Export calls for proposals (CSV or JSON), filtered like the list. Public.",
+    CallExportQuery,
+    security((), ("bearer" = [])),
+    MaybeAuth(who) = MaybeAuth,
+    |state, req, q| {
+        let filter = esif::CallFilter {
+            programme_id: q.programme_id,
+            period: q.period,
+            open_on: q.open_on,
+            open_to: q.open_to_partnership_id,
+            kpsvl: q.kpsvl,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+        };
+        export(&state, &req, who, Source::Calls(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
+export_endpoint!(
+    export_projects,
+    "/exports/projects",
+    "export_projects",
+    "Export projects (CSV or JSON; a partner gets its partnerships'). The content a project intent is imported with; its pipeline steps are actions, not columns.",
+    ProjectExportQuery,
+    security(("bearer" = [])),
+    Auth(who) = Auth,
+    |state, req, q| {
+        let filter = esif::ProjectFilter {
+            partnership_id: q.partnership_id,
+            call_id: q.call_id,
+            programme_id: q.programme_id,
+            applicant_organization_id: q.applicant_organization_id,
+            measure_id: q.measure_id,
+            status: q.status,
+            q: q.q,
+            include_archived: q.include_archived.unwrap_or(false),
+            scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+        };
+        export(&state, &req, Some(who), Source::Projects(filter), q.format, q.excel, q.updated_since).await
+    }
+);
+
 pub fn configure(cfg: &mut impl crate::routes::Register) {
-    cfg.service(export_territorial_units).service(export_organizations).service(export_people).service(export_partnerships).service(export_memberships);
+    cfg.service(export_territorial_units)
+        .service(export_organizations)
+        .service(export_people)
+        .service(export_partnerships)
+        .service(export_memberships)
+        .service(export_working_groups)
+        .service(export_meetings)
+        .service(export_measures)
+        .service(export_progress_reports)
+        .service(export_calls)
+        .service(export_projects);
 }

@@ -26,6 +26,12 @@ use crate::write::{self, Resource, Shown};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureInput {
+    /// Your own stable key for idempotent imports; unique among the plan's measures (a
+    /// revision's copy keeps it).
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    #[serde(default)]
+    pub external_ref: Option<String>,
     /// The goal the measure serves (in the same plan).
     pub goal_id: Uuid,
     /// `measure` (default) or `activity`.
@@ -73,9 +79,10 @@ fn measure_kind() -> MeasureKind {
 }
 
 impl MeasureInput {
-    fn into_data(self) -> ApiResult<MeasureData> {
+    pub(crate) fn into_data(self) -> ApiResult<MeasureData> {
         self.validate()?;
         Ok(MeasureData {
+            external_ref: opt_text(self.external_ref),
             goal_id: self.goal_id,
             kind: self.kind,
             parent_measure_id: self.parent_measure_id,
@@ -94,8 +101,9 @@ impl MeasureInput {
         }
         .validate()?)
     }
-    fn from_data(d: &MeasureData) -> Self {
+    pub(crate) fn from_data(d: &MeasureData) -> Self {
         Self {
+            external_ref: d.external_ref.clone(),
             goal_id: d.goal_id,
             kind: d.kind,
             parent_measure_id: d.parent_measure_id,

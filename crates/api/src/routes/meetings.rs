@@ -46,6 +46,11 @@ pub struct ResolutionInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingInput {
+    /// Your own stable key for idempotent imports; unique among meetings.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    #[serde(default)]
+    pub external_ref: Option<String>,
     /// The working group meeting, or `null` for a meeting of the whole partnership.
     #[serde(default)]
     pub working_group_id: Option<Uuid>,
@@ -76,9 +81,10 @@ pub struct MeetingInput {
 }
 
 impl MeetingInput {
-    fn into_data(self, partnership_id: Uuid) -> ApiResult<MeetingData> {
+    pub(crate) fn into_data(self, partnership_id: Uuid) -> ApiResult<MeetingData> {
         self.validate()?;
         Ok(MeetingData {
+            external_ref: opt_text(self.external_ref),
             partnership_id,
             working_group_id: self.working_group_id,
             title: self.title.trim().to_owned(),
@@ -92,8 +98,9 @@ impl MeetingInput {
         }
         .validate()?)
     }
-    fn from_data(d: &MeetingData) -> Self {
+    pub(crate) fn from_data(d: &MeetingData) -> Self {
         Self {
+            external_ref: d.external_ref.clone(),
             working_group_id: d.working_group_id,
             title: d.title.clone(),
             starts_at: d.starts_at,

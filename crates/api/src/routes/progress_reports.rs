@@ -39,6 +39,11 @@ pub struct IndicatorValueInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressReportInput {
+    /// Your own stable key for idempotent imports; unique among progress reports.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    #[serde(default)]
+    pub external_ref: Option<String>,
     /// The day the report describes (default today).
     #[serde(default)]
     pub reported_on: Option<NaiveDate>,
@@ -59,8 +64,9 @@ pub struct ProgressReportInput {
 }
 
 impl ProgressReportInput {
-    fn into_content(self) -> ProgressContent {
+    pub(crate) fn into_content(self) -> ProgressContent {
         ProgressContent {
+            external_ref: opt_text(self.external_ref),
             reported_on: self.reported_on,
             status: self.status,
             percent_done: self.percent_done,
@@ -79,12 +85,33 @@ impl ProgressReportInput {
             author_person_id: self.author_person_id,
         }
     }
+
+    /// The input a stored report was made of (its day as stored).
+    pub(crate) fn from_report(r: &Report) -> Self {
+        Self {
+            external_ref: r.external_ref.clone(),
+            reported_on: Some(r.reported_on),
+            status: r.status,
+            percent_done: r.percent_done,
+            indicator_values: r.indicator_values.iter().map(IndicatorValueInput::from).collect(),
+            comment: r.comment.clone(),
+            author_person_id: r.author_person_id,
+        }
+    }
+}
+
+impl From<&IndicatorValue> for IndicatorValueInput {
+    fn from(v: &IndicatorValue) -> Self {
+        Self { indicator_key: v.indicator_key.clone(), value: v.value, text: v.text.clone(), period_from: v.period_from, period_to: v.period_to }
+    }
 }
 
 /// A progress report. Reports are never edited: a correction is a newer report.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgressReportView {
     pub id: Uuid,
+    /// Your own stable key for idempotent imports.
+    pub external_ref: Option<String>,
     pub measure_id: Uuid,
     pub reported_on: NaiveDate,
     pub status: ProgressStatus,
@@ -101,6 +128,7 @@ impl From<Report> for ProgressReportView {
     fn from(r: Report) -> Self {
         Self {
             id: r.id,
+            external_ref: r.external_ref,
             measure_id: r.measure_id,
             reported_on: r.reported_on,
             status: r.status,

@@ -66,7 +66,7 @@ pub struct ProjectInput {
 }
 
 impl ProjectInput {
-    fn into_data(self, partnership_id: Uuid) -> ApiResult<ProjectData> {
+    pub(crate) fn into_data(self, partnership_id: Uuid) -> ApiResult<ProjectData> {
         self.validate()?;
         Ok(ProjectData {
             external_ref: opt_text(self.external_ref),
@@ -82,7 +82,7 @@ impl ProjectInput {
         }
         .validate()?)
     }
-    fn from_data(d: &ProjectData) -> Self {
+    pub(crate) fn from_data(d: &ProjectData) -> Self {
         Self {
             external_ref: d.external_ref.clone(),
             applicant_organization_id: d.applicant_organization_id,

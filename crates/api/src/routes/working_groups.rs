@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::MetaView;
+use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
@@ -23,6 +23,11 @@ use service::working_groups::WorkingGroups;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WorkingGroupInput {
+    /// Your own stable key for idempotent imports; unique among working groups.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    #[serde(default)]
+    pub external_ref: Option<String>,
     pub thematic_area: ThematicArea,
     #[validate(length(min = 1, max = 300))]
     #[schema(min_length = 1, max_length = 300, example = "Pracovní skupina Bydlení")]
@@ -36,9 +41,10 @@ pub struct WorkingGroupInput {
 }
 
 impl WorkingGroupInput {
-    fn into_data(self, partnership_id: Uuid) -> ApiResult<WorkingGroupData> {
+    pub(crate) fn into_data(self, partnership_id: Uuid) -> ApiResult<WorkingGroupData> {
         self.validate()?;
         Ok(WorkingGroupData {
+            external_ref: opt_text(self.external_ref),
             partnership_id,
             thematic_area: self.thematic_area,
             name: self.name.trim().to_owned(),
@@ -47,8 +53,14 @@ impl WorkingGroupInput {
         }
         .validate()?)
     }
-    fn from_data(d: &WorkingGroupData) -> Self {
-        Self { thematic_area: d.thematic_area, name: d.name.clone(), coordinator_id: d.coordinator_id, member_ids: d.member_ids.clone() }
+    pub(crate) fn from_data(d: &WorkingGroupData) -> Self {
+        Self {
+            external_ref: d.external_ref.clone(),
+            thematic_area: d.thematic_area,
+            name: d.name.clone(),
+            coordinator_id: d.coordinator_id,
+            member_ids: d.member_ids.clone(),
+        }
     }
 }
 

@@ -158,6 +158,9 @@ fn measure_fits_kind(measure: IndicatorMeasure, kind: IndicatorKind) -> bool {
 /// A measure (or an activity beneath one): what will be done, by whom, by when, for how much.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeasureData {
+    /// The client's own key for idempotent imports, unique within the plan (a revision's copy
+    /// keeps it).
+    pub external_ref: Option<String>,
     pub goal_id: Uuid,
     pub kind: MeasureKind,
     /// For an activity: the measure it belongs to.

@@ -97,6 +97,7 @@ fn step_dates_are_past_and_ordered() {
 
 fn measure() -> MeasureData {
     MeasureData {
+        external_ref: None,
         goal_id: Uuid::nil(),
         kind: MeasureKind::Measure,
         parent_measure_id: None,

@@ -11,6 +11,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,
+    /// The client's own key for idempotent imports (unique where set).
+    pub external_ref: Option<String>,
     pub partnership_id: Uuid,
     pub working_group_id: Option<Uuid>,
     pub title: String,

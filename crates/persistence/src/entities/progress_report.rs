@@ -18,6 +18,8 @@ pub struct Model {
     pub author_subject: String,
     pub author_person_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The client's own key for idempotent imports (unique where set).
+    pub external_ref: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

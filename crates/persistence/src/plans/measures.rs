@@ -37,6 +37,7 @@ pub(super) fn measure_record(m: measure::Model) -> Result<MeasureRecord, StoreEr
             partnership_id: m.partnership_id,
             current,
             data: MeasureData {
+                external_ref: m.external_ref,
                 goal_id: m.goal_id,
                 kind: code::<MeasureKind>(&m.kind)?,
                 parent_measure_id: m.parent_measure_id,
@@ -60,6 +61,7 @@ pub(super) fn measure_record(m: measure::Model) -> Result<MeasureRecord, StoreEr
 pub(super) fn measure_content(d: &MeasureData) -> measure::ActiveModel {
     let total = d.budget_total();
     measure::ActiveModel {
+        external_ref: Set(d.external_ref.clone()),
         goal_id: Set(d.goal_id),
         kind: Set(d.kind.to_string()),
         parent_measure_id: Set(d.parent_measure_id),

@@ -411,6 +411,8 @@ pub async fn revise(tx: &WriteTx, current: &PlanRecord) -> Result<PlanRecord, St
             created_at: Set(at),
             updated_at: Set(at),
             archived_at: Set(None),
+            // The client's key stays with the copy (unique within a plan).
+            external_ref: Set(m.external_ref.clone()),
             plan_id: Set(id),
             partnership_id: Set(m.partnership_id),
             goal_id: Set(goal_id),

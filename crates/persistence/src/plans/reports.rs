@@ -17,6 +17,8 @@ pub struct IndicatorValue {
 pub struct Report {
     pub id: Uuid,
     pub measure_id: Uuid,
+    /// The plan of the measure (the version reported on).
+    pub plan_id: Uuid,
     pub reported_on: NaiveDate,
     pub status: ProgressStatus,
     pub percent_done: i32,
@@ -25,12 +27,15 @@ pub struct Report {
     pub author_subject: String,
     pub author_person_id: Option<Uuid>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The client's own key for idempotent imports (unique where set).
+    pub external_ref: Option<String>,
 }
 
 pub(super) fn report(m: pr::Model) -> Result<Report, StoreError> {
     Ok(Report {
         id: m.id,
         measure_id: m.measure_id,
+        plan_id: m.plan_id,
         reported_on: m.reported_on,
         status: code(&m.status)?,
         percent_done: m.percent_done,
@@ -39,7 +44,43 @@ pub(super) fn report(m: pr::Model) -> Result<Report, StoreError> {
         author_subject: m.author_subject,
         author_person_id: m.author_person_id,
         created_at: m.created_at,
+        external_ref: m.external_ref,
     })
+}
+
+/// A report by its id.
+pub async fn get_report(conn: &impl ConnectionTrait, id: Uuid) -> Result<Report, StoreError> {
+    pr::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(report)
+}
+
+/// Which reports an export reads.
+#[derive(Debug, Default)]
+pub struct ReportFilter {
+    pub partnership_id: Option<Uuid>,
+    pub plan_id: Option<Uuid>,
+    pub measure_id: Option<Uuid>,
+    /// The partnerships whose reports the caller reads; `None` all.
+    pub scope: Option<Vec<Uuid>>,
+}
+
+/// Reports across measures (the exports), in the order of `REPORT_SORT`.
+pub async fn list_all_reports(conn: &impl ConnectionTrait, f: &ReportFilter, req: &PageRequest) -> Result<Page<Report>, StoreError> {
+    let mut select = pr::Entity::find();
+    if let Some(id) = f.partnership_id {
+        select = select.filter(pr::Column::PartnershipId.eq(id));
+    }
+    if let Some(id) = f.plan_id {
+        select = select.filter(pr::Column::PlanId.eq(id));
+    }
+    if let Some(id) = f.measure_id {
+        select = select.filter(pr::Column::MeasureId.eq(id));
+    }
+    if let Some(scope) = &f.scope {
+        select = select.filter(pr::Column::PartnershipId.is_in(scope.iter().copied()));
+    }
+    let page = page::fetch(conn, select, REPORT_SORT, "created_at", pr::Column::Id, req).await?;
+    let items = page.items.into_iter().map(report).collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
 pub const REPORT_SORT: &[SortField<pr::Column>] =
@@ -64,6 +105,7 @@ pub struct NewReport {
     pub comment: Option<String>,
     pub author_subject: String,
     pub author_person_id: Option<Uuid>,
+    pub external_ref: Option<String>,
 }
 
 /// Appends a report and, when it is the newest, makes it the measure's current state. The
@@ -97,6 +139,7 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
         author_subject: Set(r.author_subject),
         author_person_id: Set(r.author_person_id),
         created_at: Set(now()),
+        external_ref: Set(r.external_ref),
     }
     .insert(tx.conn())
     .await?;

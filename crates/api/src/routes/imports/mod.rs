@@ -1,5 +1,6 @@
 //! `/imports`: bulk imports of the registry (territorial units, organizations, people),
-//! partnerships and memberships, from CSV or a JSON array, with a stored report of each.
+//! partnerships, memberships, working groups, meetings, measures of draft plans, progress
+//! reports, calls and projects, from CSV or a JSON array, with a stored report of each.
 //!
 //! A row is written by the very use case of the single-row request (`POST` to create, the
 //! merge patch of `PATCH` to update), read into the same input type and validated by the
@@ -25,12 +26,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use service::imports;
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use self::read::{Format, format_of, read_body, read_csv, read_json};
-pub(crate) use self::read::{LIST_COLUMNS, Target};
+pub(crate) use self::read::{JSON_COLUMNS, LIST_COLUMNS, Target};
+use self::read::{RowStream, check_declared_length, format_of};
 use self::run::run;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
@@ -101,7 +101,8 @@ pub struct ImportReportView {
     pub actor: String,
     /// When the import ran.
     pub created_at: DateTime<Utc>,
-    /// `territorial-units`, `organizations`, `people`, `partnerships` or `memberships`.
+    /// `territorial-units`, `organizations`, `people`, `partnerships`, `memberships`,
+    /// `working-groups`, `meetings`, `measures`, `progress-reports`, `calls` or `projects`.
     pub resource: String,
     pub mode: ImportMode,
     pub strategy: ImportStrategy,
@@ -178,13 +179,12 @@ async fn import(
     payload: web::Payload,
 ) -> ApiResult {
     let format = format_of(req)?;
-    let body = read_body(req, payload, limit.map_or(DEFAULT_MAX_BYTES, |l| l.0)).await?;
-    let rows = match format {
-        Format::Csv => read_csv(target, &body)?,
-        Format::Json => read_json(target, &body)?,
-    };
-    let sha = format!("{:x}", Sha256::digest(&body));
-    let report = run(state, who, target, query, rows, sha).await?;
+    let limit = limit.map_or(DEFAULT_MAX_BYTES, |l| l.0);
+    check_declared_length(req, limit)?;
+    // Rows are read as the body arrives and written one by one: the import never holds the
+    // whole body (100,000 rows of a large file), only the rows of one chunk.
+    let rows = RowStream::new(target, format, payload, limit);
+    let report = run(state, who, target, query, rows).await?;
     tracing::info!(import = %report.id, resource = target.name(), rows = report.rows, failed = report.failed, committed = report.committed, "import ran");
     Ok(HttpResponse::Ok().insert_header((header::LOCATION, format!("/api/v1/imports/{}", report.id))).json(ImportReportView::of(&report)?))
 }
@@ -202,30 +202,46 @@ macro_rules! import_endpoint {
         ///
         /// **Body.** `text/csv`: UTF-8 (a BOM is skipped), `,` or `;` between cells (whichever the
         /// header line has more of), a header row naming the columns; an empty cell is `null`,
-        /// list columns (`territorial_unit_ids`, `territorial_unit_refs`, `consultant_ids`,
-        /// `consultant_refs`, `representative_refs`) are `|`-separated. `application/json`: an
-        /// array of objects. The columns are the single-row input's fields plus the reference
-        /// columns below; an unknown column is a 400. Up to `INCLUSION_IMPORT_MAX_BYTES`
-        /// (default 50 MB), 413 beyond.
+        /// list columns (`…_ids`, `…_refs`, `open_to`) are `|`-separated, `agenda` too or a JSON
+        /// array; lists of objects (`representatives`, `attendance`, `resolutions`, `budget`,
+        /// `indicators`, `indicator_values`) and money (`allocation`, `min_project`,
+        /// `max_project`, a project's `budget`) are JSON in the cell, as the export writes them.
+        /// `application/json`: an array of objects. The columns are the single-row input's
+        /// fields plus the reference columns below; an unknown column is a 400. Up to
+        /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond. The body is read as it
+        /// arrives, each row written when complete; a body found malformed or too large part way
+        /// answers 400 or 413 and keeps nothing.
         ///
         /// **Matching.** A row updates the record with its `external_ref` (territorial units,
-        /// organizations, people, partnerships); a row without `external_ref` can only create.
-        /// Memberships keep no `external_ref` (the column only names the row in the report): a
-        /// membership row updates the membership of its organization in its partnership that
-        /// started on its `joined_on`. Columns a row leaves out keep their stored value (a merge
-        /// patch); a row equal to the stored record writes nothing (no new version, no audit
-        /// entry) and counts as `unchanged` (lists compare as sets).
+        /// organizations, people, partnerships, working groups, meetings, progress reports,
+        /// calls, projects; a measure: the one of its `plan_id` with it, the key being unique
+        /// within a plan); a row without `external_ref` can only create. Memberships keep no
+        /// `external_ref` (the column only names the row in the report): a membership row
+        /// updates the membership of its organization in its partnership that started on its
+        /// `joined_on`. Columns a row leaves out keep their stored value (a merge patch); a row
+        /// equal to the stored record writes nothing (no new version, no audit entry) and counts
+        /// as `unchanged` (lists compare as sets). A record stays in its partnership (a row
+        /// naming another fails with `immutable`); a progress report is never edited (a row
+        /// differing from the stored report fails with `immutable`: report a correction anew).
         ///
         /// **References** by `external_ref` instead of ids: people `organization_ref` (or
         /// `organization_id`); partnerships `territorial_unit_refs` (added to
         /// `territorial_unit_ids`) and `consultant_refs` (people, added to `consultant_ids`);
-        /// memberships `partnership_ref` (or `partnership_id`), `organization_ref` (or
-        /// `organization_id`) and `representative_refs`: a list of `person_ref` or
-        /// `person_ref:function` (split at the first `:`), e.g. `P-1:starosta|P-2:terénní
-        /// pracovník`, added to `representatives` (JSON also: objects with `person_id` or
-        /// `person_ref`, and `function`). A reference nobody has (or a person the caller may
-        /// not see) fails the row with `not_found` on that column; giving both a `…_ref` and its
-        /// `…_id` fails it with `ambiguous`.
+        /// memberships, working groups, meetings and projects `partnership_ref` (or
+        /// `partnership_id`); memberships `organization_ref` and `representative_refs`: a list
+        /// of `person_ref` or `person_ref:function` (split at the first `:`), e.g.
+        /// `P-1:starosta|P-2:terénní pracovník`, added to `representatives` (JSON also: objects
+        /// with `person_id` or `person_ref`, and `function`); working groups `coordinator_ref`
+        /// and `member_refs` (people); meetings `working_group_ref` and `attendance_refs`
+        /// (`person_ref:status`, added to `attendance`); measures `plan_id` (the draft plan),
+        /// `goal_code` and `parent_code` (an activity's measure) by their codes in that plan,
+        /// `responsible_organization_ref`, `co_implementer_refs`; progress reports `measure_ref`
+        /// (with `plan_id` to choose among the versions of a revised plan) and
+        /// `author_person_ref`; calls `programme_code` and `open_to_refs` (partnerships);
+        /// projects `applicant_organization_ref`, `call_ref` and `measure_refs` (measures of
+        /// its partnership). A reference nobody has (or a record the caller may not see: people,
+        /// a partnership's records) fails the row with `not_found` on that column; giving both a
+        /// `…_ref` and its `…_id` fails it with `ambiguous`.
         ///
         /// **Modes.** `atomic` (default): all rows or none; every row is still checked and
         /// reported. `per_row`: each row stands alone. `dry_run=true` runs the very same import
@@ -286,6 +302,54 @@ import_endpoint!(
     "external_ref,name,territorial_unit_refs,established_on\nLP-ZLU,Lokální partnerství Žluticko,U-ZLU|U-VAL,2024-03-01\n"
 );
 import_endpoint!(
+    import_working_groups,
+    "/imports/working-groups",
+    "import_working_groups",
+    Target::WorkingGroups,
+    "Import working groups (CSV or JSON); `partnership_ref` names their partnership, `coordinator_ref` and `member_refs` their people.",
+    "external_ref,partnership_ref,thematic_area,name,coordinator_ref,member_refs\nWG-BYD,LP-ZLU,housing,Pracovní skupina Bydlení,P-1,P-1|P-2\n"
+);
+import_endpoint!(
+    import_meetings,
+    "/imports/meetings",
+    "import_meetings",
+    Target::Meetings,
+    "Import meetings with their attendance (CSV or JSON); `partnership_ref` names their partnership, `attendance_refs` the attendees.",
+    "external_ref,partnership_ref,working_group_ref,title,starts_at,agenda,attendance_refs\nMT-1,LP-ZLU,WG-BYD,Setkání skupiny,2024-04-10T14:00:00Z,Úvod|Bydlení,P-1:present|P-2:excused\n"
+);
+import_endpoint!(
+    import_measures,
+    "/imports/measures",
+    "import_measures",
+    Target::Measures,
+    "Import measures and activities into a draft plan (CSV or JSON); `plan_id` names the plan, `goal_code` and `parent_code` goals and measures by their codes in it.",
+    "external_ref,plan_id,goal_code,code,title,thematic_area,responsible_organization_ref,starts_on,deadline\nM-2.1,0192f0a4-7c1e-7cc3-9b1a-3f0c2e8d4a11,2,2.1,Dluhová poradna,debt,O-ZLU,2025-01-01,2026-12-31\n"
+);
+import_endpoint!(
+    import_progress_reports,
+    "/imports/progress-reports",
+    "import_progress_reports",
+    Target::ProgressReports,
+    "Import progress reports on measures of plans in force (CSV or JSON); `measure_ref` names the measure. A stored report is never edited.",
+    "external_ref,measure_ref,reported_on,status,percent_done,comment\nPR-2025-1,M-2.1,2025-06-30,in_progress,40,Poradna otevřena.\n"
+);
+import_endpoint!(
+    import_calls,
+    "/imports/calls",
+    "import_calls",
+    Target::Calls,
+    "Import calls for proposals (CSV or JSON; admins and importers); `programme_code` names the operational programme, `open_to_refs` the partnerships of a KPSVL call.",
+    "external_ref,programme_code,number,title,opens_at,closes_at,allocation,support_rate_bp\nC-OPZ-052,OPZ,052,Podpora sociálního začleňování,2016-06-01T00:00:00Z,2016-12-31T00:00:00Z,\"{\"\"amount_minor\"\":50000000000,\"\"currency\"\":\"\"CZK\"\"}\",9500\n"
+);
+import_endpoint!(
+    import_projects,
+    "/imports/projects",
+    "import_projects",
+    Target::Projects,
+    "Import project intents (CSV or JSON); `partnership_ref`, `applicant_organization_ref`, `call_ref` and `measure_refs` name what they belong to.",
+    "external_ref,partnership_ref,applicant_organization_ref,call_ref,title,budget,measure_refs\nPRJ-1,LP-ZLU,O-ZLU,C-OPZ-052,Dluhová poradna,\"{\"\"total_eligible\"\":{\"\"amount_minor\"\":100000,\"\"currency\"\":\"\"CZK\"\"},\"\"requested\"\":{\"\"amount_minor\"\":95000,\"\"currency\"\":\"\"CZK\"\"},\"\"own_financing\"\":{\"\"amount_minor\"\":5000,\"\"currency\"\":\"\"CZK\"\"}}\",M-2.1\n"
+);
+import_endpoint!(
     import_memberships,
     "/imports/memberships",
     "import_memberships",
@@ -325,5 +389,11 @@ pub fn configure(cfg: &mut impl crate::routes::Register) {
         .service(import_organizations)
         .service(import_people)
         .service(import_partnerships)
-        .service(import_memberships);
+        .service(import_memberships)
+        .service(import_working_groups)
+        .service(import_meetings)
+        .service(import_measures)
+        .service(import_progress_reports)
+        .service(import_calls)
+        .service(import_projects);
 }

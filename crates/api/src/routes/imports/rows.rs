@@ -7,20 +7,28 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use service::imports::{self as imports, RefKind};
+use service::meetings::Meetings;
 use service::memberships::Memberships;
 use service::registry::{self, Organizations, People, TerritorialUnits};
+use service::working_groups::WorkingGroups;
 use service::{Precondition, Session, records};
 use uuid::Uuid;
 
-use super::read::{Row, Target};
+use super::read::{JSON_COLUMNS, LIST_COLUMNS, Row, Target};
 use super::{ImportStrategy, internal};
 use crate::error::ApiError;
 use crate::http::merge_patch;
+use crate::routes::calls::{CallInput, CallView};
+use crate::routes::measures::{MeasureInput, MeasureView};
+use crate::routes::meetings::{MeetingInput, MeetingView};
 use crate::routes::memberships::{MembershipInput, MembershipView};
 use crate::routes::organizations::{OrganizationInput, OrganizationView};
 use crate::routes::partnerships::{PartnershipInput, PartnershipView};
 use crate::routes::people::{PersonInput, PersonView};
+use crate::routes::progress_reports::{ProgressReportInput, ProgressReportView};
+use crate::routes::projects::{ProjectInput, ProjectView};
 use crate::routes::territorial_units::{TerritorialUnitInput, TerritorialUnitView};
+use crate::routes::working_groups::{WorkingGroupInput, WorkingGroupView};
 use crate::write::Resource;
 
 /// What a row did.
@@ -128,7 +136,16 @@ fn input<T: DeserializeOwned>(row: &Row) -> Result<T, ApiError> {
 
 fn deserialize_error(message: &str, row: &Row) -> ApiError {
     let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
-    let holding = |needle: &str| row.iter().find(|(_, v)| v.as_str() == Some(needle)).map(|(k, _)| k.clone());
+    // The column (or the place in a list of objects, `attendance[1].status`) holding a value.
+    fn path_to(v: &Value, needle: &str, path: String) -> Option<String> {
+        match v {
+            Value::String(s) if s == needle => Some(path),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| path_to(v, needle, format!("{path}[{i}]"))),
+            Value::Object(map) => map.iter().find_map(|(k, v)| path_to(v, needle, format!("{path}.{k}"))),
+            _ => None,
+        }
+    }
+    let holding = |needle: &str| row.iter().find_map(|(k, v)| path_to(v, needle, k.clone()));
     let (field, code) = if message.starts_with("missing field") {
         (quoted, "missing")
     } else if message.starts_with("unknown field") {
@@ -170,11 +187,25 @@ fn signed_year(text: &str) -> bool {
 /// Dates are read by the input types; a malformed one is named here (the single request's
 /// body reader answers `malformed` for the whole body).
 fn check_dates(row: &Row) -> Result<(), Refused> {
-    for column in ["joined_on", "left_on", "established_on", "memorandum_signed_on"] {
+    for column in ["joined_on", "left_on", "established_on", "memorandum_signed_on", "starts_on", "deadline", "reported_on"] {
         if let Some(Value::String(s)) = row.get(column)
             && let Err(e) = s.parse::<chrono::NaiveDate>()
         {
             return Err(Refused::one(column, "malformed", format!("`{column}` is not a date (YYYY-MM-DD): {e}")));
+        }
+    }
+    for column in ["period_from", "period_to"] {
+        if let Some(Value::String(s)) = row.get(column)
+            && let Err(e) = s.parse::<chrono::NaiveDate>()
+        {
+            return Err(Refused::one(column, "malformed", format!("`{column}` is not a date (YYYY-MM-DD): {e}")));
+        }
+    }
+    for column in ["starts_at", "ends_at", "opens_at", "closes_at"] {
+        if let Some(Value::String(s)) = row.get(column)
+            && let Err(e) = s.parse::<chrono::DateTime<chrono::Utc>>()
+        {
+            return Err(Refused::one(column, "malformed", format!("`{column}` is not a time (RFC 3339, e.g. 2024-03-01T10:00:00Z): {e}")));
         }
     }
     Ok(())
@@ -198,6 +229,13 @@ fn list_of(v: Option<Value>, column: &str) -> Result<Vec<String>, Refused> {
             .collect(),
         Some(_) => Err(Refused::one(column, "type", format!("`{column}` is a list of texts"))),
     }
+}
+
+/// What a code within a plan names.
+#[derive(Clone, Copy)]
+enum CodeOf {
+    Goal,
+    Measure,
 }
 
 /// The conversation of a row's references with the database.
@@ -230,6 +268,112 @@ impl Resolver<'_> {
         Ok(())
     }
 
+    /// A code within a plan (`goal_code`, `parent_code`) into the id of its goal or measure.
+    async fn code(&self, row: &mut Row, plan_id: Uuid, of: CodeOf, reference: &str, id: &str) -> Result<(), Stop> {
+        let Some(code) = text_of(row.remove(reference).as_ref()) else { return Ok(()) };
+        if row.get(id).is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one(reference, "ambiguous", format!("give `{reference}` or `{id}`, not both")).into());
+        }
+        let found = match of {
+            CodeOf::Goal => imports::goal_by_code(self.tx.conn(), self.who, plan_id, &code).await,
+            CodeOf::Measure => imports::measure_by_code(self.tx.conn(), self.who, plan_id, &code).await,
+        };
+        match found {
+            Ok(found) => {
+                row.insert(id.to_owned(), Value::String(found.to_string()));
+                Ok(())
+            }
+            Err(service::Error::Store(persistence::StoreError::NotFound)) => {
+                Err(Refused::one(reference, "not_found", format!("`{reference}`: the plan has no record with code `{code}` (or is not visible to you)")).into())
+            }
+            Err(e) => Err(refusal(e.into())),
+        }
+    }
+
+    /// A progress report's `measure_ref` (with the row's `plan_id`, when given, to tell the
+    /// versions of a revised plan apart) into `measure_id`.
+    async fn measure(&self, row: &mut Row) -> Result<(), Stop> {
+        let plan_id = match row.remove("plan_id") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                Some(v.as_str().and_then(|s| s.trim().parse::<Uuid>().ok()).ok_or_else(|| Refused::one("plan_id", "format", "`plan_id` is not a UUID"))?)
+            }
+        };
+        let Some(external_ref) = text_of(row.remove("measure_ref").as_ref()) else { return Ok(()) };
+        if row.get("measure_id").is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one("measure_ref", "ambiguous", "give `measure_ref` or `measure_id`, not both").into());
+        }
+        let found = imports::measures_by_ref(self.tx.conn(), self.who, &external_ref, plan_id, None).await.map_err(|e| refusal(e.into()))?;
+        match found.as_slice() {
+            [one] => {
+                row.insert("measure_id".into(), Value::String(one.to_string()));
+                Ok(())
+            }
+            [] => {
+                Err(Refused::one("measure_ref", "not_found", format!("`measure_ref`: no measure with external_ref `{external_ref}` (or not visible to you)"))
+                    .into())
+            }
+            _ => Err(Refused::one(
+                "measure_ref",
+                "ambiguous",
+                format!("`measure_ref`: several measures have external_ref `{external_ref}`; give `plan_id` to choose one"),
+            )
+            .into()),
+        }
+    }
+
+    /// A call's `programme_code` into `programme_id`.
+    async fn programme(&self, row: &mut Row) -> Result<(), Stop> {
+        let Some(code) = text_of(row.remove("programme_code").as_ref()) else { return Ok(()) };
+        if row.get("programme_id").is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one("programme_code", "ambiguous", "give `programme_code` or `programme_id`, not both").into());
+        }
+        match imports::programme_by_code(self.tx.conn(), &code).await {
+            Ok(id) => {
+                row.insert("programme_id".into(), Value::String(id.to_string()));
+                Ok(())
+            }
+            Err(service::Error::Store(persistence::StoreError::NotFound)) => {
+                Err(Refused::one("programme_code", "not_found", format!("`programme_code`: no operational programme has the code `{code}`")).into())
+            }
+            Err(e) => Err(refusal(e.into())),
+        }
+    }
+
+    /// A project's `measure_refs` (measures of its partnership) added to `measure_ids`.
+    async fn project_measures(&self, row: &mut Row) -> Result<(), Stop> {
+        let present = row.contains_key("measure_refs") || row.contains_key("measure_ids");
+        let refs = list_of(row.remove("measure_refs"), "measure_refs")?;
+        let mut all = list_of(row.remove("measure_ids"), "measure_ids")?.into_iter().map(Value::String).collect::<Vec<_>>();
+        let partnership = uuid_in(row, "partnership_id");
+        for r in refs {
+            let found = imports::measures_by_ref(self.tx.conn(), self.who, &r, None, partnership).await.map_err(|e| refusal(e.into()))?;
+            match found.as_slice() {
+                [one] => all.push(Value::String(one.to_string())),
+                [] => {
+                    return Err(Refused::one(
+                        "measure_refs",
+                        "not_found",
+                        format!("`measure_refs`: no measure with external_ref `{r}` (or not visible to you)"),
+                    )
+                    .into());
+                }
+                _ => {
+                    return Err(Refused::one(
+                        "measure_refs",
+                        "ambiguous",
+                        format!("`measure_refs`: several measures have external_ref `{r}`; give `measure_ids`"),
+                    )
+                    .into());
+                }
+            }
+        }
+        if present {
+            row.insert("measure_ids".into(), Value::Array(all));
+        }
+        Ok(())
+    }
+
     /// `<x>_refs` added to `<x>_ids`.
     async fn list(&self, row: &mut Row, kind: RefKind, references: &str, ids: &str) -> Result<(), Stop> {
         let present = row.contains_key(references) || row.contains_key(ids);
@@ -247,31 +391,49 @@ impl Resolver<'_> {
     /// `representative_refs`: `person_ref` or `person_ref:function`, added to `representatives`
     /// (JSON: objects with `person_id` or `person_ref`, and `function`).
     async fn representatives(&self, row: &mut Row) -> Result<(), Stop> {
-        let present = row.contains_key("representative_refs") || row.contains_key("representatives");
-        let refs = list_of(row.remove("representative_refs"), "representative_refs")?;
-        let mut all = match row.remove("representatives") {
+        self.people(row, "representatives", "representative_refs", "function", false).await
+    }
+
+    /// `attendance_refs`: `person_ref:status`, added to `attendance` (JSON: objects with
+    /// `person_id` or `person_ref`, and `status`).
+    async fn attendance(&self, row: &mut Row) -> Result<(), Stop> {
+        self.people(row, "attendance", "attendance_refs", "status", true).await
+    }
+
+    /// A list of objects naming people (`objects`), with its ref column (`references`):
+    /// `person_ref` or `person_ref:<second>` (split at the first `:`), `<second>` required or not.
+    async fn people(&self, row: &mut Row, objects: &str, references: &str, second: &str, required: bool) -> Result<(), Stop> {
+        let present = row.contains_key(references) || row.contains_key(objects);
+        let refs = list_of(row.remove(references), references)?;
+        let mut all = match row.remove(objects) {
             None | Some(Value::Null) => vec![],
             Some(Value::Array(items)) => items,
-            Some(_) => return Err(Refused::one("representatives", "type", "`representatives` is a list of objects").into()),
+            Some(_) => return Err(Refused::one(objects, "type", format!("`{objects}` is a list of objects")).into()),
         };
         for (i, item) in all.iter_mut().enumerate() {
             if let Value::Object(obj) = item
                 && let Some(external_ref) = text_of(obj.remove("person_ref").as_ref())
             {
-                let column = format!("representatives[{i}].person_ref");
+                let column = format!("{objects}[{i}].person_ref");
                 obj.insert("person_id".into(), Value::String(self.one(RefKind::Person, &column, &external_ref).await?.to_string()));
             }
         }
         for r in refs {
-            let (person, function) = match r.split_once(':') {
+            let (person, value) = match r.split_once(':') {
                 Some((p, f)) => (p.trim().to_owned(), Some(f.trim().to_owned()).filter(|f| !f.is_empty())),
                 None => (r, None),
             };
-            let id = self.one(RefKind::Person, "representative_refs", &person).await?;
-            all.push(serde_json::json!({"person_id": id, "function": function}));
+            if required && value.is_none() {
+                return Err(Refused::one(references, "missing", format!("`{references}`: `{person}` needs its {second}, as `{person}:<{second}>`")).into());
+            }
+            let id = self.one(RefKind::Person, references, &person).await?;
+            let mut obj = Row::new();
+            obj.insert("person_id".into(), Value::String(id.to_string()));
+            obj.insert(second.to_owned(), value.map_or(Value::Null, Value::String));
+            all.push(Value::Object(obj));
         }
         if present {
-            row.insert("representatives".into(), Value::Array(all));
+            row.insert(objects.to_owned(), Value::Array(all));
         }
         Ok(())
     }
@@ -332,7 +494,127 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
             }
         };
     }
+    // A record kept in a partnership (working groups, meetings): created in the row's
+    // partnership (the path of the single request), updated by a merge patch of the rest.
+    macro_rules! partnership_row {
+        ($input:ty, $view:ty, $kind:ty) => {{
+            let mut row = row;
+            let partnership_id = row_partnership(&mut row)?;
+            match existing {
+                None => {
+                    let partnership_id =
+                        partnership_id.ok_or_else(|| Refused::one("partnership_ref", "missing", "the row needs `partnership_ref` or `partnership_id`"))?;
+                    let input: $input = input(&row).map_err(refusal)?;
+                    perform(tx, who, async |s| {
+                        records::create::<$kind, _>(s, partnership_id, || input.into_data(partnership_id)).await.map(|r| created::<$view>(&r))
+                    })
+                    .await
+                }
+                Some(id) => {
+                    let edit = |current: &<$view as Resource>::Data| -> Result<_, EditStop> {
+                        if partnership_id.is_some_and(|p| p != current.partnership_id) {
+                            return Err(EditStop::Api(immutable_partnership()));
+                        }
+                        let data = merge_patch(&<$input>::from_data(current), Value::Object(row))?.into_data(current.partnership_id)?;
+                        changes(&<$input>::from_data(&data), &<$input>::from_data(current))?;
+                        Ok(data)
+                    };
+                    perform(tx, who, async |s| records::update::<$kind, _>(s, id, &none, edit).await.map(|c| updated::<$view>(&c))).await
+                }
+            }
+        }};
+    }
     match target {
+        Target::Measures => {
+            let mut row = row;
+            let plan_id =
+                take_uuid(&mut row, "plan_id")?.ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`)"))?;
+            match existing {
+                None => {
+                    let input: MeasureInput = input(&row).map_err(refusal)?;
+                    perform(tx, who, async |s| service::measures::create(s, plan_id, || input.into_data()).await.map(|r| created::<MeasureView>(&r))).await
+                }
+                Some(id) => {
+                    let edit = |current: &domain::plan::MeasureData| -> Result<_, EditStop> {
+                        let data = merge_patch(&MeasureInput::from_data(current), Value::Object(row))?.into_data()?;
+                        changes(&MeasureInput::from_data(&data), &MeasureInput::from_data(current))?;
+                        Ok(data)
+                    };
+                    perform(tx, who, async |s| service::measures::update(s, id, &none, edit).await.map(|c| updated::<MeasureView>(&c))).await
+                }
+            }
+        }
+        Target::ProgressReports => {
+            let mut row = row;
+            let measure_id = take_uuid(&mut row, "measure_id")?;
+            match existing {
+                None => {
+                    let measure_id =
+                        measure_id.ok_or_else(|| Refused::one("measure_ref", "missing", "a report names its measure (`measure_ref` or `measure_id`)"))?;
+                    let input: ProgressReportInput = input(&row).map_err(refusal)?;
+                    let content = || -> Result<_, ApiError> {
+                        validator::Validate::validate(&input)?;
+                        Ok(input.into_content())
+                    };
+                    perform(tx, who, async |s| {
+                        let (_, report) = service::monitoring::report_progress(s, measure_id, content).await?;
+                        let view = ProgressReportView::from(report);
+                        Ok(Written {
+                            action: "create",
+                            resource: "progress_report",
+                            id: view.id,
+                            before: None,
+                            after: serde_json::to_value(&view).unwrap_or(Value::Null),
+                        })
+                    })
+                    .await
+                }
+                Some(id) => same_report(tx, who, id, measure_id, row).await.map(|()| None),
+            }
+        }
+        Target::Calls => match existing {
+            None => {
+                let input: CallInput = input(&row).map_err(refusal)?;
+                perform(tx, who, async |s| service::calls::create_call(s, || input.into_data()).await.map(|r| created::<CallView>(&r))).await
+            }
+            Some(id) => {
+                let edit = |current: &domain::esif::CallData| -> Result<_, EditStop> {
+                    let data = merge_patch(&CallInput::from_data(current), patch)?.into_data()?;
+                    changes(&CallInput::from_data(&data), &CallInput::from_data(current))?;
+                    Ok(data)
+                };
+                perform(tx, who, async |s| service::calls::update_call(s, id, &none, edit).await.map(|c| updated::<CallView>(&c))).await
+            }
+        },
+        Target::Projects => {
+            let mut row = row;
+            let partnership_id = row_partnership(&mut row)?;
+            match existing {
+                None => {
+                    let partnership_id =
+                        partnership_id.ok_or_else(|| Refused::one("partnership_ref", "missing", "the row needs `partnership_ref` or `partnership_id`"))?;
+                    let input: ProjectInput = input(&row).map_err(refusal)?;
+                    let applicant = input.applicant_organization_id;
+                    perform(tx, who, async |s| {
+                        service::projects::create(s, partnership_id, applicant, || input.into_data(partnership_id)).await.map(|r| created::<ProjectView>(&r))
+                    })
+                    .await
+                }
+                Some(id) => {
+                    let edit = |current: &domain::esif::ProjectData| -> Result<_, EditStop> {
+                        if partnership_id.is_some_and(|p| p != current.partnership_id) {
+                            return Err(EditStop::Api(immutable_partnership()));
+                        }
+                        let data = merge_patch(&ProjectInput::from_data(current), Value::Object(row))?.into_data(current.partnership_id)?;
+                        changes(&ProjectInput::from_data(&data), &ProjectInput::from_data(current))?;
+                        Ok(data)
+                    };
+                    perform(tx, who, async |s| service::projects::update(s, id, &none, edit).await.map(|c| updated::<ProjectView>(&c))).await
+                }
+            }
+        }
+        Target::WorkingGroups => partnership_row!(WorkingGroupInput, WorkingGroupView, WorkingGroups),
+        Target::Meetings => partnership_row!(MeetingInput, MeetingView, Meetings),
         Target::TerritorialUnits => registry_row!(TerritorialUnitInput, TerritorialUnitView, TerritorialUnits, registry::update::<TerritorialUnits, _>),
         Target::Organizations => registry_row!(OrganizationInput, OrganizationView, Organizations, registry::update::<Organizations, _>),
         Target::People => registry_row!(PersonInput, PersonView, People, registry::update_person),
@@ -374,6 +656,58 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
     }
 }
 
+/// A report is never edited (a correction is a newer report): a row naming a stored report
+/// must say what it says (`unchanged`; a row that leaves its measure out means the stored
+/// one), as seen by a caller who may report on its measure.
+async fn same_report(tx: &WriteTx, who: &Principal, id: Uuid, measure_id: Option<Uuid>, row: Row) -> Result<(), Stop> {
+    let stored = persistence::plans::get_report(tx.conn(), id).await.map_err(|e| refusal(service::Error::from(e).into()))?;
+    let measure = service::monitoring::readable(tx.conn(), who, stored.measure_id).await.map_err(|e| refusal(e.into()))?;
+    who.authorize_known(domain::access::Action::ReportProgress {
+        partnership: measure.data.partnership_id,
+        responsible: measure.data.data.responsible_organization_id,
+    })
+    .map_err(|e| refusal(service::Error::from(e).into()))?;
+    if measure_id.is_some_and(|m| m != stored.measure_id) {
+        return Err(Refused::one("measure_ref", "immutable", "the report with this external_ref is on another measure; a report is never edited").into());
+    }
+    let current = ProgressReportInput::from_report(&stored);
+    let mut new = merge_patch(&current, Value::Object(row)).map_err(refusal)?;
+    validator::Validate::validate(&new).map_err(|e| refusal(e.into()))?;
+    new.percent_done = domain::plan::reported_percent(new.status, new.percent_done);
+    match changes(&new, &current) {
+        Err(EditStop::Unchanged) => Ok(()),
+        Err(EditStop::Api(e)) => Err(refusal(e)),
+        Ok(()) => Err(Stop::Refused(Refused(vec![(
+            Some("external_ref".into()),
+            "immutable".into(),
+            "a progress report is never edited; report the correction as a new report (another external_ref)".into(),
+        )]))),
+    }
+}
+
+/// A UUID column taken out of the row (`None` when absent or empty).
+fn take_uuid(row: &mut Row, column: &str) -> Result<Option<Uuid>, Stop> {
+    match row.remove(column) {
+        Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| Refused::one(column, "format", format!("`{column}` is not a UUID")).into()),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(Refused::one(column, "type", format!("`{column}` is a UUID text")).into()),
+    }
+}
+
+/// A row's partnership, if it names one, taken out of the row (the single request has it in
+/// its path).
+fn row_partnership(row: &mut Row) -> Result<Option<Uuid>, Stop> {
+    take_uuid(row, "partnership_id")
+}
+
+/// A row that would move its record to another partnership.
+fn immutable_partnership() -> ApiError {
+    ApiError::Unprocessable {
+        detail: "a record stays in its partnership".into(),
+        errors: vec![domain::FieldError::new("partnership_id", "immutable", "the record belongs to another partnership; it stays there")],
+    }
+}
+
 /// A membership row's partnership (the path of the single request), taken out of the row.
 fn membership_partnership(row: &mut Row) -> Result<Uuid, Stop> {
     match row.remove("partnership_id") {
@@ -393,8 +727,46 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
         return Err(refused.into());
     }
     check_dates(&row)?;
+    // An empty list is `[]`, whether a JSON row says `null` or leaves a CSV cell empty.
+    for (column, value) in row.iter_mut() {
+        if value.is_null() && (LIST_COLUMNS.contains(&column.as_str()) || JSON_COLUMNS.contains(&column.as_str())) {
+            *value = Value::Array(vec![]);
+        }
+    }
     let resolver = Resolver { tx, who };
     match target {
+        Target::WorkingGroups => {
+            resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
+            resolver.scalar(&mut row, RefKind::Person, "coordinator_ref", "coordinator_id").await?;
+            resolver.list(&mut row, RefKind::Person, "member_refs", "member_ids").await?;
+        }
+        Target::Measures => {
+            let plan_id =
+                uuid_in(&row, "plan_id").ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`, a UUID)"))?;
+            resolver.code(&mut row, plan_id, CodeOf::Goal, "goal_code", "goal_id").await?;
+            resolver.code(&mut row, plan_id, CodeOf::Measure, "parent_code", "parent_measure_id").await?;
+            resolver.scalar(&mut row, RefKind::Organization, "responsible_organization_ref", "responsible_organization_id").await?;
+            resolver.list(&mut row, RefKind::Organization, "co_implementer_refs", "co_implementer_ids").await?;
+        }
+        Target::Calls => {
+            resolver.programme(&mut row).await?;
+            resolver.list(&mut row, RefKind::Partnership, "open_to_refs", "open_to").await?;
+        }
+        Target::Projects => {
+            resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
+            resolver.scalar(&mut row, RefKind::Organization, "applicant_organization_ref", "applicant_organization_id").await?;
+            resolver.scalar(&mut row, RefKind::Call, "call_ref", "call_id").await?;
+            resolver.project_measures(&mut row).await?;
+        }
+        Target::ProgressReports => {
+            resolver.measure(&mut row).await?;
+            resolver.scalar(&mut row, RefKind::Person, "author_person_ref", "author_person_id").await?;
+        }
+        Target::Meetings => {
+            resolver.scalar(&mut row, RefKind::Partnership, "partnership_ref", "partnership_id").await?;
+            resolver.scalar(&mut row, RefKind::WorkingGroup, "working_group_ref", "working_group_id").await?;
+            resolver.attendance(&mut row).await?;
+        }
         Target::People => resolver.scalar(&mut row, RefKind::Organization, "organization_ref", "organization_id").await?,
         Target::Partnerships => {
             resolver.list(&mut row, RefKind::TerritorialUnit, "territorial_unit_refs", "territorial_unit_ids").await?;
@@ -413,6 +785,10 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
         Some(kind) => match text_of(row.get("external_ref")) {
             Some(external_ref) => imports::find(tx.conn(), kind, &external_ref).await.map_err(|e| refusal(e.into()))?,
             None => None,
+        },
+        None if target == Target::Measures => match (uuid_in(&row, "plan_id"), text_of(row.get("external_ref"))) {
+            (Some(plan_id), Some(external_ref)) => imports::find_measure(tx.conn(), plan_id, &external_ref).await.map_err(|e| refusal(e.into()))?,
+            _ => None,
         },
         None => {
             let joined_on = row.get("joined_on").and_then(Value::as_str).and_then(|s| s.parse().ok());

@@ -7,7 +7,9 @@ use persistence::{Actor, WriteTx};
 use service::imports;
 use uuid::Uuid;
 
-use super::read::{Row, Target};
+use actix_web::web;
+
+use super::read::{RowStream, Target};
 use super::rows::{Outcome, Refused, Stop, import_row, text_of};
 use super::{ImportMode, ImportQuery, ImportStrategy, StoredRowError, internal};
 use crate::context;
@@ -24,14 +26,7 @@ async fn sql(tx: &WriteTx, statement: &str) -> ApiResult<()> {
 
 /// Runs the import in one transaction, each row under a savepoint (a refused row's writes are
 /// undone, and on PostgreSQL the transaction stays usable), then commits or rolls back.
-pub(super) async fn run(
-    state: &AppState,
-    who: &Principal,
-    target: Target,
-    query: &ImportQuery,
-    rows: Vec<Row>,
-    body_sha256: String,
-) -> ApiResult<ImportReport> {
+pub(super) async fn run(state: &AppState, who: &Principal, target: Target, query: &ImportQuery, mut rows: RowStream<web::Payload>) -> ApiResult<ImportReport> {
     let mode = query.mode.unwrap_or(ImportMode::Atomic);
     let strategy = query.strategy.unwrap_or(ImportStrategy::Upsert);
     let dry_run = query.dry_run.unwrap_or(false);
@@ -40,9 +35,12 @@ pub(super) async fn run(
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let mut errors = Vec::new();
     let mut failed = 0;
-    let total = rows.len();
-    for (i, row) in rows.into_iter().enumerate() {
-        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    let mut total = 0;
+    // A body that turns out malformed (or too large) part way answers 400 (413), and the
+    // transaction, dropped, rolls back every row written before.
+    while let Some(row) = rows.next().await? {
+        total += 1;
+        let number = u32::try_from(total).unwrap_or(u32::MAX);
         let external_ref = text_of(row.get("external_ref"));
         sql(&tx, &format!("SAVEPOINT {SAVEPOINT}")).await?;
         match import_row(&tx, who, target, strategy, row).await {
@@ -86,7 +84,7 @@ pub(super) async fn run(
         strategy: strategy.name().to_owned(),
         dry_run,
         committed,
-        body_sha256,
+        body_sha256: rows.sha256(),
         rows: count(total),
         created: count(created),
         updated: count(updated),
