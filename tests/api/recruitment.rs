@@ -192,7 +192,12 @@ async fn a_round_goes_from_draft_to_decided_and_its_selections_become_cooperatio
     let cooperation = app.get(&format!("/api/v1/cooperations/{}", a_after["cooperation_id"].as_str().unwrap()), Some(&admin)).await;
     assert_eq!(cooperation.status, 200, "{}", cooperation.body);
     assert_eq!(
-        (cooperation.body["partnership_id"].as_str(), cooperation.body["start_on"].as_str(), cooperation.body["template"].as_str(), cooperation.body["status"].as_str()),
+        (
+            cooperation.body["partnership_id"].as_str(),
+            cooperation.body["start_on"].as_str(),
+            cooperation.body["template"].as_str(),
+            cooperation.body["status"].as_str()
+        ),
         (a_after["partnership_id"].as_str(), Some("2027-07-01"), Some("standard_36"), Some("agreed"))
     );
     assert_eq!(cooperation.body["predefined_activities"], json!(["Prostupné zaměstnávání", "Sociální bydlení"]));

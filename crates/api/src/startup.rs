@@ -167,10 +167,7 @@ impl Application {
             app.app_data(routes.clone())
                 .app_data(limits.clone())
                 .app_data(body_guard.clone())
-                .route(
-                    "/openapi.json",
-                    web::get().to(|| async { HttpResponse::Ok().content_type("application/json").body(crate::openapi::COMMITTED) }),
-                )
+                .route("/openapi.json", web::get().to(|| async { HttpResponse::Ok().content_type("application/json").body(crate::openapi::COMMITTED) }))
                 .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
                 .route("/docs", web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }))
                 .default_service(web::to(|| async { Err::<HttpResponse, _>(crate::error::ApiError::NotFound) }))

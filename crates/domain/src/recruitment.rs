@@ -112,7 +112,10 @@ pub fn advance(status: RoundStatus, deadline: DateTime<Utc>, action: RoundAction
 pub fn accepts_candidacies(status: RoundStatus, deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DomainError> {
     match status {
         RoundStatus::Open if now <= deadline => Ok(()),
-        RoundStatus::Open => Err(DomainError::Conflict(format!("the application deadline ({}) has passed; candidacies are no longer accepted or changed", deadline.to_rfc3339()))),
+        RoundStatus::Open => Err(DomainError::Conflict(format!(
+            "the application deadline ({}) has passed; candidacies are no longer accepted or changed",
+            deadline.to_rfc3339()
+        ))),
         RoundStatus::Draft => Err(DomainError::Conflict("the round is not open for applications yet".into())),
         RoundStatus::Closed | RoundStatus::Decided => Err(DomainError::Conflict("the round is closed; candidacies are no longer accepted or changed".into())),
     }
@@ -232,7 +235,9 @@ impl RoundData {
         for (i, q) in self.questions.iter().enumerate() {
             text_len(&mut v, format!("questions[{i}].text"), &q.text, 2000);
             match (q.kind, q.options.len()) {
-                (QuestionKind::Choice, n) if n < 2 => v.push(FieldError::new(format!("questions[{i}].options"), "too_few", "a choice has at least two options")),
+                (QuestionKind::Choice, n) if n < 2 => {
+                    v.push(FieldError::new(format!("questions[{i}].options"), "too_few", "a choice has at least two options"))
+                }
                 (QuestionKind::Choice, _) => {
                     for (j, o) in q.options.iter().enumerate() {
                         text_len(&mut v, format!("questions[{i}].options[{j}]"), o, 300);
@@ -401,11 +406,9 @@ pub fn check_scores(round: &RoundData, scores: &[(String, u32)]) -> Result<(), D
         match round.criteria.iter().find(|c| &c.key == key) {
             None => v.push(FieldError::new(format!("scores[{i}].criterion"), "unknown", "not a criterion of the round")),
             Some(_) if !seen.insert(key) => v.push(FieldError::new(format!("scores[{i}].criterion"), "duplicate", "scored twice")),
-            Some(c) if *points > c.max_points => v.push(FieldError::new(
-                format!("scores[{i}].points"),
-                "above_maximum",
-                format!("criterion `{}` gives at most {} points", c.key, c.max_points),
-            )),
+            Some(c) if *points > c.max_points => {
+                v.push(FieldError::new(format!("scores[{i}].points"), "above_maximum", format!("criterion `{}` gives at most {} points", c.key, c.max_points)))
+            }
             Some(_) => {}
         }
     }
@@ -506,7 +509,10 @@ pub fn check_decision(places: u32, ranking: &[Ranked], selections: &[Selection])
         v.push(FieldError::new("selections", "too_many", format!("the round offers {places} places")));
     }
     if let Some(unscored) = ranking.iter().find(|r| !r.total.fully_scored) {
-        return Err(DomainError::Conflict(format!("candidacy {} is not fully scored yet: every criterion needs an assessor's points before the decision", unscored.id)));
+        return Err(DomainError::Conflict(format!(
+            "candidacy {} is not fully scored yet: every criterion needs an assessor's points before the decision",
+            unscored.id
+        )));
     }
     let chosen: BTreeSet<Uuid> = selections.iter().map(|s| s.candidacy_id).collect();
     let mut positions = Vec::with_capacity(selections.len());
@@ -555,7 +561,13 @@ mod tests {
             questions: vec![
                 Question { key: "motivation".into(), text: "Proč?".into(), kind: QuestionKind::Text, options: vec![], required: true },
                 Question { key: "svl_count".into(), text: "Počet SVL".into(), kind: QuestionKind::Number, options: vec![], required: false },
-                Question { key: "size".into(), text: "Velikost".into(), kind: QuestionKind::Choice, options: vec!["malá".into(), "velká".into()], required: false },
+                Question {
+                    key: "size".into(),
+                    text: "Velikost".into(),
+                    kind: QuestionKind::Choice,
+                    options: vec!["malá".into(), "velká".into()],
+                    required: false,
+                },
             ],
             criteria: vec![
                 Criterion { key: "motivation".into(), name: "Motivace".into(), weight: 2, max_points: 10 },
@@ -616,7 +628,11 @@ mod tests {
             round_id: Uuid::nil(),
             territorial_unit_id: Uuid::nil(),
             answers: serde_json::from_value(answers).unwrap(),
-            resolution: ApprovingResolution { body: ApprovingBody::Assembly, adopted_on: NaiveDate::from_ymd_opt(2013, 9, 12).unwrap(), number: "12/2013".into() },
+            resolution: ApprovingResolution {
+                body: ApprovingBody::Assembly,
+                adopted_on: NaiveDate::from_ymd_opt(2013, 9, 12).unwrap(),
+                number: "12/2013".into(),
+            },
             activities: activities.iter().map(|a| (*a).to_owned()).collect(),
             co_financing: CoFinancing { committed: true, amount_czk: Some(100_000), note: None },
             note: None,
@@ -627,7 +643,10 @@ mod tests {
     fn answers_fit_the_questionnaire() {
         let r = round();
         assert!(check_candidacy(&r, &candidacy(serde_json::json!({"motivation": "Chceme", "svl_count": 2, "size": "malá"}), &["employment"])).is_ok());
-        let found = codes(check_candidacy(&r, &candidacy(serde_json::json!({"svl_count": "two", "size": "střední", "extra": 1}), &["nope", "employment", "employment"])).unwrap_err());
+        let found = codes(
+            check_candidacy(&r, &candidacy(serde_json::json!({"svl_count": "two", "size": "střední", "extra": 1}), &["nope", "employment", "employment"]))
+                .unwrap_err(),
+        );
         for expected in [
             ("answers.motivation", "required"),
             ("answers.svl_count", "type"),
@@ -645,11 +664,14 @@ mod tests {
         let r = round();
         assert!(check_scores(&r, &[("motivation".into(), 10), ("need".into(), 20)]).is_ok());
         let found = codes(check_scores(&r, &[("motivation".into(), 11), ("need".into(), 1), ("need".into(), 2), ("x".into(), 1)]).unwrap_err());
-        assert_eq!(found, [
-            ("scores[0].points".to_owned(), "above_maximum".to_owned()),
-            ("scores[2].criterion".to_owned(), "duplicate".to_owned()),
-            ("scores[3].criterion".to_owned(), "unknown".to_owned())
-        ]);
+        assert_eq!(
+            found,
+            [
+                ("scores[0].points".to_owned(), "above_maximum".to_owned()),
+                ("scores[2].criterion".to_owned(), "duplicate".to_owned()),
+                ("scores[3].criterion".to_owned(), "unknown".to_owned())
+            ]
+        );
     }
 
     #[test]
@@ -671,10 +693,8 @@ mod tests {
 
     #[test]
     fn ties_go_to_the_better_assessment_then_the_earlier_application() {
-        let order: Vec<u128> = rank(vec![ranked(1, 5, 20.0, 5), ranked(2, 3, 25.0, 0), ranked(3, 2, 20.0, 5), ranked(4, 1, 10.0, 0)])
-            .iter()
-            .map(|r| r.id.as_u128())
-            .collect();
+        let order: Vec<u128> =
+            rank(vec![ranked(1, 5, 20.0, 5), ranked(2, 3, 25.0, 0), ranked(3, 2, 20.0, 5), ranked(4, 1, 10.0, 0)]).iter().map(|r| r.id.as_u128()).collect();
         assert_eq!(order, [2, 3, 1, 4]);
     }
 

@@ -53,7 +53,11 @@ fn draft_only(round: &RoundRecord, what: &str) -> Result<()> {
     if round.data.status == RoundStatus::Draft {
         Ok(())
     } else {
-        Err(DomainError::Conflict(format!("the round is {}: {what} only while it is a draft (applicants rely on what was published)", round.data.status.as_str())).into())
+        Err(DomainError::Conflict(format!(
+            "the round is {}: {what} only while it is a draft (applicants rely on what was published)",
+            round.data.status.as_str()
+        ))
+        .into())
     }
 }
 
@@ -151,11 +155,14 @@ pub async fn decide(s: &Session<'_>, id: Uuid, expect: &Precondition, selections
     let round = &before.data.data;
     let status = rules::advance(before.data.status, round.applications_until, RoundAction::Decide, now)?;
     let list = ranked(repo::candidacies_of(s.conn(), id).await?);
-    let ranking: Vec<Ranked> = list.iter().map(|r| Ranked { id: r.candidacy.meta.id, created_at: r.candidacy.meta.created_at, total: r.total.clone() }).collect();
+    let ranking: Vec<Ranked> =
+        list.iter().map(|r| Ranked { id: r.candidacy.meta.id, created_at: r.candidacy.meta.created_at, total: r.total.clone() }).collect();
     rules::check_decision(round.places, &ranking, &selections)?;
-    let template = domain::cooperation::template(&round.template).ok_or_else(|| DomainError::Conflict(format!("unknown timeline template `{}`", round.template)))?;
+    let template =
+        domain::cooperation::template(&round.template).ok_or_else(|| DomainError::Conflict(format!("unknown timeline template `{}`", round.template)))?;
 
-    let mut decision = Decision { round: Updated { before: before.clone(), after: before.clone() }, candidacies: vec![], partnerships: vec![], cooperations: vec![] };
+    let mut decision =
+        Decision { round: Updated { before: before.clone(), after: before.clone() }, candidacies: vec![], partnerships: vec![], cooperations: vec![] };
     for entry in list {
         let c = entry.candidacy;
         let mut next = c.data.clone();

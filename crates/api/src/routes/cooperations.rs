@@ -152,7 +152,8 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     let q = query.into_inner();
     let late = q.late.unwrap_or(false);
     let as_of = q.as_of.or_else(|| late.then(|| chrono::Utc::now().date_naive()));
-    let filter = Filter { partnership_id: q.partnership_id, status: q.status, region: q.region, include_archived: q.include_archived.unwrap_or(false), scope: None };
+    let filter =
+        Filter { partnership_id: q.partnership_id, status: q.status, region: q.region, include_archived: q.include_archived.unwrap_or(false), scope: None };
     let page = use_cases::list(state.store.conn(), &who, filter, &page, as_of, late).await?;
     Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |(c, s)| CooperationListItem { cooperation: CooperationView::of(&c), state: s })))
 }

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::recruitment::{ApprovingResolution, CandidacyData, CoFinancing, Criterion, Outcome, PredefinedActivity, Question, RoundAction, RoundData, RoundStatus, Score, Selection, Total};
+use domain::recruitment::{
+    ApprovingResolution, CandidacyData, CoFinancing, Criterion, Outcome, PredefinedActivity, Question, RoundAction, RoundData, RoundStatus, Score, Selection,
+    Total,
+};
 use domain::registry::Record;
 use persistence::recruitment::{Candidacy, CandidacyFilter, Round, RoundFilter};
 use serde::{Deserialize, Serialize};
@@ -510,7 +513,14 @@ pub struct ScoresView {
     params(("If-Match" = Option<String>, Header, description = "The ETag you read"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     security(("bearer" = [])), responses((status = 200, description = "The candidacy with its result", body = CandidacyView), WriteErrors))]
 #[put("/candidacies/{id}/scores")]
-pub async fn score(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, if_match: IfMatch, key: IdempotencyKey, body: web::Json<Value>) -> ApiResult {
+pub async fn score(
+    state: web::Data<AppState>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    key: IdempotencyKey,
+    body: web::Json<Value>,
+) -> ApiResult {
     let raw = body.into_inner();
     let typed_total = ["total", "result"].into_iter().find(|k| raw.get(k).is_some());
     if let Some(field) = typed_total {
@@ -521,7 +531,8 @@ pub async fn score(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uu
     }
     let input: ScoresInput = serde_json::from_value(raw).map_err(|e| ApiError::bad_request("body", "malformed", e.to_string()))?;
     input.validate()?;
-    let points: Vec<Points> = input.scores.iter().map(|p| Points { criterion: p.criterion.trim().to_owned(), points: p.points, note: p.note.clone() }).collect();
+    let points: Vec<Points> =
+        input.scores.iter().map(|p| Points { criterion: p.criterion.trim().to_owned(), points: p.points, note: p.note.clone() }).collect();
     write::act::<CandidacyView>(&state, &who, key, "score", &input, async |s| use_cases::score(s, *id, &if_match.0, points).await).await
 }
 
