@@ -31,9 +31,11 @@ lint:
 contract:
 	bash .ci/contract.sh
 
-## Rewrite the committed OpenAPI document from the code.
+## Rewrite the committed OpenAPI document from the code (the server serves it compiled in:
+## written to a new file first, so that a failed build never leaves it empty).
 openapi:
-	cargo run --quiet --bin inclusion -- openapi > openapi/openapi.json
+	cargo run --quiet --bin inclusion -- openapi > openapi/openapi.json.new
+	mv openapi/openapi.json.new openapi/openapi.json
 
 build:
 	cargo build --workspace

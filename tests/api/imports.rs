@@ -282,3 +282,36 @@ async fn an_import_commits_more_changes_than_one_statement_holds() {
     assert_eq!(deliveries.body["total"], 5000, "{}", deliveries.body);
     assert_eq!(audit_count(&app, "organization").await, 5000);
 }
+
+/// A slow upload holds no database lock: while an import's body is still arriving, other
+/// writes go through; once the body ends, the import runs and reports.
+#[tokio::test]
+async fn a_slow_import_body_does_not_hold_up_other_writes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let head = "external_ref,name,kind\n";
+    let rows = "SLOW-1,Organizace během pomalého nahrávání,ngo\n";
+    let length = head.len() + rows.len();
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut upload = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let request = format!(
+        "POST /api/v1/imports/organizations HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {admin}\r\nContent-Type: text/csv\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n{head}"
+    );
+    upload.write_all(request.as_bytes()).await.unwrap();
+    upload.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // Half the body is in; a write from someone else completes meanwhile.
+    let other =
+        tokio::time::timeout(std::time::Duration::from_secs(5), app.post("/api/v1/organizations", &admin, json!({"name": "Zapsáno mezitím", "kind": "ngo"})))
+            .await
+            .expect("a write waited for the import's body");
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+
+    upload.write_all(rows.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    upload.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"created\":1"), "{answer}");
+}

@@ -74,6 +74,10 @@ async fn working_groups_and_meetings_import_with_their_people_and_a_rerun_change
     let reordered = changed.replace("P-2:excused|P-1:absent", "P-1:absent|P-2:excused");
     assert_eq!(counts(&csv(&app, &importer, "meetings", "", &reordered).await), [0, 0, 2, 0]);
     assert_eq!(by_ref(&list(&app, "/api/v1/meetings").await, "MT-1")["version"], 2);
+    // An agenda's order is content: reordered, the meeting is updated.
+    let agenda = reordered.replace("Úvod|Pracovní skupiny", "Pracovní skupiny|Úvod");
+    assert_eq!(counts(&csv(&app, &importer, "meetings", "", &agenda).await), [0, 1, 1, 0]);
+    assert_eq!(by_ref(&list(&app, "/api/v1/meetings").await, "MT-1")["agenda"], json!(["Pracovní skupiny", "Úvod"]));
 }
 
 #[tokio::test]

@@ -223,6 +223,14 @@ async fn a_withdrawn_candidacy_frees_its_unit_and_a_passed_deadline_keeps_a_roun
     app.post(&format!("/api/v1/recruitment-rounds/{past}/open"), &admin, json!({})).await.problem(409);
     let archived = app.delete(&format!("/api/v1/recruitment-rounds/{past}"), &admin).await;
     assert!(archived.status.is_success(), "{}", archived.body);
+    // An archived round takes no change and no step.
+    app.patch(&format!("/api/v1/recruitment-rounds/{past}"), &admin, json!({"applications_until": (Utc::now() + chrono::Duration::days(9)).to_rfc3339()}))
+        .await
+        .problem(409);
+    // A misspelt field inside a question is refused, not dropped.
+    let mut typo = body(Utc::now() + chrono::Duration::days(30));
+    typo["questions"] = json!([{"key": "q", "text": "Otázka", "kind": "text", "require": true}]);
+    app.post("/api/v1/recruitment-rounds", &admin, typo).await.problem(400);
 
     let round = app.create("/api/v1/recruitment-rounds", &admin, body(Utc::now() + chrono::Duration::days(30))).await;
     app.post(&format!("/api/v1/recruitment-rounds/{round}/open"), &admin, json!({})).await;
@@ -233,6 +241,8 @@ async fn a_withdrawn_candidacy_frees_its_unit_and_a_passed_deadline_keeps_a_roun
     app.post("/api/v1/candidacies", &admin, apply.clone()).await.problem(409);
     let withdrawn = app.delete(&format!("/api/v1/candidacies/{first}"), &admin).await;
     assert!(withdrawn.status.is_success(), "{}", withdrawn.body);
+    app.patch(&format!("/api/v1/candidacies/{first}"), &admin, json!({"note": "po stažení"})).await.problem(409);
+    app.delete(&format!("/api/v1/candidacies/{first}"), &admin).await.problem(409);
     let again = app.post("/api/v1/candidacies", &admin, apply).await;
     assert_eq!(again.status, 201, "{}", again.body);
     let all = app.get(&format!("/api/v1/candidacies?round_id={round}&include_archived=true"), Some(&admin)).await;

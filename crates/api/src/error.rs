@@ -243,6 +243,25 @@ pub enum ReadErrors {
     NotFound(Problem),
 }
 
+/// The error responses of a read that some roles may not make although they see the resource
+/// (who scored a candidacy, a support project's indicators): [`ReadErrors`] and 403.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum GuardedReadErrors {
+    /// The path is malformed (an id that is not a UUID).
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// The token is missing where required, invalid or expired.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The caller's role may not read this (the reason is in `detail`).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Not found, or not visible to this caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
 /// The error responses of a list.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]

@@ -140,6 +140,7 @@ pub enum QuestionKind {
 /// not a question: they are the candidacy's `activities`, from the round's `activities`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Question {
     /// The answer's key in a candidacy's `answers` (`[a-z0-9_]`, unique in the round).
     pub key: String,
@@ -156,6 +157,7 @@ pub struct Question {
 /// A scoring criterion: assessors give 0 to `max_points`; the criterion counts `weight` times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Criterion {
     /// The criterion's key in scores (`[a-z0-9_]`, unique in the round).
     pub key: String,
@@ -169,6 +171,7 @@ pub struct Criterion {
 /// A predefined activity on offer (předem definovaná aktivita): asking for it adds `points`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct PredefinedActivity {
     /// The activity's code in candidacies (`[a-z0-9_]`, unique in the round).
     pub code: String,
@@ -493,6 +496,7 @@ pub fn rank(mut list: Vec<Ranked>) -> Vec<Ranked> {
 /// One selected candidacy of a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Selection {
     pub candidacy_id: Uuid,
     /// Why it is selected over a better-ranked candidacy (required then).

@@ -46,7 +46,24 @@ async fn managed_round(s: &Session<'_>, id: Uuid) -> Result<RoundRecord> {
     s.who().authorize(Action::ReadRecruitment)?;
     let round = repo::get_round(s.conn(), id).await?;
     s.allow(Action::ManageRecruitment).await?;
+    not_archived(&round)?;
     Ok(round)
+}
+
+/// 409 for an archived round (a draft set up by mistake): it takes no step and no candidacy.
+fn not_archived(round: &RoundRecord) -> Result<()> {
+    match round.meta.archived_at {
+        Some(_) => Err(DomainError::Conflict("the round is archived".into()).into()),
+        None => Ok(()),
+    }
+}
+
+/// 409 for a withdrawn candidacy: it is kept as it was withdrawn.
+fn standing(c: &CandidacyRecord) -> Result<()> {
+    match c.meta.archived_at {
+        Some(_) => Err(DomainError::Conflict("the candidacy was withdrawn; the unit may apply again".into()).into()),
+        None => Ok(()),
+    }
 }
 
 fn draft_only(round: &RoundRecord, what: &str) -> Result<()> {
@@ -247,6 +264,7 @@ where
     s.allow_known(Action::ReceiveCandidacy).await?;
     let data = content()?;
     let round = round_of(s.conn(), data.round_id).await?;
+    not_archived(&round)?;
     rules::accepts_candidacies(round.data.status, round.data.data.applications_until, Utc::now())?;
     rules::check_candidacy(&round.data.data, &data)?;
     if repo::standing_candidacy(s.conn(), data.round_id, data.territorial_unit_id).await? {
@@ -277,6 +295,7 @@ where
     s.allow(Action::ReceiveCandidacy).await?;
     let data = edit(&before.data.data)?;
     expect.check(before.meta.version)?;
+    standing(&before)?;
     if data.round_id != before.data.data.round_id || data.territorial_unit_id != before.data.data.territorial_unit_id {
         return Err(DomainError::invalid("round_id", "immutable", "a candidacy stays in its round for its unit; withdraw it and apply again").into());
     }
@@ -292,6 +311,7 @@ pub async fn withdraw_candidacy(s: &Session<'_>, id: Uuid, expect: &Precondition
     let (round, before) = received(s, id).await?;
     s.allow(Action::ReceiveCandidacy).await?;
     expect.check(before.meta.version)?;
+    standing(&before)?;
     rules::accepts_candidacies(round.data.status, round.data.data.applications_until, Utc::now())?;
     let after = repo::archive_candidacy(s.tx(), &before).await?;
     Ok(Updated { before, after })
@@ -312,9 +332,7 @@ pub async fn score(s: &Session<'_>, id: Uuid, expect: &Precondition, points: Vec
     let (round, before) = received(s, id).await?;
     s.allow(Action::Assess).await?;
     expect.check(before.meta.version)?;
-    if before.meta.archived_at.is_some() {
-        return Err(DomainError::Conflict("the candidacy was withdrawn".into()).into());
-    }
+    standing(&before)?;
     if round.data.status != RoundStatus::Closed {
         return Err(DomainError::Conflict(format!(
             "the round is {}: candidacies are scored once it is closed and until it is decided",

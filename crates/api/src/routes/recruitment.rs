@@ -22,7 +22,7 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::error::{ApiError, ApiResult, GuardedReadErrors, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::cooperations::CooperationView;
 use crate::routes::partnerships::PartnershipView;
@@ -538,7 +538,7 @@ pub async fn score(
 
 /// Who scored what on a candidacy (admins and consultants).
 #[utoipa::path(operation_id = "get_candidacy_scores", tag = "recruitment", security(("bearer" = [])),
-    responses((status = 200, description = "The assessors' points", body = ScoresView), ReadErrors))]
+    responses((status = 200, description = "The assessors' points", body = ScoresView), GuardedReadErrors))]
 #[get("/candidacies/{id}/scores")]
 pub async fn scores(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
     let c = use_cases::scores(state.store.conn(), &who, *id).await?;

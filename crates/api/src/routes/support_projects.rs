@@ -25,7 +25,7 @@ use validator::Validate;
 
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
-use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::error::{ApiResult, GuardedReadErrors, ListErrors, ReadErrors, WriteErrors};
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, merge_patch, page_query};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -184,7 +184,7 @@ pub struct IndicatorsQuery {
 /// denominator) has `value: null` and is not met. Partners do not read them (403).
 #[utoipa::path(operation_id = "get_support_project_indicators", tag = "support-projects", params(IndicatorsQuery), security(("bearer" = [])),
     responses((status = 200, description = "The indicators", body = IndicatorReport,
-        headers(("Link" = String, description = "RFC 8288: the indicators' chart, `</api/v1/support-projects/{id}/indicators.svg>; rel=\"alternate\"; type=\"image/svg+xml\"`"))), ReadErrors))]
+        headers(("Link" = String, description = "RFC 8288: the indicators' chart, `</api/v1/support-projects/{id}/indicators.svg>; rel=\"alternate\"; type=\"image/svg+xml\"`"))), GuardedReadErrors))]
 #[get("/support-projects/{id}/indicators")]
 pub async fn indicators(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<IndicatorsQuery>) -> ApiResult {
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());

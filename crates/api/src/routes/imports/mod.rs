@@ -181,9 +181,11 @@ async fn import(
     let format = format_of(req)?;
     let limit = limit.map_or(DEFAULT_MAX_BYTES, |l| l.0);
     check_declared_length(req, limit)?;
-    // Rows are read as the body arrives and written one by one: the import never holds the
-    // whole body (100,000 rows of a large file), only the rows of one chunk.
-    let rows = RowStream::new(target, format, payload, limit);
+    // The body goes to a temporary file first, so that the transaction opens only once it is
+    // all here; then rows are read from the file chunk by chunk and written one by one: the
+    // import never holds the whole body (100,000 rows of a large file), only one chunk's rows.
+    let spooled = read::spool(payload, limit).await?;
+    let rows = RowStream::new(target, format, read::chunks(&spooled).await?, limit);
     let report = run(state, who, target, query, rows).await?;
     tracing::info!(import = %report.id, resource = target.name(), rows = report.rows, failed = report.failed, committed = report.committed, "import ran");
     Ok(HttpResponse::Ok().insert_header((header::LOCATION, format!("/api/v1/imports/{}", report.id))).json(ImportReportView::of(&report)?))

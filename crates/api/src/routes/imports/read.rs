@@ -359,7 +359,9 @@ impl RowParser for CsvRows {
             return self.read(bytes, rows);
         }
         self.start.extend_from_slice(bytes);
-        if self.start.contains(&b'\n') { self.begin(rows) } else { Ok(()) }
+        // Only the new bytes are searched for the header's end (a long first line arriving in
+        // many chunks is scanned once, not once per chunk).
+        if bytes.contains(&b'\n') { self.begin(rows) } else { Ok(()) }
     }
 
     fn finish(&mut self, rows: &mut VecDeque<Row>) -> ApiResult<()> {
@@ -573,6 +575,68 @@ where
     pub(super) fn sha256(&self) -> String {
         format!("{:x}", self.sha.clone().finalize())
     }
+}
+
+/// The body of an import, written to a temporary file as it arrives, before the import's
+/// transaction opens: a slow upload never holds the database's write lock (SQLite) or a pooled
+/// connection in a transaction (PostgreSQL), and memory holds one chunk at a time. The file is
+/// removed when this is dropped.
+pub(super) struct Spooled {
+    path: std::path::PathBuf,
+}
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// How long an upload may send nothing before it is refused.
+const STALL: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn spool_fault(e: std::io::Error) -> ApiError {
+    ApiError::Internal(Box::new(e))
+}
+
+/// Writes the body to a temporary file: 413 beyond `limit` bytes, 400 when it stalls for a
+/// minute or cannot be read.
+pub(super) async fn spool(mut payload: web::Payload, limit: usize) -> ApiResult<Spooled> {
+    use tokio::io::AsyncWriteExt;
+    let spooled = Spooled { path: std::env::temp_dir().join(format!("inclusion-import-{}.body", uuid::Uuid::now_v7())) };
+    let mut file = tokio::fs::File::create(&spooled.path).await.map_err(spool_fault)?;
+    let mut read = 0usize;
+    loop {
+        let next = tokio::time::timeout(STALL, payload.next())
+            .await
+            .map_err(|_| unreadable("body", "stalled", format!("the body sent nothing for {} s", STALL.as_secs())))?;
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|e| unreadable("body", "malformed", format!("the body could not be read: {e}")))?;
+        read += chunk.len();
+        if read > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        file.write_all(&chunk).await.map_err(spool_fault)?;
+    }
+    file.flush().await.map_err(spool_fault)?;
+    Ok(spooled)
+}
+
+/// The spooled body as a stream of chunks (64 KiB), for [`RowStream`].
+pub(super) async fn chunks(spooled: &Spooled) -> ApiResult<impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + Unpin + use<>> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(&spooled.path).await.map_err(spool_fault)?;
+    Ok(Box::pin(futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(web::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })))
 }
 
 /// 413 at once when the declared length is above the limit.

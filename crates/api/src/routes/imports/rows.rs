@@ -108,16 +108,32 @@ impl From<EditStop> for service::Error {
     }
 }
 
-/// Arrays compared as sets (territorial units, representatives): the order a row lists them
-/// in is not content.
+/// Arrays whose order is content (a meeting's agenda, its resolutions, a measure's
+/// indicators): compared in order. Every other array is a set (territorial units,
+/// representatives, attendance): the order a row lists them in is not content.
+const ORDERED: &[&str] = &["agenda", "resolutions", "indicators"];
+
 pub(super) fn canonical(v: Value) -> Value {
+    canonical_as(v, false)
+}
+
+fn canonical_as(v: Value, ordered: bool) -> Value {
     match v {
         Value::Array(items) => {
-            let mut items: Vec<Value> = items.into_iter().map(canonical).collect();
-            items.sort_by_cached_key(Value::to_string);
+            let mut items: Vec<Value> = items.into_iter().map(|i| canonical_as(i, false)).collect();
+            if !ordered {
+                items.sort_by_cached_key(Value::to_string);
+            }
             Value::Array(items)
         }
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, canonical(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let ordered = ORDERED.contains(&k.as_str());
+                    (k, canonical_as(v, ordered))
+                })
+                .collect(),
+        ),
         other => other,
     }
 }

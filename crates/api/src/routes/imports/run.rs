@@ -26,7 +26,13 @@ async fn sql(tx: &WriteTx, statement: &str) -> ApiResult<()> {
 
 /// Runs the import in one transaction, each row under a savepoint (a refused row's writes are
 /// undone, and on PostgreSQL the transaction stays usable), then commits or rolls back.
-pub(super) async fn run(state: &AppState, who: &Principal, target: Target, query: &ImportQuery, mut rows: RowStream<web::Payload>) -> ApiResult<ImportReport> {
+pub(super) async fn run(
+    state: &AppState,
+    who: &Principal,
+    target: Target,
+    query: &ImportQuery,
+    mut rows: RowStream<impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + Unpin>,
+) -> ApiResult<ImportReport> {
     let mode = query.mode.unwrap_or(ImportMode::Atomic);
     let strategy = query.strategy.unwrap_or(ImportStrategy::Upsert);
     let dry_run = query.dry_run.unwrap_or(false);
