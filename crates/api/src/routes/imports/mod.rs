@@ -210,9 +210,10 @@ macro_rules! import_endpoint {
         /// `max_project`, a project's `budget`) are JSON in the cell, as the export writes them.
         /// `application/json`: an array of objects. The columns are the single-row input's
         /// fields plus the reference columns below; an unknown column is a 400. Up to
-        /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond. The body is read as it
-        /// arrives, each row written when complete; a body found malformed or too large part way
-        /// answers 400 or 413 and keeps nothing.
+        /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond. The body is spooled to a
+        /// temporary file before the import's transaction opens (an upload silent for 60 s: 400
+        /// `stalled`), then read chunk by chunk, each row written when complete; a body found
+        /// malformed or too large part way answers 400 or 413 and keeps nothing.
         ///
         /// **Matching.** A row updates the record with its `external_ref` (territorial units,
         /// organizations, people, partnerships, working groups, meetings, progress reports,
