@@ -544,6 +544,38 @@ pub fn check_decision(places: u32, ranking: &[Ranked], selections: &[Selection])
     Ok(positions)
 }
 
+/// The partnership a selected candidacy's unit forms (created in status `forming`).
+pub fn forming_partnership(territorial_unit_id: Uuid, unit_name: &str) -> Result<crate::registry::PartnershipData, DomainError> {
+    crate::registry::PartnershipData {
+        external_ref: None,
+        name: format!("Lokální partnerství {unit_name}"),
+        territorial_unit_ids: vec![territorial_unit_id],
+        established_on: None,
+        memorandum_signed_on: None,
+        founding_act: None,
+        consultant_ids: vec![],
+    }
+    .validate()
+}
+
+/// The cooperation a selected candidacy starts with `partnership_id`: from the round's
+/// cooperation start, on its template and for the template's months, with the names of the
+/// predefined activities the candidacy asked for.
+pub fn cooperation_for(round: &RoundData, partnership_id: Uuid, asked: &[String]) -> Result<crate::cooperation::CooperationData, DomainError> {
+    let template =
+        crate::cooperation::template(&round.template).ok_or_else(|| DomainError::Conflict(format!("unknown timeline template `{}`", round.template)))?;
+    crate::cooperation::CooperationData {
+        partnership_id,
+        start_on: round.cooperation_start_on,
+        months: template.months,
+        template: round.template.clone(),
+        predefined_activities: round.activities.iter().filter(|a| asked.contains(&a.code)).map(|a| a.name.clone()).collect(),
+        consultant_ids: vec![],
+        note: Some(format!("Selected in the recruitment round “{}” ({}).", round.title, round.year)),
+    }
+    .validate()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

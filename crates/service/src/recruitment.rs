@@ -10,9 +10,7 @@
 use chrono::Utc;
 use domain::DomainError;
 use domain::access::{Action, Principal};
-use domain::cooperation::CooperationData;
 use domain::recruitment::{self as rules, CandidacyData, Outcome, Ranked, RoundAction, RoundData, RoundStatus, Score, Selection, Total};
-use domain::registry::PartnershipData;
 use persistence::cooperations::CooperationRecord;
 use persistence::partnerships::PartnershipRecord;
 use persistence::recruitment::{self as repo, CandidacyFilter, CandidacyRecord, RoundFilter, RoundRecord};
@@ -175,8 +173,6 @@ pub async fn decide(s: &Session<'_>, id: Uuid, expect: &Precondition, selections
     let ranking: Vec<Ranked> =
         list.iter().map(|r| Ranked { id: r.candidacy.meta.id, created_at: r.candidacy.meta.created_at, total: r.total.clone() }).collect();
     rules::check_decision(round.places, &ranking, &selections)?;
-    let template =
-        domain::cooperation::template(&round.template).ok_or_else(|| DomainError::Conflict(format!("unknown timeline template `{}`", round.template)))?;
 
     let mut decision =
         Decision { round: Updated { before: before.clone(), after: before.clone() }, candidacies: vec![], partnerships: vec![], cooperations: vec![] };
@@ -187,33 +183,9 @@ pub async fn decide(s: &Session<'_>, id: Uuid, expect: &Precondition, selections
         match selections.iter().find(|sel| sel.candidacy_id == c.meta.id) {
             Some(sel) => {
                 let unit = persistence::territorial_units::get(s.conn(), c.data.data.territorial_unit_id).await?;
-                let partnership = partnerships::create(s, || {
-                    PartnershipData {
-                        external_ref: None,
-                        name: format!("Lokální partnerství {}", unit.data.name),
-                        territorial_unit_ids: vec![c.data.data.territorial_unit_id],
-                        established_on: None,
-                        memorandum_signed_on: None,
-                        founding_act: None,
-                        consultant_ids: vec![],
-                    }
-                    .validate()
-                })
-                .await?;
-                let activities = round.activities.iter().filter(|a| c.data.data.activities.contains(&a.code)).map(|a| a.name.clone()).collect();
+                let partnership = partnerships::create(s, || rules::forming_partnership(unit.meta.id, &unit.data.name)).await?;
                 let partnership_id = partnership.meta.id;
-                let cooperation = cooperations::create(s, partnership_id, || {
-                    Ok::<_, Error>(CooperationData {
-                        partnership_id,
-                        start_on: round.cooperation_start_on,
-                        months: template.months,
-                        template: round.template.clone(),
-                        predefined_activities: activities,
-                        consultant_ids: vec![],
-                        note: Some(format!("Selected in the recruitment round “{}” ({}).", round.title, round.year)),
-                    })
-                })
-                .await?;
+                let cooperation = cooperations::create(s, partnership_id, || rules::cooperation_for(round, partnership_id, &c.data.data.activities)).await?;
                 next.outcome = Some(Outcome::Selected);
                 next.selection_reason = sel.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
                 next.partnership_id = Some(partnership_id);
