@@ -186,8 +186,7 @@ pub async fn timeline_chart(
 /// (one computation, `service::support_projects::indicators`), each a `<text data-name>`.
 /// Access as that JSON (partners 403).
 #[utoipa::path(operation_id = "get_support_project_indicators_chart", tag = "views", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "The chart", body = String, content_type = "image/svg+xml"),
-        (status = 403, description = "Partners read their unit's records, not the project's indicators", body = crate::error::Problem, content_type = "application/problem+json"), ReadErrors))]
+    responses((status = 200, description = "The chart", body = String, content_type = "image/svg+xml"), crate::error::GuardedReadErrors))]
 #[get("/support-projects/{id}/indicators.svg")]
 pub async fn support_project_chart(
     state: web::Data<AppState>,
