@@ -2,6 +2,8 @@
 //! find the record it updates (by `external_ref`, or a membership by its partnership,
 //! organization and start) and the records its reference columns name.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
@@ -150,6 +152,39 @@ pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, exter
         Kind::Meeting => first_id(meeting::Entity::find().filter(meeting::Column::ExternalRef.eq(r)).select_only().column(meeting::Column::Id), conn).await?,
     };
     Ok(id)
+}
+
+/// [`find_by_external_ref`] for many keys at once (a batch of an import's rows): the ids of the
+/// records of this kind with these `external_ref`s, by key; a key nobody has is absent.
+pub async fn find_many_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, refs: &[String]) -> Result<HashMap<String, Uuid>, StoreError> {
+    if refs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let refs = refs.to_vec();
+    macro_rules! ids_of {
+        ($entity:ident) => {
+            $entity::Entity::find()
+                .filter($entity::Column::ExternalRef.is_in(refs))
+                .select_only()
+                .column($entity::Column::ExternalRef)
+                .column($entity::Column::Id)
+                .into_tuple::<(Option<String>, Uuid)>()
+                .all(conn)
+                .await?
+        };
+    }
+    let found = match kind {
+        Kind::TerritorialUnit => ids_of!(territorial_unit),
+        Kind::Organization => ids_of!(organization),
+        Kind::Person => ids_of!(person),
+        Kind::Partnership => ids_of!(partnership),
+        Kind::WorkingGroup => ids_of!(working_group),
+        Kind::Meeting => ids_of!(meeting),
+        Kind::ProgressReport => ids_of!(progress_report),
+        Kind::Call => ids_of!(call),
+        Kind::Project => ids_of!(project),
+    };
+    Ok(found.into_iter().filter_map(|(r, id)| r.map(|r| (r, id))).collect())
 }
 
 async fn first_id<E: EntityTrait>(select: sea_orm::Select<E>, conn: &impl ConnectionTrait) -> Result<Option<Uuid>, StoreError> {

@@ -37,6 +37,9 @@ impl Store {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
+                    // Savepoints (a bulk import's batches) journal the pages they change in a
+                    // statement journal: kept in memory, not in a temporary file.
+                    .pragma("temp_store", "memory")
                     .create_if_missing(true)
             });
         let db = Database::connect(options).await.map_err(StoreError::Database)?;

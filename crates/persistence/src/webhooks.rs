@@ -88,10 +88,14 @@ pub async fn archive(tx: &WriteTx, current: &Webhook) -> Result<Webhook, StoreEr
     get(tx.conn(), m.id).await
 }
 
-/// Enters a delivery for every active subscription that receives one of `changes` (called at
-/// commit, with their positions assigned).
-pub(crate) async fn enqueue(conn: &impl ConnectionTrait, changes: &[change::Model]) -> Result<(), StoreError> {
-    let hooks: Vec<Webhook> = wh::Entity::find().filter(wh::Column::ArchivedAt.is_null()).all(conn).await?.into_iter().map(record).collect::<Result<_, _>>()?;
+/// The active subscriptions, which [`enqueue`] enters deliveries for.
+pub(crate) async fn active(conn: &impl ConnectionTrait) -> Result<Vec<Webhook>, StoreError> {
+    wh::Entity::find().filter(wh::Column::ArchivedAt.is_null()).all(conn).await?.into_iter().map(record).collect()
+}
+
+/// Enters a delivery for every one of `hooks` (the active subscriptions) that receives one of
+/// `changes` (called at commit, with their positions assigned, a chunk of changes at a time).
+pub(crate) async fn enqueue(conn: &impl ConnectionTrait, hooks: &[Webhook], changes: &[change::Model]) -> Result<(), StoreError> {
     if hooks.is_empty() {
         return Ok(());
     }
@@ -128,7 +132,7 @@ pub(crate) async fn enqueue(conn: &impl ConnectionTrait, changes: &[change::Mode
             });
         }
     }
-    // A bulk import announces up to 100,000 changes at once (14 values a row).
+    // Up to a chunk of changes times the subscriptions (14 values a row).
     crate::convert::insert_in_chunks(conn, rows, 1000).await
 }
 

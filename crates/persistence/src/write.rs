@@ -1,7 +1,7 @@
 //! The write unit: a transaction that carries who writes, so that the audit entry and the
 //! idempotency record of a write commit or roll back together with the write itself.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Set};
 use serde_json::Value;
 use tokio::sync::OwnedMutexGuard;
@@ -38,13 +38,59 @@ pub struct WriteTx {
     tx: DatabaseTransaction,
     _writer: Option<OwnedMutexGuard<()>>,
     actor: Actor,
-    /// The changes this write made, entered into the change feed when it commits.
-    changes: std::sync::Mutex<Vec<change::Model>>,
+    /// What this write did, entered into the audit trail and the change feed when it commits
+    /// (or, for the audit, at a [`flush`](Self::flush) in between).
+    pending: std::sync::Mutex<Pending>,
 }
+
+/// The audit entries and changes of a write not yet in their tables.
+#[derive(Default)]
+struct Pending {
+    audit: Vec<audit_entry::ActiveModel>,
+    /// How many of this write's audit entries are in the table already.
+    audit_flushed: usize,
+    changes: Vec<PendingChange>,
+    /// The distinct (resource type, action) pairs of `changes` (a bulk import repeats one).
+    kinds: Vec<(String, String)>,
+}
+
+/// A change of this write, without what all of them share (the actor) and with its kind as an
+/// index into [`Pending::kinds`]: a bulk import keeps up to its row count of these until commit.
+struct PendingChange {
+    kind: u16,
+    resource_id: Uuid,
+    version: Option<i32>,
+    partnership_id: Option<Uuid>,
+    occurred_at: DateTime<Utc>,
+}
+
+impl Pending {
+    fn kind(&mut self, resource_type: &str, action: &str) -> Result<u16, StoreError> {
+        let at = self.kinds.iter().position(|(r, a)| r == resource_type && a == action).unwrap_or_else(|| {
+            self.kinds.push((resource_type.to_owned(), action.to_owned()));
+            self.kinds.len() - 1
+        });
+        u16::try_from(at).map_err(|_| StoreError::Conflict { field: None, message: "too many kinds of change in one write".into() })
+    }
+}
+
+/// Changes entered into the feed per `INSERT` at commit (8 values a row).
+const CHANGES_PER_STATEMENT: usize = 1000;
+
+/// How far a write had got: what [`WriteTx::rewind`] goes back to after a `ROLLBACK TO
+/// SAVEPOINT` undid the writes since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    audit: usize,
+    changes: usize,
+}
+
+/// Audit entries per `INSERT` (10 values a row).
+const AUDIT_ROWS_PER_STATEMENT: usize = 500;
 
 impl WriteTx {
     pub(crate) fn new(tx: DatabaseTransaction, writer: Option<OwnedMutexGuard<()>>, actor: Actor) -> Self {
-        Self { tx, _writer: writer, actor, changes: std::sync::Mutex::new(Vec::new()) }
+        Self { tx, _writer: writer, actor, pending: std::sync::Mutex::new(Pending::default()) }
     }
 
     /// The transaction, for repository calls.
@@ -53,23 +99,17 @@ impl WriteTx {
     }
 
     /// Records who did what to which resource, with its state before and after.
-    /// Each audited write is also a change of the feed.
+    /// Each audited write is also a change of the feed. The entry is kept with the write and
+    /// inserted with the others of the write (many to a statement) at its commit or at a
+    /// [`flush`](Self::flush): nothing reads the audit trail inside a write.
     pub async fn audit(&self, action: &str, resource_type: &str, resource_id: Uuid, before: Option<Value>, after: Option<Value>) -> Result<(), StoreError> {
         let field = |name: &str| after.as_ref().or(before.as_ref()).and_then(|v| v.get(name)).cloned();
-        let pending = change::Model {
-            position: 0,
-            resource_type: resource_type.to_owned(),
-            resource_id,
-            action: action.to_owned(),
-            version: field("version").and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok()),
-            partnership_id: field("partnership_id").and_then(|v| v.as_str().and_then(|s| s.parse().ok())),
-            actor: self.actor.subject.clone(),
-            occurred_at: Utc::now(),
-        };
-        self.changes.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })?.push(pending);
-        audit_entry::ActiveModel {
+        let at = Utc::now();
+        let version = field("version").and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok());
+        let partnership_id = field("partnership_id").and_then(|v| v.as_str().and_then(|s| s.parse().ok()));
+        let entry = audit_entry::ActiveModel {
             id: Set(Uuid::now_v7()),
-            occurred_at: Set(Utc::now()),
+            occurred_at: Set(at),
             actor: Set(self.actor.subject.clone()),
             actor_role: Set(self.actor.role.clone()),
             action: Set(action.to_owned()),
@@ -78,10 +118,49 @@ impl WriteTx {
             before: Set(before),
             after: Set(after),
             request_id: Set(self.actor.request_id.clone()),
-        }
-        .insert(&self.tx)
-        .await?;
+        };
+        let mut pending = self.pending()?;
+        let kind = pending.kind(resource_type, action)?;
+        pending.changes.push(PendingChange { kind, resource_id, version, partnership_id, occurred_at: at });
+        pending.audit.push(entry);
         Ok(())
+    }
+
+    fn pending(&self) -> Result<std::sync::MutexGuard<'_, Pending>, StoreError> {
+        self.pending.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })
+    }
+
+    /// Where the write stands: a savepoint's partner (see [`rewind`](Self::rewind)).
+    pub fn mark(&self) -> Result<Mark, StoreError> {
+        let pending = self.pending()?;
+        Ok(Mark { audit: pending.audit_flushed + pending.audit.len(), changes: pending.changes.len() })
+    }
+
+    /// Forgets the audit entries and changes recorded since `mark`, whose writes a `ROLLBACK TO
+    /// SAVEPOINT` taken at the mark has just undone. No [`flush`](Self::flush) may come between
+    /// the savepoint and its rollback (a flushed entry would be undone with the writes, and
+    /// could not be forgotten here): the caller flushes only outside its savepoints.
+    pub fn rewind(&self, mark: Mark) -> Result<(), StoreError> {
+        let mut pending = self.pending()?;
+        let keep = mark
+            .audit
+            .checked_sub(pending.audit_flushed)
+            .ok_or_else(|| StoreError::Conflict { field: None, message: "an audit flush came between a savepoint and its rollback".into() })?;
+        pending.audit.truncate(keep);
+        pending.changes.truncate(mark.changes);
+        Ok(())
+    }
+
+    /// Inserts the audit entries recorded so far (a long write, such as a bulk import, calls
+    /// this between its rows to keep its memory small; never inside a savepoint it may roll
+    /// back).
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let entries = {
+            let mut pending = self.pending()?;
+            pending.audit_flushed += pending.audit.len();
+            std::mem::take(&mut pending.audit)
+        };
+        crate::convert::insert_in_chunks(&self.tx, entries, AUDIT_ROWS_PER_STATEMENT).await
     }
 
     /// The response stored for this caller's `key`, if the key was used before. A key reused
@@ -133,27 +212,49 @@ impl WriteTx {
     /// write that committed before it, so a reader that has seen a position has seen every
     /// smaller one, and the feed has no gaps.
     pub async fn commit(self) -> Result<(), StoreError> {
-        let changes = std::mem::take(&mut *self.changes.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })?);
+        self.flush().await?;
+        let (changes, kinds) = {
+            let mut pending = self.pending()?;
+            (std::mem::take(&mut pending.changes), std::mem::take(&mut pending.kinds))
+        };
         if !changes.is_empty() {
             if self.tx.get_database_backend() == DbBackend::Postgres {
                 self.tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHANGE_FEED_LOCK})")).await?;
             }
-            let last = crate::changes::last_position(&self.tx).await?;
-            let changes: Vec<change::Model> = changes.into_iter().zip(last + 1..).map(|(c, position)| change::Model { position, ..c }).collect();
-            let rows = changes.iter().cloned().map(|c| change::ActiveModel {
-                position: Set(c.position),
-                resource_type: Set(c.resource_type),
-                resource_id: Set(c.resource_id),
-                action: Set(c.action),
-                version: Set(c.version),
-                partnership_id: Set(c.partnership_id),
-                actor: Set(c.actor),
-                occurred_at: Set(c.occurred_at),
-            });
-            // A bulk import commits up to 100,000 changes at once (8 values a row).
-            crate::convert::insert_in_chunks(&self.tx, rows, 1000).await?;
+            let mut position = crate::changes::last_position(&self.tx).await?;
             // The webhooks' outbox, in the same transaction as the changes it announces.
-            crate::webhooks::enqueue(&self.tx, &changes).await?;
+            let hooks = crate::webhooks::active(&self.tx).await?;
+            for chunk in changes.chunks(CHANGES_PER_STATEMENT) {
+                let models: Vec<change::Model> = chunk
+                    .iter()
+                    .map(|c| {
+                        position += 1;
+                        let (resource_type, action) = kinds.get(usize::from(c.kind)).cloned().unwrap_or_default();
+                        change::Model {
+                            position,
+                            resource_type,
+                            resource_id: c.resource_id,
+                            action,
+                            version: c.version,
+                            partnership_id: c.partnership_id,
+                            actor: self.actor.subject.clone(),
+                            occurred_at: c.occurred_at,
+                        }
+                    })
+                    .collect();
+                let rows = models.iter().cloned().map(|c| change::ActiveModel {
+                    position: Set(c.position),
+                    resource_type: Set(c.resource_type),
+                    resource_id: Set(c.resource_id),
+                    action: Set(c.action),
+                    version: Set(c.version),
+                    partnership_id: Set(c.partnership_id),
+                    actor: Set(c.actor),
+                    occurred_at: Set(c.occurred_at),
+                });
+                crate::convert::insert_in_chunks(&self.tx, rows, CHANGES_PER_STATEMENT).await?;
+                crate::webhooks::enqueue(&self.tx, &hooks, &models).await?;
+            }
         }
         self.tx.commit().await.map_err(StoreError::from)
     }

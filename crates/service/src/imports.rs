@@ -3,9 +3,13 @@
 //! besides them: the records its rows name by `external_ref`, and its stored reports, which
 //! admins read all of and everyone else their own.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use domain::access::{Principal, Role};
 use persistence::imports::{self, ImportReport, Kind};
+use persistence::organizations::{self, Organization};
+use persistence::territorial_units::{self, TerritorialUnit};
 use persistence::{ConnectionTrait, Page, PageRequest, WriteTx, people, plans};
 use uuid::Uuid;
 
@@ -20,6 +24,23 @@ pub use persistence::imports::Kind as RefKind;
 /// updates or creates). Whether the caller may change it is the use case's answer.
 pub async fn find(conn: &impl ConnectionTrait, kind: Kind, external_ref: &str) -> Result<Option<Uuid>> {
     Ok(imports::find_by_external_ref(conn, kind, external_ref).await?)
+}
+
+/// [`find`] for a batch of rows at once: the ids of the records of this kind with these
+/// `external_ref`s, by key.
+pub async fn find_many(conn: &impl ConnectionTrait, kind: Kind, external_refs: &[String]) -> Result<HashMap<String, Uuid>> {
+    Ok(imports::find_many_by_external_ref(conn, kind, external_refs).await?)
+}
+
+/// The organizations with these `external_ref`s (the registry is public; whether the caller
+/// may change one is the update use case's answer).
+pub async fn organizations_by_ref(conn: &impl ConnectionTrait, external_refs: &[String]) -> Result<Vec<Organization>> {
+    Ok(organizations::by_external_refs(conn, external_refs).await?)
+}
+
+/// The territorial units with these `external_ref`s (public, as organizations).
+pub async fn territorial_units_by_ref(conn: &impl ConnectionTrait, external_refs: &[String]) -> Result<Vec<TerritorialUnit>> {
+    Ok(territorial_units::by_external_refs(conn, external_refs).await?)
 }
 
 /// The record a reference column names: 404 when none has that `external_ref`, or (people,

@@ -23,6 +23,16 @@ pub trait InRegistry {
     fn insert(tx: &WriteTx, data: Self::Data) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn replace(tx: &WriteTx, current: &Record<Self::Data>, data: Self::Data) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn archive(tx: &WriteTx, current: &Record<Self::Data>) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
+    /// Inserts many rows at once, in order (by default one at a time).
+    fn insert_many(tx: &WriteTx, rows: Vec<Self::Data>) -> impl Future<Output = Result<Vec<Record<Self::Data>>, StoreError>> {
+        async move {
+            let mut records = Vec::with_capacity(rows.len());
+            for data in rows {
+                records.push(Self::insert(tx, data).await?);
+            }
+            Ok(records)
+        }
+    }
 }
 
 /// Reads a public registry row (territorial units, localities, organizations).
@@ -38,8 +48,24 @@ pub async fn create<R: InRegistry, E>(s: &Session<'_>, content: impl FnOnce() ->
 where
     Error: From<E>,
 {
+    let data = check_create::<R, E>(s, content).await?;
+    Ok(R::insert(s.tx(), data).await?)
+}
+
+/// What [`create`] checks, without its write: the content a bulk import's batch then writes
+/// with [`insert_checked`], many rows to a statement.
+pub async fn check_create<R: InRegistry, E>(s: &Session<'_>, content: impl FnOnce() -> Result<R::Data, E>) -> Result<R::Data>
+where
+    Error: From<E>,
+{
     s.allow_known(Action::WriteRegistry).await?;
-    Ok(R::insert(s.tx(), content()?).await?)
+    Ok(content()?)
+}
+
+/// The write of [`create`] for rows that passed [`check_create`] in this write, in their order.
+#[tracing::instrument(name = "registry::insert_checked", skip_all, fields(rows = rows.len()))]
+pub async fn insert_checked<R: InRegistry>(tx: &WriteTx, rows: Vec<R::Data>) -> Result<Vec<Record<R::Data>>> {
+    Ok(R::insert_many(tx, rows).await?)
 }
 
 /// Changes a registry row: `edit` turns its current content into the new one.
@@ -55,6 +81,35 @@ where
 {
     s.allow_known(Action::WriteRegistry).await?;
     let before = R::get(s.conn(), id).await?;
+    replace::<R, E>(s, before, expect, edit).await
+}
+
+/// [`update`] of a row read in this write already (a bulk import reads the records its rows
+/// name a batch at a time): the same access rule, edit, precondition and write, without the
+/// read. The write is guarded by the version read, as every update is.
+#[tracing::instrument(name = "registry::update_read", skip_all, fields(id = %before.meta.id))]
+pub async fn update_read<R: InRegistry, E>(
+    s: &Session<'_>,
+    before: Record<R::Data>,
+    expect: &Precondition,
+    edit: impl FnOnce(&R::Data) -> Result<R::Data, E>,
+) -> Result<Updated<Record<R::Data>>>
+where
+    Error: From<E>,
+{
+    s.allow_known(Action::WriteRegistry).await?;
+    replace::<R, E>(s, before, expect, edit).await
+}
+
+async fn replace<R: InRegistry, E>(
+    s: &Session<'_>,
+    before: Record<R::Data>,
+    expect: &Precondition,
+    edit: impl FnOnce(&R::Data) -> Result<R::Data, E>,
+) -> Result<Updated<Record<R::Data>>>
+where
+    Error: From<E>,
+{
     let data = edit(&before.data)?;
     expect.check(before.meta.version)?;
     let after = R::replace(s.tx(), &before, data).await?;
@@ -88,6 +143,9 @@ impl InRegistry for TerritorialUnits {
     }
     async fn archive(tx: &WriteTx, current: &TerritorialUnit) -> Result<TerritorialUnit, StoreError> {
         units::archive(tx, current).await
+    }
+    async fn insert_many(tx: &WriteTx, rows: Vec<TerritorialUnitData>) -> Result<Vec<TerritorialUnit>, StoreError> {
+        units::create_many(tx, rows).await
     }
 }
 
@@ -143,6 +201,9 @@ impl InRegistry for Organizations {
     }
     async fn archive(tx: &WriteTx, current: &Organization) -> Result<Organization, StoreError> {
         organizations::archive(tx, current).await
+    }
+    async fn insert_many(tx: &WriteTx, rows: Vec<OrganizationData>) -> Result<Vec<Organization>, StoreError> {
+        organizations::create_many(tx, rows).await
     }
 }
 

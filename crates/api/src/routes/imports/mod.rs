@@ -182,8 +182,8 @@ async fn import(
     let limit = limit.map_or(DEFAULT_MAX_BYTES, |l| l.0);
     check_declared_length(req, limit)?;
     // The body goes to a temporary file first, so that the transaction opens only once it is
-    // all here; then rows are read from the file chunk by chunk and written one by one: the
-    // import never holds the whole body (100,000 rows of a large file), only one chunk's rows.
+    // all here; then rows are read from the file chunk by chunk and run in batches of 256: the
+    // import never holds the whole body (100,000 rows of a large file), only one batch's rows.
     let spooled = read::spool(payload, limit).await?;
     let rows = RowStream::new(target, format, read::chunks(&spooled).await?, limit);
     let report = run(state, who, target, query, rows).await?;
@@ -212,7 +212,7 @@ macro_rules! import_endpoint {
         /// fields plus the reference columns below; an unknown column is a 400. Up to
         /// `INCLUSION_IMPORT_MAX_BYTES` (default 50 MB), 413 beyond. The body is spooled to a
         /// temporary file before the import's transaction opens (an upload silent for 60 s: 400
-        /// `stalled`), then read chunk by chunk, each row written when complete; a body found
+        /// `stalled`), then read chunk by chunk and written in batches of 256 rows; a body found
         /// malformed or too large part way answers 400 or 413 and keeps nothing.
         ///
         /// **Matching.** A row updates the record with its `external_ref` (territorial units,

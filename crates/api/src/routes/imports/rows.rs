@@ -1,6 +1,8 @@
 //! One row: its checks, the resolution of its references, the record it matches, whether it
 //! changes anything, and its write by the single-row use case.
 
+use std::collections::HashMap;
+
 use domain::access::Principal;
 use persistence::WriteTx;
 use serde::Serialize;
@@ -36,6 +38,130 @@ pub(super) enum Outcome {
     Created,
     Updated,
     Unchanged,
+}
+
+/// What a batch of rows names by `external_ref`, read in one query per batch before its rows
+/// run (instead of one per row): the ids of the target's records with the batch's keys, and
+/// for the public registries (territorial units, organizations) the records themselves, which
+/// their update use case then takes as read (each at most once: a record a row has written is
+/// read again by the next row naming it).
+///
+/// With `creates`, new territorial units and organizations are checked by their create use case
+/// row by row, as ever, and written together, many to a statement, before any other row runs
+/// (so the audit trail and the change feed keep the rows' order) and at the end of the batch.
+#[derive(Default)]
+pub(super) struct Known {
+    /// `None` for targets matched otherwise (measures, memberships).
+    ids: Option<HashMap<String, Uuid>>,
+    organizations: HashMap<Uuid, persistence::organizations::Organization>,
+    territorial_units: HashMap<Uuid, persistence::territorial_units::TerritorialUnit>,
+    /// Checked creates waiting for their write; `None`: each row writes its own.
+    creates: Option<Creates>,
+}
+
+/// Creates checked by their use case, not yet written.
+#[derive(Default)]
+struct Creates {
+    organizations: Vec<domain::registry::OrganizationData>,
+    territorial_units: Vec<domain::registry::TerritorialUnitData>,
+    /// Their `external_ref`s: a later row naming one waits until they are written.
+    refs: std::collections::HashSet<String>,
+}
+
+impl Known {
+    /// Reads what `rows` name (in the import's transaction); `write_together`: new territorial
+    /// units and organizations are written many at a time.
+    pub(super) async fn read(tx: &WriteTx, target: Target, rows: &[Row], write_together: bool) -> Result<Self, ApiError> {
+        let Some(kind) = target.kind() else { return Ok(Self::default()) };
+        let mut refs: Vec<String> = rows.iter().filter_map(|r| text_of(r.get("external_ref"))).collect();
+        refs.sort_unstable();
+        refs.dedup();
+        let conn = tx.conn();
+        let mut known = Self { ids: Some(imports::find_many(conn, kind, &refs).await?), ..Self::default() };
+        match target {
+            Target::Organizations => {
+                known.organizations = imports::organizations_by_ref(conn, &refs).await?.into_iter().map(|r| (r.meta.id, r)).collect();
+            }
+            Target::TerritorialUnits => {
+                known.territorial_units = imports::territorial_units_by_ref(conn, &refs).await?.into_iter().map(|r| (r.meta.id, r)).collect();
+            }
+            _ => {}
+        }
+        if write_together && matches!(target, Target::Organizations | Target::TerritorialUnits) {
+            known.creates = Some(Creates::default());
+        }
+        Ok(known)
+    }
+
+    /// Writes the checked creates waiting, audits each (in the rows' order) and notes their ids.
+    /// A refusal by the database (a unique key taken twice among them) is a refusal of the batch,
+    /// which then runs again row by row.
+    pub(super) async fn write_creates(&mut self, tx: &WriteTx) -> Result<(), Stop> {
+        let Some(creates) = self.creates.as_mut() else { return Ok(()) };
+        let organizations = std::mem::take(&mut creates.organizations);
+        let territorial_units = std::mem::take(&mut creates.territorial_units);
+        creates.refs.clear();
+        let batch_refused = |e: service::Error| match ApiError::from(e) {
+            ApiError::Internal(fault) => Stop::Fault(ApiError::Internal(fault)),
+            refused => Stop::Refused(Refused(vec![(None, "conflict".into(), refused.to_string())])),
+        };
+        let mut written = Vec::new();
+        if !organizations.is_empty() {
+            let records = registry::insert_checked::<Organizations>(tx, organizations).await.map_err(batch_refused)?;
+            written.extend(records.iter().map(|r| (r.data.external_ref.clone(), created::<OrganizationView>(r))));
+        }
+        if !territorial_units.is_empty() {
+            let records = registry::insert_checked::<TerritorialUnits>(tx, territorial_units).await.map_err(batch_refused)?;
+            written.extend(records.iter().map(|r| (r.data.external_ref.clone(), created::<TerritorialUnitView>(r))));
+        }
+        for (external_ref, w) in written {
+            tx.audit(w.action, w.resource, w.id, w.before, Some(w.after)).await.map_err(|e| Stop::Fault(e.into()))?;
+            if let (Some(external_ref), Some(ids)) = (external_ref, self.ids.as_mut()) {
+                ids.insert(external_ref, w.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps a checked create of a row for [`write_creates`](Self::write_creates): `false` when
+    /// rows write their own (or this target's creates are not written together).
+    async fn defer_create(&mut self, tx: &WriteTx, who: &Principal, target: Target, row: &Row, external_ref: Option<String>) -> Result<bool, Stop> {
+        if self.creates.is_none() {
+            return Ok(false);
+        }
+        match target {
+            Target::Organizations => {
+                let input: OrganizationInput = input(row).map_err(refusal)?;
+                let data = checked(tx, who, async |s| registry::check_create::<Organizations, _>(s, || input.into_data()).await).await?;
+                self.creates.get_or_insert_default().organizations.push(data);
+            }
+            Target::TerritorialUnits => {
+                let input: TerritorialUnitInput = input(row).map_err(refusal)?;
+                let data = checked(tx, who, async |s| registry::check_create::<TerritorialUnits, _>(s, || input.into_data()).await).await?;
+                self.creates.get_or_insert_default().territorial_units.push(data);
+            }
+            _ => return Ok(false),
+        }
+        if let Some(external_ref) = external_ref {
+            self.creates.get_or_insert_default().refs.insert(external_ref);
+        }
+        Ok(true)
+    }
+
+    fn waiting(&self, external_ref: Option<&String>) -> bool {
+        self.creates.as_ref().is_some_and(|c| external_ref.is_some_and(|r| c.refs.contains(r)))
+    }
+}
+
+/// Runs the checks of a create use case in the import's transaction, as [`perform`] runs a use
+/// case (one that did not ask the access policy is a fault).
+async fn checked<T>(tx: &WriteTx, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<T>) -> Result<T, Stop> {
+    let session = Session::new(tx, who, None);
+    match run(&session).await {
+        Ok(_) if !session.was_authorized() => Err(Stop::Fault(internal("a use case checked a row without asking the access policy".into()))),
+        Ok(checked) => Ok(checked),
+        Err(e) => Err(refusal(e.into())),
+    }
 }
 
 /// A row refused, with its reasons (`field`, `code`, `message`).
@@ -489,11 +615,13 @@ async fn perform(tx: &WriteTx, who: &Principal, run: impl AsyncFnOnce(&Session<'
 }
 
 /// The write of one row: create, or update the record it matches.
-async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Option<Uuid>, row: Row) -> Result<Option<Written>, Stop> {
+async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Option<Uuid>, known: &mut Known, row: Row) -> Result<Option<Written>, Stop> {
     let none = Precondition(None);
     let patch = Value::Object(row.clone());
+    // `read`: the record as the batch read it, if it did (public registries only: people are
+    // changed by their own use case, with its own access rule).
     macro_rules! registry_row {
-        ($input:ty, $view:ty, $kind:ty, $update:expr) => {
+        ($input:ty, $view:ty, $kind:ty, $update:expr $(, read: $read:expr)?) => {
             match existing {
                 None => {
                     let input: $input = input(&row).map_err(refusal)?;
@@ -505,6 +633,10 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
                         changes(&<$input>::from_data(&data), &<$input>::from_data(current))?;
                         Ok(data)
                     };
+                    $(if let Some(before) = $read(id) {
+                        return perform(tx, who, async |s| registry::update_read::<$kind, _>(s, before, &none, edit).await.map(|c| updated::<$view>(&c)))
+                            .await;
+                    })?
                     perform(tx, who, async |s| $update(s, id, &none, edit).await.map(|c| updated::<$view>(&c))).await
                 }
             }
@@ -631,8 +763,16 @@ async fn write_row(tx: &WriteTx, who: &Principal, target: Target, existing: Opti
         }
         Target::WorkingGroups => partnership_row!(WorkingGroupInput, WorkingGroupView, WorkingGroups),
         Target::Meetings => partnership_row!(MeetingInput, MeetingView, Meetings),
-        Target::TerritorialUnits => registry_row!(TerritorialUnitInput, TerritorialUnitView, TerritorialUnits, registry::update::<TerritorialUnits, _>),
-        Target::Organizations => registry_row!(OrganizationInput, OrganizationView, Organizations, registry::update::<Organizations, _>),
+        Target::TerritorialUnits => registry_row!(
+            TerritorialUnitInput,
+            TerritorialUnitView,
+            TerritorialUnits,
+            registry::update::<TerritorialUnits, _>,
+            read: |id| known.territorial_units.remove(&id)
+        ),
+        Target::Organizations => {
+            registry_row!(OrganizationInput, OrganizationView, Organizations, registry::update::<Organizations, _>, read: |id| known.organizations.remove(&id))
+        }
         Target::People => registry_row!(PersonInput, PersonView, People, registry::update_person),
         Target::Partnerships => match existing {
             None => {
@@ -738,7 +878,14 @@ fn uuid_in(row: &Row, column: &str) -> Option<Uuid> {
 }
 
 /// Checks, resolves and writes one row (inside its savepoint).
-pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, strategy: ImportStrategy, mut row: Row) -> Result<Outcome, Stop> {
+pub(super) async fn import_row(
+    tx: &WriteTx,
+    who: &Principal,
+    target: Target,
+    strategy: ImportStrategy,
+    known: &mut Known,
+    mut row: Row,
+) -> Result<Outcome, Stop> {
     if let Some(refused) = unstorable(&row) {
         return Err(refused.into());
     }
@@ -797,10 +944,16 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
         }
         Target::TerritorialUnits | Target::Organizations => {}
     }
+    let external_ref = text_of(row.get("external_ref"));
+    // A row naming a record created earlier in the batch finds it once it is written.
+    if known.waiting(external_ref.as_ref()) {
+        known.write_creates(tx).await?;
+    }
     let existing = match target.kind() {
-        Some(kind) => match text_of(row.get("external_ref")) {
-            Some(external_ref) => imports::find(tx.conn(), kind, &external_ref).await.map_err(|e| refusal(e.into()))?,
-            None => None,
+        Some(kind) => match (&external_ref, &known.ids) {
+            (Some(external_ref), Some(ids)) => ids.get(external_ref).copied(),
+            (Some(external_ref), None) => imports::find(tx.conn(), kind, external_ref).await.map_err(|e| refusal(e.into()))?,
+            (None, _) => None,
         },
         None if target == Target::Measures => match (uuid_in(&row, "plan_id"), text_of(row.get("external_ref"))) {
             (Some(plan_id), Some(external_ref)) => imports::find_measure(tx.conn(), plan_id, &external_ref).await.map_err(|e| refusal(e.into()))?,
@@ -827,10 +980,19 @@ pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, st
         (_, found) => found,
     };
     let was_update = existing.is_some();
-    match write_row(tx, who, target, existing, row).await? {
+    if !was_update && known.defer_create(tx, who, target, &row, external_ref.clone()).await? {
+        return Ok(Outcome::Created);
+    }
+    // Any other row writes after the creates before it.
+    known.write_creates(tx).await?;
+    match write_row(tx, who, target, existing, known, row).await? {
         None => Ok(Outcome::Unchanged),
         Some(w) => {
             tx.audit(w.action, w.resource, w.id, w.before, Some(w.after)).await.map_err(|e| Stop::Fault(e.into()))?;
+            // A later row of the batch with the same key updates what this one created.
+            if let (false, Some(external_ref), Some(ids)) = (was_update, external_ref, known.ids.as_mut()) {
+                ids.insert(external_ref, w.id);
+            }
             Ok(if was_update { Outcome::Updated } else { Outcome::Created })
         }
     }

@@ -1,5 +1,6 @@
-//! The run of an import: one transaction, each row under a savepoint, the mode deciding what is
-//! kept, and the stored report.
+//! The run of an import: one transaction, rows read and run in batches (their keys looked up in
+//! one query, the batch under one savepoint, each row under its own when one of the batch is
+//! refused), the mode deciding what is kept, and the stored report.
 
 use domain::access::Principal;
 use persistence::imports::ImportReport;
@@ -9,14 +10,15 @@ use uuid::Uuid;
 
 use actix_web::web;
 
-use super::read::{RowStream, Target};
-use super::rows::{Outcome, Refused, Stop, import_row, text_of};
+use super::read::{Row, RowStream, Target};
+use super::rows::{Known, Outcome, Refused, Stop, import_row, text_of};
 use super::{ImportMode, ImportQuery, ImportStrategy, StoredRowError, internal};
 use crate::context;
 use crate::error::{ApiError, ApiResult};
 use crate::http::AppState;
 
 const SAVEPOINT: &str = "inclusion_import_row";
+const BATCH_SAVEPOINT: &str = "inclusion_import_batch";
 
 async fn sql(tx: &WriteTx, statement: &str) -> ApiResult<()> {
     use persistence::ConnectionTrait;
@@ -24,8 +26,8 @@ async fn sql(tx: &WriteTx, statement: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Runs the import in one transaction, each row under a savepoint (a refused row's writes are
-/// undone, and on PostgreSQL the transaction stays usable), then commits or rolls back.
+/// Runs the import in one transaction, batch by batch (a refused row's writes are undone, and on
+/// PostgreSQL the transaction stays usable), then commits or rolls back.
 pub(super) async fn run(
     state: &AppState,
     who: &Principal,
@@ -38,41 +40,25 @@ pub(super) async fn run(
     let dry_run = query.dry_run.unwrap_or(false);
     let actor = Actor { subject: who.subject.clone(), role: who.role.as_str().to_owned(), request_id: context::request_id() };
     let tx = state.store.begin(actor.clone()).await?;
-    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
-    let mut errors = Vec::new();
-    let mut failed = 0;
-    let mut total = 0;
+    let mut tally = Tally::default();
     // A body that turns out malformed (or too large) part way answers 400 (413), and the
     // transaction, dropped, rolls back every row written before.
-    while let Some(row) = rows.next().await? {
-        total += 1;
-        let number = u32::try_from(total).unwrap_or(u32::MAX);
-        let external_ref = text_of(row.get("external_ref"));
-        sql(&tx, &format!("SAVEPOINT {SAVEPOINT}")).await?;
-        match import_row(&tx, who, target, strategy, row).await {
-            Ok(outcome) => {
-                match outcome {
-                    Outcome::Created => created += 1,
-                    Outcome::Updated => updated += 1,
-                    Outcome::Unchanged => unchanged += 1,
-                }
-                sql(&tx, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
-            }
-            Err(Stop::Fault(e)) => return Err(e),
-            Err(Stop::Refused(Refused(reasons))) => {
-                sql(&tx, &format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}")).await?;
-                sql(&tx, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
-                failed += 1;
-                errors.extend(reasons.into_iter().map(|(field, code, message)| StoredRowError {
-                    row: number,
-                    external_ref: external_ref.clone(),
-                    field,
-                    code,
-                    message,
-                }));
+    loop {
+        let mut batch = Vec::with_capacity(BATCH);
+        while batch.len() < BATCH {
+            match rows.next().await? {
+                Some(row) => batch.push(row),
+                None => break,
             }
         }
+        if batch.is_empty() {
+            break;
+        }
+        // Outside every savepoint: the audit entries of the rows before go to their table.
+        tx.flush().await?;
+        run_batch(&tx, who, target, strategy, batch, &mut tally).await?;
     }
+    let Tally { total, created, updated, unchanged, failed, errors } = tally;
     let committed = !dry_run && (mode == ImportMode::PerRow || failed == 0);
     if committed {
         tx.commit().await?;
@@ -102,6 +88,97 @@ pub(super) async fn run(
     imports::store_report(&store, &report).await?;
     store.commit().await?;
     Ok(report)
+}
+
+/// Rows read together: their keys are looked up in one query, and they run under one
+/// savepoint unless one of them is refused.
+const BATCH: usize = 256;
+
+/// The counts of an import so far, and its refused rows' reasons.
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    failed: usize,
+    errors: Vec<StoredRowError>,
+}
+
+impl Tally {
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// Runs a batch of rows under one savepoint (new territorial units and organizations written
+/// together, see [`Known`]). When one is refused (or the database refuses the creates written
+/// together), the batch's writes are rolled back to it and every row of the batch runs again
+/// under its own savepoint, each writing its own, as an import of single rows would (the rows before the refused one do again what they did, on the same
+/// state); so a refused row's partial writes never stay, and the counts and reasons are those of
+/// rows run one by one.
+async fn run_batch(tx: &WriteTx, who: &Principal, target: Target, strategy: ImportStrategy, batch: Vec<Row>, tally: &mut Tally) -> ApiResult<()> {
+    let mark = tx.mark()?;
+    sql(tx, &format!("SAVEPOINT {BATCH_SAVEPOINT}")).await?;
+    let mut known = Known::read(tx, target, &batch, true).await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for row in &batch {
+        match import_row(tx, who, target, strategy, &mut known, row.clone()).await {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(Stop::Fault(e)) => return Err(e),
+            Err(Stop::Refused(_)) => break,
+        }
+    }
+    let all_ran = outcomes.len() == batch.len()
+        && match known.write_creates(tx).await {
+            Ok(()) => true,
+            Err(Stop::Fault(e)) => return Err(e),
+            Err(Stop::Refused(_)) => false,
+        };
+    if all_ran {
+        sql(tx, &format!("RELEASE SAVEPOINT {BATCH_SAVEPOINT}")).await?;
+        tally.total += batch.len();
+        outcomes.iter().for_each(|o| tally.count(o));
+        return Ok(());
+    }
+    sql(tx, &format!("ROLLBACK TO SAVEPOINT {BATCH_SAVEPOINT}")).await?;
+    sql(tx, &format!("RELEASE SAVEPOINT {BATCH_SAVEPOINT}")).await?;
+    tx.rewind(mark)?;
+    let mut known = Known::read(tx, target, &batch, false).await?;
+    for row in batch {
+        tally.total += 1;
+        let number = u32::try_from(tally.total).unwrap_or(u32::MAX);
+        let external_ref = text_of(row.get("external_ref"));
+        let mark = tx.mark()?;
+        sql(tx, &format!("SAVEPOINT {SAVEPOINT}")).await?;
+        match import_row(tx, who, target, strategy, &mut known, row).await {
+            Ok(outcome) => {
+                tally.count(&outcome);
+                sql(tx, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
+            }
+            Err(Stop::Fault(e)) => return Err(e),
+            Err(Stop::Refused(Refused(reasons))) => {
+                sql(tx, &format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}")).await?;
+                sql(tx, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
+                // The row's writes are undone; what it found stays true (a row adds to `known`
+                // only once it is written).
+                tx.rewind(mark)?;
+                tally.failed += 1;
+                tally.errors.extend(reasons.into_iter().map(|(field, code, message)| StoredRowError {
+                    row: number,
+                    external_ref: external_ref.clone(),
+                    field,
+                    code,
+                    message,
+                }));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl ImportMode {
