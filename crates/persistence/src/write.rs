@@ -40,11 +40,14 @@ pub struct WriteTx {
     actor: Actor,
     /// The changes this write made, entered into the change feed when it commits.
     changes: std::sync::Mutex<Vec<change::Model>>,
+    /// The partnership whose records this write changes, where the resource as audited does
+    /// not name one itself ([`WriteTx::concerns_partnership`]).
+    partnership: std::sync::Mutex<Option<Uuid>>,
 }
 
 impl WriteTx {
     pub(crate) fn new(tx: DatabaseTransaction, writer: Option<OwnedMutexGuard<()>>, actor: Actor) -> Self {
-        Self { tx, _writer: writer, actor, changes: std::sync::Mutex::new(Vec::new()) }
+        Self { tx, _writer: writer, actor, changes: std::sync::Mutex::new(Vec::new()), partnership: std::sync::Mutex::new(None) }
     }
 
     /// The transaction, for repository calls.
@@ -52,17 +55,27 @@ impl WriteTx {
         &self.tx
     }
 
+    /// Files this write's changes under `partnership` where the resource as audited names none
+    /// (a supported unit's records belong to a partnership through the unit's cooperation), so
+    /// that the partnership's partners, who read those records, see them in the change feed.
+    pub fn concerns_partnership(&self, partnership: Option<Uuid>) -> Result<(), StoreError> {
+        *self.partnership.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })? = partnership;
+        Ok(())
+    }
+
     /// Records who did what to which resource, with its state before and after.
-    /// Each audited write is also a change of the feed.
+    /// Each audited write is also a change of the feed, filed under the resource's
+    /// `partnership_id` (else the one [`WriteTx::concerns_partnership`] named).
     pub async fn audit(&self, action: &str, resource_type: &str, resource_id: Uuid, before: Option<Value>, after: Option<Value>) -> Result<(), StoreError> {
         let field = |name: &str| after.as_ref().or(before.as_ref()).and_then(|v| v.get(name)).cloned();
+        let concerned = *self.partnership.lock().map_err(|_| StoreError::Conflict { field: None, message: "a write failed; retry it".into() })?;
         let pending = change::Model {
             position: 0,
             resource_type: resource_type.to_owned(),
             resource_id,
             action: action.to_owned(),
             version: field("version").and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok()),
-            partnership_id: field("partnership_id").and_then(|v| v.as_str().and_then(|s| s.parse().ok())),
+            partnership_id: field("partnership_id").and_then(|v| v.as_str().and_then(|s| s.parse().ok())).or(concerned),
             actor: self.actor.subject.clone(),
             occurred_at: Utc::now(),
         };
