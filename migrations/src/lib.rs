@@ -17,6 +17,7 @@ mod m20261201_000080_support_projects;
 mod m20261201_000090_read_indexes;
 mod m20261201_000100_recruitment;
 mod m20261201_000110_import_refs;
+mod m20261201_000120_timeline_templates;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000090_read_indexes::Migration),
             Box::new(m20261201_000100_recruitment::Migration),
             Box::new(m20261201_000110_import_refs::Migration),
+            Box::new(m20261201_000120_timeline_templates::Migration),
         ]
     }
 }

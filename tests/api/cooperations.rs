@@ -205,3 +205,218 @@ async fn the_demo_cooperation_of_rozvodi_reads_late() {
     let t = timeline(&app, &admin, items[0]["id"].as_str().unwrap(), "2019-06-01").await;
     assert_eq!(state(&t, "establish").0, "done");
 }
+
+/// A 12-month template: an analysis, a plan, and a phase only milestones record.
+fn pilot_template() -> Value {
+    json!({
+        "code": "pilot_12",
+        "name": "Pilotní spolupráce (12 měsíců)",
+        "months": 12,
+        "description": "Zkrácená spolupráce s jednou obcí.",
+        "phases": [
+            {"code": "analysis", "name": "Situační analýza", "from_month": 1, "to_month": 3, "source": "analysis"},
+            {"code": "plan", "name": "Strategický plán", "from_month": 3, "to_month": 6, "source": "plan"},
+            {"code": "pilot_measure", "name": "Pilotní opatření", "from_month": 4, "to_month": 12, "source": "milestones"}
+        ]
+    })
+}
+
+fn codes(list: &Value) -> Vec<String> {
+    list["items"].as_array().unwrap().iter().map(|t| t["code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn an_admin_defines_a_timeline_template_that_cooperations_follow() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Bečov nad Teplou", "municipality", None).await;
+    let p = app.partnership(&admin, "LP Bečovsko", &[&unit]).await;
+    let template = pilot_template();
+
+    // Only admins define templates (403 for every other role, 401 without a token).
+    for role in [Role::Consultant, Role::Partner, Role::Reporter, Role::Importer] {
+        let token = app.token(role, &[&p], None);
+        app.post("/api/v1/timeline-templates", &token, template.clone()).await.problem(403);
+    }
+    let anonymous = app.send(reqwest::Method::POST, "/api/v1/timeline-templates", None, Some(&template), &[]).await;
+    anonymous.problem(401);
+
+    let created = app.post("/api/v1/timeline-templates", &admin, template.clone()).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.header("location").as_deref(), Some("/api/v1/timeline-templates/pilot_12"));
+    assert_eq!(created.header("etag").as_deref(), Some("\"1\""));
+    assert_eq!((created.body["builtin"].as_bool(), created.body["version"].as_i64(), created.body["months"].as_i64()), (Some(false), Some(1), Some(12)));
+    assert_eq!(
+        created.body["phases"][2],
+        json!({"code": "pilot_measure", "name": "Pilotní opatření", "from_month": 4, "to_month": 12, "source": "milestones", "only_if_committed": false})
+    );
+    assert_eq!(app.post("/api/v1/timeline-templates", &admin, template.clone()).await.problem(409)["errors"][0]["field"], "code");
+
+    // Listed (public) by code with the built-in ones, paged by cursor; read by code.
+    let all = app.get("/api/v1/timeline-templates", None).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(codes(&all.body), ["pilot_12", "rozvoj_systemu_24", "standard_36"]);
+    let builtin: Vec<bool> = all.body["items"].as_array().unwrap().iter().map(|t| t["builtin"].as_bool().unwrap()).collect();
+    assert_eq!(builtin, [false, true, true]);
+    let first = app.get("/api/v1/timeline-templates?limit=2&count=true", None).await;
+    assert_eq!((codes(&first.body).len(), first.body["total"].as_u64()), (2, Some(3)));
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let rest = app.get(&format!("/api/v1/timeline-templates?limit=2&cursor={cursor}"), None).await;
+    assert_eq!((codes(&rest.body), rest.body["next_cursor"].is_null()), (vec!["standard_36".to_owned()], true));
+    let one = app.get("/api/v1/timeline-templates/pilot_12", None).await;
+    assert_eq!((one.status.as_u16(), one.header("etag").as_deref()), (200, Some("\"1\"")));
+    assert_eq!(one.body["phases"], created.body["phases"]);
+    let standard = app.get("/api/v1/timeline-templates/standard_36", None).await;
+    assert_eq!((standard.body["builtin"].as_bool(), standard.body["id"].is_null(), standard.header("etag")), (Some(true), true, None));
+    let sources: Vec<&str> = standard.body["phases"].as_array().unwrap().iter().map(|p| p["source"].as_str().unwrap()).collect();
+    assert_eq!(sources[..3], ["establishment", "analysis", "plan"]);
+    app.get("/api/v1/timeline-templates/no_such_template", None).await.problem(404);
+
+    // Bad templates: 422 naming the field (an unknown source is not JSON of the input: 400).
+    let bad = |edit: &dyn Fn(&mut Value)| {
+        let mut t = pilot_template();
+        t["code"] = json!("pilot_bad");
+        edit(&mut t);
+        t
+    };
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        ("a phase beyond the months", bad(&|t| t["phases"][2]["to_month"] = json!(13)), "phases[2].to_month", "beyond_months"),
+        ("a phase ending before it starts", bad(&|t| t["phases"][1]["to_month"] = json!(2)), "phases[1].to_month", "before_from"),
+        ("a duplicate phase code", bad(&|t| t["phases"][1]["code"] = json!("analysis")), "phases[1].code", "duplicate"),
+        ("a built-in code", bad(&|t| t["code"] = json!("standard_36")), "code", "builtin"),
+        ("a malformed code", bad(&|t| t["code"] = json!("Pilot-12")), "code", "format"),
+        ("no phase", bad(&|t| t["phases"] = json!([])), "phases", "empty"),
+        ("no months", bad(&|t| t["months"] = json!(0)), "months", "out_of_range"),
+        ("an empty name", bad(&|t| t["name"] = json!(" ")), "name", "length"),
+    ];
+    for (name, body, field, code) in cases {
+        let res = app.post("/api/v1/timeline-templates", &admin, body).await;
+        res.problem(422);
+        assert_eq!(res.error_code(field).as_deref(), Some(code), "{name}: {}", res.body);
+    }
+    app.post("/api/v1/timeline-templates", &admin, bad(&|t| t["phases"][0]["source"] = json!("weather"))).await.problem(400);
+    app.post("/api/v1/timeline-templates", &admin, bad(&|t| t["colour"] = json!("red"))).await.problem(400);
+
+    // Built-in templates never change.
+    app.patch("/api/v1/timeline-templates/standard_36", &admin, json!({"name": "Jinak"})).await.problem(409);
+    app.delete("/api/v1/timeline-templates/standard_36", &admin).await.problem(409);
+    let consultant = app.token(Role::Consultant, &[&p], None);
+    app.patch("/api/v1/timeline-templates/pilot_12", &consultant, json!({"name": "Jinak"})).await.problem(403);
+    app.delete("/api/v1/timeline-templates/pilot_12", &consultant).await.problem(403);
+    app.patch("/api/v1/timeline-templates/no_such_template", &admin, json!({"name": "Jinak"})).await.problem(404);
+
+    // A cooperation on it takes its months, and its timeline its phases from the start.
+    let cooperation = app.post("/api/v1/cooperations", &consultant, json!({"partnership_id": p, "start_on": "2024-01-01", "template": "pilot_12"})).await;
+    assert_eq!(cooperation.status, 201, "{}", cooperation.body);
+    assert_eq!(cooperation.body["months"], 12);
+    let id = cooperation.id();
+    let t = timeline(&app, &consultant, &id, "2024-05-15").await;
+    let planned: Vec<(&str, &str, &str)> = t["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["phase"].as_str().unwrap(), p["planned_start"].as_str().unwrap(), p["planned_end"].as_str().unwrap()))
+        .collect();
+    assert_eq!(planned, [("analysis", "2024-01-01", "2024-03-31"), ("plan", "2024-03-01", "2024-06-30"), ("pilot_measure", "2024-04-01", "2024-12-31")]);
+    assert_eq!(t["template"], "pilot_12");
+    assert_eq!(state(&t, "analysis"), ("late".into(), 45));
+    assert_eq!(state(&t, "pilot_measure"), ("late".into(), 44));
+    assert_eq!(t["summary"]["current_phase"], "plan");
+    // A milestone for a custom phase shows it done; a phase of another template is refused.
+    app.post(&format!("/api/v1/cooperations/{id}/milestones"), &consultant, json!({"phase": "establish", "started_on": "2024-01-05"})).await.problem(422);
+    let res = app
+        .post(
+            &format!("/api/v1/cooperations/{id}/milestones"),
+            &consultant,
+            json!({"phase": "pilot_measure", "started_on": "2024-04-02", "completed_on": "2024-11-30"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let t = timeline(&app, &consultant, &id, "2025-01-15").await;
+    assert_eq!(state(&t, "pilot_measure"), ("done".into(), 0));
+    assert_eq!(phase(&t, "pilot_measure")["source"], "milestone");
+    assert_eq!(state(&t, "plan"), ("late".into(), 199));
+    // Given months win over the template's.
+    let longer = app.post("/api/v1/cooperations", &admin, json!({"partnership_id": p, "start_on": "2024-01-01", "template": "pilot_12", "months": 18})).await;
+    assert_eq!(longer.body["months"], 18, "{}", longer.body);
+    assert_eq!(app.delete(&format!("/api/v1/cooperations/{}", longer.id()), &admin).await.status, 204);
+
+    // In use: months and phases stay (409), name and description change (If-Match honoured).
+    let mut moved = pilot_template()["phases"].clone();
+    moved[0]["to_month"] = json!(2);
+    app.patch("/api/v1/timeline-templates/pilot_12", &admin, json!({"phases": moved})).await.problem(409);
+    app.patch("/api/v1/timeline-templates/pilot_12", &admin, json!({"months": 24})).await.problem(409);
+    app.patch("/api/v1/timeline-templates/pilot_12", &admin, json!({"code": "pilot_13"})).await.problem(422);
+    let stale =
+        app.send(reqwest::Method::PATCH, "/api/v1/timeline-templates/pilot_12", Some(&admin), Some(&json!({"name": "X"})), &[("If-Match", "\"7\"")]).await;
+    stale.problem(412);
+    let renamed = app
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/timeline-templates/pilot_12",
+            Some(&admin),
+            Some(&json!({"name": "Pilot", "description": null})),
+            &[("If-Match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(
+        (renamed.body["name"].as_str(), renamed.body["description"].as_str(), renamed.header("etag").as_deref()),
+        (Some("Pilot"), Some(""), Some("\"2\""))
+    );
+    app.delete("/api/v1/timeline-templates/pilot_12", &admin).await.problem(409);
+
+    // A cooperation or a round on an unknown template: 422 `template`/`unknown`, naming the known ones.
+    let unknown = app.post("/api/v1/cooperations", &admin, json!({"partnership_id": p, "start_on": "2024-01-01", "template": "pilot_99"})).await;
+    unknown.problem(422);
+    assert_eq!(unknown.error_code("template").as_deref(), Some("unknown"), "{}", unknown.body);
+    assert!(unknown.body["errors"][0]["message"].as_str().unwrap().contains("pilot_12"), "{}", unknown.body);
+    let patched = app.patch(&format!("/api/v1/cooperations/{id}"), &admin, json!({"template": "pilot_99"})).await;
+    assert_eq!(patched.problem(422)["errors"][0]["field"], "template");
+    let round = |template: &str| {
+        json!({
+            "year": 2027, "title": "Nábor 2027", "places": 1, "applications_until": "2027-01-31T12:00:00Z",
+            "cooperation_start_on": "2027-07-01", "template": template,
+            "criteria": [{"key": "need", "name": "Potřebnost", "weight": 1, "max_points": 10}]
+        })
+    };
+    let refused = app.post("/api/v1/recruitment-rounds", &admin, round("pilot_99")).await;
+    refused.problem(422);
+    assert_eq!(refused.error_code("template").as_deref(), Some("unknown"), "{}", refused.body);
+
+    // A template nobody follows changes and is archived: then no one may name it, it is read
+    // by code and listed with `include_archived=true`, and its code stays taken.
+    let mut spare = pilot_template();
+    spare["code"] = json!("spare_6");
+    spare["months"] = json!(6);
+    spare["phases"] = json!([{"code": "all", "name": "Vše", "from_month": 1, "to_month": 6, "source": "milestones", "only_if_committed": true}]);
+    assert_eq!(app.post("/api/v1/timeline-templates", &admin, spare.clone()).await.status, 201);
+    let round_on_spare = app.post("/api/v1/recruitment-rounds", &admin, round("spare_6")).await;
+    assert_eq!(round_on_spare.status, 201, "{}", round_on_spare.body);
+    app.patch("/api/v1/timeline-templates/spare_6", &admin, json!({"months": 8})).await.problem(409);
+    assert_eq!(app.delete(&format!("/api/v1/recruitment-rounds/{}", round_on_spare.id()), &admin).await.status, 204);
+    let longer = app
+        .patch(
+            "/api/v1/timeline-templates/spare_6",
+            &admin,
+            json!({"months": 8, "phases": [{"code": "all", "name": "Vše", "from_month": 1, "to_month": 8, "source": "milestones"}]}),
+        )
+        .await;
+    assert_eq!((longer.status.as_u16(), longer.body["months"].as_i64()), (200, Some(8)), "{}", longer.body);
+    assert_eq!(app.delete("/api/v1/timeline-templates/spare_6", &admin).await.status, 204);
+    assert_eq!(codes(&app.get("/api/v1/timeline-templates", None).await.body), ["pilot_12", "rozvoj_systemu_24", "standard_36"]);
+    assert_eq!(
+        codes(&app.get("/api/v1/timeline-templates?include_archived=true", None).await.body),
+        ["pilot_12", "rozvoj_systemu_24", "spare_6", "standard_36"]
+    );
+    assert!(app.get("/api/v1/timeline-templates/spare_6", None).await.body["archived_at"].is_string());
+    let on_archived = app.post("/api/v1/cooperations", &admin, json!({"partnership_id": p, "start_on": "2024-01-01", "template": "spare_6"})).await;
+    assert_eq!(on_archived.problem(422)["errors"][0]["code"], "unknown");
+    app.post("/api/v1/timeline-templates", &admin, spare).await.problem(409);
+    app.patch("/api/v1/timeline-templates/spare_6", &admin, json!({"name": "Znovu"})).await.problem(409);
+
+    // Every write is audited and in the change feed.
+    let feed = app.get("/api/v1/changes?after=0&resource=timeline_template", Some(&admin)).await;
+    let actions: Vec<&str> = feed.body["items"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["create", "update", "create", "update", "archive"], "{}", feed.body);
+}

@@ -377,3 +377,106 @@ async fn the_demo_project_reads_some_indicators_met_and_some_not() {
     let units = app.get(&format!("/api/v1/support-projects/{id}/units"), Some(&partner)).await;
     assert_eq!(units.body["items"].as_array().unwrap().len(), 1, "{}", units.body);
 }
+
+/// The change feed files a supported unit's records (the unit with its description of
+/// cooperation, criteria and assessments, participatory procedures, its documents, its
+/// manager's attendance) under the partnership of the unit's cooperation: its partners, who
+/// read them, see them; another partnership's partners do not.
+#[tokio::test]
+async fn a_partner_sees_its_own_units_support_records_in_the_change_feed() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let (a, b) = (app.unit(&admin, "Žlutice", "municipality", None).await, app.unit(&admin, "Valeč", "municipality", None).await);
+    let (own, other) = (app.partnership(&admin, "LP Žluticko", &[&a]).await, app.partnership(&admin, "LP Valečsko", &[&b]).await);
+    let cooperation = |p: &str| json!({"partnership_id": p, "start_on": "2023-02-01", "template": "rozvoj_systemu_24"});
+    let (own_coop, other_coop) =
+        (created(&app, "/api/v1/cooperations", &admin, cooperation(&own)).await, created(&app, "/api/v1/cooperations", &admin, cooperation(&other)).await);
+    let project = created(
+        &app,
+        "/api/v1/support-projects",
+        &admin,
+        json!({"registration_number": "CZ.03.02.02/00/22_004/0000366", "title": "Rozvoj systémů", "programme": "OPZ+", "start_on": "2023-01-01", "end_on": "2025-12-31",
+            "key_activities": [{"code": "KA01", "title": "Podpora obcí"}, {"code": "KA04", "title": "Přenos dobré praxe"}]}),
+    )
+    .await;
+    let p = format!("/api/v1/support-projects/{project}");
+    let unit = |tu: &str, coop: &str| json!({"territorial_unit_id": tu, "cooperation_id": coop, "joined_on": "2023-02-01", "scope": "Koncepce"});
+    let (ua, ub) =
+        (created(&app, &format!("{p}/units"), &admin, unit(&a, &own_coop)).await, created(&app, &format!("{p}/units"), &admin, unit(&b, &other_coop)).await);
+    let patched = app.patch(&format!("/api/v1/supported-units/{ua}"), &admin, json!({"description_agreed_on": "2023-03-01"})).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let criterion = json!({"title": "Koncepce bydlení", "scale_min": 1, "scale_max": 5});
+    let (ca, cb) = (
+        created(&app, &format!("/api/v1/supported-units/{ua}/criteria"), &admin, criterion.clone()).await,
+        created(&app, &format!("/api/v1/supported-units/{ub}/criteria"), &admin, criterion).await,
+    );
+    assess(&app, &admin, &ca, "baseline", "2023-03-01", 2).await;
+    let procedure = created(
+        &app,
+        &format!("/api/v1/supported-units/{ua}/participatory-procedures"),
+        &admin,
+        json!({"applied_on": "2024-03-01", "title": "Veřejné projednání", "evidence": "Zápis"}),
+    )
+    .await;
+    let document = created(
+        &app,
+        &format!("{p}/documents"),
+        &admin,
+        json!({"key_activity": "ka01", "kind": "plan", "title": "Plán Žlutice", "issued_on": "2023-09-01", "supported_unit_id": ua}),
+    )
+    .await;
+    let org = app.org(&admin, "Město Žlutice", "municipality", None).await;
+    let manager = app.person(&admin, "manažer SZ", &org).await;
+    let event = created(
+        &app,
+        &format!("{p}/events"),
+        &admin,
+        json!({"kind": "workshop", "title": "Workshop", "held_on": "2023-10-10", "hours": 4, "presenters": [{"name": "Agentura"}]}),
+    )
+    .await;
+    attend(&app, &admin, &event, &ua, &manager, 4.0).await;
+
+    let feed = |token: String| {
+        let app = &app;
+        async move {
+            let res = app.get("/api/v1/changes?after=0&limit=1000", Some(&token)).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            res.body["items"].as_array().unwrap().clone()
+        }
+    };
+    let ours = |items: &[Value], resource: &str| -> Vec<(String, String)> {
+        items.iter().filter(|c| c["resource"] == resource).map(|c| (c["id"].as_str().unwrap().to_owned(), c["action"].as_str().unwrap().to_owned())).collect()
+    };
+    let pair = |id: &str, action: &str| (id.to_owned(), action.to_owned());
+
+    // The partner of the unit's partnership sees its records' changes, and reads each of them.
+    let partner = app.token(Role::Partner, &[&own], None);
+    let seen = feed(partner.clone()).await;
+    assert!(seen.iter().all(|c| c["partnership_id"] == own.as_str()), "{seen:?}");
+    assert_eq!(ours(&seen, "supported_unit"), [pair(&ua, "create"), pair(&ua, "update")]);
+    assert_eq!(ours(&seen, "quality_criterion"), [pair(&ca, "create"), pair(&ca, "assess")]);
+    assert_eq!(ours(&seen, "participatory_procedure"), [pair(&procedure, "create")]);
+    assert_eq!(ours(&seen, "support_project_document"), [pair(&document, "create")]);
+    assert_eq!(ours(&seen, "good_practice_event"), [pair(&event, "attend")]);
+    for path in [
+        format!("/api/v1/supported-units/{ua}"),
+        format!("/api/v1/quality-criteria/{ca}"),
+        format!("/api/v1/participatory-procedures/{procedure}"),
+        format!("/api/v1/support-project-documents/{document}"),
+        format!("/api/v1/good-practice-events/{event}"),
+    ] {
+        assert_eq!(app.get(&path, Some(&partner)).await.status, 200, "{path}");
+    }
+    // The other partnership's partner sees only its own unit's, and reads none of these.
+    let stranger = app.token(Role::Partner, &[&other], None);
+    let theirs = feed(stranger.clone()).await;
+    assert_eq!(ours(&theirs, "supported_unit"), [pair(&ub, "create")]);
+    assert_eq!(ours(&theirs, "quality_criterion"), [pair(&cb, "create")]);
+    assert!(theirs.iter().all(|c| c["partnership_id"] == other.as_str() && c["id"] != ua.as_str() && c["id"] != event.as_str()), "{theirs:?}");
+    app.get(&format!("/api/v1/supported-units/{ua}"), Some(&stranger)).await.problem(404);
+    // The project itself and its event's creation concern every unit's partnership: not filed
+    // under one, so reporters and admins see them, partners do not.
+    let all = feed(admin.clone()).await;
+    assert!(all.iter().any(|c| c["resource"] == "support_project" && c["partnership_id"].is_null()));
+    assert!(all.iter().any(|c| c["id"] == event.as_str() && c["action"] == "create" && c["partnership_id"].is_null()));
+}

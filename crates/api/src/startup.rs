@@ -51,6 +51,7 @@ fn configure_api(cfg: &mut impl routes::Register) {
         .configure(routes::webhooks::configure)
         .configure(routes::imports::configure)
         .configure(routes::cooperations::configure)
+        .configure(routes::timeline_templates::configure)
         .configure(routes::recruitment::configure)
         .configure(routes::support_projects::configure)
         .configure(routes::exports::configure)

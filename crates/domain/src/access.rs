@@ -210,6 +210,8 @@ pub enum Action {
     MaintainProgrammes,
     /// Maintain the calls of the programmes.
     MaintainCalls,
+    /// Define, change and archive the cooperations' timeline templates: admins.
+    MaintainTemplates,
     /// Read the audit trail.
     Administer,
     /// Read the project pipeline of all partnerships (figures per programme and call).
@@ -276,6 +278,7 @@ impl Action {
             | Self::EditPerson(_)
             | Self::MaintainProgrammes
             | Self::MaintainCalls
+            | Self::MaintainTemplates
             | Self::Administer
             | Self::ReadPipeline
             | Self::Subscribe
@@ -348,6 +351,7 @@ impl Principal {
             Action::EditPerson(tie) => (self.may_edit_person(tie), "this person appears only in other partnerships' records; their consultants maintain them"),
             Action::MaintainProgrammes => (self.role == Role::Admin, "only admins maintain the operational programmes"),
             Action::MaintainCalls => (matches!(self.role, Role::Admin | Role::Importer), "only admins and importers maintain calls"),
+            Action::MaintainTemplates => (self.role == Role::Admin, "only admins define timeline templates"),
             Action::Administer => (self.may_administer(), "only admins read this"),
             Action::ReadPipeline => (self.role != Role::Partner, "partners see their own projects, not the pipeline of all partnerships"),
             Action::Subscribe => (
@@ -531,13 +535,13 @@ mod tests {
         }
         // Actions outside partnerships.
         #[rustfmt::skip]
-        let global: &[(Role, [Answer; 7])] = &[
-            // CreatePartnership, WriteRegistry, MaintainProgrammes, MaintainCalls, Administer, ReadPipeline, Subscribe
-            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok, Ok, Ok]),
-            (Role::Consultant, [Deny, Ok, Deny, Deny, Deny, Ok, Deny]),
-            (Role::Partner,    [Deny, Deny, Deny, Deny, Deny, Deny, Deny]),
-            (Role::Reporter,   [Deny, Deny, Deny, Deny, Deny, Ok, Ok]),
-            (Role::Importer,   [Ok, Ok, Deny, Ok, Deny, Ok, Ok]),
+        let global: &[(Role, [Answer; 8])] = &[
+            // CreatePartnership, WriteRegistry, MaintainProgrammes, MaintainCalls, Administer, ReadPipeline, Subscribe, MaintainTemplates
+            (Role::Admin,      [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok]),
+            (Role::Consultant, [Deny, Ok, Deny, Deny, Deny, Ok, Deny, Deny]),
+            (Role::Partner,    [Deny, Deny, Deny, Deny, Deny, Deny, Deny, Deny]),
+            (Role::Reporter,   [Deny, Deny, Deny, Deny, Deny, Ok, Ok, Deny]),
+            (Role::Importer,   [Ok, Ok, Deny, Ok, Deny, Ok, Ok, Deny]),
         ];
         for (role, expected) in global {
             let who = Principal { subject: "t".into(), role: *role, partnerships: vec![own], organization_id: Some(own_org) };
@@ -549,6 +553,7 @@ mod tests {
                 Action::Administer,
                 Action::ReadPipeline,
                 Action::Subscribe,
+                Action::MaintainTemplates,
             ]
             .map(|a| answer(who.authorize(a)));
             assert_eq!(&got, expected, "{role:?}");

@@ -188,7 +188,8 @@ pub struct RoundData {
     pub places: u32,
     pub applications_until: DateTime<Utc>,
     pub cooperation_start_on: NaiveDate,
-    /// The timeline template of the cooperations it results in.
+    /// The timeline template of the cooperations it results in (that it exists is checked
+    /// where templates are looked up: admins define them).
     pub template: String,
     pub questions: Vec<Question>,
     pub criteria: Vec<Criterion>,
@@ -229,10 +230,6 @@ impl RoundData {
         }
         if self.cooperation_start_on < self.applications_until.date_naive() {
             v.push(FieldError::new("cooperation_start_on", "before_deadline", "cooperations start after the application deadline"));
-        }
-        if crate::cooperation::template(&self.template).is_none() {
-            let codes: Vec<&str> = crate::cooperation::TEMPLATES.iter().map(|t| t.code).collect();
-            v.push(FieldError::new("template", "unknown", format!("unknown timeline template; one of {}", codes.join(", "))));
         }
         keys(&mut v, "questions", self.questions.iter().map(|q| q.key.as_str()));
         for (i, q) in self.questions.iter().enumerate() {
@@ -559,21 +556,18 @@ pub fn forming_partnership(territorial_unit_id: Uuid, unit_name: &str) -> Result
 }
 
 /// The cooperation a selected candidacy starts with `partnership_id`: from the round's
-/// cooperation start, on its template and for the template's months, with the names of the
-/// predefined activities the candidacy asked for.
-pub fn cooperation_for(round: &RoundData, partnership_id: Uuid, asked: &[String]) -> Result<crate::cooperation::CooperationData, DomainError> {
-    let template =
-        crate::cooperation::template(&round.template).ok_or_else(|| DomainError::Conflict(format!("unknown timeline template `{}`", round.template)))?;
-    crate::cooperation::CooperationData {
+/// cooperation start, on its template and for the template's months (filled in where the
+/// template is looked up), with the names of the predefined activities the candidacy asked for.
+pub fn cooperation_for(round: &RoundData, partnership_id: Uuid, asked: &[String]) -> crate::cooperation::CooperationRequest {
+    crate::cooperation::CooperationRequest {
         partnership_id,
         start_on: round.cooperation_start_on,
-        months: template.months,
+        months: None,
         template: round.template.clone(),
         predefined_activities: round.activities.iter().filter(|a| asked.contains(&a.code)).map(|a| a.name.clone()).collect(),
         consultant_ids: vec![],
         note: Some(format!("Selected in the recruitment round “{}” ({}).", round.title, round.year)),
     }
-    .validate()
 }
 
 #[cfg(test)]

@@ -76,6 +76,7 @@ const UNIQUE_INDEXES: &[(&str, &str, &[&str], &str)] = &[
     ("ix_meetings_external_ref", "meetings", &["external_ref"], "external_ref"),
     ("ix_measures_external_ref", "measures", &["plan_id", "external_ref"], "external_ref"),
     ("ix_progress_reports_external_ref", "progress_reports", &["external_ref"], "external_ref"),
+    ("ix_timeline_templates_code", "timeline_templates", &["code"], "code"),
 ];
 
 /// The field behind a unique violation, from [`UNIQUE_INDEXES`]; for an index not listed, the

@@ -27,6 +27,7 @@ pub mod plans;
 pub mod recruitment;
 pub mod support_projects;
 pub mod territorial_units;
+pub mod timeline_templates;
 pub mod webhooks;
 pub mod working_groups;
 

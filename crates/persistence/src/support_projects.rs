@@ -497,7 +497,12 @@ pub async fn ensure_unique_number(conn: &impl ConnectionTrait, number: &str, exc
 
 /// The partnership a supported unit concerns: that of its cooperation.
 pub async fn unit_partnership(conn: &impl ConnectionTrait, u: &SupportedUnitRecord) -> Result<Option<Uuid>, StoreError> {
-    let Some(id) = u.data.data.cooperation_id else { return Ok(None) };
+    cooperation_partnership(conn, u.data.data.cooperation_id).await
+}
+
+/// The partnership of a cooperation, if any.
+pub async fn cooperation_partnership(conn: &impl ConnectionTrait, cooperation_id: Option<Uuid>) -> Result<Option<Uuid>, StoreError> {
+    let Some(id) = cooperation_id else { return Ok(None) };
     Ok(cooperation::Entity::find_by_id(id).one(conn).await?.map(|c| c.partnership_id))
 }
 

@@ -52,6 +52,9 @@ struct Pending {
     changes: Vec<PendingChange>,
     /// The distinct (resource type, action) pairs of `changes` (a bulk import repeats one).
     kinds: Vec<(String, String)>,
+    /// The partnership whose records this write changes, where the resource as audited does
+    /// not name one itself ([`WriteTx::concerns_partnership`]).
+    concerned: Option<Uuid>,
 }
 
 /// A change of this write, without what all of them share (the actor) and with its kind as an
@@ -98,8 +101,17 @@ impl WriteTx {
         &self.tx
     }
 
+    /// Files this write's changes under `partnership` where the resource as audited names none
+    /// (a supported unit's records belong to a partnership through the unit's cooperation), so
+    /// that the partnership's partners, who read those records, see them in the change feed.
+    pub fn concerns_partnership(&self, partnership: Option<Uuid>) -> Result<(), StoreError> {
+        self.pending()?.concerned = partnership;
+        Ok(())
+    }
+
     /// Records who did what to which resource, with its state before and after.
-    /// Each audited write is also a change of the feed. The entry is kept with the write and
+    /// Each audited write is also a change of the feed, filed under the resource's
+    /// `partnership_id` (else the one [`WriteTx::concerns_partnership`] named). The entry is kept with the write and
     /// inserted with the others of the write (many to a statement) at its commit or at a
     /// [`flush`](Self::flush): nothing reads the audit trail inside a write.
     pub async fn audit(&self, action: &str, resource_type: &str, resource_id: Uuid, before: Option<Value>, after: Option<Value>) -> Result<(), StoreError> {
@@ -120,6 +132,7 @@ impl WriteTx {
             request_id: Set(self.actor.request_id.clone()),
         };
         let mut pending = self.pending()?;
+        let partnership_id = partnership_id.or(pending.concerned);
         let kind = pending.kind(resource_type, action)?;
         pending.changes.push(PendingChange { kind, resource_id, version, partnership_id, occurred_at: at });
         pending.audit.push(entry);

@@ -476,3 +476,81 @@ async fn a_rolled_back_write_leaves_nothing() {
     assert_eq!(organizations::get(conn, again.meta.id).await.unwrap().data.name, "Committed");
     assert_eq!(organizations::list(conn, &filter, &all).await.unwrap().total, Some(1));
 }
+
+/// 7. A timeline template an admin defined: its phases round-trip through the JSON column, its
+/// code stays taken once archived (409 `code`), only a template that is not archived is usable,
+/// and its uses count the cooperations and rounds that are not archived.
+#[tokio::test]
+async fn a_stored_timeline_template_round_trips_and_counts_its_uses() {
+    use domain::cooperation::{CooperationData, PhaseTemplate, Source, Template, TemplateUses};
+    use persistence::{cooperations, timeline_templates as templates};
+
+    let db = TestDb::new().await;
+    let template = Template {
+        code: "pilot_12".to_owned().into(),
+        name: "Pilotní spolupráce".to_owned().into(),
+        months: 12,
+        description: String::new().into(),
+        phases: vec![
+            PhaseTemplate {
+                code: "analysis".to_owned().into(),
+                name: "Analýza".to_owned().into(),
+                from_month: 1,
+                to_month: 3,
+                source: Source::Analysis,
+                only_if_committed: false,
+            },
+            PhaseTemplate {
+                code: "pilot".to_owned().into(),
+                name: "Pilot".to_owned().into(),
+                from_month: 4,
+                to_month: 12,
+                source: Source::Milestones,
+                only_if_committed: true,
+            },
+        ]
+        .into(),
+    };
+    let tx = db.begin().await;
+    let stored = templates::create(&tx, template.clone().validate().unwrap()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(stored.data, template);
+    let conn = db.store.conn();
+    assert_eq!(templates::get(conn, "pilot_12").await.unwrap(), stored);
+    assert_eq!(templates::usable(conn, "pilot_12").await.unwrap(), Some(template.clone()));
+    assert_eq!(templates::uses(conn, "pilot_12").await.unwrap(), TemplateUses::default());
+
+    let partnership = new_partnership(&db, "LP Bečovsko").await;
+    let cooperation = |months| CooperationData {
+        partnership_id: partnership,
+        start_on: day("2024-01-01"),
+        months,
+        template: "pilot_12".into(),
+        predefined_activities: vec![],
+        consultant_ids: vec![],
+        note: None,
+    };
+    let tx = db.begin().await;
+    let kept = cooperations::create(&tx, cooperation(12)).await.unwrap();
+    let mistaken = cooperations::create(&tx, cooperation(18)).await.unwrap();
+    cooperations::archive(&tx, &mistaken).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(templates::uses(conn, "pilot_12").await.unwrap(), TemplateUses { cooperations: 1, rounds: 0 });
+    let tx = db.begin().await;
+    cooperations::archive(&tx, &kept).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(templates::uses(conn, "pilot_12").await.unwrap(), TemplateUses::default());
+
+    let tx = db.begin().await;
+    templates::lock(&tx, &stored).await.unwrap();
+    let archived = templates::archive(&tx, &stored).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(archived.meta.version, 2);
+    assert!(archived.meta.archived_at.is_some());
+    assert_eq!(templates::usable(conn, "pilot_12").await.unwrap(), None);
+    assert_eq!(templates::usable_codes(conn).await.unwrap(), Vec::<String>::new());
+    assert_eq!(templates::all(conn, true).await.unwrap().len(), 1);
+    assert!(templates::all(conn, false).await.unwrap().is_empty());
+    let tx = db.begin().await;
+    assert_conflict_on(templates::create(&tx, template).await, "code", "a template with an archived one's code");
+}

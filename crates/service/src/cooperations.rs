@@ -3,15 +3,18 @@
 //! (`Action::Decide`: admins, and consultants where assigned); reading one follows the
 //! partnership's records (`Action::Read`: partners their own, everyone else all).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use chrono::NaiveDate;
 use domain::DomainError;
 use domain::access::{Action, Principal};
-use domain::cooperation::{self, CooperationAction, CooperationData, Milestone, PhaseLine, Summary};
+use domain::cooperation::{self, CooperationAction, CooperationData, CooperationRequest, Milestone, PhaseLine, Summary, Template};
 use persistence::cooperations::{self as repo, CooperationRecord, Filter};
 use persistence::{ConnectionTrait, Page, PageRequest};
 use uuid::Uuid;
 
-use crate::{Error, Precondition, Result, Session, Updated, partnerships};
+use crate::{Error, Precondition, Result, Session, Updated, partnerships, timeline_templates as templates};
 
 /// A cooperation, to a caller who reads its partnership's records (404 otherwise).
 pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<CooperationRecord> {
@@ -33,9 +36,17 @@ pub async fn list(
     filter.scope = who.readable_partnerships().map(<[Uuid]>::to_vec);
     let found = repo::list(conn, &filter, page).await?;
     let mut items = Vec::with_capacity(found.items.len());
+    // A page's cooperations follow a few templates: each is read once.
+    let mut followed: HashMap<String, Template> = HashMap::new();
     for c in found.items {
         let summary = match as_of {
-            Some(day) => Some(timeline_of(conn, &c, day).await?.1),
+            Some(day) => {
+                let template = match followed.entry(c.data.data.template.clone()) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(new) => new.insert(templates::followed(conn, &c.data.data.template).await?),
+                };
+                Some(timeline_on(conn, &c, template, day).await?.1)
+            }
             None => None,
         };
         if late_only && !summary.as_ref().is_some_and(|s| s.late) {
@@ -49,15 +60,13 @@ pub async fn list(
 /// The timeline of a cooperation on `as_of`: its phases and a summary.
 pub async fn timeline(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<(CooperationRecord, Vec<PhaseLine>, Summary)> {
     let c = get(conn, who, id).await?;
-    let (lines, summary) = timeline_of(conn, &c, as_of).await?;
+    let template = templates::followed(conn, &c.data.data.template).await?;
+    let (lines, summary) = timeline_on(conn, &c, &template, as_of).await?;
     Ok((c, lines, summary))
 }
 
-async fn timeline_of(conn: &impl ConnectionTrait, c: &CooperationRecord, as_of: NaiveDate) -> Result<(Vec<PhaseLine>, Summary)> {
+async fn timeline_on(conn: &impl ConnectionTrait, c: &CooperationRecord, template: &Template, as_of: NaiveDate) -> Result<(Vec<PhaseLine>, Summary)> {
     let d = &c.data;
-    let Some(template) = cooperation::template(&d.data.template) else {
-        return Err(DomainError::Conflict(format!("unknown timeline template `{}`", d.data.template)).into());
-    };
     let facts = repo::facts(conn, c).await?;
     let lines = cooperation::timeline(template, d.data.start_on, !d.data.predefined_activities.is_empty(), &facts, &d.milestones, as_of);
     let summary = cooperation::summary(&lines, as_of);
@@ -66,13 +75,17 @@ async fn timeline_of(conn: &impl ConnectionTrait, c: &CooperationRecord, as_of: 
 
 /// Agrees a cooperation with a partnership (status `agreed`).
 #[tracing::instrument(name = "cooperations::create", skip_all)]
-pub async fn create<E>(s: &Session<'_>, partnership_id: Uuid, content: impl FnOnce() -> std::result::Result<CooperationData, E>) -> Result<CooperationRecord>
+/// Its template must be one a cooperation may follow (422 `template` otherwise), and its
+/// months default to the template's.
+pub async fn create<E>(s: &Session<'_>, partnership_id: Uuid, content: impl FnOnce() -> std::result::Result<CooperationRequest, E>) -> Result<CooperationRecord>
 where
     Error: From<E>,
 {
     partnerships::load(s.conn(), partnership_id).await?;
     s.allow_known(Action::Decide { partnership: partnership_id }).await?;
-    let data = content()?.validate()?;
+    let request = content()?;
+    let template = templates::require(s.conn(), &request.template).await?;
+    let data = request.on(&template)?;
     Ok(repo::create(s.tx(), data).await?)
 }
 
@@ -84,24 +97,30 @@ async fn writable(s: &Session<'_>, id: Uuid) -> Result<CooperationRecord> {
     Ok(current)
 }
 
-/// Changes a cooperation's content (its partnership stays).
+/// Changes a cooperation's content (its partnership stays). A new template must be one a
+/// cooperation may follow (422 `template`); without months, the template's apply.
 #[tracing::instrument(name = "cooperations::update", skip_all, fields(%id))]
 pub async fn update<E>(
     s: &Session<'_>,
     id: Uuid,
     expect: &Precondition,
-    edit: impl FnOnce(&CooperationData) -> std::result::Result<CooperationData, E>,
+    edit: impl FnOnce(&CooperationData) -> std::result::Result<CooperationRequest, E>,
 ) -> Result<Updated<CooperationRecord>>
 where
     Error: From<E>,
 {
     let before = writable(s, id).await?;
-    let mut data = edit(&before.data.data)?;
+    let request = edit(&before.data.data)?;
     expect.check(before.meta.version)?;
-    if data.partnership_id != before.data.data.partnership_id {
+    if request.partnership_id != before.data.data.partnership_id {
         return Err(DomainError::invalid("partnership_id", "immutable", "a cooperation stays with its partnership; agree a new one").into());
     }
-    data = data.validate()?;
+    let template = if request.template == before.data.data.template {
+        templates::followed(s.conn(), &request.template).await?
+    } else {
+        templates::require(s.conn(), &request.template).await?
+    };
+    let data = request.on(&template)?;
     let after = repo::update(s.tx(), &before, data).await?;
     Ok(Updated { before, after })
 }
@@ -151,10 +170,8 @@ pub async fn step(
 #[tracing::instrument(name = "cooperations::add_milestone", skip_all, fields(%id))]
 pub async fn add_milestone(s: &Session<'_>, id: Uuid, milestone: Milestone) -> Result<Updated<CooperationRecord>> {
     let before = writable(s, id).await?;
-    let Some(template) = cooperation::template(&before.data.data.template) else {
-        return Err(DomainError::Conflict("the cooperation's timeline template is unknown".into()).into());
-    };
-    cooperation::check_milestone(template, &milestone)?;
+    let template = templates::followed(s.conn(), &before.data.data.template).await?;
+    cooperation::check_milestone(&template, &milestone)?;
     let mut next = before.data.clone();
     next.milestones.retain(|m| m.phase != milestone.phase);
     next.milestones.push(milestone);

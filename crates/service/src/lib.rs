@@ -17,6 +17,7 @@ pub mod records;
 pub mod recruitment;
 pub mod session;
 pub mod support_projects;
+pub mod timeline_templates;
 pub mod webhooks;
 
 // Registry and the partnerships' own records.

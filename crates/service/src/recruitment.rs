@@ -17,7 +17,7 @@ use persistence::recruitment::{self as repo, CandidacyFilter, CandidacyRecord, R
 use persistence::{ConnectionTrait, Page, PageRequest, StoreError};
 use uuid::Uuid;
 
-use crate::{Error, Precondition, Result, Session, Updated, cooperations, partnerships};
+use crate::{Error, Precondition, Result, Session, Updated, cooperations, partnerships, timeline_templates};
 
 /// A round, to a caller who reads recruitment (404 otherwise).
 pub async fn get_round(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<RoundRecord> {
@@ -30,14 +30,16 @@ pub async fn list_rounds(conn: &impl ConnectionTrait, who: &Principal, filter: &
     Ok(repo::list_rounds(conn, filter, page).await?)
 }
 
-/// Sets up a round (status `draft`).
+/// Sets up a round (status `draft`) on a timeline template cooperations may follow (422 `template` otherwise).
 #[tracing::instrument(name = "recruitment::create_round", skip_all)]
 pub async fn create_round<E>(s: &Session<'_>, content: impl FnOnce() -> std::result::Result<RoundData, E>) -> Result<RoundRecord>
 where
     Error: From<E>,
 {
     s.allow_known(Action::ManageRecruitment).await?;
-    Ok(repo::create_round(s.tx(), content()?.validate()?).await?)
+    let data = content()?.validate()?;
+    timeline_templates::require(s.conn(), &data.template).await?;
+    Ok(repo::create_round(s.tx(), data).await?)
 }
 
 async fn managed_round(s: &Session<'_>, id: Uuid) -> Result<RoundRecord> {
@@ -76,7 +78,7 @@ fn draft_only(round: &RoundRecord, what: &str) -> Result<()> {
     }
 }
 
-/// Changes a draft round's content.
+/// Changes a draft round's content (its template, too, must be one cooperations may follow).
 #[tracing::instrument(name = "recruitment::update_round", skip_all, fields(%id))]
 pub async fn update_round<E>(
     s: &Session<'_>,
@@ -91,7 +93,9 @@ where
     let data = edit(&before.data.data)?;
     expect.check(before.meta.version)?;
     draft_only(&before, "its content changes")?;
-    let after = repo::update_round(s.tx(), &before, data.validate()?).await?;
+    let data = data.validate()?;
+    timeline_templates::require(s.conn(), &data.template).await?;
+    let after = repo::update_round(s.tx(), &before, data).await?;
     Ok(Updated { before, after })
 }
 
@@ -185,7 +189,8 @@ pub async fn decide(s: &Session<'_>, id: Uuid, expect: &Precondition, selections
                 let unit = persistence::territorial_units::get(s.conn(), c.data.data.territorial_unit_id).await?;
                 let partnership = partnerships::create(s, || rules::forming_partnership(unit.meta.id, &unit.data.name)).await?;
                 let partnership_id = partnership.meta.id;
-                let cooperation = cooperations::create(s, partnership_id, || rules::cooperation_for(round, partnership_id, &c.data.data.activities)).await?;
+                let cooperation =
+                    cooperations::create(s, partnership_id, || Ok::<_, Error>(rules::cooperation_for(round, partnership_id, &c.data.data.activities))).await?;
                 next.outcome = Some(Outcome::Selected);
                 next.selection_reason = sel.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
                 next.partnership_id = Some(partnership_id);

@@ -187,6 +187,19 @@ pub async fn indicators(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, 
 
 // Writes: the Agency's staff.
 
+/// Files the write's change under the partnership of the supported unit `unit` (that of its
+/// cooperation, if any): its partners read the unit's records, so they see their changes in
+/// the change feed. Records of the whole project (the project, findings, events) concern every
+/// partnership of its units and are filed under none.
+async fn concerns_unit(s: &Session<'_>, unit: Uuid) -> Result<()> {
+    let unit = repo::get_unit(s.conn(), unit).await?;
+    concerns_cooperation(s, unit.data.data.cooperation_id).await
+}
+
+async fn concerns_cooperation(s: &Session<'_>, cooperation: Option<Uuid>) -> Result<()> {
+    Ok(s.tx().concerns_partnership(repo::cooperation_partnership(s.conn(), cooperation).await?)?)
+}
+
 async fn validated_project(s: &Session<'_>, data: SupportProjectData, except: Option<Uuid>) -> Result<SupportProjectData> {
     let period = repo::programme_period(s.conn(), data.programme.trim()).await?;
     let data = data.validate(period)?;
@@ -247,6 +260,7 @@ where
     let unit = SupportedUnit { support_project_id: project, data: content()?.validate()? };
     rules::check_joined(&parent.data, &unit.data)?;
     repo::check_unit(s.conn(), &unit, None).await?;
+    concerns_cooperation(s, unit.data.cooperation_id).await?;
     Ok(repo::create_unit(s.tx(), &unit).await?)
 }
 
@@ -273,6 +287,7 @@ where
     let unit = SupportedUnit { support_project_id: before.data.support_project_id, data: data.validate()? };
     rules::check_joined(&repo::get(s.conn(), unit.support_project_id).await?.data, &unit.data)?;
     repo::check_unit(s.conn(), &unit, Some(id)).await?;
+    concerns_cooperation(s, unit.data.cooperation_id).await?;
     let after = repo::update_unit(s.tx(), &before, &unit).await?;
     Ok(Updated { before, after })
 }
@@ -281,6 +296,7 @@ where
 pub async fn archive_unit(s: &Session<'_>, id: Uuid, expect: &Precondition) -> Result<Updated<SupportedUnitRecord>> {
     let before = writable_unit(s, id).await?;
     expect.check(before.meta.version)?;
+    concerns_cooperation(s, before.data.data.cooperation_id).await?;
     let after = repo::archive_unit(s.tx(), &before).await?;
     Ok(Updated { before, after })
 }
@@ -293,12 +309,14 @@ where
 {
     writable_unit(s, unit).await?;
     let c = Criterion { supported_unit_id: unit, data: content()?.validate(&[])?, assessments: vec![] };
+    concerns_unit(s, unit).await?;
     Ok(repo::create_criterion(s.tx(), &c).await?)
 }
 
 async fn writable_criterion(s: &Session<'_>, id: Uuid) -> Result<CriterionRecord> {
     let current = get_criterion(s.conn(), s.who(), id).await?;
     s.allow(Action::RunSupportProject).await?;
+    concerns_unit(s, current.data.supported_unit_id).await?;
     Ok(current)
 }
 
@@ -351,6 +369,7 @@ where
 {
     writable_unit(s, unit).await?;
     let p = Participatory { supported_unit_id: unit, data: content()?.validate()? };
+    concerns_unit(s, unit).await?;
     Ok(repo::create_participatory(s.tx(), &p).await?)
 }
 
@@ -367,6 +386,7 @@ where
 {
     let before = get_participatory(s.conn(), s.who(), id).await?;
     s.allow(Action::RunSupportProject).await?;
+    concerns_unit(s, before.data.supported_unit_id).await?;
     let data = edit(&before.data.data)?;
     expect.check(before.meta.version)?;
     let p = Participatory { supported_unit_id: before.data.supported_unit_id, data: data.validate()? };
@@ -378,6 +398,7 @@ where
 pub async fn archive_participatory(s: &Session<'_>, id: Uuid, expect: &Precondition) -> Result<Updated<ParticipatoryRecord>> {
     let before = get_participatory(s.conn(), s.who(), id).await?;
     s.allow(Action::RunSupportProject).await?;
+    concerns_unit(s, before.data.supported_unit_id).await?;
     expect.check(before.meta.version)?;
     let after = repo::archive_participatory(s.tx(), &before).await?;
     Ok(Updated { before, after })
@@ -432,6 +453,9 @@ where
     writable(s, project).await?;
     let d = Document { support_project_id: project, data: content()?.validate()? };
     repo::check_document(s.conn(), &d).await?;
+    if let Some(unit) = d.data.supported_unit_id {
+        concerns_unit(s, unit).await?;
+    }
     Ok(repo::create_document(s.tx(), &d).await?)
 }
 
@@ -457,6 +481,9 @@ where
     expect.check(before.meta.version)?;
     let d = Document { support_project_id: before.data.support_project_id, data: data.validate()? };
     repo::check_document(s.conn(), &d).await?;
+    if let Some(unit) = d.data.supported_unit_id {
+        concerns_unit(s, unit).await?;
+    }
     let after = repo::update_document(s.tx(), &before, &d).await?;
     Ok(Updated { before, after })
 }
@@ -465,6 +492,9 @@ where
 pub async fn archive_document(s: &Session<'_>, id: Uuid, expect: &Precondition) -> Result<Updated<DocumentRecord>> {
     let before = writable_document(s, id).await?;
     expect.check(before.meta.version)?;
+    if let Some(unit) = before.data.data.supported_unit_id {
+        concerns_unit(s, unit).await?;
+    }
     let after = repo::archive_document(s.tx(), &before).await?;
     Ok(Updated { before, after })
 }
@@ -524,6 +554,8 @@ pub async fn attend(s: &Session<'_>, id: Uuid, expect: &Precondition, attendance
     let before = writable_event(s, id).await?;
     expect.check(before.meta.version)?;
     repo::check_attendance(s.conn(), &before, &attendance).await?;
+    // The event concerns every unit's partnership; its attendance, the attending unit's.
+    concerns_unit(s, attendance.supported_unit_id).await?;
     let list = rules::record_attendance(&before.data.data, &before.data.attendance, attendance)?;
     let after = repo::update_event(s.tx(), &before, &Event { attendance: list, ..before.data.clone() }).await?;
     Ok(Updated { before, after })

@@ -1,12 +1,12 @@
 //! Cooperations between the Agency and partnerships (`/cooperations`), their lifecycle
-//! (`start`, `hand-over`, `end`), milestones and timeline, and the timeline templates
-//! (`/timeline-templates`, public). Not public: a cooperation is read by those who read its
+//! (`start`, `hand-over`, `end`), milestones and timeline (on the templates of
+//! `timeline_templates`). Not public: a cooperation is read by those who read its
 //! partnership's records, and written by admins and the partnership's consultants.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
 use domain::codelist::Region;
-use domain::cooperation::{CooperationAction, CooperationData, CooperationStatus, Milestone, PhaseLine, Summary, TEMPLATES};
+use domain::cooperation::{CooperationAction, CooperationData, CooperationRequest, CooperationStatus, Milestone, PhaseLine, Summary};
 use persistence::cooperations::{Cooperation, CooperationRecord, Filter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
-use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, merge_patch, page_query};
+use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, merge_patch, page_query};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
 use service::cooperations as use_cases;
@@ -29,11 +29,12 @@ pub struct CooperationInput {
     pub partnership_id: Uuid,
     /// The first day of month 1 of the cooperation.
     pub start_on: NaiveDate,
-    /// The cooperation's length; defaults to the template's.
+    /// The cooperation's length in months; defaults to the template's.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 120)]
     pub months: Option<u32>,
-    /// A timeline template's code (`GET /timeline-templates`): `standard_36`, `rozvoj_systemu_24`.
+    /// A timeline template's code (`GET /timeline-templates`): `standard_36`, `rozvoj_systemu_24`
+    /// or one an admin defined (not archived when it is set).
     pub template: String,
     /// The predefined activities committed (codes or text); the `predefined_measure` phase is
     /// on the timeline only when there are some.
@@ -53,13 +54,12 @@ pub struct CooperationInput {
 }
 
 impl CooperationInput {
-    pub(crate) fn into_data(self) -> ApiResult<CooperationData> {
+    pub(crate) fn into_request(self) -> ApiResult<CooperationRequest> {
         self.validate()?;
-        let months = self.months.or_else(|| domain::cooperation::template(&self.template).map(|t| t.months)).unwrap_or(36);
-        Ok(CooperationData {
+        Ok(CooperationRequest {
             partnership_id: self.partnership_id,
             start_on: self.start_on,
-            months,
+            months: self.months,
             template: self.template.trim().to_owned(),
             predefined_activities: self.predefined_activities.into_iter().map(|a| a.trim().to_owned()).collect(),
             consultant_ids: self.consultant_ids,
@@ -164,7 +164,7 @@ create_one! {
     |state, who, key, body| {
         let input = body.into_inner();
         let partnership_id = input.partnership_id;
-        write::create::<CooperationView>(&state, &who, key, &input, async |s| use_cases::create(s, partnership_id, || input.clone().into_data()).await).await
+        write::create::<CooperationView>(&state, &who, key, &input, async |s| use_cases::create(s, partnership_id, || input.clone().into_request()).await).await
     }
 }
 
@@ -178,7 +178,7 @@ update_one! {
     /// Update a cooperation (JSON merge patch); its partnership stays.
     update: PATCH "/cooperations/{id}", "update_cooperation", "cooperations", CooperationView, "A JSON merge patch of CooperationInput",
     |state, who, id, if_match, patch| {
-        let edit = |current: &CooperationData| merge_patch(&CooperationInput::from_data(current), patch.into_inner())?.into_data();
+        let edit = |current: &CooperationData| merge_patch(&CooperationInput::from_data(current), patch.into_inner())?.into_request();
         write::update::<CooperationView>(&state, &who, async |s| use_cases::update(s, *id, &if_match.0, edit).await).await
     }
 }
@@ -344,54 +344,8 @@ pub async fn timeline(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
     }))
 }
 
-/// A phase of a timeline template.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TemplatePhaseView {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub from_month: u32,
-    pub to_month: u32,
-    /// On a cooperation's timeline only when it committed predefined activities.
-    pub only_if_committed: bool,
-}
-
-/// A timeline template.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TimelineTemplateView {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub months: u32,
-    pub description: &'static str,
-    pub phases: Vec<TemplatePhaseView>,
-}
-
-/// The timeline templates (public): `standard_36` (the 2014 recruitment's three years) and
-/// `rozvoj_systemu_24` (illustrative).
-#[utoipa::path(operation_id = "list_timeline_templates", tag = "cooperations", params(PageQuery),
-    responses((status = 200, description = "The templates", body = ListResponse<TimelineTemplateView>), ListErrors))]
-#[get("/timeline-templates")]
-pub async fn templates(query: web::Query<PageQuery>) -> ApiResult {
-    let all = TEMPLATES.iter().map(TimelineTemplateView::from).collect();
-    let page = persistence::page::in_memory(all, "timeline-templates", |t: &TimelineTemplateView| t.code.to_owned(), &query.page()?)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |t| t)))
-}
-
-impl From<&domain::cooperation::Template> for TimelineTemplateView {
-    fn from(t: &domain::cooperation::Template) -> Self {
-        let phase = |p: &domain::cooperation::PhaseTemplate| TemplatePhaseView {
-            code: p.code,
-            name: p.name,
-            from_month: p.from_month,
-            to_month: p.to_month,
-            only_if_committed: p.only_if_committed,
-        };
-        Self { code: t.code, name: t.name, months: t.months, description: t.description, phases: t.phases.iter().map(phase).collect() }
-    }
-}
-
 pub fn configure(cfg: &mut impl crate::routes::Register) {
-    cfg.service(templates)
-        .service(list)
+    cfg.service(list)
         .service(create)
         .service(get)
         .service(update)

@@ -33,6 +33,7 @@ pub mod reports;
 pub(crate) mod shapes;
 pub mod support_projects;
 pub mod territorial_units;
+pub mod timeline_templates;
 pub mod views;
 pub mod webhooks;
 pub mod working_groups;

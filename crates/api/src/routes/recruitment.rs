@@ -47,7 +47,8 @@ pub struct RoundInput {
     pub applications_until: DateTime<Utc>,
     /// The first day of the cooperations of the selected candidacies (not before the deadline).
     pub cooperation_start_on: NaiveDate,
-    /// The timeline template of those cooperations (`GET /timeline-templates`); default `standard_36`.
+    /// The timeline template of those cooperations (`GET /timeline-templates`: a built-in one or
+    /// one an admin defined, not archived); default `standard_36`.
     #[serde(default)]
     pub template: Option<String>,
     /// The questionnaire.

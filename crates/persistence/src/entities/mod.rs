@@ -43,6 +43,7 @@ pub mod support_project;
 pub mod support_project_document;
 pub mod supported_unit;
 pub mod territorial_unit;
+pub mod timeline_template;
 pub mod webhook;
 pub mod webhook_delivery;
 pub mod working_group;
