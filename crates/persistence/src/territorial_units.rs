@@ -111,7 +111,7 @@ pub async fn create_many(tx: &WriteTx, data: Vec<TerritorialUnitData>) -> Result
     models.into_iter().map(|m| m.try_into_model().map_err(StoreError::from).and_then(record)).collect()
 }
 
-/// Rows per `INSERT` of [`create_many`] (12 values a row; SQLite takes up to 32,766).
+/// Rows per `INSERT` of [`create_many`] (13 values a row; SQLite takes up to 32,766).
 const CREATE_MANY_PER_STATEMENT: usize = 256;
 
 pub async fn update(tx: &WriteTx, current: &TerritorialUnit, data: TerritorialUnitData) -> Result<TerritorialUnit, StoreError> {

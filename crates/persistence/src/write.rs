@@ -73,7 +73,7 @@ impl Pending {
             self.kinds.push((resource_type.to_owned(), action.to_owned()));
             self.kinds.len() - 1
         });
-        u16::try_from(at).map_err(|_| StoreError::Conflict { field: None, message: "too many kinds of change in one write".into() })
+        u16::try_from(at).map_err(|_| StoreError::Database(sea_orm::DbErr::Custom("more than 65,536 kinds of change in one write".into())))
     }
 }
 
@@ -158,7 +158,8 @@ impl WriteTx {
         let keep = mark
             .audit
             .checked_sub(pending.audit_flushed)
-            .ok_or_else(|| StoreError::Conflict { field: None, message: "an audit flush came between a savepoint and its rollback".into() })?;
+            // A bug of the caller, not a conflict to retry.
+            .ok_or_else(|| StoreError::Database(sea_orm::DbErr::Custom("an audit flush came between a savepoint and its rollback".into())))?;
         pending.audit.truncate(keep);
         pending.changes.truncate(mark.changes);
         Ok(())

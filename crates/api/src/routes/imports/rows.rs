@@ -73,7 +73,9 @@ impl Known {
     /// units and organizations are written many at a time.
     pub(super) async fn read(tx: &WriteTx, target: Target, rows: &[Row], write_together: bool) -> Result<Self, ApiError> {
         let Some(kind) = target.kind() else { return Ok(Self::default()) };
-        let mut refs: Vec<String> = rows.iter().filter_map(|r| text_of(r.get("external_ref"))).collect();
+        // A key PostgreSQL cannot take as a parameter (a NUL) is left out: its row is refused
+        // as `nul_character` when it runs, as a row of one.
+        let mut refs: Vec<String> = rows.iter().filter_map(|r| text_of(r.get("external_ref"))).filter(|r| !r.contains('\0')).collect();
         refs.sort_unstable();
         refs.dedup();
         let conn = tx.conn();
@@ -173,10 +175,23 @@ impl Refused {
     }
 }
 
-/// How a row's run ends besides success: refused, or a fault that stops the import.
+/// How a row's run ends besides success: refused (having written, or before writing
+/// anything: declined), or a fault that stops the import.
 pub(super) enum Stop {
     Refused(Refused),
+    /// Refused by a check before the row wrote anything: nothing of the row is to undo.
+    Declined(Refused),
     Fault(ApiError),
+}
+
+impl Stop {
+    /// A refusal of a row's checks, before any write of the row.
+    fn declined(self) -> Self {
+        match self {
+            Self::Refused(r) => Self::Declined(r),
+            other => other,
+        }
+    }
 }
 
 impl From<Refused> for Stop {
@@ -877,15 +892,40 @@ fn uuid_in(row: &Row, column: &str) -> Option<Uuid> {
     row.get(column).and_then(Value::as_str).and_then(|s| s.trim().parse().ok())
 }
 
-/// Checks, resolves and writes one row (inside its savepoint).
-pub(super) async fn import_row(
-    tx: &WriteTx,
-    who: &Principal,
-    target: Target,
-    strategy: ImportStrategy,
-    known: &mut Known,
-    mut row: Row,
-) -> Result<Outcome, Stop> {
+/// Checks, resolves and writes one row (inside a savepoint). A refusal before the row writes
+/// anything is [`Stop::Declined`].
+pub(super) async fn import_row(tx: &WriteTx, who: &Principal, target: Target, strategy: ImportStrategy, known: &mut Known, row: Row) -> Result<Outcome, Stop> {
+    let external_ref = text_of(row.get("external_ref"));
+    // A row naming a record created earlier in the batch finds it once it is written.
+    if known.waiting(external_ref.as_ref()) {
+        known.write_creates(tx).await?;
+    }
+    let (row, existing) = match matched(tx, who, target, strategy, known, row).await {
+        Ok(found) => found,
+        Err(stop) => return Err(stop.declined()),
+    };
+    let was_update = existing.is_some();
+    if !was_update && known.defer_create(tx, who, target, &row, external_ref.clone()).await.map_err(Stop::declined)? {
+        return Ok(Outcome::Created);
+    }
+    // Any other row writes after the creates before it.
+    known.write_creates(tx).await?;
+    match write_row(tx, who, target, existing, known, row).await? {
+        None => Ok(Outcome::Unchanged),
+        Some(w) => {
+            tx.audit(w.action, w.resource, w.id, w.before, Some(w.after)).await.map_err(|e| Stop::Fault(e.into()))?;
+            // A later row of the batch with the same key updates what this one created.
+            if let (false, Some(external_ref), Some(ids)) = (was_update, external_ref, known.ids.as_mut()) {
+                ids.insert(external_ref, w.id);
+            }
+            Ok(if was_update { Outcome::Updated } else { Outcome::Created })
+        }
+    }
+}
+
+/// A row's checks that need no write: what it can hold, its references resolved, and the
+/// record it updates (if any) under the strategy.
+async fn matched(tx: &WriteTx, who: &Principal, target: Target, strategy: ImportStrategy, known: &Known, mut row: Row) -> Result<(Row, Option<Uuid>), Stop> {
     if let Some(refused) = unstorable(&row) {
         return Err(refused.into());
     }
@@ -945,10 +985,6 @@ pub(super) async fn import_row(
         Target::TerritorialUnits | Target::Organizations => {}
     }
     let external_ref = text_of(row.get("external_ref"));
-    // A row naming a record created earlier in the batch finds it once it is written.
-    if known.waiting(external_ref.as_ref()) {
-        known.write_creates(tx).await?;
-    }
     let existing = match target.kind() {
         Some(kind) => match (&external_ref, &known.ids) {
             (Some(external_ref), Some(ids)) => ids.get(external_ref).copied(),
@@ -979,23 +1015,7 @@ pub(super) async fn import_row(
         }
         (_, found) => found,
     };
-    let was_update = existing.is_some();
-    if !was_update && known.defer_create(tx, who, target, &row, external_ref.clone()).await? {
-        return Ok(Outcome::Created);
-    }
-    // Any other row writes after the creates before it.
-    known.write_creates(tx).await?;
-    match write_row(tx, who, target, existing, known, row).await? {
-        None => Ok(Outcome::Unchanged),
-        Some(w) => {
-            tx.audit(w.action, w.resource, w.id, w.before, Some(w.after)).await.map_err(|e| Stop::Fault(e.into()))?;
-            // A later row of the batch with the same key updates what this one created.
-            if let (false, Some(external_ref), Some(ids)) = (was_update, external_ref, known.ids.as_mut()) {
-                ids.insert(external_ref, w.id);
-            }
-            Ok(if was_update { Outcome::Updated } else { Outcome::Created })
-        }
-    }
+    Ok((row, existing))
 }
 
 #[cfg(test)]

@@ -106,6 +106,23 @@ struct Tally {
 }
 
 impl Tally {
+    /// A refused row (numbered from 1) with its reasons.
+    fn refuse(&mut self, number: usize, external_ref: Option<String>, reasons: Vec<(Option<String>, String, String)>) {
+        let row = u32::try_from(number).unwrap_or(u32::MAX);
+        // The report is stored (PostgreSQL's JSON holds no NUL character): a NUL a row had is
+        // shown as U+FFFD.
+        let storable = |text: String| if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text };
+        let external_ref = external_ref.map(storable);
+        self.failed += 1;
+        self.errors.extend(reasons.into_iter().map(|(field, code, message)| StoredRowError {
+            row,
+            external_ref: external_ref.clone(),
+            field: field.map(storable),
+            code,
+            message: storable(message),
+        }));
+    }
+
     fn count(&mut self, outcome: &Outcome) {
         match outcome {
             Outcome::Created => self.created += 1,
@@ -126,23 +143,29 @@ async fn run_batch(tx: &WriteTx, who: &Principal, target: Target, strategy: Impo
     sql(tx, &format!("SAVEPOINT {BATCH_SAVEPOINT}")).await?;
     let mut known = Known::read(tx, target, &batch, true).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    for row in &batch {
+    // Rows refused by their checks, before writing anything: the batch goes on without them.
+    let mut declined = Vec::new();
+    for (i, row) in batch.iter().enumerate() {
         match import_row(tx, who, target, strategy, &mut known, row.clone()).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(Stop::Fault(e)) => return Err(e),
+            Err(Stop::Declined(Refused(reasons))) => declined.push((tally.total + i + 1, text_of(row.get("external_ref")), reasons)),
             Err(Stop::Refused(_)) => break,
         }
     }
-    let all_ran = outcomes.len() == batch.len()
+    let all_ran = outcomes.len() + declined.len() == batch.len()
         && match known.write_creates(tx).await {
             Ok(()) => true,
             Err(Stop::Fault(e)) => return Err(e),
-            Err(Stop::Refused(_)) => false,
+            Err(Stop::Refused(_) | Stop::Declined(_)) => false,
         };
     if all_ran {
         sql(tx, &format!("RELEASE SAVEPOINT {BATCH_SAVEPOINT}")).await?;
         tally.total += batch.len();
         outcomes.iter().for_each(|o| tally.count(o));
+        for (number, external_ref, reasons) in declined {
+            tally.refuse(number, external_ref, reasons);
+        }
         return Ok(());
     }
     sql(tx, &format!("ROLLBACK TO SAVEPOINT {BATCH_SAVEPOINT}")).await?;
@@ -151,7 +174,6 @@ async fn run_batch(tx: &WriteTx, who: &Principal, target: Target, strategy: Impo
     let mut known = Known::read(tx, target, &batch, false).await?;
     for row in batch {
         tally.total += 1;
-        let number = u32::try_from(tally.total).unwrap_or(u32::MAX);
         let external_ref = text_of(row.get("external_ref"));
         let mark = tx.mark()?;
         sql(tx, &format!("SAVEPOINT {SAVEPOINT}")).await?;
@@ -161,20 +183,13 @@ async fn run_batch(tx: &WriteTx, who: &Principal, target: Target, strategy: Impo
                 sql(tx, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
             }
             Err(Stop::Fault(e)) => return Err(e),
-            Err(Stop::Refused(Refused(reasons))) => {
+            Err(Stop::Refused(Refused(reasons)) | Stop::Declined(Refused(reasons))) => {
                 sql(tx, &format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}")).await?;
                 sql(tx, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
                 // The row's writes are undone; what it found stays true (a row adds to `known`
                 // only once it is written).
                 tx.rewind(mark)?;
-                tally.failed += 1;
-                tally.errors.extend(reasons.into_iter().map(|(field, code, message)| StoredRowError {
-                    row: number,
-                    external_ref: external_ref.clone(),
-                    field,
-                    code,
-                    message,
-                }));
+                tally.refuse(tally.total, external_ref, reasons);
             }
         }
     }
