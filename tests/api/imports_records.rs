@@ -418,3 +418,48 @@ async fn a_partner_imports_progress_reports_on_its_own_measures_only() {
     assert_eq!(counts(&report), [0, 0, 0, 3], "{report}");
     assert!(report["errors"].as_array().expect("errors").iter().all(|e| e["code"] == "forbidden"), "{report}");
 }
+
+/// A measure row may name its plan by its partnership's `external_ref` (`partnership_ref`: the
+/// partnership's one draft plan), so that a file needs no UUID; none, several, or both columns
+/// are refused with the column named.
+#[tokio::test]
+async fn measures_name_their_draft_plan_by_their_partnerships_ref() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let importer = app.token(Role::Importer, &[], None);
+    let (r, plan) = draft_plan(&app).await;
+    let res = app.patch(&format!("/api/v1/partnerships/{}", r.p), &admin, json!({"external_ref": "LP-ROZ"})).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let file = format!(
+        "external_ref,plan_id,partnership_ref,goal_code,code,title,thematic_area,deadline\n\
+M-9,,LP-ROZ,1,1.9,Poradna bez UUID,debt,2020-12-31\n\
+M-10,,LP-NONE,1,1.10,Neznámé partnerství,debt,2020-12-31\n\
+M-11,{plan},LP-ROZ,1,1.11,Obojí,debt,2020-12-31\n"
+    );
+    let report = csv(&app, &importer, "measures", "mode=per_row", &file).await;
+    assert_eq!(counts(&report), [1, 0, 0, 2], "{report}");
+    let named: Vec<(Value, Value, Value)> =
+        report["errors"].as_array().expect("errors").iter().map(|e| (e["row"].clone(), e["field"].clone(), e["code"].clone())).collect();
+    assert_eq!(named, vec![(json!(2), json!("partnership_ref"), json!("not_found")), (json!(3), json!("partnership_ref"), json!("ambiguous"))], "{report}");
+    let items = list(&app, &format!("/api/v1/strategic-plans/{plan}/measures")).await;
+    assert_eq!(by_ref(&items, "M-9")["title"], "Poradna bez UUID");
+
+    // A second draft: the partnership no longer names one plan.
+    let other = app
+        .post(
+            &format!("/api/v1/partnerships/{}/strategic-plans", r.p),
+            &admin,
+            json!({"title": "Druhý návrh", "valid_from": "2021-01-01", "valid_to": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+    let again = csv(
+        &app,
+        &importer,
+        "measures",
+        "",
+        "external_ref,partnership_ref,goal_code,code,title,thematic_area,deadline\nM-12,LP-ROZ,1,1.12,Který plán?,debt,2020-12-31\n",
+    )
+    .await;
+    assert_eq!((&again["errors"][0]["field"], &again["errors"][0]["code"]), (&json!("partnership_ref"), &json!("ambiguous")), "{again}");
+}

@@ -71,6 +71,19 @@ pub async fn resolve(conn: &impl ConnectionTrait, who: &Principal, kind: Kind, e
     Ok(id)
 }
 
+/// The draft plans of a partnership the caller sees (a measure row names its plan by its
+/// partnership's `external_ref`: the one draft, if there is exactly one).
+pub async fn draft_plans(conn: &impl ConnectionTrait, who: &Principal, partnership_id: Uuid) -> Result<Vec<Uuid>> {
+    let filter = plans::PlanFilter {
+        partnership_id: Some(partnership_id),
+        status: Some(domain::codelist::PlanStatus::Draft),
+        include_archived: false,
+        scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
+    };
+    let request = PageRequest { limit: 10, ..PageRequest::default() };
+    Ok(plans::list_plans(conn, &filter, &request).await?.items.into_iter().map(|p| p.meta.id).collect())
+}
+
 /// The measure a row of a plan updates: the plan's measure with this `external_ref`.
 pub async fn find_measure(conn: &impl ConnectionTrait, plan_id: Uuid, external_ref: &str) -> Result<Option<Uuid>> {
     Ok(imports::find_measure(conn, plan_id, external_ref).await?)

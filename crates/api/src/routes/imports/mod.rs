@@ -236,7 +236,8 @@ macro_rules! import_endpoint {
         /// `P-1:starosta|P-2:terénní pracovník`, added to `representatives` (JSON also: objects
         /// with `person_id` or `person_ref`, and `function`); working groups `coordinator_ref`
         /// and `member_refs` (people); meetings `working_group_ref` and `attendance_refs`
-        /// (`person_ref:status`, added to `attendance`); measures `plan_id` (the draft plan),
+        /// (`person_ref:status`, added to `attendance`); measures `plan_id` (the draft plan; or
+        /// `partnership_ref`: that partnership's one draft plan),
         /// `goal_code` and `parent_code` (an activity's measure) by their codes in that plan,
         /// `responsible_organization_ref`, `co_implementer_refs`; progress reports `measure_ref`
         /// (with `plan_id` to choose among the versions of a revised plan) and
@@ -325,7 +326,7 @@ import_endpoint!(
     "/imports/measures",
     "import_measures",
     Target::Measures,
-    "Import measures and activities into a draft plan (CSV or JSON); `plan_id` names the plan, `goal_code` and `parent_code` goals and measures by their codes in it.",
+    "Import measures and activities into a draft plan (CSV or JSON); `plan_id` (or `partnership_ref`: its one draft plan) names the plan, `goal_code` and `parent_code` goals and measures by their codes in it.",
     "external_ref,plan_id,goal_code,code,title,thematic_area,responsible_organization_ref,starts_on,deadline\nM-2.1,0192f0a4-7c1e-7cc3-9b1a-3f0c2e8d4a11,2,2.1,Dluhová poradna,debt,O-ZLU,2025-01-01,2026-12-31\n"
 );
 import_endpoint!(

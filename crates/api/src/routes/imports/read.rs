@@ -133,6 +133,7 @@ impl Target {
             Self::Measures => &[
                 "external_ref",
                 "plan_id",
+                "partnership_ref",
                 "goal_id",
                 "goal_code",
                 "kind",

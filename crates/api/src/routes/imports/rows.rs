@@ -479,6 +479,35 @@ impl Resolver<'_> {
         }
     }
 
+    /// A measure row's `partnership_ref` into the `plan_id` of that partnership's draft plan
+    /// (the one the caller sees; none is not found, several are ambiguous).
+    async fn draft_plan(&self, row: &mut Row) -> Result<(), Stop> {
+        let Some(partnership_ref) = text_of(row.remove("partnership_ref").as_ref()) else { return Ok(()) };
+        if row.get("plan_id").is_some_and(|v| !v.is_null()) {
+            return Err(Refused::one("partnership_ref", "ambiguous", "give `partnership_ref` or `plan_id`, not both").into());
+        }
+        let partnership = self.one(RefKind::Partnership, "partnership_ref", &partnership_ref).await?;
+        let drafts = imports::draft_plans(self.tx.conn(), self.who, partnership).await.map_err(|e| refusal(e.into()))?;
+        match drafts.as_slice() {
+            [one] => {
+                row.insert("plan_id".into(), Value::String(one.to_string()));
+                Ok(())
+            }
+            [] => Err(Refused::one(
+                "partnership_ref",
+                "not_found",
+                format!("`partnership_ref`: partnership `{partnership_ref}` has no draft plan (visible to you)"),
+            )
+            .into()),
+            _ => Err(Refused::one(
+                "partnership_ref",
+                "ambiguous",
+                format!("`partnership_ref`: partnership `{partnership_ref}` has several draft plans; give `plan_id`"),
+            )
+            .into()),
+        }
+    }
+
     /// A call's `programme_code` into `programme_id`.
     async fn programme(&self, row: &mut Row) -> Result<(), Stop> {
         let Some(code) = text_of(row.remove("programme_code").as_ref()) else { return Ok(()) };
@@ -944,8 +973,14 @@ async fn matched(tx: &WriteTx, who: &Principal, target: Target, strategy: Import
             resolver.list(&mut row, RefKind::Person, "member_refs", "member_ids").await?;
         }
         Target::Measures => {
-            let plan_id =
-                uuid_in(&row, "plan_id").ok_or_else(|| Refused::one("plan_id", "missing", "a measure row names its draft plan (`plan_id`, a UUID)"))?;
+            resolver.draft_plan(&mut row).await?;
+            let plan_id = uuid_in(&row, "plan_id").ok_or_else(|| {
+                Refused::one(
+                    "plan_id",
+                    "missing",
+                    "a measure row names its draft plan (`plan_id`, a UUID, or `partnership_ref`: its partnership's one draft plan)",
+                )
+            })?;
             resolver.code(&mut row, plan_id, CodeOf::Goal, "goal_code", "goal_id").await?;
             resolver.code(&mut row, plan_id, CodeOf::Measure, "parent_code", "parent_measure_id").await?;
             resolver.scalar(&mut row, RefKind::Organization, "responsible_organization_ref", "responsible_organization_id").await?;
