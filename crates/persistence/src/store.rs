@@ -40,10 +40,6 @@ impl Store {
                     // Savepoints (a bulk import's batches) journal the pages they change in a
                     // statement journal: kept in memory, not in a temporary file.
                     .pragma("temp_store", "memory")
-                    // A page cache of 1 MiB per connection (SQLite's default is 2 MiB): eight
-                    // connections' caches were 16 MB of a server meant to stay within 64 MB, and
-                    // the operating system caches the file as well.
-                    .pragma("cache_size", "-1024")
                     .create_if_missing(true)
             });
         let db = Database::connect(options).await.map_err(StoreError::Database)?;
