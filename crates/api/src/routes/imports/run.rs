@@ -133,11 +133,13 @@ impl Tally {
 }
 
 /// Runs a batch of rows under one savepoint (new territorial units and organizations written
-/// together, see [`Known`]). When one is refused (or the database refuses the creates written
-/// together), the batch's writes are rolled back to it and every row of the batch runs again
-/// under its own savepoint, each writing its own, as an import of single rows would (the rows before the refused one do again what they did, on the same
-/// state); so a refused row's partial writes never stay, and the counts and reasons are those of
-/// rows run one by one.
+/// together, see [`Known`]). A row refused by its checks before it wrote anything is reported
+/// and the batch goes on. When a row is refused after writing (or the database refuses the
+/// creates written together), the batch's writes are rolled back to the savepoint and every row
+/// of the batch runs again under its own savepoint, each writing its own, as an import of single
+/// rows would (the rows before the refused one do again what they did, on the same state): a
+/// refused row's partial writes never stay, and the counts and reasons are those of rows run one
+/// by one.
 async fn run_batch(tx: &WriteTx, who: &Principal, target: Target, strategy: ImportStrategy, batch: Vec<Row>, tally: &mut Tally) -> ApiResult<()> {
     let mark = tx.mark()?;
     sql(tx, &format!("SAVEPOINT {BATCH_SAVEPOINT}")).await?;
