@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use domain::codelist::{ProgrammingPeriod, ProjectStatus};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::calls::call_record;
@@ -28,6 +29,9 @@ pub struct CallStats {
     pub approved_minor: i128,
 }
 
+/// What the pipeline reads of a project: call, status, submitted on, requested, approved.
+type ProjectFigures = (Option<Uuid>, String, Option<NaiveDate>, i64, Option<i64>);
+
 /// The running figures of one call.
 #[derive(Default)]
 struct Tally {
@@ -50,34 +54,35 @@ pub async fn call_stats(conn: &impl ConnectionTrait, programme_id: Option<Uuid>,
         calls = calls.filter(call::Column::ProgrammeId.eq(id));
     }
     let calls: Vec<Call> = calls.all(conn).await?.into_iter().map(call_record).collect::<Result<_, _>>()?;
-    // The projects counted and summed by the database, per call, status and whether they were
-    // ever submitted (a few rows per call instead of one per project: the report read every
-    // project at each request); which groups count as submitted or approved is decided here,
-    // by the domain's rule.
-    let groups = conn
-        .query_all_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT call_id, status, submitted_on IS NOT NULL AS ever_submitted, COUNT(*) AS projects, \
-             CAST(COALESCE(SUM(requested_minor), 0) AS BIGINT) AS requested, CAST(COALESCE(SUM(approved_minor), 0) AS BIGINT) AS approved \
-             FROM projects WHERE archived_at IS NULL AND call_id IS NOT NULL GROUP BY call_id, status, submitted_on IS NOT NULL",
-        ))
+    // Only the five columns the figures need, folded per call as they stream in: the report
+    // reads every project, and whole rows (summaries, search text) cost more than the sums.
+    let projects: Vec<ProjectFigures> = project::Entity::find()
+        .select_only()
+        .columns([
+            project::Column::CallId,
+            project::Column::Status,
+            project::Column::SubmittedOn,
+            project::Column::RequestedMinor,
+            project::Column::ApprovedMinor,
+        ])
+        .filter(project::Column::ArchivedAt.is_null())
+        .filter(project::Column::CallId.is_not_null())
+        .into_tuple()
+        .all(conn)
         .await?;
     let mut per_call: HashMap<Uuid, Tally> = HashMap::new();
-    for g in groups {
-        let call_id: Uuid = g.try_get("", "call_id")?;
-        let status: ProjectStatus = code(&g.try_get::<String>("", "status")?)?;
-        let ever_submitted: bool = g.try_get("", "ever_submitted")?;
-        let projects = u64::try_from(g.try_get::<i64>("", "projects")?).unwrap_or(0);
-        let (requested, approved): (i64, i64) = (g.try_get("", "requested")?, g.try_get("", "approved")?);
+    for (call_id, status, submitted_on, requested, approved) in projects {
+        let Some(call_id) = call_id else { continue };
+        let status: ProjectStatus = code(&status)?;
         let t = per_call.entry(call_id).or_default();
-        t.intents += projects;
-        if domain::esif::was_submitted(status) || (status == ProjectStatus::Withdrawn && ever_submitted) {
-            t.submitted += projects;
+        t.intents += 1;
+        if domain::esif::was_submitted(status) || (status == ProjectStatus::Withdrawn && submitted_on.is_some()) {
+            t.submitted += 1;
             t.requested_minor += i128::from(requested);
         }
         if domain::esif::was_approved(status) {
-            t.approved += projects;
-            t.approved_minor += i128::from(approved);
+            t.approved += 1;
+            t.approved_minor += i128::from(approved.unwrap_or(0));
         }
     }
     let mut out = Vec::new();
