@@ -18,6 +18,7 @@ mod m20261201_000090_read_indexes;
 mod m20261201_000100_recruitment;
 mod m20261201_000110_import_refs;
 mod m20261201_000120_timeline_templates;
+mod m20261201_000130_pipeline_index;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000100_recruitment::Migration),
             Box::new(m20261201_000110_import_refs::Migration),
             Box::new(m20261201_000120_timeline_templates::Migration),
+            Box::new(m20261201_000130_pipeline_index::Migration),
         ]
     }
 }
