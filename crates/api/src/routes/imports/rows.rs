@@ -155,12 +155,12 @@ impl Known {
     }
 }
 
-/// Runs the checks of a create use case in the import's transaction, as [`perform`] runs a use
-/// case (one that did not ask the access policy is a fault).
+/// Runs a use case (or a create use case's checks) in the import's transaction, as the write
+/// protocol runs one: one that did not ask the access policy is a fault.
 async fn checked<T>(tx: &WriteTx, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<T>) -> Result<T, Stop> {
     let session = Session::new(tx, who, None);
     match run(&session).await {
-        Ok(_) if !session.was_authorized() => Err(Stop::Fault(internal("a use case checked a row without asking the access policy".into()))),
+        Ok(_) if !session.was_authorized() => Err(Stop::Fault(internal("a use case ran a row without asking the access policy".into()))),
         Ok(checked) => Ok(checked),
         Err(e) => Err(refusal(e.into())),
     }
@@ -649,13 +649,12 @@ fn updated<V: Resource>(change: &service::Updated<domain::registry::Record<V::Da
 /// Runs one use case in the import's transaction, as the write protocol runs one (a use case
 /// that did not ask the access policy is a fault). `Ok(None)`: the row changed nothing.
 async fn perform(tx: &WriteTx, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<Written>) -> Result<Option<Written>, Stop> {
-    let session = Session::new(tx, who, None);
-    match run(&session).await {
-        Ok(_) if !session.was_authorized() => Err(Stop::Fault(internal("a use case wrote without asking the access policy".into()))),
+    checked(tx, who, async |s| match run(s).await {
         Ok(written) => Ok(Some(written)),
         Err(service::Error::Caller(e)) if e.is::<Unchanged>() => Ok(None),
-        Err(e) => Err(refusal(e.into())),
-    }
+        Err(e) => Err(e),
+    })
+    .await
 }
 
 /// The write of one row: create, or update the record it matches.
