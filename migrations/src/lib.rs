@@ -19,6 +19,7 @@ mod m20261201_000100_recruitment;
 mod m20261201_000110_import_refs;
 mod m20261201_000120_timeline_templates;
 mod m20261201_000130_pipeline_index;
+mod m20261201_000140_partnership_list_index;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000110_import_refs::Migration),
             Box::new(m20261201_000120_timeline_templates::Migration),
             Box::new(m20261201_000130_pipeline_index::Migration),
+            Box::new(m20261201_000140_partnership_list_index::Migration),
         ]
     }
 }

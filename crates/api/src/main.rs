@@ -101,6 +101,8 @@ impl From<RoleArg> for Role {
 /// mimalloc rather than glibc's malloc: with glibc every thread that allocates gets an arena
 /// that keeps what was freed (each actix worker held ~18 MB of start-up garbage, the pipeline
 /// report's bursts grew the heap by 40 MB that never came back); mimalloc returns freed pages.
+/// Built with its arenas committed on demand (`.cargo/config.toml`): its default, committing the
+/// first arena at once, kept 18–30 MB more resident for no measured gain in requests/s.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

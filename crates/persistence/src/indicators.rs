@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use domain::indicator::{NewValue, Period, RecordedPeriod, Recording, Series, record};
 use domain::plan::Indicator;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::convert::now;
@@ -131,15 +131,22 @@ pub async fn add(
 /// `/attainment` does).
 pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Series, StoreError> {
     use crate::entities::measure;
-    let mine = measure::Entity::find().filter(measure::Column::PlanId.eq(plan_id)).all(conn).await?;
+    // This plan's measures: their ids and identities alone.
+    let mine: Vec<(Uuid, Option<Uuid>)> = measure::Entity::find()
+        .select_only()
+        .columns([measure::Column::Id, measure::Column::MeasureKey])
+        .filter(measure::Column::PlanId.eq(plan_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
     // This plan's measure for each identity.
-    let here: HashMap<Uuid, Uuid> = mine.iter().map(|m| (m.measure_key.unwrap_or(m.id), m.id)).collect();
+    let here: HashMap<Uuid, Uuid> = mine.iter().map(|(id, key)| (key.unwrap_or(*id), *id)).collect();
     let keys: Vec<Uuid> = here.keys().copied().collect();
     let versions = crate::monitoring::measures_with_keys(conn, &keys).await?;
     let mut ids: Vec<Uuid> = versions.keys().copied().collect();
-    ids.extend(mine.iter().map(|m| m.id));
+    ids.extend(mine.iter().map(|(id, _)| *id));
     // A measure reported on (of any version) → this plan's measure of the same identity.
-    let target = |id: Uuid| versions.get(&id).and_then(|k| here.get(k)).copied().or_else(|| mine.iter().any(|m| m.id == id).then_some(id));
+    let target = |id: Uuid| versions.get(&id).and_then(|k| here.get(k)).copied().or_else(|| mine.iter().any(|(mine, _)| *mine == id).then_some(id));
     let rows = iv::Entity::find().filter(iv::Column::MeasureId.is_in(ids)).filter(iv::Column::SupersededBy.is_null()).all(conn).await?;
     let mut out = Series::new();
     for r in rows {

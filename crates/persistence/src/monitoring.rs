@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use domain::codelist::{Coded, PlanStatus, ProgressStatus, ThematicArea};
 use domain::monitoring::{FINISHED, ReportFact, latest_as_of};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -30,8 +30,15 @@ pub async fn measures_with_keys(conn: &impl ConnectionTrait, keys: &[Uuid]) -> R
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = measure::Entity::find().filter(measure::Column::MeasureKey.is_in(keys.iter().copied())).all(conn).await?;
-    Ok(rows.into_iter().map(|m| (m.id, m.measure_key.unwrap_or(m.id))).collect())
+    // The two columns alone: the measures' other columns (JSON among them) are not needed here.
+    let rows: Vec<(Uuid, Option<Uuid>)> = measure::Entity::find()
+        .select_only()
+        .columns([measure::Column::Id, measure::Column::MeasureKey])
+        .filter(measure::Column::MeasureKey.is_in(keys.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, key)| (id, key.unwrap_or(id))).collect())
 }
 
 /// Monitoring per measure key as of `as_of` (`None`: everything reported), from the reports
