@@ -32,7 +32,8 @@ pub struct TerritorialUnitInput {
     #[schema(min_length = 1, max_length = 300, example = "Žlutice")]
     pub name: String,
     /// The Czech Statistical Office's 6-digit code (ZÚJ); municipalities and towns only.
-    #[schema(pattern = "^[0-9]{6}$", example = "555771")]
+    /// Surrounding blanks are trimmed; an empty or blank value means none (as for an IČO).
+    #[schema(pattern = "^\\s*([0-9]{6})?\\s*$", example = "555771")]
     #[serde(default)]
     pub municipality_code: Option<String>,
     /// NUTS 3 code of the region (kraj).
