@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use domain::indicator::{NewValue, Period, RecordedPeriod, Recording, Series, record};
 use domain::plan::Indicator;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::convert::now;
@@ -131,16 +131,9 @@ pub async fn add(
 /// `/attainment` does).
 pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Series, StoreError> {
     use crate::entities::measure;
-    // This plan's measures: their ids and identities alone.
-    let mine: Vec<(Uuid, Option<Uuid>)> = measure::Entity::find()
-        .select_only()
-        .columns([measure::Column::Id, measure::Column::MeasureKey])
-        .filter(measure::Column::PlanId.eq(plan_id))
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let mine = crate::monitoring::ids_and_keys(conn, measure::Column::PlanId.eq(plan_id)).await?;
     // This plan's measure for each identity.
-    let here: HashMap<Uuid, Uuid> = mine.iter().map(|(id, key)| (key.unwrap_or(*id), *id)).collect();
+    let here: HashMap<Uuid, Uuid> = mine.iter().map(|(id, key)| (*key, *id)).collect();
     let keys: Vec<Uuid> = here.keys().copied().collect();
     let versions = crate::monitoring::measures_with_keys(conn, &keys).await?;
     let mut ids: Vec<Uuid> = versions.keys().copied().collect();

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use domain::codelist::{Coded, PlanStatus, ProgressStatus, ThematicArea};
 use domain::monitoring::{FINISHED, ReportFact, latest_as_of};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, IntoCondition};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -30,14 +30,14 @@ pub async fn measures_with_keys(conn: &impl ConnectionTrait, keys: &[Uuid]) -> R
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    // The two columns alone: the measures' other columns (JSON among them) are not needed here.
-    let rows: Vec<(Uuid, Option<Uuid>)> = measure::Entity::find()
-        .select_only()
-        .columns([measure::Column::Id, measure::Column::MeasureKey])
-        .filter(measure::Column::MeasureKey.is_in(keys.iter().copied()))
-        .into_tuple()
-        .all(conn)
-        .await?;
+    Ok(ids_and_keys(conn, measure::Column::MeasureKey.is_in(keys.iter().copied())).await?.into_iter().collect())
+}
+
+/// `(id, measure key)` of the measures matching `condition`, reading these two columns alone:
+/// following identities needs none of a measure's other columns (JSON among them).
+pub(crate) async fn ids_and_keys(conn: &impl ConnectionTrait, condition: impl IntoCondition) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+    let rows: Vec<(Uuid, Option<Uuid>)> =
+        measure::Entity::find().select_only().columns([measure::Column::Id, measure::Column::MeasureKey]).filter(condition).into_tuple().all(conn).await?;
     Ok(rows.into_iter().map(|(id, key)| (id, key.unwrap_or(id))).collect())
 }
 
