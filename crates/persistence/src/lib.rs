@@ -5,6 +5,7 @@
 mod entities;
 pub mod error;
 pub mod page;
+pub mod reader;
 pub mod store;
 pub mod write;
 
@@ -36,6 +37,7 @@ mod convert;
 pub use convert::now;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
+pub use reader::Reader;
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction};
 pub use store::Store;
 pub use write::{Actor, StoredResponse, WriteTx};

@@ -1,19 +1,24 @@
 //! The connection pool, migrations, and the start of a write.
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use tokio::sync::Mutex;
 
 use crate::StoreError;
+use crate::reader::{Reader, SqliteReader};
 use crate::write::{Actor, WriteTx};
 
 /// The database behind the API.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Reads: on SQLite files, on the calling thread (`reader`'s docs); else the pool.
+    reader: Reader,
     /// SQLite allows one writer at a time; a transaction that reads and then writes fails
     /// with `SQLITE_BUSY` instead of waiting when another writer got there first. Writes are
     /// therefore queued here, in the process, before they touch the database. PostgreSQL
@@ -43,8 +48,17 @@ impl Store {
                     .create_if_missing(true)
             });
         let db = Database::connect(options).await.map_err(StoreError::Database)?;
-        let sqlite_writer = (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Self { db, sqlite_writer })
+        let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+        let sqlite_writer = sqlite.then(|| Arc::new(Mutex::new(())));
+        let local = if sqlite && !in_memory {
+            let options =
+                SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(e.to_string()))))?;
+            Some(SqliteReader::new(options.get_filename(), max_connections as usize))
+        } else {
+            None
+        };
+        let reader = Reader::new(db.clone(), local);
+        Ok(Self { db, reader, sqlite_writer })
     }
 
     /// Applies pending migrations.
@@ -60,9 +74,9 @@ impl Store {
         Ok(ik::Entity::delete_many().filter(ik::Column::CreatedAt.lt(cutoff)).exec(&self.db).await?.rows_affected)
     }
 
-    /// The pool, for reads.
-    pub fn conn(&self) -> &DatabaseConnection {
-        &self.db
+    /// The connection for reads (outside a write's transaction).
+    pub fn conn(&self) -> &Reader {
+        &self.reader
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -101,10 +101,11 @@ async fn a_foreign_key_violation_is_a_client_error() {
     let db = TestDb::new().await;
     if !db.is_postgres() {
         // SQLite enforces foreign keys only with the pragma on, per connection: check all of the
-        // pool's connections that a burst of reads opens.
+        // pool's connections that a burst of reads opens (the pool's: reads outside a write run
+        // on read-only connections of their own, `persistence::reader`).
         let mut reads = Vec::new();
         for _ in 0..4 {
-            let conn = db.store.conn().clone();
+            let conn = db.store.conn().pool().clone();
             reads.push(tokio::spawn(async move {
                 let row = conn.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA foreign_keys")).await.unwrap().unwrap();
                 row.try_get_by_index::<i32>(0).unwrap()
@@ -553,4 +554,55 @@ async fn a_stored_timeline_template_round_trips_and_counts_its_uses() {
     assert!(templates::all(conn, false).await.unwrap().is_empty());
     let tx = db.begin().await;
     assert_conflict_on(templates::create(&tx, template).await, "code", "a template with an archived one's code");
+}
+
+/// 9. SQLite reads on the calling thread (`persistence::reader`): the reader knows the type of
+/// every column of the migrated schema (a table or column added without its entity would be
+/// read by SQLite's own type, which sea-orm refuses for `i32` and UUIDs), and it answers what
+/// sqlx answers: the same records, pages, counts and computed columns, byte for byte.
+#[tokio::test]
+async fn the_sqlite_reader_answers_what_sqlx_answers() {
+    let db = TestDb::new().await;
+    if db.is_postgres() {
+        return;
+    }
+    let pool = db.store.conn().pool();
+    let rows = pool
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'seaql_migrations' ORDER BY 1, 2",
+        ))
+        .await
+        .unwrap();
+    let schema: Vec<(String, String)> = rows.iter().map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())).collect();
+    let mut described: Vec<(String, String)> = persistence::reader::described_columns().into_iter().map(|(t, c)| (t.to_owned(), c.to_owned())).collect();
+    described.sort();
+    assert_eq!(schema, described, "every column of the schema, and only those, has its entity's type in persistence::reader");
+
+    let key = CursorKey::derive(b"repository test secret");
+    let tx = db.begin().await;
+    let unit = territorial_units::create(&tx, territorial_unit("Žlutice", Some("555762"))).await.unwrap();
+    for (i, name) in ["Ústí", "Brno", "Aš", "Cheb"].iter().enumerate() {
+        organizations::create(&tx, organization(name, None, Some(&format!("o-{i}")))).await.unwrap();
+        partnerships::create(&tx, support::partnership(name, unit.meta.id)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let filter = partnerships::Filter { region: Some(domain::codelist::Region::Cz042), ..Default::default() };
+    let page = request(2, Some("name,-updated_at"), None, key);
+    let local = partnerships::list(db.store.conn(), &filter, &page).await.unwrap();
+    let sqlx = partnerships::list(pool, &filter, &page).await.unwrap();
+    assert_eq!(local.items.len(), 2);
+    assert_eq!(format!("{local:?}"), format!("{sqlx:?}"));
+    let next = request(2, Some("name,-updated_at"), local.next_cursor.clone(), key);
+    let local = partnerships::list(db.store.conn(), &filter, &next).await.unwrap();
+    assert_eq!(format!("{local:?}"), format!("{:?}", partnerships::list(pool, &filter, &next).await.unwrap()));
+    let orgs = request(10, Some("-name"), None, key);
+    let local = organizations::list(db.store.conn(), &Default::default(), &orgs).await.unwrap();
+    assert_eq!(local.total, Some(4));
+    assert_eq!(format!("{local:?}"), format!("{:?}", organizations::list(pool, &Default::default(), &orgs).await.unwrap()));
+    // A computed column (`MAX(position)`, NULL on an empty feed).
+    assert_eq!(persistence::changes::last_position(db.store.conn()).await.unwrap(), persistence::changes::last_position(pool).await.unwrap());
+    let unit_local = territorial_units::get(db.store.conn(), unit.meta.id).await.unwrap();
+    assert_eq!(format!("{unit_local:?}"), format!("{unit:?}"));
 }

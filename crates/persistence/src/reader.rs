@@ -1,0 +1,489 @@
+//! Reads of a file SQLite database on the calling thread.
+//!
+//! sqlx runs every SQLite connection on a thread of its own: each statement is a message to
+//! that thread and each row a message back, so a list of 50 rows cost a dozen thread
+//! hand-offs (futex wake-ups, kernel scheduling) before any SQL ran, and the hand-offs, not
+//! SQLite, were most of a read's time (issue 11's profile). A read here takes an idle
+//! connection of its own small pool of read-only `rusqlite` connections to the same file,
+//! runs the statement sea-orm built on the thread that asked, and hands sea-orm rows it
+//! decodes exactly as it decodes sqlx's. Writes, transactions and anything this module does
+//! not decode exactly stay on sqlx ([`Reader`] delegates them), so nothing changes for them.
+//!
+//! Consistency: SQLite in WAL mode gives every statement the last committed state when it
+//! starts, on any connection, so a read here sees every write committed before it, as a read
+//! on a pooled sqlx connection did. A read blocks its thread while SQLite works; reads are
+//! bounded (a page is at most 500 rows) and take micro- to a few milliseconds.
+//!
+//! Rows: sea-orm offers one public way to hand it rows it did not read itself, its
+//! [`MockDatabase`] (the `mock` feature; the `proxy` feature's rows do not compile in
+//! sea-orm 2.0.4), so each result is passed through one; nothing else of it is used.
+//!
+//! Exactness: sea-orm's rows of this kind (`MockRow`) hold values keyed by column name, and
+//! sea-orm decodes a value only from the one variant of its Rust type (`i32` from `Int`, `i64`
+//! from `BigInt`). The type of every column of every table is therefore taken from the
+//! entities (see [`schema`]), by the column's origin (table and column, SQLite's column
+//! metadata); a computed column (`COUNT(*)`, `MAX(…)`) takes SQLite's own type. A mock row
+//! answers positional reads (`into_tuple`) in the order of its names, so a statement whose
+//! columns are neither one whole entity nor in the order of their names goes to sqlx.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rusqlite::OpenFlags;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use sea_orm::sea_query::{ColumnType, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, MockDatabase, MockDatabaseTrait, QueryResult, Statement};
+
+/// The read connection of the API: the sqlx pool, or for a file SQLite database the pool
+/// with reads on the calling thread.
+#[derive(Clone)]
+pub struct Reader {
+    pool: DatabaseConnection,
+    local: Option<Arc<SqliteReader>>,
+}
+
+impl Reader {
+    pub(crate) fn new(pool: DatabaseConnection, local: Option<SqliteReader>) -> Self {
+        Self { pool, local: local.map(Arc::new) }
+    }
+
+    /// The sqlx pool behind this reader.
+    pub fn pool(&self) -> &DatabaseConnection {
+        &self.pool
+    }
+}
+
+#[sea_orm::prelude::async_trait::async_trait]
+impl ConnectionTrait for Reader {
+    fn get_database_backend(&self) -> DbBackend {
+        self.pool.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.pool.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.pool.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        if let Some(local) = &self.local
+            && let Some(mut rows) = local.query(&stmt, true)?
+        {
+            return Ok(rows.pop());
+        }
+        self.pool.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        if let Some(local) = &self.local
+            && let Some(rows) = local.query(&stmt, false)?
+        {
+            return Ok(rows);
+        }
+        self.pool.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.pool.support_returning()
+    }
+}
+
+/// How a column's values become sea-orm values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Uuid,
+    Json,
+    Timestamp,
+    Date,
+    Bool,
+    Int,
+    BigInt,
+    Double,
+    Text,
+    Bytes,
+    /// A computed column: SQLite's own type decides (integer → `i64`, real → `f64`, …).
+    Computed,
+}
+
+impl Kind {
+    /// The kind of an entity column; `None` for a type this module does not decode.
+    fn of(column_type: &ColumnType) -> Option<Self> {
+        Some(match column_type {
+            ColumnType::Uuid => Self::Uuid,
+            ColumnType::Json | ColumnType::JsonBinary => Self::Json,
+            ColumnType::TimestampWithTimeZone => Self::Timestamp,
+            ColumnType::Date => Self::Date,
+            ColumnType::Boolean => Self::Bool,
+            ColumnType::Integer => Self::Int,
+            ColumnType::BigInteger => Self::BigInt,
+            ColumnType::Double => Self::Double,
+            ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => Self::Text,
+            ColumnType::Blob | ColumnType::Binary(_) | ColumnType::VarBinary(_) => Self::Bytes,
+            _ => return None,
+        })
+    }
+
+    fn null(self) -> Value {
+        match self {
+            Self::Uuid => Value::Uuid(None),
+            Self::Json => Value::Json(None),
+            Self::Timestamp => Value::ChronoDateTimeUtc(None),
+            Self::Date => Value::ChronoDate(None),
+            Self::Bool => Value::Bool(None),
+            Self::Int => Value::Int(None),
+            Self::BigInt | Self::Computed => Value::BigInt(None),
+            Self::Double => Value::Double(None),
+            Self::Text => Value::String(None),
+            Self::Bytes => Value::Bytes(None),
+        }
+    }
+
+    /// The value sqlx would have decoded from `raw` for a column of this kind.
+    fn decode(self, raw: ValueRef<'_>) -> Result<Value, String> {
+        Ok(match (self, raw) {
+            (_, ValueRef::Null) => self.null(),
+            (Self::Uuid, ValueRef::Blob(b)) => Value::from(uuid::Uuid::from_slice(b).map_err(|e| e.to_string())?),
+            (Self::Uuid, ValueRef::Text(t)) => Value::from(utf8(t)?.parse::<uuid::Uuid>().map_err(|e| e.to_string())?),
+            (Self::Json, ValueRef::Text(t) | ValueRef::Blob(t)) => Value::Json(Some(Box::new(serde_json::from_slice(t).map_err(|e| e.to_string())?))),
+            (Self::Timestamp, ValueRef::Text(t)) => {
+                Value::from(timestamp(utf8(t)?).ok_or_else(|| format!("invalid datetime: {}", String::from_utf8_lossy(t)))?)
+            }
+            (Self::Timestamp, ValueRef::Integer(i)) => Value::from(DateTime::<Utc>::from_timestamp(i, 0).ok_or("invalid unix time")?),
+            (Self::Date, ValueRef::Text(t)) => Value::from(NaiveDate::parse_from_str(utf8(t)?, "%F").map_err(|e| e.to_string())?),
+            (Self::Bool, ValueRef::Integer(i)) => Value::from(i != 0),
+            (Self::Int, ValueRef::Integer(i)) => Value::from(i32::try_from(i).map_err(|e| e.to_string())?),
+            (Self::BigInt | Self::Computed, ValueRef::Integer(i)) => Value::from(i),
+            (Self::Double | Self::Computed, ValueRef::Real(f)) => Value::from(f),
+            (Self::Double, ValueRef::Integer(i)) => Value::from(i as f64),
+            (Self::Text | Self::Computed, ValueRef::Text(t)) => Value::from(utf8(t)?.to_owned()),
+            (Self::Bytes | Self::Computed, ValueRef::Blob(b)) => Value::Bytes(Some(b.to_vec())),
+            (kind, raw) => return Err(format!("a {:?} value in a column of kind {kind:?}", raw.data_type())),
+        })
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+/// sqlx's reading of a timestamp stored as text: RFC 3339 (what it writes), then SQLite's own
+/// formats, without an offset meaning UTC.
+fn timestamp(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for format in ["%F %R%:z", "%F %T%.f%:z", "%FT%R%:z", "%FT%T%.f%:z"] {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    let naive = text.strip_suffix('Z').unwrap_or(text);
+    ["%F %T%.f", "%F %R", "%FT%T%.f", "%FT%R"].iter().find_map(|format| NaiveDateTime::parse_from_str(naive, format).ok()).map(|t| t.and_utc())
+}
+
+/// A parameter as sqlx binds it on SQLite (sea-query-sqlx and sqlx-sqlite's encoders):
+/// `None` for a value this module does not bind exactly (the statement then goes to sqlx).
+fn parameter(value: &Value) -> Option<SqlValue> {
+    Some(match value {
+        Value::Bool(v) => v.map_or(SqlValue::Null, |b| SqlValue::Integer(b.into())),
+        Value::TinyInt(v) => v.map_or(SqlValue::Null, |i| SqlValue::Integer(i.into())),
+        Value::SmallInt(v) => v.map_or(SqlValue::Null, |i| SqlValue::Integer(i.into())),
+        Value::Int(v) => v.map_or(SqlValue::Null, |i| SqlValue::Integer(i.into())),
+        Value::BigInt(v) => v.map_or(SqlValue::Null, SqlValue::Integer),
+        Value::TinyUnsigned(v) => v.map_or(SqlValue::Null, |i| SqlValue::Integer(i.into())),
+        Value::SmallUnsigned(v) => v.map_or(SqlValue::Null, |i| SqlValue::Integer(i.into())),
+        Value::Unsigned(v) => v.map_or(SqlValue::Null, |i| SqlValue::Integer(i.into())),
+        // `LIMIT ?`: sqlx binds it as an i64 (and panics past i64::MAX; here sqlx gets it).
+        Value::BigUnsigned(v) => match v {
+            Some(i) => SqlValue::Integer(i64::try_from(*i).ok()?),
+            None => SqlValue::Null,
+        },
+        Value::Double(v) => v.map_or(SqlValue::Null, SqlValue::Real),
+        Value::Float(v) => v.map_or(SqlValue::Null, |f| SqlValue::Real(f.into())),
+        Value::String(v) => v.as_ref().map_or(SqlValue::Null, |s| SqlValue::Text(s.clone())),
+        Value::Char(v) => v.map_or(SqlValue::Null, |c| SqlValue::Text(c.to_string())),
+        Value::Bytes(v) => v.as_ref().map_or(SqlValue::Null, |b| SqlValue::Blob(b.clone())),
+        Value::Uuid(v) => v.map_or(SqlValue::Null, |u| SqlValue::Blob(u.as_bytes().to_vec())),
+        Value::ChronoDate(v) => v.map_or(SqlValue::Null, |d| SqlValue::Text(d.format("%F").to_string())),
+        Value::ChronoDateTimeUtc(v) => v.map_or(SqlValue::Null, |t| SqlValue::Text(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false))),
+        Value::Json(v) => v.as_ref().map_or(SqlValue::Null, |j| SqlValue::Text(j.to_string())),
+        _ => return None,
+    })
+}
+
+/// A table as its entity describes it: its columns in the entity's order, each with its kind
+/// (`None`: a type not decoded here).
+#[derive(Default)]
+struct Table {
+    order: Vec<&'static str>,
+    kinds: HashMap<&'static str, Option<Kind>>,
+}
+
+/// The tables of the entities, by name.
+type Tables = HashMap<&'static str, Table>;
+
+fn register<E: sea_orm::EntityTrait>(tables: &mut Tables) {
+    use sea_orm::{ColumnTrait, IdenStatic, Iterable};
+    let table = tables.entry(E::default().table_name()).or_default();
+    for column in E::Column::iter() {
+        table.kinds.insert(column.as_str(), Kind::of(column.def().get_column_type()));
+        table.order.push(column.as_str());
+    }
+}
+
+macro_rules! schema_of {
+    ($($entity:ident),* $(,)?) => {
+        fn tables() -> &'static Tables {
+            static TABLES: OnceLock<Tables> = OnceLock::new();
+            TABLES.get_or_init(|| {
+                let mut tables = Tables::new();
+                $(register::<crate::entities::$entity::Entity>(&mut tables);)*
+                tables
+            })
+        }
+    };
+}
+
+schema_of!(
+    action_item,
+    analytical_finding,
+    audit_entry,
+    call,
+    call_partnership,
+    candidacy,
+    change,
+    cooperation,
+    counselling_record,
+    evaluation,
+    excluded_locality,
+    goal,
+    good_practice_event,
+    idempotency_key,
+    import_report,
+    indicator_value,
+    measure,
+    meeting,
+    meeting_attendance,
+    membership,
+    membership_representative,
+    need,
+    operational_programme,
+    organization,
+    participatory_procedure,
+    partnership,
+    partnership_consultant,
+    partnership_territorial_unit,
+    person,
+    progress_report,
+    project,
+    project_measure,
+    quality_criterion,
+    recruitment_round,
+    situational_analysis,
+    strategic_plan,
+    support_project,
+    support_project_document,
+    supported_unit,
+    territorial_unit,
+    timeline_template,
+    webhook,
+    webhook_delivery,
+    working_group,
+    working_group_member,
+);
+
+/// Every `(table, column)` the entities describe, sorted (for the test that every column of
+/// the migrated schema has its type here).
+pub fn described_columns() -> Vec<(&'static str, &'static str)> {
+    let mut columns: Vec<_> = tables().iter().flat_map(|(name, t)| t.order.iter().map(|c| (*name, *c))).collect();
+    columns.sort_unstable();
+    columns
+}
+
+/// The columns of a statement's result with their kinds; `None`: the statement goes to sqlx.
+type Shape = Option<Arc<[(Arc<str>, Kind)]>>;
+
+fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
+    let t = tables();
+    let mut columns = Vec::with_capacity(stmt.column_count());
+    let mut whole = None::<&'static str>;
+    let mut from_one_table = true;
+    for c in stmt.columns_with_metadata() {
+        let kind = match (c.table_name(), c.origin_name()) {
+            (Some(table), Some(origin)) => {
+                let (&table, described) = t.get_key_value(table)?;
+                let kind = (*described.kinds.get(origin)?)?;
+                if origin != c.name() || whole.is_some_and(|w| w != table) {
+                    from_one_table = false;
+                }
+                whole = Some(table);
+                kind
+            }
+            _ => {
+                from_one_table = false;
+                Kind::Computed
+            }
+        };
+        columns.push((Arc::<str>::from(c.name()), kind));
+    }
+    // Positional reads must find the columns in the order of their names (see the module's
+    // docs): fine for one whole entity (read by name) and for names already in order.
+    let whole_entity = from_one_table
+        && whole.and_then(|w| t.get(w)).is_some_and(|all| all.order.len() == columns.len() && all.order.iter().zip(&columns).all(|(a, (b, _))| *a == &**b));
+    let in_order = columns.windows(2).all(|w| w[0].0 < w[1].0);
+    (whole_entity || in_order).then(|| columns.into())
+}
+
+/// A read-only connection with the shapes of the statements it prepared.
+struct Local {
+    conn: rusqlite::Connection,
+    shapes: HashMap<Box<str>, Shape>,
+}
+
+/// Read-only `rusqlite` connections to one SQLite file, taken by the thread that reads.
+pub(crate) struct SqliteReader {
+    path: PathBuf,
+    idle: Mutex<Vec<Local>>,
+    /// Connections kept when idle (more are opened when more threads read at once).
+    keep: usize,
+}
+
+/// Distinct statements remembered per connection (lists with `IN (…)` of varying length
+/// make new ones); past this the memo starts again.
+const SHAPES: usize = 512;
+
+impl SqliteReader {
+    pub(crate) fn new(path: &Path, keep: usize) -> Self {
+        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), keep }
+    }
+
+    fn open(&self) -> Result<Local, rusqlite::Error> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = rusqlite::Connection::open_with_flags(&self.path, flags)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(SHAPES);
+        Ok(Local { conn, shapes: HashMap::new() })
+    }
+
+    fn take(&self) -> Result<Local, DbErr> {
+        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        match idle {
+            Some(local) => Ok(local),
+            None => self.open().map_err(error),
+        }
+    }
+
+    fn put(&self, local: Local) {
+        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if idle.len() < self.keep {
+            idle.push(local);
+        }
+    }
+
+    /// The rows of `stmt` (`first`: at most one), or `None` when sqlx must run it.
+    fn query(&self, stmt: &Statement, first: bool) -> Result<Option<Vec<QueryResult>>, DbErr> {
+        let parameters = match &stmt.values {
+            Some(values) => match values.0.iter().map(parameter).collect::<Option<Vec<_>>>() {
+                Some(p) => p,
+                None => return Ok(None),
+            },
+            None => Vec::new(),
+        };
+        let mut local = self.take()?;
+        let result = run(&mut local, &stmt.sql, &parameters, first);
+        // A connection that failed is dropped, not reused.
+        if result.is_ok() {
+            self.put(local);
+        }
+        result
+    }
+}
+
+fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Result<Option<Vec<QueryResult>>, DbErr> {
+    let mut prepared = local.conn.prepare_cached(sql).map_err(error)?;
+    if !prepared.readonly() {
+        return Ok(None);
+    }
+    let shape = match local.shapes.get(sql) {
+        Some(shape) => shape.clone(),
+        None => {
+            let shape = shape_of(&prepared);
+            if local.shapes.len() >= SHAPES {
+                local.shapes.clear();
+            }
+            local.shapes.insert(sql.into(), shape.clone());
+            shape
+        }
+    };
+    let Some(shape) = shape else { return Ok(None) };
+    for (i, p) in parameters.iter().enumerate() {
+        prepared.raw_bind_parameter(i + 1, p).map_err(error)?;
+    }
+    let mut rows = prepared.raw_query();
+    let mut out: Vec<BTreeMap<String, Value>> = Vec::new();
+    while let Some(row) = rows.next().map_err(error)? {
+        let mut values = BTreeMap::new();
+        for (i, (name, kind)) in shape.iter().enumerate() {
+            let raw = row.get_ref(i).map_err(error)?;
+            let value = kind.decode(raw).map_err(|e| DbErr::Type(format!("column {name}: {e}")))?;
+            values.insert(name.to_string(), value);
+        }
+        out.push(values);
+        if first {
+            break;
+        }
+    }
+    let mut rows = MockDatabase::new(DbBackend::Sqlite).append_query_results([out]);
+    rows.query(0, Statement::from_string(DbBackend::Sqlite, String::new())).map(Some)
+}
+
+fn error(e: rusqlite::Error) -> DbErr {
+    DbErr::Query(sea_orm::RuntimeErr::Internal(format!("SQLite: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_as_sqlx_writes_and_reads_them() {
+        let t: DateTime<Utc> = "2026-12-01T10:11:12.123456Z".parse().unwrap();
+        let written = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+        assert_eq!(timestamp(&written), Some(t));
+        assert_eq!(timestamp("2026-12-01 10:11:12.123456"), Some(t));
+        assert_eq!(timestamp("2026-12-01T10:11:12.123456+00:00"), Some(t));
+        assert_eq!(timestamp("2026-12-01 12:11:12.123456+02:00"), Some(t));
+        assert_eq!(timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn every_entity_column_is_decoded_here() {
+        for (name, table) in tables() {
+            for (column, kind) in &table.kinds {
+                assert!(kind.is_some(), "{name}.{column}: a column type the SQLite reader does not decode");
+            }
+        }
+    }
+
+    #[test]
+    fn values_decode_by_kind_and_refuse_what_sqlx_would_refuse() {
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(Kind::Uuid.decode(ValueRef::Blob(id.as_bytes())).unwrap(), Value::from(id));
+        assert_eq!(Kind::Int.decode(ValueRef::Integer(7)).unwrap(), Value::Int(Some(7)));
+        assert_eq!(Kind::BigInt.decode(ValueRef::Integer(7)).unwrap(), Value::BigInt(Some(7)));
+        assert_eq!(Kind::Bool.decode(ValueRef::Integer(1)).unwrap(), Value::Bool(Some(true)));
+        assert_eq!(Kind::Json.decode(ValueRef::Text(b"[1]")).unwrap(), Value::Json(Some(Box::new(serde_json::json!([1])))));
+        assert_eq!(Kind::Date.decode(ValueRef::Text(b"2026-12-01")).unwrap(), Value::from(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
+        assert_eq!(Kind::Text.decode(ValueRef::Null).unwrap(), Value::String(None));
+        assert!(Kind::Int.decode(ValueRef::Integer(i64::MAX)).is_err());
+        assert!(Kind::Text.decode(ValueRef::Integer(1)).is_err());
+        assert_eq!(parameter(&Value::from(id)), Some(SqlValue::Blob(id.as_bytes().to_vec())));
+        assert_eq!(parameter(&Value::from(true)), Some(SqlValue::Integer(1)));
+        assert_eq!(parameter(&Value::from(51_u64)), Some(SqlValue::Integer(51)));
+    }
+}
