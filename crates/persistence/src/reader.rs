@@ -11,8 +11,10 @@
 //!
 //! Consistency: SQLite in WAL mode gives every statement the last committed state when it
 //! starts, on any connection, so a read here sees every write committed before it, as a read
-//! on a pooled sqlx connection did. A read blocks its thread while SQLite works; reads are
-//! bounded (a page is at most 500 rows) and take micro- to a few milliseconds.
+//! on a pooled sqlx connection did. A read blocks its thread while SQLite works: micro- to a
+//! few milliseconds for a page (at most 500 rows), more for the reports that read a whole
+//! table's column (the pipeline's projects). A read that finds the database busy waits at
+//! most [`BUSY`], then is handed to sqlx, whose own thread waits out the pool's timeout.
 //!
 //! Rows: sea-orm offers one public way to hand it rows it did not read itself, its
 //! [`MockDatabase`] (the `mock` feature; the `proxy` feature's rows do not compile in
@@ -21,15 +23,27 @@
 //! Exactness: sea-orm's rows of this kind (`MockRow`) hold values keyed by column name, and
 //! sea-orm decodes a value only from the one variant of its Rust type (`i32` from `Int`, `i64`
 //! from `BigInt`). The type of every column of every table is therefore taken from the
-//! entities (see [`schema`]), by the column's origin (table and column, SQLite's column
-//! metadata); a computed column (`COUNT(*)`, `MAX(…)`) takes SQLite's own type. A mock row
-//! answers positional reads (`into_tuple`) in the order of its names, so a statement whose
-//! columns are neither one whole entity nor in the order of their names goes to sqlx.
+//! entities (`tables`), by the column's origin (table and column, SQLite's column metadata).
+//! A computed column has no such type: only the ones in [`COMPUTED`] (integers read as `i64`)
+//! are read here, any other sends its statement to sqlx. A mock row answers positional reads
+//! (`into_tuple`) in the order of its names, so a statement whose columns are neither one
+//! whole entity (read by name: never `into_tuple` without `select_only`) nor in the order of
+//! their names goes to sqlx. A value that does not decode as its column's type (which sqlx
+//! would refuse or read otherwise) also sends its statement to sqlx, so that its answer,
+//! error included, is sqlx's. Only `SELECT`s and `WITH`s are run here (not PRAGMAs,
+//! transactions' statements or anything else SQLite calls read-only).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+/// How long a read here waits for a busy database before handing its statement to sqlx.
+pub const BUSY: Duration = Duration::from_millis(200);
+
+/// The computed columns read here (as `i64`): sea-orm's `COUNT(*)` of a paginator
+/// (`num_items`) and the change feed's last position (`changes::last_position`).
+pub const COMPUTED: &[&str] = &["num_items", "last"];
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::OpenFlags;
@@ -53,6 +67,18 @@ impl Reader {
     /// The sqlx pool behind this reader.
     pub fn pool(&self) -> &DatabaseConnection {
         &self.pool
+    }
+
+    /// How many statements ran on the reader's own connections (not on sqlx) so far.
+    pub fn local_reads(&self) -> u64 {
+        self.local.as_ref().map_or(0, |l| l.reads.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Closes the reader's own connections (the store closes).
+    pub(crate) fn close(&self) {
+        if let Some(local) = &self.local {
+            local.close();
+        }
     }
 }
 
@@ -106,7 +132,7 @@ enum Kind {
     Double,
     Text,
     Bytes,
-    /// A computed column: SQLite's own type decides (integer → `i64`, real → `f64`, …).
+    /// A computed column of [`COMPUTED`]: an integer, read as `i64`.
     Computed,
 }
 
@@ -148,20 +174,19 @@ impl Kind {
         Ok(match (self, raw) {
             (_, ValueRef::Null) => self.null(),
             (Self::Uuid, ValueRef::Blob(b)) => Value::from(uuid::Uuid::from_slice(b).map_err(|e| e.to_string())?),
-            (Self::Uuid, ValueRef::Text(t)) => Value::from(utf8(t)?.parse::<uuid::Uuid>().map_err(|e| e.to_string())?),
-            (Self::Json, ValueRef::Text(t) | ValueRef::Blob(t)) => Value::Json(Some(Box::new(serde_json::from_slice(t).map_err(|e| e.to_string())?))),
+            (Self::Json, ValueRef::Text(t)) => Value::Json(Some(Box::new(serde_json::from_slice(t).map_err(|e| e.to_string())?))),
             (Self::Timestamp, ValueRef::Text(t)) => {
                 Value::from(timestamp(utf8(t)?).ok_or_else(|| format!("invalid datetime: {}", String::from_utf8_lossy(t)))?)
             }
+            // (sqlx also reads a real as a Julian day: such a value goes to sqlx.)
             (Self::Timestamp, ValueRef::Integer(i)) => Value::from(DateTime::<Utc>::from_timestamp(i, 0).ok_or("invalid unix time")?),
             (Self::Date, ValueRef::Text(t)) => Value::from(NaiveDate::parse_from_str(utf8(t)?, "%F").map_err(|e| e.to_string())?),
             (Self::Bool, ValueRef::Integer(i)) => Value::from(i != 0),
             (Self::Int, ValueRef::Integer(i)) => Value::from(i32::try_from(i).map_err(|e| e.to_string())?),
             (Self::BigInt | Self::Computed, ValueRef::Integer(i)) => Value::from(i),
-            (Self::Double | Self::Computed, ValueRef::Real(f)) => Value::from(f),
-            (Self::Double, ValueRef::Integer(i)) => Value::from(i as f64),
-            (Self::Text | Self::Computed, ValueRef::Text(t)) => Value::from(utf8(t)?.to_owned()),
-            (Self::Bytes | Self::Computed, ValueRef::Blob(b)) => Value::Bytes(Some(b.to_vec())),
+            (Self::Double, ValueRef::Real(f)) => Value::from(f),
+            (Self::Text, ValueRef::Text(t)) => Value::from(utf8(t)?.to_owned()),
+            (Self::Bytes, ValueRef::Blob(b)) => Value::Bytes(Some(b.to_vec())),
             (kind, raw) => return Err(format!("a {:?} value in a column of kind {kind:?}", raw.data_type())),
         })
     }
@@ -305,8 +330,9 @@ pub fn described_columns() -> Vec<(&'static str, &'static str)> {
     columns
 }
 
-/// The columns of a statement's result with their kinds; `None`: the statement goes to sqlx.
-type Shape = Option<Arc<[(Arc<str>, Kind)]>>;
+/// The columns of a statement's result (position, name, kind) in the order of their names;
+/// `None`: the statement goes to sqlx.
+type Shape = Option<Arc<[(usize, Arc<str>, Kind)]>>;
 
 fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
     let t = tables();
@@ -324,10 +350,11 @@ fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
                 whole = Some(table);
                 kind
             }
-            _ => {
+            _ if COMPUTED.contains(&c.name()) => {
                 from_one_table = false;
                 Kind::Computed
             }
+            _ => return None,
         };
         columns.push((Arc::<str>::from(c.name()), kind));
     }
@@ -336,7 +363,17 @@ fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
     let whole_entity = from_one_table
         && whole.and_then(|w| t.get(w)).is_some_and(|all| all.order.len() == columns.len() && all.order.iter().zip(&columns).all(|(a, (b, _))| *a == &**b));
     let in_order = columns.windows(2).all(|w| w[0].0 < w[1].0);
-    (whole_entity || in_order).then(|| columns.into())
+    if !(whole_entity || in_order) {
+        return None;
+    }
+    // The columns in the order of their names, with their positions: a row's map is then
+    // built in one pass (`BTreeMap::from_iter` on sorted entries) instead of by insertions.
+    let mut sorted: Vec<(usize, Arc<str>, Kind)> = columns.into_iter().enumerate().map(|(i, (name, kind))| (i, name, kind)).collect();
+    sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    if sorted.windows(2).any(|w| w[0].1 == w[1].1) {
+        return None;
+    }
+    Some(sorted.into())
 }
 
 /// A read-only connection with the shapes of the statements it prepared.
@@ -351,6 +388,8 @@ pub(crate) struct SqliteReader {
     idle: Mutex<Vec<Local>>,
     /// Connections kept when idle (more are opened when more threads read at once).
     keep: usize,
+    /// Statements answered here.
+    reads: std::sync::atomic::AtomicU64,
 }
 
 /// Distinct statements remembered per connection (lists with `IN (…)` of varying length
@@ -359,23 +398,41 @@ const SHAPES: usize = 512;
 
 impl SqliteReader {
     pub(crate) fn new(path: &Path, keep: usize) -> Self {
-        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), keep }
+        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), keep, reads: Default::default() }
     }
 
     fn open(&self) -> Result<Local, rusqlite::Error> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = rusqlite::Connection::open_with_flags(&self.path, flags)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY)?;
+        // As the pool's connections (store.rs): a large sort's temporary b-tree in memory.
+        conn.pragma_update(None, "temp_store", "memory")?;
+        // The query planner's stability guarantee: without it SQLite compiles a statement anew
+        // at its first step after every new value of `LIMIT ?` (it plans with the bound
+        // value), which was 4-6 % of a read's time; the plan does not depend on the limit here.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(SHAPES);
         Ok(Local { conn, shapes: HashMap::new() })
     }
 
-    fn take(&self) -> Result<Local, DbErr> {
+    /// An idle connection or a new one; `None` when none opens (sqlx then reads, and answers).
+    fn take(&self) -> Option<Local> {
         let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
         match idle {
-            Some(local) => Ok(local),
-            None => self.open().map_err(error),
+            Some(local) => Some(local),
+            None => match self.open() {
+                Ok(local) => Some(local),
+                Err(e) => {
+                    tracing::warn!(error = %e, "an SQLite read connection did not open; reading through the pool");
+                    None
+                }
+            },
         }
+    }
+
+    /// Closes the idle connections (the store closes); a read after this opens a new one.
+    pub(crate) fn close(&self) {
+        self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 
     fn put(&self, local: Local) {
@@ -394,19 +451,34 @@ impl SqliteReader {
             },
             None => Vec::new(),
         };
-        let mut local = self.take()?;
+        let Some(mut local) = self.take() else { return Ok(None) };
         let result = run(&mut local, &stmt.sql, &parameters, first);
-        // A connection that failed is dropped, not reused.
-        if result.is_ok() {
+        // A connection that failed, or was left inside a transaction, is dropped, not reused.
+        if result.is_ok() && local.conn.is_autocommit() {
             self.put(local);
+        }
+        if matches!(result, Ok(Some(_))) {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         result
     }
 }
 
+/// Whether `sql` is a query (what else SQLite calls read-only, PRAGMAs and transactions'
+/// statements, goes to sqlx).
+fn is_query(sql: &str) -> bool {
+    let head = sql.trim_start().get(..6).unwrap_or_default();
+    head.eq_ignore_ascii_case("select") || head.get(..4).is_some_and(|h| h.eq_ignore_ascii_case("with"))
+}
+
 fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Result<Option<Vec<QueryResult>>, DbErr> {
-    let mut prepared = local.conn.prepare_cached(sql).map_err(error)?;
-    if !prepared.readonly() {
+    if !is_query(sql) {
+        return Ok(None);
+    }
+    // A statement SQLite does not take (several statements, a table not there yet) is sqlx's
+    // to answer, with its own error.
+    let Ok(mut prepared) = local.conn.prepare_cached(sql) else { return Ok(None) };
+    if !prepared.readonly() || prepared.column_count() == 0 {
         return Ok(None);
     }
     let shape = match local.shapes.get(sql) {
@@ -426,14 +498,24 @@ fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Re
     }
     let mut rows = prepared.raw_query();
     let mut out: Vec<BTreeMap<String, Value>> = Vec::new();
-    while let Some(row) = rows.next().map_err(error)? {
-        let mut values = BTreeMap::new();
-        for (i, (name, kind)) in shape.iter().enumerate() {
-            let raw = row.get_ref(i).map_err(error)?;
-            let value = kind.decode(raw).map_err(|e| DbErr::Type(format!("column {name}: {e}")))?;
-            values.insert(name.to_string(), value);
+    loop {
+        let row = match rows.next() {
+            Ok(Some(row)) => row,
+            Ok(None) => break,
+            // Busy past `BUSY`: sqlx waits longer, on its own thread.
+            Err(rusqlite::Error::SqliteFailure(e, _)) if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(error(e)),
+        };
+        let mut values = Vec::with_capacity(shape.len());
+        for (i, name, kind) in shape.iter() {
+            let raw = row.get_ref(*i).map_err(error)?;
+            // A value sqlx would refuse or read otherwise: sqlx answers.
+            let Ok(value) = kind.decode(raw) else { return Ok(None) };
+            values.push((name.to_string(), value));
         }
-        out.push(values);
+        out.push(BTreeMap::from_iter(values));
         if first {
             break;
         }
@@ -472,6 +554,8 @@ mod tests {
 
     #[test]
     fn values_decode_by_kind_and_refuse_what_sqlx_would_refuse() {
+        assert!(is_query("SELECT 1") && is_query("  with x AS (SELECT 1) SELECT * FROM x"));
+        assert!(!is_query("PRAGMA foreign_keys") && !is_query("BEGIN") && !is_query("SEL"));
         let id = uuid::Uuid::now_v7();
         assert_eq!(Kind::Uuid.decode(ValueRef::Blob(id.as_bytes())).unwrap(), Value::from(id));
         assert_eq!(Kind::Int.decode(ValueRef::Integer(7)).unwrap(), Value::Int(Some(7)));
@@ -482,6 +566,12 @@ mod tests {
         assert_eq!(Kind::Text.decode(ValueRef::Null).unwrap(), Value::String(None));
         assert!(Kind::Int.decode(ValueRef::Integer(i64::MAX)).is_err());
         assert!(Kind::Text.decode(ValueRef::Integer(1)).is_err());
+        // sqlx reads a UUID from 16 bytes only, JSON from text only, an f64 from a real only.
+        assert!(Kind::Uuid.decode(ValueRef::Text(id.to_string().as_bytes())).is_err());
+        assert!(Kind::Json.decode(ValueRef::Blob(b"[1]")).is_err());
+        assert!(Kind::Double.decode(ValueRef::Integer(1)).is_err());
+        assert_eq!(Kind::Computed.decode(ValueRef::Integer(3)).unwrap(), Value::BigInt(Some(3)));
+        assert!(Kind::Computed.decode(ValueRef::Text(b"3")).is_err());
         assert_eq!(parameter(&Value::from(id)), Some(SqlValue::Blob(id.as_bytes().to_vec())));
         assert_eq!(parameter(&Value::from(true)), Some(SqlValue::Integer(1)));
         assert_eq!(parameter(&Value::from(51_u64)), Some(SqlValue::Integer(51)));

@@ -113,6 +113,7 @@ impl Store {
     }
 
     pub async fn close(self) {
+        self.reader.close();
         let _ = self.db.close().await;
     }
 }

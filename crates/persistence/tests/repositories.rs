@@ -588,6 +588,7 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
         partnerships::create(&tx, support::partnership(name, unit.meta.id)).await.unwrap();
     }
     tx.commit().await.unwrap();
+    let before = db.store.conn().local_reads();
     let filter = partnerships::Filter { region: Some(domain::codelist::Region::Cz042), ..Default::default() };
     let page = request(2, Some("name,-updated_at"), None, key);
     let local = partnerships::list(db.store.conn(), &filter, &page).await.unwrap();
@@ -605,4 +606,8 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     assert_eq!(persistence::changes::last_position(db.store.conn()).await.unwrap(), persistence::changes::last_position(pool).await.unwrap());
     let unit_local = territorial_units::get(db.store.conn(), unit.meta.id).await.unwrap();
     assert_eq!(format!("{unit_local:?}"), format!("{unit:?}"));
+    // Each read above through `conn()` ran on the reader's own connection (not on sqlx): two
+    // pages of partnerships and one of organizations, each with its count, the last position
+    // and a unit.
+    assert_eq!(db.store.conn().local_reads() - before, 8);
 }
