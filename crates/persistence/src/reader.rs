@@ -74,11 +74,12 @@ impl Reader {
         self.local.as_ref().map_or(0, |l| l.reads.load(std::sync::atomic::Ordering::Relaxed))
     }
 
-    /// Closes the reader's own connections (the store closes).
-    pub(crate) fn close(&self) {
+    /// Closes the reader's own connections and the pool (the store closes).
+    pub(crate) async fn close(self) {
         if let Some(local) = &self.local {
             local.close();
         }
+        let _ = self.pool.close().await;
     }
 }
 
@@ -335,6 +336,9 @@ pub fn described_columns() -> Vec<(&'static str, &'static str)> {
 type Shape = Option<Arc<[(usize, Arc<str>, Kind)]>>;
 
 fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
+    if !stmt.readonly() || stmt.column_count() == 0 {
+        return None;
+    }
     let t = tables();
     let mut columns = Vec::with_capacity(stmt.column_count());
     let mut whole = None::<&'static str>;
@@ -478,9 +482,6 @@ fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Re
     // A statement SQLite does not take (several statements, a table not there yet) is sqlx's
     // to answer, with its own error.
     let Ok(mut prepared) = local.conn.prepare_cached(sql) else { return Ok(None) };
-    if !prepared.readonly() || prepared.column_count() == 0 {
-        return Ok(None);
-    }
     let shape = match local.shapes.get(sql) {
         Some(shape) => shape.clone(),
         None => {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use tokio::sync::Mutex;
 
 use crate::StoreError;
@@ -16,8 +16,8 @@ use crate::write::{Actor, WriteTx};
 /// The database behind the API.
 #[derive(Clone)]
 pub struct Store {
-    db: DatabaseConnection,
-    /// Reads: on SQLite files, on the calling thread (`reader`'s docs); else the pool.
+    /// The sqlx pool (`reader.pool()`: writes, migrations) and, on SQLite files, reads on the
+    /// calling thread (`reader`'s docs).
     reader: Reader,
     /// SQLite allows one writer at a time; a transaction that reads and then writes fails
     /// with `SQLITE_BUSY` instead of waiting when another writer got there first. Writes are
@@ -57,13 +57,13 @@ impl Store {
         } else {
             None
         };
-        let reader = Reader::new(db.clone(), local);
-        Ok(Self { db, reader, sqlite_writer })
+        let reader = Reader::new(db, local);
+        Ok(Self { reader, sqlite_writer })
     }
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await.map_err(StoreError::Database)
+        Migrator::up(self.reader.pool(), None).await.map_err(StoreError::Database)
     }
 
     /// Deletes idempotency records older than a day (run at start).
@@ -71,7 +71,7 @@ impl Store {
         use crate::entities::idempotency_key as ik;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let cutoff = chrono::Utc::now() - chrono::Duration::hours(crate::write::IDEMPOTENCY_HOURS);
-        Ok(ik::Entity::delete_many().filter(ik::Column::CreatedAt.lt(cutoff)).exec(&self.db).await?.rows_affected)
+        Ok(ik::Entity::delete_many().filter(ik::Column::CreatedAt.lt(cutoff)).exec(self.reader.pool()).await?.rows_affected)
     }
 
     /// The connection for reads (outside a write's transaction).
@@ -80,12 +80,12 @@ impl Store {
     }
 
     pub fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
+        self.reader.pool().get_database_backend()
     }
 
     /// Checks that the database answers (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.db.execute_unprepared("SELECT 1").await.map(|_| ()).map_err(StoreError::Database)
+        self.reader.pool().execute_unprepared("SELECT 1").await.map(|_| ()).map_err(StoreError::Database)
     }
 
     /// Starts a write: one transaction for the change, its audit entry and idempotency record.
@@ -108,12 +108,11 @@ impl Store {
             access_mode: None,
             sqlite_transaction_mode: self.sqlite_writer.is_some().then_some(SqliteTransactionMode::Immediate),
         };
-        let tx = self.db.begin_with_options(options).await.map_err(StoreError::Database)?;
+        let tx = self.reader.pool().begin_with_options(options).await.map_err(StoreError::Database)?;
         Ok(WriteTx::new(tx, guard, actor))
     }
 
     pub async fn close(self) {
-        self.reader.close();
-        let _ = self.db.close().await;
+        self.reader.close().await;
     }
 }
