@@ -185,8 +185,20 @@ impl Unit {
     /// Runs a use case in this unit's transaction. A use case that never asked the access
     /// policy is a fault, and nothing it did is committed.
     pub async fn perform<T>(&self, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<T>) -> ApiResult<Ran<T>> {
+        self.perform_driven(who, run, true).await
+    }
+
+    /// [`Unit::perform`] for a use case that waits on something outside the database (a
+    /// webhook subscription resolves its URL's host): awaited, never [`drive`]n, so that its
+    /// worker serves other requests while it waits.
+    pub async fn perform_awaited<T>(&self, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<T>) -> ApiResult<Ran<T>> {
+        self.perform_driven(who, run, false).await
+    }
+
+    async fn perform_driven<T>(&self, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<T>, driven: bool) -> ApiResult<Ran<T>> {
         let session = Session::new(&self.tx, who, self.idempotency.clone());
-        match run(&session).await {
+        let result = if driven { drive(&self.tx, run(&session)).await } else { run(&session).await };
+        match result {
             Ok(value) if session.was_authorized() => Ok(Ran::Done(value)),
             Ok(_) => Err(ApiError::Internal("a use case wrote without asking the access policy".into())),
             Err(service::Error::Replayed(stored)) => Ok(Ran::Replayed(replay(stored))),
@@ -199,10 +211,15 @@ impl Unit {
     }
 
     async fn finish(self, response: StoredResponse, version: Option<i32>) -> ApiResult {
-        if let Some(retry) = &self.idempotency {
-            self.tx.remember(&retry.key, &retry.request_hash, &response).await?;
-        }
-        self.tx.commit().await?;
+        let Self { tx, idempotency } = self;
+        let store = async {
+            if let Some(retry) = &idempotency {
+                tx.remember(&retry.key, &retry.request_hash, &response).await?;
+            }
+            Ok::<_, persistence::StoreError>(())
+        };
+        drive(&tx, store).await?;
+        commit(tx).await?;
         let mut builder = HttpResponse::build(StatusCode::from_u16(response.status).map_err(internal)?);
         if let Some(location) = &response.location {
             builder.insert_header((header::LOCATION, location.as_str()));
@@ -255,7 +272,7 @@ impl Unit {
     pub async fn deleted<T: Serialize>(self, resource: &str, id: Uuid, before: &T) -> ApiResult {
         let before = serde_json::to_value(before).map_err(internal)?;
         self.tx.audit("delete", resource, id, Some(before), None).await?;
-        self.tx.commit().await?;
+        commit(self.tx).await?;
         Ok(HttpResponse::NoContent().finish())
     }
 
@@ -264,9 +281,36 @@ impl Unit {
         let before = serde_json::to_value(before).map_err(internal)?;
         let after = serde_json::to_value(after).map_err(internal)?;
         self.tx.audit("archive", resource, id, Some(before), Some(after)).await?;
-        self.tx.commit().await?;
+        commit(self.tx).await?;
         Ok(HttpResponse::NoContent().finish())
     }
+}
+
+/// Commits `tx` ([`drive`]).
+async fn commit(tx: WriteTx) -> Result<(), persistence::StoreError> {
+    if tx.holds_sqlite_lock() { futures_executor::block_on(tx.commit()) } else { tx.commit().await }
+}
+
+/// Runs a step of a write (the use case, the commit) to its end before this thread does
+/// anything else, where the write holds SQLite's write lock; on PostgreSQL it is awaited.
+///
+/// Why: an actix worker runs many requests on one thread, and SQLite reads run on it
+/// synchronously (`persistence::reader`). A write awaits each of its statements (sqlx runs
+/// them on a thread of its own), and was then polled again only after the reads queued on
+/// its worker ran, while it held the one write lock that every other write waits for: in the
+/// mixed soak of `make bench` writes passed the lock at 193/s (5.2 ms each; 651/s, 1.5 ms,
+/// with writes alone), and every connection ended up queued behind them (issue 11). Run to
+/// its end, a write holds the lock only as long as its statements take (275/s in the soak;
+/// what is left is the lock's hand-over and `BEGIN`, which are awaited), and the worker
+/// waits that long, as it waits for a read.
+///
+/// It cannot deadlock: the lock and the write's connection are taken before, awaited
+/// ([`Unit::open`]); inside, the use case reaches the database only through the write's own
+/// transaction (a [`Session`] gives it nothing else), whose statements sqlx-sqlite answers
+/// from its connection's thread without this runtime. PostgreSQL's driver needs this
+/// runtime's I/O, so its writes are awaited as before.
+async fn drive<F: std::future::Future>(tx: &WriteTx, step: F) -> F::Output {
+    if tx.holds_sqlite_lock() { futures_executor::block_on(step) } else { step.await }
 }
 
 /// The hash a retry must match: the path, the caller's scope (a token with other rights that

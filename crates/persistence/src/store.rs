@@ -37,6 +37,10 @@ impl Store {
             // An in-memory SQLite database exists once per connection: keep exactly one.
             .max_connections(if in_memory { 1 } else { max_connections })
             .min_connections(1)
+            // A connection to a file on this machine does not go stale as a network one may:
+            // no ping before each use (on SQLite a round trip to the connection's thread,
+            // inside the write lock for a write).
+            .test_before_acquire(!url.starts_with("sqlite:"))
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)

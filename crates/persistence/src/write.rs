@@ -96,6 +96,13 @@ impl WriteTx {
         Self { tx, _writer: writer, actor, pending: std::sync::Mutex::new(Pending::default()) }
     }
 
+    /// Whether this write holds the process's SQLite write lock (SQLite: one writer at a time;
+    /// PostgreSQL: `false`). Its statements then run on sqlx-sqlite's thread for its
+    /// connection, without the caller's runtime: see `api::write::drive`.
+    pub fn holds_sqlite_lock(&self) -> bool {
+        self._writer.is_some()
+    }
+
     /// The transaction, for repository calls.
     pub fn conn(&self) -> &DatabaseTransaction {
         &self.tx

@@ -137,7 +137,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
     input.validate()?;
     let subscription = Subscription { url: input.url.clone(), event_types: input.event_types.clone(), secret: input.secret.clone() };
     let unit = Unit::open(&state, &who, key, Some(&input)).await?;
-    match unit.perform(&who, async |s| webhooks::subscribe(s, subscription, &state.webhook_hosts).await).await? {
+    match unit.perform_awaited(&who, async |s| webhooks::subscribe(s, subscription, &state.webhook_hosts).await).await? {
         Ran::Done((hook, secret)) => {
             let view = WebhookView::of(&hook);
             let location = format!("{}/{}", WebhookView::COLLECTION, hook.meta.id);
