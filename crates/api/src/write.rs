@@ -197,8 +197,7 @@ impl Unit {
 
     async fn perform_driven<T>(&self, who: &Principal, run: impl AsyncFnOnce(&Session<'_>) -> service::Result<T>, driven: bool) -> ApiResult<Ran<T>> {
         let session = Session::new(&self.tx, who, self.idempotency.clone());
-        let result = if driven { drive(&self.tx, run(&session)).await } else { run(&session).await };
-        match result {
+        match drive(driven && self.tx.holds_sqlite_lock(), run(&session)).await {
             Ok(value) if session.was_authorized() => Ok(Ran::Done(value)),
             Ok(_) => Err(ApiError::Internal("a use case wrote without asking the access policy".into())),
             Err(service::Error::Replayed(stored)) => Ok(Ran::Replayed(replay(stored))),
@@ -218,7 +217,7 @@ impl Unit {
             }
             Ok::<_, persistence::StoreError>(())
         };
-        drive(&tx, store).await?;
+        drive(tx.holds_sqlite_lock(), store).await?;
         commit(tx).await?;
         let mut builder = HttpResponse::build(StatusCode::from_u16(response.status).map_err(internal)?);
         if let Some(location) = &response.location {
@@ -286,13 +285,14 @@ impl Unit {
     }
 }
 
-/// Commits `tx` ([`drive`]).
+/// Commits `tx`, [`drive`]n as its use case was.
 async fn commit(tx: WriteTx) -> Result<(), persistence::StoreError> {
-    if tx.holds_sqlite_lock() { futures_executor::block_on(tx.commit()) } else { tx.commit().await }
+    drive(tx.holds_sqlite_lock(), tx.commit()).await
 }
 
 /// Runs a step of a write (the use case, the commit) to its end before this thread does
-/// anything else, where the write holds SQLite's write lock; on PostgreSQL it is awaited.
+/// anything else where `in_place` (the write holds SQLite's write lock: [`WriteTx::holds_sqlite_lock`]);
+/// else (PostgreSQL) awaits it.
 ///
 /// Why: an actix worker runs many requests on one thread, and SQLite reads run on it
 /// synchronously (`persistence::reader`). A write awaits each of its statements (sqlx runs
@@ -307,10 +307,12 @@ async fn commit(tx: WriteTx) -> Result<(), persistence::StoreError> {
 /// It cannot deadlock: the lock and the write's connection are taken before, awaited
 /// ([`Unit::open`]); inside, the use case reaches the database only through the write's own
 /// transaction (a [`Session`] gives it nothing else), whose statements sqlx-sqlite answers
-/// from its connection's thread without this runtime. PostgreSQL's driver needs this
-/// runtime's I/O, so its writes are awaited as before.
-async fn drive<F: std::future::Future>(tx: &WriteTx, step: F) -> F::Output {
-    if tx.holds_sqlite_lock() { futures_executor::block_on(step) } else { step.await }
+/// from its connection's thread without this runtime (sqlx-sqlite 0.9 uses no runtime at all,
+/// sea-orm 2.0's transaction a runtime-free mutex: look again when upgrading either). A
+/// use case that awaits anything else is [`Unit::perform_awaited`]. PostgreSQL's driver needs
+/// this runtime's I/O, so its writes are awaited as before.
+async fn drive<F: std::future::Future>(in_place: bool, step: F) -> F::Output {
+    if in_place { futures_executor::block_on(step) } else { step.await }
 }
 
 /// The hash a retry must match: the path, the caller's scope (a token with other rights that

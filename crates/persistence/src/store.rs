@@ -13,6 +13,12 @@ use crate::StoreError;
 use crate::reader::{Reader, SqliteReader};
 use crate::write::{Actor, WriteTx};
 
+/// The sqlx pool's size on an SQLite file: the write in progress, and one more while the
+/// last write's connection returns to the pool (sqlx returns it on a task of its own) or for
+/// a read the reader hands over. Each connection keeps its own page cache (up to 2 MB): with
+/// eight, the pool held ~5 MB more in the soak of `make bench` for no gain (issue 11).
+const SQLITE_POOL: u32 = 2;
+
 /// The database behind the API.
 #[derive(Clone)]
 pub struct Store {
@@ -31,11 +37,20 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        // An in-memory SQLite database exists once per connection: keep exactly one. An SQLite
+        // file is read on the reader's own connections (`max_connections` of them kept); the
+        // pool serves its writes, one at a time, and the rare read the reader hands over.
+        let pool_size = if in_memory {
+            1
+        } else if url.starts_with("sqlite:") {
+            max_connections.min(SQLITE_POOL)
+        } else {
+            max_connections
+        };
         options
             .sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10))
-            // An in-memory SQLite database exists once per connection: keep exactly one.
-            .max_connections(if in_memory { 1 } else { max_connections })
+            .max_connections(pool_size)
             .min_connections(1)
             // A connection to a file on this machine does not go stale as a network one may:
             // no ping before each use (on SQLite a round trip to the connection's thread,
