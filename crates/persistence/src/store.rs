@@ -37,12 +37,13 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let sqlite_url = url.starts_with("sqlite:");
         // An in-memory SQLite database exists once per connection: keep exactly one. An SQLite
         // file is read on the reader's own connections (`max_connections` of them kept); the
         // pool serves its writes, one at a time, and the rare read the reader hands over.
         let pool_size = if in_memory {
             1
-        } else if url.starts_with("sqlite:") {
+        } else if sqlite_url {
             max_connections.min(SQLITE_POOL)
         } else {
             max_connections
@@ -55,7 +56,7 @@ impl Store {
             // A connection to a file on this machine does not go stale as a network one may:
             // no ping before each use (on SQLite a round trip to the connection's thread,
             // inside the write lock for a write).
-            .test_before_acquire(!url.starts_with("sqlite:"))
+            .test_before_acquire(!sqlite_url)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
