@@ -295,22 +295,22 @@ async fn commit(tx: WriteTx) -> Result<(), persistence::StoreError> {
 /// else (PostgreSQL) awaits it.
 ///
 /// Why: an actix worker runs many requests on one thread, and SQLite reads run on it
-/// synchronously (`persistence::reader`). A write awaits each of its statements (sqlx runs
-/// them on a thread of its own), and was then polled again only after the reads queued on
-/// its worker ran, while it held the one write lock that every other write waits for: in the
-/// mixed soak of `make bench` writes passed the lock at 193/s (5.2 ms each; 651/s, 1.5 ms,
-/// with writes alone), and every connection ended up queued behind them (issue 11). Run to
-/// its end, a write holds the lock only as long as its statements take (275/s in the soak;
-/// what is left is the lock's hand-over and `BEGIN`, which are awaited), and the worker
-/// waits that long, as it waits for a read.
+/// synchronously (`persistence::reader`). A write that awaited its statements was polled again
+/// only after the reads queued on its worker ran, while it held the one write lock that every
+/// other write waits for: in the mixed soak of `make bench` writes passed the lock at 193/s
+/// (5.2 ms each; 651/s, 1.5 ms, with writes alone), and every connection ended up queued
+/// behind them (issue 11). On a file database a write's statements now run on this thread
+/// (`persistence::local_write`) and its futures never wait; on an in-memory database (tests,
+/// `--demo` without a file) they are messages to sqlx-sqlite's thread, and run to their end
+/// here the worker waits for them as it waits for a read.
 ///
 /// It cannot deadlock: the lock and the write's connection are taken before, awaited
 /// ([`Unit::open`]); inside, the use case reaches the database only through the write's own
-/// transaction (a [`Session`] gives it nothing else), whose statements sqlx-sqlite answers
-/// from its connection's thread without this runtime (sqlx-sqlite 0.9 uses no runtime at all,
-/// sea-orm 2.0's transaction a runtime-free mutex: look again when upgrading either). A
-/// use case that awaits anything else is [`Unit::perform_awaited`]. PostgreSQL's driver needs
-/// this runtime's I/O, so its writes are awaited as before.
+/// transaction (a [`Session`] gives it nothing else), whose statements run on this thread or
+/// are answered by sqlx-sqlite's connection thread without this runtime (sqlx-sqlite 0.9 uses
+/// no runtime at all, sea-orm 2.0's transaction a runtime-free mutex: look again when
+/// upgrading either). A use case that awaits anything else is [`Unit::perform_awaited`].
+/// PostgreSQL's driver needs this runtime's I/O, so its writes are awaited as before.
 async fn drive<F: std::future::Future>(in_place: bool, step: F) -> F::Output {
     if in_place { futures_executor::block_on(step) } else { step.await }
 }

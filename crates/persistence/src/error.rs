@@ -1,7 +1,7 @@
 //! What the store can answer besides a result.
 
 use domain::{DomainError, FieldError};
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -28,9 +28,42 @@ pub enum StoreError {
     Database(#[source] DbErr),
 }
 
+/// What starts the text of an error of this crate's own SQLite connections (`reader`,
+/// `local_write`: rusqlite, not sqlx); SQLite's extended result code follows, then its message,
+/// so that [`StoreError::from`] classifies them as sea-orm classifies sqlx's.
+const LOCAL_SQLITE: &str = "SQLite error ";
+
+/// An error of a `rusqlite` connection as a [`DbErr`] ([`LOCAL_SQLITE`]).
+pub(crate) fn sqlite_error(e: rusqlite::Error) -> DbErr {
+    let text = match &e {
+        rusqlite::Error::SqliteFailure(failure, message) => {
+            format!("{LOCAL_SQLITE}{}: {}", failure.extended_code, message.clone().unwrap_or_else(|| failure.to_string()))
+        }
+        other => format!("SQLite: {other}"),
+    };
+    DbErr::Exec(RuntimeErr::Internal(text))
+}
+
+/// The extended result code and message of an error made by [`sqlite_error`].
+fn local_sqlite(err: &DbErr) -> Option<(i32, &str)> {
+    let (DbErr::Exec(RuntimeErr::Internal(text)) | DbErr::Query(RuntimeErr::Internal(text))) = err else { return None };
+    let (code, message) = text.strip_prefix(LOCAL_SQLITE)?.split_once(": ")?;
+    Some((code.parse().ok()?, message))
+}
+
+/// sea-orm's classification of sqlx's errors ([`DbErr::sql_err`]), extended to the errors of
+/// the crate's own SQLite connections (the same extended codes sea-orm reads from sqlx-sqlite).
+fn classify(err: &DbErr) -> Option<SqlErr> {
+    err.sql_err().or_else(|| match local_sqlite(err)? {
+        (1555 | 2067, message) => Some(SqlErr::UniqueConstraintViolation(message.to_owned())),
+        (787, message) => Some(SqlErr::ForeignKeyConstraintViolation(message.to_owned())),
+        _ => None,
+    })
+}
+
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
-        match err.sql_err() {
+        match classify(&err) {
             Some(SqlErr::UniqueConstraintViolation(message)) => {
                 let field = unique_field(&message);
                 let message = match &field {
@@ -45,7 +78,7 @@ impl From<DbErr> for StoreError {
             Some(SqlErr::ForeignKeyConstraintViolation(message)) => foreign_key(&message),
             // SQLite enforces an ON DELETE RESTRICT key with a trigger-class error (extended code
             // 1811) that sea-orm does not classify: removing a row still referred to.
-            _ if format!("{err:?}").contains("code: 1811") => {
+            _ if format!("{err:?}").contains("code: 1811") || local_sqlite(&err).is_some_and(|(code, _)| code == 1811) => {
                 Self::Conflict { field: None, message: "the record is still referred to by another record; archive it instead".into() }
             }
             _ => Self::Database(err),

@@ -4,6 +4,7 @@
 
 mod entities;
 pub mod error;
+mod local_write;
 pub mod page;
 pub mod reader;
 pub mod store;
@@ -36,8 +37,9 @@ mod convert;
 
 pub use convert::now;
 pub use error::StoreError;
+pub use local_write::TxConn;
 pub use page::{Page, PageRequest};
 pub use reader::Reader;
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction};
+pub use sea_orm::ConnectionTrait;
 pub use store::Store;
 pub use write::{Actor, StoredResponse, WriteTx};

@@ -214,7 +214,7 @@ fn timestamp(text: &str) -> Option<DateTime<Utc>> {
 
 /// A parameter as sqlx binds it on SQLite (sea-query-sqlx and sqlx-sqlite's encoders):
 /// `None` for a value this module does not bind exactly (the statement then goes to sqlx).
-fn parameter(value: &Value) -> Option<SqlValue> {
+pub(crate) fn parameter(value: &Value) -> Option<SqlValue> {
     Some(match value {
         Value::Bool(v) => v.map_or(SqlValue::Null, |b| SqlValue::Integer(b.into())),
         Value::TinyInt(v) => v.map_or(SqlValue::Null, |i| SqlValue::Integer(i.into())),
@@ -380,10 +380,38 @@ fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
     Some(sorted.into())
 }
 
-/// A read-only connection with the shapes of the statements it prepared.
-struct Local {
-    conn: rusqlite::Connection,
+/// A connection of this crate's own (read-only here; the writer's: `local_write`) with the
+/// shapes of the statements it prepared.
+pub(crate) struct Local {
+    pub(crate) conn: rusqlite::Connection,
     shapes: HashMap<Box<str>, Shape>,
+}
+
+/// How long the writer's connection waits for a lock another connection holds (as the sqlx
+/// pool's connections: `store.rs`): a migration, a background write on the pool.
+pub(crate) const WRITER_BUSY: Duration = Duration::from_secs(10);
+
+impl Local {
+    /// Opens a connection to the file at `path`: read-only, or the writer's (read-write, foreign
+    /// keys enforced and `synchronous=NORMAL`, as the pool's connections: `store.rs`).
+    pub(crate) fn open(path: &Path, writer: bool) -> Result<Self, rusqlite::Error> {
+        let access = if writer { OpenFlags::SQLITE_OPEN_READ_WRITE } else { OpenFlags::SQLITE_OPEN_READ_ONLY };
+        let conn = rusqlite::Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.busy_timeout(if writer { WRITER_BUSY } else { BUSY })?;
+        // As the pool's connections (store.rs): a large sort's temporary b-tree, a savepoint's
+        // statement journal, in memory.
+        conn.pragma_update(None, "temp_store", "memory")?;
+        if writer {
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        // The query planner's stability guarantee: without it SQLite compiles a statement anew
+        // at its first step after every new value of `LIMIT ?` (it plans with the bound
+        // value), which was 4-6 % of a read's time; the plan does not depend on the limit here.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        conn.set_prepared_statement_cache_capacity(SHAPES);
+        Ok(Self { conn, shapes: HashMap::new() })
+    }
 }
 
 /// Read-only `rusqlite` connections to one SQLite file, taken by the thread that reads.
@@ -406,17 +434,7 @@ impl SqliteReader {
     }
 
     fn open(&self) -> Result<Local, rusqlite::Error> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = rusqlite::Connection::open_with_flags(&self.path, flags)?;
-        conn.busy_timeout(BUSY)?;
-        // As the pool's connections (store.rs): a large sort's temporary b-tree in memory.
-        conn.pragma_update(None, "temp_store", "memory")?;
-        // The query planner's stability guarantee: without it SQLite compiles a statement anew
-        // at its first step after every new value of `LIMIT ?` (it plans with the bound
-        // value), which was 4-6 % of a read's time; the plan does not depend on the limit here.
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        conn.set_prepared_statement_cache_capacity(SHAPES);
-        Ok(Local { conn, shapes: HashMap::new() })
+        Local::open(&self.path, false)
     }
 
     /// An idle connection or a new one; `None` when none opens (sqlx then reads, and answers).
@@ -456,7 +474,7 @@ impl SqliteReader {
             None => Vec::new(),
         };
         let Some(mut local) = self.take() else { return Ok(None) };
-        let result = run(&mut local, &stmt.sql, &parameters, first);
+        let result = run(&mut local, &stmt.sql, &parameters, first, false);
         // A connection that failed, or was left inside a transaction, is dropped, not reused.
         if result.is_ok() && local.conn.is_autocommit() {
             self.put(local);
@@ -475,13 +493,22 @@ fn is_query(sql: &str) -> bool {
     head.eq_ignore_ascii_case("select") || head.get(..4).is_some_and(|h| h.eq_ignore_ascii_case("with"))
 }
 
-fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Result<Option<Vec<QueryResult>>, DbErr> {
+/// The rows of `sql` on `local`, or `None` where sqlx must run it; `strict` (the writer's
+/// connection, whose transaction sqlx cannot join): an error instead of `None`, naming why.
+pub(crate) fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool, strict: bool) -> Result<Option<Vec<QueryResult>>, DbErr> {
+    let elsewhere = |why: &str| {
+        if strict { Err(DbErr::Query(sea_orm::RuntimeErr::Internal(format!("the SQLite writer cannot read this statement ({why}): {sql}")))) } else { Ok(None) }
+    };
     if !is_query(sql) {
-        return Ok(None);
+        return elsewhere("not a query");
     }
     // A statement SQLite does not take (several statements, a table not there yet) is sqlx's
     // to answer, with its own error.
-    let Ok(mut prepared) = local.conn.prepare_cached(sql) else { return Ok(None) };
+    let mut prepared = match local.conn.prepare_cached(sql) {
+        Ok(prepared) => prepared,
+        Err(e) if strict => return Err(error(e)),
+        Err(_) => return Ok(None),
+    };
     let shape = match local.shapes.get(sql) {
         Some(shape) => shape.clone(),
         None => {
@@ -493,7 +520,7 @@ fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Re
             shape
         }
     };
-    let Some(shape) = shape else { return Ok(None) };
+    let Some(shape) = shape else { return elsewhere("its columns are not read here") };
     for (i, p) in parameters.iter().enumerate() {
         prepared.raw_bind_parameter(i + 1, p).map_err(error)?;
     }
@@ -504,7 +531,9 @@ fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Re
             Ok(Some(row)) => row,
             Ok(None) => break,
             // Busy past `BUSY`: sqlx waits longer, on its own thread.
-            Err(rusqlite::Error::SqliteFailure(e, _)) if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if !strict && matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            {
                 return Ok(None);
             }
             Err(e) => return Err(error(e)),
@@ -513,7 +542,10 @@ fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Re
         for (i, name, kind) in shape.iter() {
             let raw = row.get_ref(*i).map_err(error)?;
             // A value sqlx would refuse or read otherwise: sqlx answers.
-            let Ok(value) = kind.decode(raw) else { return Ok(None) };
+            let value = match kind.decode(raw) {
+                Ok(value) => value,
+                Err(why) => return elsewhere(&format!("{name}: {why}")),
+            };
             values.push((name.to_string(), value));
         }
         out.push(BTreeMap::from_iter(values));
@@ -526,7 +558,7 @@ fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: bool) -> Re
 }
 
 fn error(e: rusqlite::Error) -> DbErr {
-    DbErr::Query(sea_orm::RuntimeErr::Internal(format!("SQLite: {e}")))
+    crate::error::sqlite_error(e)
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
-use tokio::sync::Mutex;
 
 use crate::StoreError;
+use crate::local_write::{LocalTx, TxConn, WriteLock, Writer};
 use crate::reader::{Reader, SqliteReader};
 use crate::write::{Actor, WriteTx};
 
@@ -27,9 +27,10 @@ pub struct Store {
     reader: Reader,
     /// SQLite allows one writer at a time; a transaction that reads and then writes fails
     /// with `SQLITE_BUSY` instead of waiting when another writer got there first. Writes are
-    /// therefore queued here, in the process, before they touch the database. PostgreSQL
+    /// therefore queued here, in the process, before they touch the database, and on a file
+    /// the lock's holder writes on the process's own connection (`local_write`). PostgreSQL
     /// needs no such queue.
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    sqlite_writer: Option<Arc<WriteLock>>,
 }
 
 impl Store {
@@ -69,14 +70,15 @@ impl Store {
             });
         let db = Database::connect(options).await.map_err(StoreError::Database)?;
         let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-        let sqlite_writer = sqlite.then(|| Arc::new(Mutex::new(())));
-        let local = if sqlite && !in_memory {
+        let file = if sqlite && !in_memory {
             let options =
                 SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(e.to_string()))))?;
-            Some(SqliteReader::new(options.get_filename(), max_connections as usize))
+            Some(options.get_filename().to_owned())
         } else {
             None
         };
+        let local = file.as_deref().map(|path| SqliteReader::new(path, max_connections as usize));
+        let sqlite_writer = sqlite.then(|| Arc::new(WriteLock::new(Writer::new(file))));
         let reader = Reader::new(db, local);
         Ok(Self { reader, sqlite_writer })
     }
@@ -116,8 +118,12 @@ impl Store {
 
     pub async fn begin(&self, actor: Actor) -> Result<WriteTx, StoreError> {
         let guard = match &self.sqlite_writer {
-            Some(lock) => Some(lock.clone().lock_owned().await),
+            Some(lock) => Some(lock.acquire().await),
             None => None,
+        };
+        let guard = match guard {
+            Some(writer) if writer.is_local() => return Ok(WriteTx::new(TxConn::Local(LocalTx::begin(writer)?), None, actor)),
+            other => other,
         };
         // `BEGIN IMMEDIATE` on SQLite: the write lock is taken at the start, waiting out the
         // busy timeout, instead of being upgraded at the first write, where SQLite answers
@@ -129,7 +135,7 @@ impl Store {
             sqlite_transaction_mode: self.sqlite_writer.is_some().then_some(SqliteTransactionMode::Immediate),
         };
         let tx = self.reader.pool().begin_with_options(options).await.map_err(StoreError::Database)?;
-        Ok(WriteTx::new(tx, guard, actor))
+        Ok(WriteTx::new(TxConn::Pool(tx), guard, actor))
     }
 
     pub async fn close(self) {

@@ -180,23 +180,31 @@ pub async fn claim_due(store: &crate::Store, now_ms: i64, lease_ms: i64, limit: 
     }
     let backend = conn.get_database_backend();
     let (p, lock) = match backend {
-        DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
-        _ => (["?", "?", "?"], ""),
+        DbBackend::Postgres => (["$1", "$2"], " FOR UPDATE SKIP LOCKED"),
+        _ => (["?", "?"], ""),
     };
+    // The due rows, then their lease, in one transaction (on PostgreSQL the rows stay locked
+    // until it commits). Not one `UPDATE … RETURNING`: SQLite gives a returned column no origin,
+    // by which its type is known on the process's own connection (`local_write`).
     let sql = format!(
-        "UPDATE webhook_deliveries SET claimed_until = {lease} WHERE id IN (\
-           SELECT d.id FROM webhook_deliveries d \
-           WHERE d.status = 'pending' AND d.next_attempt_at <= {now} AND (d.claimed_until IS NULL OR d.claimed_until < {now2}) \
-             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id AND e.resource_id = d.resource_id \
-                             AND e.status = 'pending' AND e.change_position < d.change_position) \
-           ORDER BY d.change_position LIMIT {limit}{lock}) RETURNING id",
-        lease = p[0],
-        now = p[1],
-        now2 = p[2],
+        "SELECT d.id FROM webhook_deliveries d \
+         WHERE d.status = 'pending' AND d.next_attempt_at <= {now} AND (d.claimed_until IS NULL OR d.claimed_until < {now2}) \
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id AND e.resource_id = d.resource_id \
+                           AND e.status = 'pending' AND e.change_position < d.change_position) \
+         ORDER BY d.change_position LIMIT {limit}{lock}",
+        now = p[0],
+        now2 = p[1],
     );
     let tx = store.begin_system().await?;
-    let rows = tx.conn().query_all_raw(Statement::from_sql_and_values(backend, sql, [(now_ms + lease_ms).into(), now_ms.into(), now_ms.into()])).await?;
+    let rows = tx.conn().query_all_raw(Statement::from_sql_and_values(backend, sql, [now_ms.into(), now_ms.into()])).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect::<Result<_, _>>()?;
+    if !ids.is_empty() {
+        wd::Entity::update_many()
+            .col_expr(wd::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(now_ms + lease_ms))
+            .filter(wd::Column::Id.is_in(ids.clone()))
+            .exec(tx.conn())
+            .await?;
+    }
     let mut claimed = Vec::new();
     for id in ids {
         let delivery = get_delivery(tx.conn(), id).await?;

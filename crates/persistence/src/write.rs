@@ -2,13 +2,13 @@
 //! idempotency record of a write commit or roll back together with the write itself.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Set};
 use serde_json::Value;
-use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::entities::{audit_entry, change, idempotency_key};
+use crate::local_write::{Held, TxConn};
 
 /// The advisory lock that orders the change feed's positions (an arbitrary, fixed key).
 const CHANGE_FEED_LOCK: i64 = 7_462_110_001;
@@ -35,8 +35,10 @@ pub struct StoredResponse {
 }
 
 pub struct WriteTx {
-    tx: DatabaseTransaction,
-    _writer: Option<OwnedMutexGuard<()>>,
+    tx: TxConn,
+    /// The process's SQLite write lock, for a write on the sqlx pool (an in-memory database;
+    /// a [`TxConn::Local`] holds it itself).
+    _writer: Option<Held>,
     actor: Actor,
     /// What this write did, entered into the audit trail and the change feed when it commits
     /// (or, for the audit, at a [`flush`](Self::flush) in between).
@@ -92,19 +94,20 @@ pub struct Mark {
 const AUDIT_ROWS_PER_STATEMENT: usize = 500;
 
 impl WriteTx {
-    pub(crate) fn new(tx: DatabaseTransaction, writer: Option<OwnedMutexGuard<()>>, actor: Actor) -> Self {
+    pub(crate) fn new(tx: TxConn, writer: Option<Held>, actor: Actor) -> Self {
         Self { tx, _writer: writer, actor, pending: std::sync::Mutex::new(Pending::default()) }
     }
 
     /// Whether this write holds the process's SQLite write lock (SQLite: one writer at a time;
-    /// PostgreSQL: `false`). Its statements then run on sqlx-sqlite's thread for its
-    /// connection, without the caller's runtime: see `api::write::drive`.
+    /// PostgreSQL: `false`). Its statements then run without the caller's runtime (on this
+    /// thread, or for an in-memory database on sqlx-sqlite's thread for its connection): see
+    /// `api::write::drive`.
     pub fn holds_sqlite_lock(&self) -> bool {
-        self._writer.is_some()
+        self._writer.is_some() || matches!(self.tx, TxConn::Local(_))
     }
 
     /// The transaction, for repository calls.
-    pub fn conn(&self) -> &DatabaseTransaction {
+    pub fn conn(&self) -> &TxConn {
         &self.tx
     }
 

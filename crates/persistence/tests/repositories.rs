@@ -102,7 +102,8 @@ async fn a_foreign_key_violation_is_a_client_error() {
     if !db.is_postgres() {
         // SQLite enforces foreign keys only with the pragma on, per connection: check all of the
         // pool's connections that a burst of reads opens (the pool's: reads outside a write run
-        // on read-only connections of their own, `persistence::reader`).
+        // on read-only connections of their own, `persistence::reader`; writes on the process's
+        // own connection, whose enforcement the writes below show).
         let mut reads = Vec::new();
         for _ in 0..4 {
             let conn = db.store.conn().pool().clone();
@@ -610,4 +611,28 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     // pages of partnerships and one of organizations, each with its count, the last position
     // and a unit.
     assert_eq!(db.store.conn().local_reads() - before, 8);
+}
+
+/// 10. On an SQLite file a write runs on the process's own connection (`local_write`), not on
+/// sqlx, and what it commits every connection reads: the reader's and sqlx's pool alike.
+#[tokio::test]
+async fn sqlite_writes_run_on_the_writer_and_every_connection_reads_them() {
+    let db = TestDb::new().await;
+    if db.is_postgres() {
+        return;
+    }
+    let tx = db.begin().await;
+    assert!(matches!(tx.conn(), persistence::TxConn::Local(_)), "an SQLite file is written on the process's own connection");
+    let unit = territorial_units::create(&tx, territorial_unit("Žlutice", Some("555762"))).await.unwrap();
+    // Not yet visible outside the write.
+    assert!(matches!(territorial_units::get(db.store.conn(), unit.meta.id).await, Err(StoreError::NotFound)));
+    tx.commit().await.unwrap();
+    let pool = db.store.conn().pool();
+    assert_eq!(format!("{:?}", territorial_units::get(pool, unit.meta.id).await.unwrap()), format!("{unit:?}"));
+    assert_eq!(format!("{:?}", territorial_units::get(db.store.conn(), unit.meta.id).await.unwrap()), format!("{unit:?}"));
+    // A write of sqlx's (a background job on the pool) and the writer's take turns.
+    pool.execute_unprepared("UPDATE territorial_units SET population = 7 WHERE population IS NOT NULL").await.unwrap();
+    let tx = db.begin().await;
+    assert_eq!(territorial_units::get(tx.conn(), unit.meta.id).await.unwrap().data.population, Some(7));
+    tx.commit().await.unwrap();
 }

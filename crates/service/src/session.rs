@@ -5,8 +5,7 @@ use std::cell::Cell;
 
 use chrono::NaiveDate;
 use domain::access::{Action, Principal};
-use persistence::DatabaseTransaction;
-use persistence::WriteTx;
+use persistence::{TxConn, WriteTx};
 
 use crate::{Error, Result};
 
@@ -36,7 +35,7 @@ impl<'a> Session<'a> {
         self.tx
     }
 
-    pub fn conn(&self) -> &'a DatabaseTransaction {
+    pub fn conn(&self) -> &'a TxConn {
         self.tx.conn()
     }
 

@@ -1,0 +1,270 @@
+//! Writes to a file SQLite database on the calling thread.
+//!
+//! SQLite takes one write at a time, so the process queues its writes on one lock
+//! ([`Writer`]), and a write holds it from its `BEGIN` to its `COMMIT`. On sqlx every
+//! statement of a write was a message to the connection's own thread and its answer a message
+//! back, awaited: in the mixed soak of `make bench` a write held the lock ~3.4 ms, of which
+//! its `BEGIN` alone (a round trip through the runtime) was 1.45 ms, and the writes queued on
+//! the lock were most of the soak's latency (issue 11). Here the lock's holder owns the one
+//! read-write `rusqlite` connection of the process and runs each statement sea-orm built on
+//! its own thread, the way `reader` runs reads: bound as sqlx binds them
+//! ([`reader::parameter`]), rows decoded as sqlx decodes them ([`reader::run`], strictly: a
+//! statement it cannot answer exactly is an error here, never handed to sqlx, whose
+//! connections cannot join this transaction).
+//!
+//! The guarantees stay those of a transaction: `BEGIN IMMEDIATE` takes SQLite's write lock at
+//! the start (waiting out another process's write up to [`reader::WRITER_BUSY`], as the sqlx
+//! pool's connections did); a write dropped before its commit (an error, a panic, a client
+//! that went away) is rolled back on drop; a connection that could not roll back is closed,
+//! and the next write opens a new one. Errors keep SQLite's extended result codes, classified
+//! as sqlx's are (`error::sqlite_error`).
+//!
+//! PostgreSQL, and an in-memory SQLite database (one connection, the pool's), write through
+//! sqlx as before ([`TxConn::Pool`]).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex as StdMutex, PoisonError};
+
+use rusqlite::types::Value as SqlValue;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, MockDatabase, MockDatabaseTrait, MockExecResult, QueryResult, Statement};
+use tokio::sync::Notify;
+
+use crate::StoreError;
+use crate::error::sqlite_error;
+use crate::reader::{self, Local};
+
+/// The process's SQLite writer: the database file and, once a write opened it, its connection.
+pub(crate) struct Writer {
+    /// The database file; `None` for an in-memory database (written through the sqlx pool).
+    path: Option<PathBuf>,
+    /// The read-write connection, opened by the first write.
+    conn: Option<StdMutex<Local>>,
+}
+
+impl Writer {
+    pub(crate) fn new(path: Option<PathBuf>) -> Self {
+        Self { path, conn: None }
+    }
+}
+
+/// The lock every write of the process takes: whoever holds it has the [`Writer`].
+///
+/// Not a fair queue (tokio's `Mutex` hands a released lock to the longest waiting task): a
+/// waiting task is polled again only when its actix worker gets to it, after the requests
+/// queued on that worker, and a lock handed to it stayed idle that long while writes ready to
+/// run on the other worker waited (in the mixed soak the lock passed at a few hundred writes a
+/// second, each waiting ~44 ms for ~0.5 ms of work: issue 11). Here a released lock goes to
+/// whichever write asks first, running or woken; a waiter that loses waits for the next release
+/// (one waiter is woken per release, and a woken waiter that goes away hands its turn on).
+pub(crate) struct WriteLock {
+    slot: StdMutex<Option<Writer>>,
+    freed: Notify,
+}
+
+impl WriteLock {
+    pub(crate) fn new(writer: Writer) -> Self {
+        Self { slot: StdMutex::new(Some(writer)), freed: Notify::new() }
+    }
+
+    fn take(&self) -> Option<Writer> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    /// Waits for the writer and takes it.
+    pub(crate) async fn acquire(self: &Arc<Self>) -> Held {
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            // Registered before the look, so that a release in between wakes this waiter.
+            freed.as_mut().enable();
+            if let Some(writer) = self.take() {
+                return Held { writer: Some(writer), lock: self.clone() };
+            }
+            freed.await;
+        }
+    }
+}
+
+/// The writer, taken from its [`WriteLock`] and put back when dropped.
+pub(crate) struct Held {
+    writer: Option<Writer>,
+    lock: Arc<WriteLock>,
+}
+
+impl Held {
+    /// Whether writes run on this process's own connection (a file database).
+    pub(crate) fn is_local(&self) -> bool {
+        self.writer.as_ref().is_some_and(|w| w.path.is_some())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        *self.lock.slot.lock().unwrap_or_else(PoisonError::into_inner) = self.writer.take();
+        self.lock.freed.notify_one();
+    }
+}
+
+/// A write's connection: its transaction, on this process's SQLite writer or on sqlx.
+pub enum TxConn {
+    /// PostgreSQL, or an in-memory SQLite database.
+    Pool(DatabaseTransaction),
+    /// A file SQLite database: the writer's connection, lock held.
+    Local(LocalTx),
+}
+
+impl TxConn {
+    pub(crate) async fn commit(self) -> Result<(), DbErr> {
+        match self {
+            Self::Pool(tx) => tx.commit().await,
+            Self::Local(tx) => tx.commit(),
+        }
+    }
+}
+
+/// A transaction on the writer's connection, with the writer's lock.
+pub struct LocalTx {
+    held: Held,
+}
+
+impl LocalTx {
+    /// `BEGIN IMMEDIATE` on the writer's connection (opened first if need be).
+    pub(crate) fn begin(mut held: Held) -> Result<Self, StoreError> {
+        let writer = held.writer.as_mut().ok_or_else(|| StoreError::Database(DbErr::Custom("the SQLite writer is not held".into())))?;
+        if writer.conn.is_none() {
+            let path = writer.path.clone().ok_or_else(|| StoreError::Database(DbErr::Custom("an in-memory database has no local writer".into())))?;
+            writer.conn = Some(StdMutex::new(Local::open(&path, true).map_err(sqlite_error)?));
+        }
+        let tx = Self { held };
+        tx.connection(|local| local.conn.execute_batch("BEGIN IMMEDIATE").map_err(sqlite_error))?;
+        Ok(tx)
+    }
+
+    /// Runs `f` on the connection (uncontended: the lock's holder is its only user).
+    fn connection<R>(&self, f: impl FnOnce(&mut Local) -> Result<R, DbErr>) -> Result<R, DbErr> {
+        let conn = self.held.writer.as_ref().and_then(|w| w.conn.as_ref()).ok_or_else(|| DbErr::Custom("the SQLite writer's connection is closed".into()))?;
+        let mut local = conn.lock().map_err(|_| DbErr::Custom("an earlier write on the SQLite writer's connection panicked".into()))?;
+        f(&mut local)
+    }
+
+    /// Runs `f` inside this write's transaction. SQLite ends a transaction of its own accord
+    /// on some errors (a full disk, an I/O error); the statements after it would then each
+    /// commit alone, so they are refused instead, and the write fails whole.
+    fn with<R>(&self, f: impl FnOnce(&mut Local) -> Result<R, DbErr>) -> Result<R, DbErr> {
+        self.connection(|local| {
+            if local.conn.is_autocommit() {
+                return Err(DbErr::Custom("SQLite rolled this write back after an error; retry it".into()));
+            }
+            f(local)
+        })
+    }
+
+    fn commit(self) -> Result<(), DbErr> {
+        // A failed COMMIT leaves the transaction open: dropped, it is rolled back.
+        self.with(|local| local.conn.execute_batch("COMMIT").map_err(sqlite_error))
+    }
+
+    fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
+        let parameters = parameters(stmt)?;
+        let (rows_affected, last_insert_id) = self.with(|local| {
+            let mut prepared = local.conn.prepare_cached(&stmt.sql).map_err(sqlite_error)?;
+            for (i, p) in parameters.iter().enumerate() {
+                prepared.raw_bind_parameter(i + 1, p).map_err(sqlite_error)?;
+            }
+            let changed = prepared.raw_execute().map_err(sqlite_error)?;
+            Ok((changed as u64, u64::try_from(local.conn.last_insert_rowid()).unwrap_or(0)))
+        })?;
+        exec_result(rows_affected, last_insert_id)
+    }
+
+    fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let rows_affected = self.with(|local| {
+            local.conn.execute_batch(sql).map_err(sqlite_error)?;
+            Ok(local.conn.changes())
+        })?;
+        exec_result(rows_affected, 0)
+    }
+
+    fn query(&self, stmt: &Statement, first: bool) -> Result<Vec<QueryResult>, DbErr> {
+        let parameters = parameters(stmt)?;
+        let rows = self.with(|local| reader::run(local, &stmt.sql, &parameters, first, true))?;
+        // `run` answers every statement when strict (or errs): `None` does not occur.
+        rows.ok_or_else(|| DbErr::Custom(format!("the SQLite writer did not read: {}", stmt.sql)))
+    }
+}
+
+impl Drop for LocalTx {
+    fn drop(&mut self) {
+        let Some(writer) = self.held.writer.as_mut() else { return };
+        let Some(conn) = writer.conn.as_mut() else { return };
+        // Not committed (an error, a panic, a request given up): undone. A connection that is
+        // poisoned or cannot roll back is closed; the next write opens another. (Then the
+        // writer goes back to its lock: `Held`'s drop.)
+        let healthy = conn.get_mut().is_ok_and(|local| local.conn.is_autocommit() || local.conn.execute_batch("ROLLBACK").is_ok());
+        if !healthy {
+            writer.conn = None;
+        }
+    }
+}
+
+/// A statement's values as sqlx binds them, or an error naming the one not bound here.
+fn parameters(stmt: &Statement) -> Result<Vec<SqlValue>, DbErr> {
+    let Some(values) = &stmt.values else { return Ok(Vec::new()) };
+    values.0.iter().map(|value| reader::parameter(value).ok_or_else(|| DbErr::Custom(format!("the SQLite writer does not bind the value {value:?}")))).collect()
+}
+
+/// sea-orm's result of an execution: the one way to make one of a driver it does not know is
+/// its mock (as `reader` does for rows).
+fn exec_result(rows_affected: u64, last_insert_id: u64) -> Result<ExecResult, DbErr> {
+    MockDatabase::new(DbBackend::Sqlite)
+        .append_exec_results([MockExecResult { last_insert_id, rows_affected }])
+        .execute(0, Statement::from_string(DbBackend::Sqlite, String::new()))
+}
+
+#[sea_orm::prelude::async_trait::async_trait]
+impl ConnectionTrait for TxConn {
+    fn get_database_backend(&self) -> DbBackend {
+        match self {
+            Self::Pool(tx) => tx.get_database_backend(),
+            Self::Local(_) => DbBackend::Sqlite,
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match self {
+            Self::Pool(tx) => tx.execute_raw(stmt).await,
+            Self::Local(tx) => tx.execute(&stmt),
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match self {
+            Self::Pool(tx) => tx.execute_unprepared(sql).await,
+            Self::Local(tx) => tx.execute_unprepared(sql),
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Self::Pool(tx) => tx.query_one_raw(stmt).await,
+            Self::Local(tx) => Ok(tx.query(&stmt, true)?.pop()),
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            Self::Pool(tx) => tx.query_all_raw(stmt).await,
+            Self::Local(tx) => tx.query(&stmt, false),
+        }
+    }
+
+    fn support_returning(&self) -> bool {
+        match self {
+            Self::Pool(tx) => tx.support_returning(),
+            // No `RETURNING`: SQLite gives its columns no origin (table and column), by which
+            // `reader::run` knows their types; sea-orm then follows an insert or update with a
+            // read of the row by its key (on this thread, a few microseconds).
+            Self::Local(_) => false,
+        }
+    }
+}
