@@ -141,8 +141,20 @@ pub async fn need_areas(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Has
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = need::Entity::find().filter(need::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
-    rows.into_iter().map(|n| Ok((n.id, code(&n.thematic_area)?))).collect()
+    // Each need once (a page of measures names the same few needs many times), and only the
+    // two columns needed: the page's measures list is read often (issue 11).
+    let mut distinct = ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let rows: Vec<(Uuid, String)> = need::Entity::find()
+        .select_only()
+        .column(need::Column::Id)
+        .column(need::Column::ThematicArea)
+        .filter(need::Column::Id.is_in(distinct))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.into_iter().map(|(id, area)| Ok((id, code(&area)?))).collect()
 }
 
 /// Per measure key, the measure carrying it in the partnership's plan in force (if any).

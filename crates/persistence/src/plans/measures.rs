@@ -187,26 +187,38 @@ pub async fn list_measures(conn: &impl ConnectionTrait, f: &MeasureFilter, req: 
         select = select.filter(crate::convert::like(measure::Column::SearchText, q));
     }
     if let Some(statuses) = &f.plan_statuses {
-        let plans =
-            Query::select().column(sp::Column::Id).from(sp::Entity).and_where(sp::Column::Status.is_in(statuses.iter().map(ToString::to_string))).take();
-        select = select.filter(measure::Column::PlanId.in_subquery(plans));
+        select = select.filter(plan_meets(Condition::all().add(sp::Column::Status.is_in(statuses.iter().map(ToString::to_string)))));
     }
     if let Some(day) = f.plans_in_force_on {
-        let plans = Query::select().column(sp::Column::Id).from(sp::Entity).cond_where(in_force_on_sql(day)).take();
-        select = select.filter(measure::Column::PlanId.in_subquery(plans));
+        select = select.filter(plan_meets(in_force_on_sql(day)));
     }
     if let Some(scope) = &f.scope {
         let mine = measure::Column::PartnershipId.is_in(scope.iter().copied());
         if f.strict_scope {
             select = select.filter(mine);
         } else {
-            let public = Query::select().column(sp::Column::Id).from(sp::Entity).and_where(sp::Column::Status.is_in(public_codes())).take();
-            select = select.filter(Condition::any().add(mine).add(measure::Column::PlanId.in_subquery(public)));
+            let public = plan_meets(Condition::all().add(sp::Column::Status.is_in(public_codes())));
+            select = select.filter(Condition::any().add(mine).add(public));
         }
     }
     let page = page::fetch(conn, select, MEASURE_SORT, "code", measure::Column::Id, req).await?;
     let items = page.items.into_iter().map(measure_record).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+}
+
+/// The measure's plan meets `condition`: `EXISTS (SELECT 1 FROM strategic_plans WHERE id =
+/// measures.plan_id AND …)`. Correlated, not `plan_id IN (SELECT id …)`: SQLite builds such a
+/// list (every plan in force, ~900 ids in `make bench`) into a temporary index at every run,
+/// which was a tenth of a page of measures, where this looks up the plans of the rows the page
+/// reads (issue 11).
+fn plan_meets(condition: Condition) -> sea_orm::sea_query::SimpleExpr {
+    let plan = Query::select()
+        .expr(sea_orm::sea_query::Expr::val(1))
+        .from(sp::Entity)
+        .and_where(sea_orm::sea_query::Expr::col((sp::Entity, sp::Column::Id)).equals((measure::Entity, measure::Column::PlanId)))
+        .cond_where(condition)
+        .take();
+    sea_orm::sea_query::Expr::exists(plan)
 }
 
 /// Loads the rows a measure's rules are checked against ([`domain::plan::check_measure`])
