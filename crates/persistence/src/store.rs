@@ -13,11 +13,11 @@ use crate::local_write::{LocalTx, TxConn, WriteLock, Writer};
 use crate::reader::{Reader, SqliteReader};
 use crate::write::{Actor, WriteTx};
 
-/// The sqlx pool's size on an SQLite file: the write in progress, and one more while the
-/// last write's connection returns to the pool (sqlx returns it on a task of its own) or for
-/// a read the reader hands over. Each connection keeps its own page cache (up to 2 MB): with
-/// eight, the pool held ~5 MB more in the soak of `make bench` for no gain (issue 11).
-const SQLITE_POOL: u32 = 2;
+/// The sqlx pool's size on an SQLite file: one connection, for the migrations, the readiness
+/// check and the rare read the reader hands over (writes run on the process's own connection:
+/// `local_write`). Each connection keeps its own page cache (up to 2 MB): with eight, the pool
+/// held ~5 MB more in the soak of `make bench` for no gain (issue 11).
+const SQLITE_POOL: u32 = 1;
 
 /// The database behind the API.
 #[derive(Clone)]
@@ -40,8 +40,8 @@ impl Store {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let sqlite_url = url.starts_with("sqlite:");
         // An in-memory SQLite database exists once per connection: keep exactly one. An SQLite
-        // file is read on the reader's own connections (`max_connections` of them kept); the
-        // pool serves its writes, one at a time, and the rare read the reader hands over.
+        // file is read on the reader's own connections (`max_connections` of them kept) and
+        // written on the writer's (`local_write`); the pool serves the rest.
         let pool_size = if in_memory {
             1
         } else if sqlite_url {
