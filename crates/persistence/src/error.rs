@@ -145,8 +145,25 @@ fn foreign_key(message: &str) -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use super::{StoreError, foreign_key, unique_field};
+    use super::{StoreError, foreign_key, sqlite_error, unique_field};
     use domain::DomainError;
+
+    /// The errors of the crate's own SQLite connections (rusqlite) are classified as sqlx's.
+    #[test]
+    fn classifies_the_errors_of_the_local_sqlite_connections() {
+        let failure = |code: i32, message: &str| sqlite_error(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.to_owned())));
+        let unique = StoreError::from(failure(2067, "UNIQUE constraint failed: organizations.ico"));
+        assert!(matches!(&unique, StoreError::Conflict { field: Some(f), .. } if f == "ico"), "{unique:?}");
+        let key = StoreError::from(failure(1555, "UNIQUE constraint failed: organizations.id"));
+        assert!(matches!(&key, StoreError::Conflict { field: Some(f), .. } if f == "id"), "{key:?}");
+        let reference = StoreError::from(failure(787, "FOREIGN KEY constraint failed"));
+        assert!(matches!(&reference, StoreError::Domain(DomainError::Invalid(e)) if e[0].field == "body"), "{reference:?}");
+        let restrict = StoreError::from(failure(1811, "FOREIGN KEY constraint failed"));
+        assert!(matches!(&restrict, StoreError::Conflict { field: None, .. }), "{restrict:?}");
+        // Anything else stays a database error (a 500), message and all.
+        let busy = StoreError::from(failure(5, "database is locked"));
+        assert!(matches!(&busy, StoreError::Database(e) if e.to_string().contains("database is locked")), "{busy:?}");
+    }
 
     #[test]
     fn names_the_field_of_a_foreign_key_violation() {
