@@ -304,8 +304,9 @@ async fn commit(tx: WriteTx) -> Result<(), persistence::StoreError> {
 /// `--demo` without a file) they are messages to sqlx-sqlite's thread, and run to their end
 /// here the worker waits for them as it waits for a read.
 ///
-/// It cannot deadlock: the lock and the write's connection are taken before, awaited
-/// ([`Unit::open`]); inside, the use case reaches the database only through the write's own
+/// It cannot deadlock: the lock and the write's transaction are taken before, awaited where
+/// they wait ([`Unit::open`]: the lock; another process's write lock between tries of
+/// `BEGIN`); inside, the use case reaches the database only through the write's own
 /// transaction (a [`Session`] gives it nothing else), whose statements run on this thread or
 /// are answered by sqlx-sqlite's connection thread without this runtime (sqlx-sqlite 0.9 uses
 /// no runtime at all, sea-orm 2.0's transaction a runtime-free mutex: look again when

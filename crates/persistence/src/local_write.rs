@@ -1,7 +1,7 @@
 //! Writes to a file SQLite database on the calling thread.
 //!
 //! SQLite takes one write at a time, so the process queues its writes on one lock
-//! ([`Writer`]), and a write holds it from its `BEGIN` to its `COMMIT`. On sqlx every
+//! ([`WriteLock`]), and a write holds it from its `BEGIN` to its `COMMIT`. On sqlx every
 //! statement of a write was a message to the connection's own thread and its answer a message
 //! back, awaited: in the mixed soak of `make bench` a write held the lock ~3.4 ms, of which
 //! its `BEGIN` alone (a round trip through the runtime) was 1.45 ms, and the writes queued on
@@ -14,7 +14,7 @@
 //!
 //! The guarantees stay those of a transaction: `BEGIN IMMEDIATE` takes SQLite's write lock at
 //! the start (waiting out another process's write up to [`reader::WRITER_BUSY`], as the sqlx
-//! pool's connections did); a write dropped before its commit (an error, a panic, a client
+//! pool's connections did, without blocking its worker: [`LocalTx::begin`]); a write dropped before its commit (an error, a panic, a client
 //! that went away) is rolled back on drop; a connection that could not roll back is closed,
 //! and the next write opens a new one. Errors keep SQLite's extended result codes, classified
 //! as sqlx's are (`error::sqlite_error`).
@@ -53,9 +53,9 @@ impl Writer {
 /// waiting task is polled again only when its actix worker gets to it, after the requests
 /// queued on that worker, and a lock handed to it stayed idle that long while writes ready to
 /// run on the other worker waited (in the mixed soak the lock passed at a few hundred writes a
-/// second, each waiting ~44 ms for ~0.5 ms of work: issue 11). Here a released lock goes to
-/// whichever write asks first, running or woken; a waiter that loses waits for the next release
-/// (one waiter is woken per release, and a woken waiter that goes away hands its turn on).
+/// second, each waiting ~44 ms for ~0.5 ms of work: issue 11). Here a release wakes every
+/// waiter, and the writer goes to whichever write asks first, running or woken; the others
+/// wait for the next release.
 pub(crate) struct WriteLock {
     slot: StdMutex<Option<Writer>>,
     freed: Notify,
@@ -68,6 +68,14 @@ impl WriteLock {
 
     fn take(&self) -> Option<Writer> {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    /// Closes the writer's connection (the store closes; a later write opens another).
+    pub(crate) async fn close(self: &Arc<Self>) {
+        let mut held = self.acquire().await;
+        if let Some(writer) = held.writer.as_mut() {
+            writer.conn = None;
+        }
     }
 
     /// Waits for the writer and takes it.
@@ -101,7 +109,9 @@ impl Held {
 impl Drop for Held {
     fn drop(&mut self) {
         *self.lock.slot.lock().unwrap_or_else(PoisonError::into_inner) = self.writer.take();
-        self.lock.freed.notify_one();
+        // Every waiter (they register before they look: none misses this), so that one whose
+        // worker is free takes it first.
+        self.lock.freed.notify_waiters();
     }
 }
 
@@ -128,16 +138,31 @@ pub struct LocalTx {
 }
 
 impl LocalTx {
-    /// `BEGIN IMMEDIATE` on the writer's connection (opened first if need be).
-    pub(crate) fn begin(mut held: Held) -> Result<Self, StoreError> {
+    /// `BEGIN IMMEDIATE` on the writer's connection (opened first if need be). Another process
+    /// (or the sqlx pool: a migration, `ANALYZE`) may hold SQLite's write lock: the connection
+    /// waits [`reader::WRITER_BUSY_STEP`] at a time on this thread, and between tries this write
+    /// waits without holding up its worker, [`reader::WRITER_BUSY`] in all, as the pool's
+    /// connections did. (Inside the transaction nothing waits: in WAL mode the holder of the
+    /// write lock needs no other.)
+    pub(crate) async fn begin(mut held: Held) -> Result<Self, StoreError> {
         let writer = held.writer.as_mut().ok_or_else(|| StoreError::Database(DbErr::Custom("the SQLite writer is not held".into())))?;
         if writer.conn.is_none() {
             let path = writer.path.clone().ok_or_else(|| StoreError::Database(DbErr::Custom("an in-memory database has no local writer".into())))?;
             writer.conn = Some(StdMutex::new(Local::open(&path, true).map_err(sqlite_error)?));
         }
         let tx = Self { held };
-        tx.connection(|local| local.conn.execute_batch("BEGIN IMMEDIATE").map_err(sqlite_error))?;
-        Ok(tx)
+        let deadline = tokio::time::Instant::now() + reader::WRITER_BUSY;
+        loop {
+            let begun = tx.connection(|local| match local.conn.execute_batch("BEGIN IMMEDIATE") {
+                Ok(()) => Ok(true),
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && tokio::time::Instant::now() < deadline => Ok(false),
+                Err(e) => Err(sqlite_error(e)),
+            })?;
+            if begun {
+                return Ok(tx);
+            }
+            tokio::time::sleep(reader::WRITER_BUSY_STEP).await;
+        }
     }
 
     /// Runs `f` on the connection (uncontended: the lock's holder is its only user).
@@ -179,8 +204,11 @@ impl LocalTx {
 
     fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         let rows_affected = self.with(|local| {
+            // The rows the statements changed (all of them, as sqlx counts): `changes()` would
+            // repeat the last insert's, update's or delete's after a `SAVEPOINT`.
+            let before = local.conn.total_changes();
             local.conn.execute_batch(sql).map_err(sqlite_error)?;
-            Ok(local.conn.changes())
+            Ok(local.conn.total_changes() - before)
         })?;
         exec_result(rows_affected, 0)
     }

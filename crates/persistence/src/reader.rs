@@ -6,8 +6,9 @@
 //! SQLite, were most of a read's time (issue 11's profile). A read here takes an idle
 //! connection of its own small pool of read-only `rusqlite` connections to the same file,
 //! runs the statement sea-orm built on the thread that asked, and hands sea-orm rows it
-//! decodes exactly as it decodes sqlx's. Writes, transactions and anything this module does
-//! not decode exactly stay on sqlx ([`Reader`] delegates them), so nothing changes for them.
+//! decodes exactly as it decodes sqlx's. Anything this module does not decode exactly stays on
+//! sqlx ([`Reader`] delegates it). Writes run on a connection of the same kind (`local_write`),
+//! through [`run`] in its strict mode: there a statement not decoded exactly is an error.
 //!
 //! Consistency: SQLite in WAL mode gives every statement the last committed state when it
 //! starts, on any connection, so a read here sees every write committed before it, as a read
@@ -30,7 +31,7 @@
 //! whole entity (read by name: never `into_tuple` without `select_only`) nor in the order of
 //! their names goes to sqlx. A value that does not decode as its column's type (which sqlx
 //! would refuse or read otherwise) also sends its statement to sqlx, so that its answer,
-//! error included, is sqlx's. Only `SELECT`s and `WITH`s are run here (not PRAGMAs,
+//! error included, is sqlx's (inside a write: an error, see above). Only `SELECT`s and `WITH`s are run here (not PRAGMAs,
 //! transactions' statements or anything else SQLite calls read-only).
 
 use std::collections::{BTreeMap, HashMap};
@@ -387,9 +388,13 @@ pub(crate) struct Local {
     shapes: HashMap<Box<str>, Shape>,
 }
 
-/// How long the writer's connection waits for a lock another connection holds (as the sqlx
-/// pool's connections: `store.rs`): a migration, a background write on the pool.
+/// How long a write waits for SQLite's write lock when another connection holds it (as the
+/// sqlx pool's connections: `store.rs`): another process, a migration, a write on the pool.
 pub(crate) const WRITER_BUSY: Duration = Duration::from_secs(10);
+
+/// How long the writer's connection waits for a lock at a time, on the thread of its write
+/// (`local_write::LocalTx::begin` tries again, awaited, until [`WRITER_BUSY`]).
+pub(crate) const WRITER_BUSY_STEP: Duration = Duration::from_millis(20);
 
 impl Local {
     /// Opens a connection to the file at `path`: read-only, or the writer's (read-write, foreign
@@ -397,7 +402,7 @@ impl Local {
     pub(crate) fn open(path: &Path, writer: bool) -> Result<Self, rusqlite::Error> {
         let access = if writer { OpenFlags::SQLITE_OPEN_READ_WRITE } else { OpenFlags::SQLITE_OPEN_READ_ONLY };
         let conn = rusqlite::Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        conn.busy_timeout(if writer { WRITER_BUSY } else { BUSY })?;
+        conn.busy_timeout(if writer { WRITER_BUSY_STEP } else { BUSY })?;
         // As the pool's connections (store.rs): a large sort's temporary b-tree, a savepoint's
         // statement journal, in memory.
         conn.pragma_update(None, "temp_store", "memory")?;

@@ -55,8 +55,7 @@ impl Store {
             .max_connections(pool_size)
             .min_connections(1)
             // A connection to a file on this machine does not go stale as a network one may:
-            // no ping before each use (on SQLite a round trip to the connection's thread,
-            // inside the write lock for a write).
+            // no ping before each use (on SQLite a round trip to the connection's thread).
             .test_before_acquire(!sqlite_url)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -122,7 +121,7 @@ impl Store {
             None => None,
         };
         let guard = match guard {
-            Some(writer) if writer.is_local() => return Ok(WriteTx::new(TxConn::Local(LocalTx::begin(writer)?), None, actor)),
+            Some(writer) if writer.is_local() => return Ok(WriteTx::new(TxConn::Local(LocalTx::begin(writer).await?), None, actor)),
             other => other,
         };
         // `BEGIN IMMEDIATE` on SQLite: the write lock is taken at the start, waiting out the
@@ -139,6 +138,9 @@ impl Store {
     }
 
     pub async fn close(self) {
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close().await;
+        }
         self.reader.close().await;
     }
 }

@@ -636,3 +636,32 @@ async fn sqlite_writes_run_on_the_writer_and_every_connection_reads_them() {
     assert_eq!(territorial_units::get(tx.conn(), unit.meta.id).await.unwrap().data.population, Some(7));
     tx.commit().await.unwrap();
 }
+
+/// 11. On an SQLite file a write waits for another connection's write lock (another process,
+/// a migration) without blocking its thread, then runs: on this one-thread runtime the test's
+/// own task goes on meanwhile.
+#[tokio::test(flavor = "current_thread")]
+async fn a_write_waits_for_another_connections_lock_without_blocking_its_thread() {
+    let db = TestDb::new().await;
+    if db.is_postgres() {
+        return;
+    }
+    let file = Statement::from_string(DbBackend::Sqlite, "SELECT file FROM pragma_database_list WHERE name = 'main'");
+    let path: String = db.store.conn().pool().query_one_raw(file).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let store = db.store.clone();
+    let write = tokio::spawn(async move {
+        let tx = store.begin(persistence::Actor { subject: "t".into(), role: "admin".into(), request_id: "t".into() }).await?;
+        let unit = territorial_units::create(&tx, territorial_unit("Waited", None)).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(unit.meta.id)
+    });
+    let started = std::time::Instant::now();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "the waiting write blocked the thread for {:?}", started.elapsed());
+    assert!(!write.is_finished(), "the write waits while the other connection holds the lock");
+    other.execute_batch("COMMIT").unwrap();
+    let id = write.await.unwrap().unwrap();
+    assert_eq!(territorial_units::get(db.store.conn(), id).await.unwrap().data.name, "Waited");
+}
