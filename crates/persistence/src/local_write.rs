@@ -14,9 +14,9 @@
 //!
 //! The guarantees stay those of a transaction: `BEGIN IMMEDIATE` takes SQLite's write lock at
 //! the start (waiting out another process's write up to [`reader::WRITER_BUSY`], as the sqlx
-//! pool's connections did, without blocking its worker: [`LocalTx::begin`]); a write dropped before its commit (an error, a panic, a client
-//! that went away) is rolled back on drop; a connection that could not roll back is closed,
-//! and the next write opens a new one. Errors keep SQLite's extended result codes, classified
+//! pool's connections did, without blocking its worker: [`LocalTx::begin`]); a write dropped
+//! before its commit (an error, a panic, a client that went away) is rolled back on drop; a
+//! connection that could not roll back is closed, and the next write opens a new one. Errors keep SQLite's extended result codes, classified
 //! as sqlx's are (`error::sqlite_error`).
 //!
 //! PostgreSQL, and an in-memory SQLite database (one connection, the pool's), write through

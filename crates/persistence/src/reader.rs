@@ -31,8 +31,9 @@
 //! whole entity (read by name: never `into_tuple` without `select_only`) nor in the order of
 //! their names goes to sqlx. A value that does not decode as its column's type (which sqlx
 //! would refuse or read otherwise) also sends its statement to sqlx, so that its answer,
-//! error included, is sqlx's (inside a write: an error, see above). Only `SELECT`s and `WITH`s are run here (not PRAGMAs,
-//! transactions' statements or anything else SQLite calls read-only).
+//! error included, is sqlx's (inside a write: an error, see above). Only `SELECT`s and `WITH`s
+//! are run here (not PRAGMAs, transactions' statements or anything else SQLite calls
+//! read-only).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub const BUSY: Duration = Duration::from_millis(200);
 /// (`num_items`) and the change feed's last position (`changes::last_position`).
 pub const COMPUTED: &[&str] = &["num_items", "last"];
 
+use crate::error::sqlite_error;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rusqlite::OpenFlags;
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -518,7 +520,7 @@ pub(crate) fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: 
     // to answer, with its own error.
     let mut prepared = match local.conn.prepare_cached(sql) {
         Ok(prepared) => prepared,
-        Err(e) if strict => return Err(error(e)),
+        Err(e) if strict => return Err(sqlite_error(e)),
         Err(_) => return Ok(None),
     };
     let shape = match local.shapes.get(sql) {
@@ -534,7 +536,7 @@ pub(crate) fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: 
     };
     let Some(shape) = shape else { return elsewhere("its columns are not read here") };
     for (i, p) in parameters.iter().enumerate() {
-        prepared.raw_bind_parameter(i + 1, p).map_err(error)?;
+        prepared.raw_bind_parameter(i + 1, p).map_err(sqlite_error)?;
     }
     let mut rows = prepared.raw_query();
     let mut out: Vec<BTreeMap<String, Value>> = Vec::new();
@@ -548,11 +550,11 @@ pub(crate) fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: 
             {
                 return Ok(None);
             }
-            Err(e) => return Err(error(e)),
+            Err(e) => return Err(sqlite_error(e)),
         };
         let mut values = Vec::with_capacity(shape.len());
         for (i, name, kind) in shape.iter() {
-            let raw = row.get_ref(*i).map_err(error)?;
+            let raw = row.get_ref(*i).map_err(sqlite_error)?;
             // A value sqlx would refuse or read otherwise: sqlx answers.
             let value = match kind.decode(raw) {
                 Ok(value) => value,
@@ -567,10 +569,6 @@ pub(crate) fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: 
     }
     let mut rows = MockDatabase::new(DbBackend::Sqlite).append_query_results([out]);
     rows.query(0, Statement::from_string(DbBackend::Sqlite, String::new())).map(Some)
-}
-
-fn error(e: rusqlite::Error) -> DbErr {
-    crate::error::sqlite_error(e)
 }
 
 #[cfg(test)]

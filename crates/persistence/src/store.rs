@@ -45,7 +45,7 @@ impl Store {
         let pool_size = if in_memory {
             1
         } else if sqlite_url {
-            max_connections.min(SQLITE_POOL)
+            SQLITE_POOL
         } else {
             max_connections
         };
