@@ -20,6 +20,7 @@ mod m20261201_000110_import_refs;
 mod m20261201_000120_timeline_templates;
 mod m20261201_000130_pipeline_index;
 mod m20261201_000140_partnership_list_index;
+mod m20261202_000150_partnership_regions;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000120_timeline_templates::Migration),
             Box::new(m20261201_000130_pipeline_index::Migration),
             Box::new(m20261201_000140_partnership_list_index::Migration),
+            Box::new(m20261202_000150_partnership_regions::Migration),
         ]
     }
 }

@@ -159,3 +159,59 @@ async fn measure_key_links_earlier_revisions_and_drops_the_copied_reports() {
     assert_eq!(report_ids(&db).await, expected, "the copies of R1 (v2, v3) and of R2 (v3) are removed; originals stay");
     db.close().await.ok();
 }
+
+#[tokio::test]
+async fn partnership_regions_are_filled_from_the_regions_of_their_units() {
+    let scratch = scratch_database().await;
+    let db = Database::connect(&scratch.url).await.expect("connect");
+    Migrator::up(&db, Some(16)).await.expect("migrations up to 000140");
+
+    let unit = async |region: &str| {
+        let id = Uuid::now_v7();
+        exec(
+            &db,
+            "INSERT INTO territorial_units (id, version, created_at, updated_at, sort_name, kind, name, region, search_text) \
+             VALUES (?, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'u', 'town', 'U', ?, '')",
+            vec![id.into(), region.into()],
+        )
+        .await;
+        id
+    };
+    let partnership = async |units: &[Uuid]| {
+        let id = Uuid::now_v7();
+        exec(
+            &db,
+            "INSERT INTO partnerships (id, version, created_at, updated_at, sort_name, name, status, territorial_unit_ids, consultant_ids, search_text) \
+             VALUES (?, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'p', 'P', 'active', '[]', '[]', '')",
+            vec![id.into()],
+        )
+        .await;
+        for u in units {
+            exec(&db, "INSERT INTO partnership_territorial_units (partnership_id, territorial_unit_id) VALUES (?, ?)", vec![id.into(), (*u).into()]).await;
+        }
+        id
+    };
+    let (a, b, c) = (unit("CZ041").await, unit("CZ080").await, unit("CZ041").await);
+    let two = partnership(&[a, b, c]).await;
+    let one = partnership(&[a]).await;
+    let none = partnership(&[]).await;
+
+    Migrator::up(&db, None).await.expect("the remaining migrations");
+
+    let backend = db.get_database_backend();
+    for (id, expected) in [(two, ",CZ041,CZ080,"), (one, ",CZ041,"), (none, "")] {
+        let sql = match backend {
+            DatabaseBackend::Postgres => "SELECT regions FROM partnerships WHERE id = $1",
+            _ => "SELECT regions FROM partnerships WHERE id = ?",
+        };
+        let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()])).await.unwrap().unwrap();
+        let regions: String = row.try_get("", "regions").unwrap();
+        // The set, each code enclosed in commas; SQLite's aggregate does not promise an order.
+        let mut codes: Vec<&str> = regions.trim_matches(',').split(',').filter(|c| !c.is_empty()).collect();
+        codes.sort_unstable();
+        let set = if codes.is_empty() { String::new() } else { format!(",{},", codes.join(",")) };
+        assert!(regions.is_empty() || (regions.starts_with(',') && regions.ends_with(',')), "{regions}");
+        assert_eq!(set, expected, "partnership with {regions}");
+    }
+    db.close().await.ok();
+}

@@ -290,3 +290,49 @@ async fn registry_writes_check_the_role_then_the_row_then_the_input() {
     app.get(&format!("/api/v1/territorial-units/{missing}/excluded-localities"), None).await.problem(404);
     assert_eq!(app.get(&format!("/api/v1/territorial-units/{unit}/excluded-localities"), None).await.status, 200);
 }
+
+#[tokio::test]
+async fn the_region_filter_follows_the_units_of_a_partnership_and_their_regions() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let in_region = |region: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(&format!("/api/v1/partnerships?region={region}&limit=500"), None).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            let mut ids: Vec<String> = res.body["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let sorted = |mut ids: Vec<&String>| {
+        ids.sort();
+        ids.into_iter().cloned().collect::<Vec<_>>()
+    };
+    let a = app.unit(&admin, "Žlutice", "town", None).await; // CZ041
+    let b = app.create("/api/v1/territorial-units", &admin, json!({"name": "Kutná Hora", "kind": "town", "region": "CZ080"})).await;
+    let p1 = app.partnership(&admin, "LP Žluticko", &[&a]).await;
+    let p2 = app.partnership(&admin, "LP Dvě území", &[&a, &b]).await;
+    assert_eq!(in_region("CZ041").await, sorted(vec![&p1, &p2]));
+    assert_eq!(in_region("CZ080").await, vec![p2.clone()]);
+
+    // A unit moves to another region: the partnerships covering it follow, unchanged themselves.
+    let moved = app.patch(&format!("/api/v1/territorial-units/{b}"), &admin, json!({"region": "CZ042"})).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert!(in_region("CZ080").await.is_empty());
+    assert_eq!(in_region("CZ042").await, vec![p2.clone()]);
+    assert_eq!(app.get(&format!("/api/v1/partnerships/{p2}"), None).await.header("etag").as_deref(), Some("\"1\""));
+
+    // A partnership's units change; a refused change changes nothing.
+    let res = app.patch(&format!("/api/v1/partnerships/{p1}"), &admin, json!({"territorial_unit_ids": [b]})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(in_region("CZ041").await, vec![p2.clone()]);
+    assert_eq!(in_region("CZ042").await, sorted(vec![&p1, &p2]));
+    let refused = app.patch(&format!("/api/v1/partnerships/{p1}"), &admin, json!({"territorial_unit_ids": [a, uuid::Uuid::now_v7()]})).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(in_region("CZ041").await, vec![p2.clone()]);
+    let res = app.patch(&format!("/api/v1/partnerships/{p2}"), &admin, json!({"territorial_unit_ids": [b]})).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(in_region("CZ041").await.is_empty());
+    assert_eq!(in_region("CZ042").await, sorted(vec![&p1, &p2]));
+}

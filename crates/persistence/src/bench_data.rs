@@ -166,6 +166,7 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     founding_act: Set(None),
                     territorial_unit_ids: Set(serde_json::json!([units[2 * i].0, units[2 * i + 1].0])),
                     consultant_ids: Set(serde_json::json!([])),
+                    regions: Set(crate::partnerships::regions_text(vec![units[2 * i].1.to_string(), units[2 * i + 1].1.to_string()])),
                 }
             })
             .collect(),

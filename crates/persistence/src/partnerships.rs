@@ -4,7 +4,7 @@ use domain::codelist::{PartnershipStatus, Region};
 use domain::registry::{Partnership, PartnershipData, Record};
 use domain::search::search_text;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, like, meta, now, update_guarded};
@@ -71,14 +71,55 @@ fn content(d: &PartnershipData) -> p::ActiveModel {
     }
 }
 
+/// The text the `regions` column holds for these region codes (see the column): the set,
+/// sorted, each enclosed in commas; empty for none.
+pub(crate) fn regions_text(mut codes: Vec<String>) -> String {
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.is_empty() { String::new() } else { format!(",{},", codes.join(",")) }
+}
+
+/// The condition "covers at least one territorial unit in `region`" on `partnerships.regions`.
+fn covers(region: Region) -> sea_orm::sea_query::SimpleExpr {
+    Expr::col((p::Entity, p::Column::Regions)).like(format!("%,{region},%"))
+}
+
 /// The ids of the partnerships covering at least one territorial unit in `region` (a subquery).
 pub(crate) fn covering_region(region: Region) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column((ptu::Entity, ptu::Column::PartnershipId))
-        .from(ptu::Entity)
-        .inner_join(tu::Entity, Expr::col((tu::Entity, tu::Column::Id)).equals((ptu::Entity, ptu::Column::TerritorialUnitId)))
-        .and_where(Expr::col((tu::Entity, tu::Column::Region)).eq(region.to_string()))
-        .take()
+    Query::select().column((p::Entity, p::Column::Id)).from(p::Entity).and_where(covers(region)).take()
+}
+
+/// The `regions` of a partnership covering these territorial units.
+async fn regions_of(conn: &impl ConnectionTrait, units: &[Uuid]) -> Result<String, StoreError> {
+    if units.is_empty() {
+        return Ok(String::new());
+    }
+    let codes: Vec<String> =
+        tu::Entity::find().select_only().column(tu::Column::Region).filter(tu::Column::Id.is_in(units.to_vec())).into_tuple().all(conn).await?;
+    Ok(regions_text(codes))
+}
+
+/// Recomputes `regions` of the partnerships covering territorial unit `unit` (its region
+/// changed). Not a change of the partnerships' representation: versions stay.
+pub(crate) async fn refresh_regions(tx: &WriteTx, unit: Uuid) -> Result<(), StoreError> {
+    let covering = Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take();
+    let rows: Vec<(Uuid, String)> = ptu::Entity::find()
+        .select_only()
+        .column(ptu::Column::PartnershipId)
+        .column_as(Expr::col((tu::Entity, tu::Column::Region)), "region")
+        .join(JoinType::InnerJoin, ptu::Entity::belongs_to(tu::Entity).from(ptu::Column::TerritorialUnitId).to(tu::Column::Id).into())
+        .filter(ptu::Column::PartnershipId.in_subquery(covering))
+        .into_tuple()
+        .all(tx.conn())
+        .await?;
+    let mut by_partnership: std::collections::BTreeMap<Uuid, Vec<String>> = Default::default();
+    for (partnership, region) in rows {
+        by_partnership.entry(partnership).or_default().push(region);
+    }
+    for (partnership, codes) in by_partnership {
+        p::Entity::update_many().col_expr(p::Column::Regions, Expr::value(regions_text(codes))).filter(p::Column::Id.eq(partnership)).exec(tx.conn()).await?;
+    }
+    Ok(())
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<PartnershipRecord, StoreError> {
@@ -105,7 +146,7 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
         select = select.filter(p::Column::ExternalRef.eq(external_ref.clone()));
     }
     if let Some(region) = f.region {
-        select = select.filter(p::Column::Id.in_subquery(covering_region(region)));
+        select = select.filter(covers(region));
     }
     if let Some(unit) = f.territorial_unit_id {
         let covering = Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take();
@@ -147,6 +188,7 @@ pub async fn create(tx: &WriteTx, data: PartnershipData) -> Result<PartnershipRe
         updated_at: Set(at),
         archived_at: Set(None),
         status: Set(PartnershipStatus::Forming.to_string()),
+        regions: Set(regions_of(tx.conn(), &data.territorial_unit_ids).await?),
         ..content(&data)
     }
     .insert(tx.conn())
@@ -157,7 +199,8 @@ pub async fn create(tx: &WriteTx, data: PartnershipData) -> Result<PartnershipRe
 
 pub async fn update(tx: &WriteTx, current: &PartnershipRecord, data: PartnershipData) -> Result<PartnershipRecord, StoreError> {
     let m = &current.meta;
-    let changes = p::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..content(&data) };
+    let regions = Set(regions_of(tx.conn(), &data.territorial_unit_ids).await?);
+    let changes = p::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), regions, ..content(&data) };
     update_guarded(tx.conn(), changes, p::Column::Id.eq(m.id).and(p::Column::Version.eq(m.version))).await?;
     replace_children(tx, m.id, &data).await?;
     get(tx.conn(), m.id).await

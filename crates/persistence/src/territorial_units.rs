@@ -116,8 +116,13 @@ const CREATE_MANY_PER_STATEMENT: usize = 256;
 
 pub async fn update(tx: &WriteTx, current: &TerritorialUnit, data: TerritorialUnitData) -> Result<TerritorialUnit, StoreError> {
     let m = &current.meta;
+    let moved = data.region != current.data.region;
     let changes = tu::ActiveModel { version: Set(m.version + 1), updated_at: Set(now()), ..content(&data) };
     update_guarded(tx.conn(), changes, tu::Column::Id.eq(m.id).and(tu::Column::Version.eq(m.version))).await?;
+    if moved {
+        // The partnerships covering the unit keep their regions on their rows.
+        crate::partnerships::refresh_regions(tx, m.id).await?;
+    }
     get(tx.conn(), m.id).await
 }
 

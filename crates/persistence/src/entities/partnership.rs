@@ -24,6 +24,9 @@ pub struct Model {
     /// The name folded for sorting (case and diacritics ignored), identical on every database.
     pub sort_name: String,
     pub search_text: String,
+    /// The region codes of the territorial units, each enclosed in commas (`,CZ041,CZ042,`),
+    /// for the list's region filter; kept by `partnerships` (migration 000150).
+    pub regions: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
