@@ -14,6 +14,7 @@ pub mod render;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod timestamp;
 pub mod webhooks;
 pub mod write;
 

@@ -83,10 +83,13 @@ pub struct MetaView {
     pub id: Uuid,
     /// Incremented by every change; send it back in `If-Match` to avoid lost updates.
     pub version: i32,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
     /// When the resource was archived (`DELETE`); archived resources are listed only with
     /// `include_archived=true`.
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub archived_at: Option<DateTime<Utc>>,
 }
 
