@@ -1,10 +1,11 @@
 //! Situational analyses and the needs they find.
 
+use crate::Conn;
 use domain::analysis::{AnalysisData, Finding, NeedData, SupersedeRefusal, Superseded, check_supersedes};
 use domain::codelist::{AnalysisStatus, ThematicArea};
 use domain::registry::Record;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, meta, now, update_guarded};
@@ -43,7 +44,7 @@ fn json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, S
     serde_json::from_value(value).map_err(|e| StoreError::Database(sea_orm::DbErr::Json(e.to_string())))
 }
 
-async fn record(conn: &impl ConnectionTrait, m: sa::Model) -> Result<AnalysisRecord, StoreError> {
+async fn record(conn: &impl Conn, m: sa::Model) -> Result<AnalysisRecord, StoreError> {
     let superseded_by_id = sa::Entity::find().filter(sa::Column::SupersedesId.eq(m.id)).filter(sa::Column::ArchivedAt.is_null()).one(conn).await?.map(|s| s.id);
     Ok(Record {
         meta: meta!(m),
@@ -78,12 +79,12 @@ fn content(d: &AnalysisData) -> sa::ActiveModel {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<AnalysisRecord, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<AnalysisRecord, StoreError> {
     let m = sa::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     record(conn, m).await
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<AnalysisRecord>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<AnalysisRecord>, StoreError> {
     let mut select = sa::Entity::find();
     if !f.include_archived {
         select = select.filter(sa::Column::ArchivedAt.is_null());
@@ -118,7 +119,7 @@ async fn check(tx: &WriteTx, d: &AnalysisData, this: Option<Uuid>) -> Result<(),
 }
 
 /// The facts of the analysis `old` that `this` (`None`: a new one) names in `supersedes_id`.
-async fn superseded(conn: &impl ConnectionTrait, old: Uuid, this: Option<Uuid>) -> Result<Option<Superseded>, StoreError> {
+async fn superseded(conn: &impl Conn, old: Uuid, this: Option<Uuid>) -> Result<Option<Superseded>, StoreError> {
     let Some(found) = sa::Entity::find_by_id(old).one(conn).await? else { return Ok(None) };
     let mut other = sa::Entity::find().filter(sa::Column::SupersedesId.eq(old)).filter(sa::Column::ArchivedAt.is_null());
     if let Some(id) = this {
@@ -204,12 +205,12 @@ fn need_content(d: &NeedData) -> need::ActiveModel {
     }
 }
 
-pub async fn get_need(conn: &impl ConnectionTrait, id: Uuid) -> Result<NeedRecord, StoreError> {
+pub async fn get_need(conn: &impl Conn, id: Uuid) -> Result<NeedRecord, StoreError> {
     need::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(need_record)
 }
 
 pub async fn list_needs(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     analysis_id: Uuid,
     area: Option<ThematicArea>,
     include_archived: bool,
@@ -267,7 +268,7 @@ pub async fn archive_need(tx: &WriteTx, current: &NeedRecord) -> Result<NeedReco
 }
 
 /// Checks that every need belongs to an analysis of `partnership_id` (`need_ids[i]` on error).
-pub async fn ensure_needs_of(conn: &impl ConnectionTrait, partnership_id: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
+pub async fn ensure_needs_of(conn: &impl Conn, partnership_id: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
     if ids.is_empty() {
         return Ok(());
     }

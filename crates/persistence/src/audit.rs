@@ -1,7 +1,8 @@
 //! Reading the audit trail (entries are written by [`crate::WriteTx::audit`]).
 
+use crate::Conn;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::entities::audit_entry as ae;
@@ -33,7 +34,7 @@ pub struct Filter {
 
 pub const SORT: &[SortField<ae::Column>] = &[field("occurred_at", ae::Column::OccurredAt, SortKind::Timestamp)];
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<AuditEntry>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<AuditEntry>, StoreError> {
     let mut select = ae::Entity::find();
     if let Some(t) = &f.resource_type {
         select = select.filter(ae::Column::ResourceType.eq(t.clone()));

@@ -1,6 +1,7 @@
 //! Reading the change feed: the committed writes after a position, in commit order.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use crate::Conn;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -19,7 +20,7 @@ pub struct Filter {
 }
 
 /// Up to `limit` changes after `after`, in the order they committed.
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter) -> Result<Vec<Change>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter) -> Result<Vec<Change>, StoreError> {
     let mut select = change::Entity::find().filter(change::Column::Position.gt(f.after));
     if let Some(resource) = &f.resource_type {
         select = select.filter(change::Column::ResourceType.eq(resource.as_str()));
@@ -31,7 +32,7 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter) -> Result<Vec<Change>
 }
 
 /// The last position of the feed (0 when empty).
-pub async fn last_position(conn: &impl ConnectionTrait) -> Result<i64, StoreError> {
+pub async fn last_position(conn: &impl Conn) -> Result<i64, StoreError> {
     Ok(change::Entity::find()
         .select_only()
         .column_as(change::Column::Position.max(), "last")

@@ -2,12 +2,13 @@
 //! their timeline is derived from: the partnership's establishment, analyses, plans and
 //! evaluations.
 
+use crate::Conn;
 use chrono::NaiveDate;
 use domain::codelist::{AnalysisStatus, PartnershipStatus};
 use domain::cooperation::{CooperationData, CooperationStatus, Facts, Milestone, Span};
 use domain::registry::Record;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, meta, now, update_guarded};
@@ -89,11 +90,11 @@ fn content(d: &CooperationData) -> co::ActiveModel {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<CooperationRecord, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<CooperationRecord, StoreError> {
     co::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<CooperationRecord>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<CooperationRecord>, StoreError> {
     let mut select = co::Entity::find();
     if !f.include_archived {
         select = select.filter(co::Column::ArchivedAt.is_null());
@@ -190,7 +191,7 @@ pub async fn archive(tx: &WriteTx, current: &CooperationRecord) -> Result<Cooper
 /// - implementation after revision: the revised version's approval until its end;
 /// - handover: the cooperation's hand-over date, else the day the partnership was last
 ///   changed when its status is `handed_over`.
-pub async fn facts(conn: &impl ConnectionTrait, c: &CooperationRecord) -> Result<Facts, StoreError> {
+pub async fn facts(conn: &impl Conn, c: &CooperationRecord) -> Result<Facts, StoreError> {
     let partnership_id = c.data.data.partnership_id;
     let mut facts = Facts::default();
     if let Some(p) = partnership::Entity::find_by_id(partnership_id).one(conn).await? {

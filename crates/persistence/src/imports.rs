@@ -2,10 +2,11 @@
 //! find the record it updates (by `external_ref`, or a membership by its partnership,
 //! organization and start) and the records its reference columns name.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::entities::{
@@ -87,7 +88,7 @@ pub async fn insert(tx: &WriteTx, r: &ImportReport) -> Result<(), StoreError> {
 }
 
 /// A report; `owner` limits it to the reports of one token subject (not found otherwise).
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid, owner: Option<&str>) -> Result<ImportReport, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid, owner: Option<&str>) -> Result<ImportReport, StoreError> {
     let found = ir::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     if owner.is_some_and(|o| o != found.actor) {
         return Err(StoreError::NotFound);
@@ -98,7 +99,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid, owner: Option<&str>) -> 
 const SORT: &[SortField<ir::Column>] = &[field("created_at", ir::Column::CreatedAt, SortKind::Timestamp)];
 
 /// Reports, newest first; `owner` limits them to one token subject's.
-pub async fn list(conn: &impl ConnectionTrait, owner: Option<&str>, req: &PageRequest) -> Result<Page<ImportReport>, StoreError> {
+pub async fn list(conn: &impl Conn, owner: Option<&str>, req: &PageRequest) -> Result<Page<ImportReport>, StoreError> {
     let mut select = ir::Entity::find();
     if let Some(owner) = owner {
         select = select.filter(ir::Column::Actor.eq(owner.to_owned()));
@@ -122,7 +123,7 @@ pub enum Kind {
 
 /// The record of this kind with this `external_ref` (archived ones included: the key stays
 /// taken), if any.
-pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, external_ref: &str) -> Result<Option<Uuid>, StoreError> {
+pub async fn find_by_external_ref(conn: &impl Conn, kind: Kind, external_ref: &str) -> Result<Option<Uuid>, StoreError> {
     let r = external_ref.to_owned();
     let id = match kind {
         Kind::TerritorialUnit => {
@@ -156,7 +157,7 @@ pub async fn find_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, exter
 
 /// [`find_by_external_ref`] for many keys at once (a batch of an import's rows): the ids of the
 /// records of this kind with these `external_ref`s, by key; a key nobody has is absent.
-pub async fn find_many_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, refs: &[String]) -> Result<HashMap<String, Uuid>, StoreError> {
+pub async fn find_many_by_external_ref(conn: &impl Conn, kind: Kind, refs: &[String]) -> Result<HashMap<String, Uuid>, StoreError> {
     if refs.is_empty() {
         return Ok(HashMap::new());
     }
@@ -187,18 +188,13 @@ pub async fn find_many_by_external_ref(conn: &impl ConnectionTrait, kind: Kind, 
     Ok(found.into_iter().filter_map(|(r, id)| r.map(|r| (r, id))).collect())
 }
 
-async fn first_id<E: EntityTrait>(select: sea_orm::Select<E>, conn: &impl ConnectionTrait) -> Result<Option<Uuid>, StoreError> {
+async fn first_id<E: EntityTrait>(select: sea_orm::Select<E>, conn: &impl Conn) -> Result<Option<Uuid>, StoreError> {
     Ok(select.into_tuple::<Uuid>().one(conn).await?)
 }
 
 /// The membership (not archived) of an organization in a partnership that started that day:
 /// what a membership row of an import updates, memberships having no `external_ref`.
-pub async fn find_membership(
-    conn: &impl ConnectionTrait,
-    partnership_id: Uuid,
-    organization_id: Uuid,
-    joined_on: NaiveDate,
-) -> Result<Option<Uuid>, StoreError> {
+pub async fn find_membership(conn: &impl Conn, partnership_id: Uuid, organization_id: Uuid, joined_on: NaiveDate) -> Result<Option<Uuid>, StoreError> {
     let select = membership::Entity::find()
         .filter(membership::Column::PartnershipId.eq(partnership_id))
         .filter(membership::Column::OrganizationId.eq(organization_id))
@@ -210,7 +206,7 @@ pub async fn find_membership(
 }
 
 /// The measure of a plan with this `external_ref` (unique within a plan), if any.
-pub async fn find_measure(conn: &impl ConnectionTrait, plan_id: Uuid, external_ref: &str) -> Result<Option<Uuid>, StoreError> {
+pub async fn find_measure(conn: &impl Conn, plan_id: Uuid, external_ref: &str) -> Result<Option<Uuid>, StoreError> {
     let select = measure::Entity::find()
         .filter(measure::Column::PlanId.eq(plan_id))
         .filter(measure::Column::ExternalRef.eq(external_ref.to_owned()))
@@ -220,7 +216,7 @@ pub async fn find_measure(conn: &impl ConnectionTrait, plan_id: Uuid, external_r
 }
 
 /// The measure of a plan with this code (unique within a plan), if any.
-pub async fn find_measure_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
+pub async fn find_measure_by_code(conn: &impl Conn, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
     let select = measure::Entity::find()
         .filter(measure::Column::PlanId.eq(plan_id))
         .filter(measure::Column::Code.eq(code.to_owned()))
@@ -230,7 +226,7 @@ pub async fn find_measure_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, co
 }
 
 /// The goal of a plan with this code (unique within a plan), if any.
-pub async fn find_goal_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
+pub async fn find_goal_by_code(conn: &impl Conn, plan_id: Uuid, code: &str) -> Result<Option<Uuid>, StoreError> {
     let select =
         goal::Entity::find().filter(goal::Column::PlanId.eq(plan_id)).filter(goal::Column::Code.eq(code.to_owned())).select_only().column(goal::Column::Id);
     first_id(select, conn).await
@@ -240,7 +236,7 @@ pub async fn find_goal_by_code(conn: &impl ConnectionTrait, plan_id: Uuid, code:
 /// their plans: every
 /// version of a revised plan's measure has it.
 pub async fn measures_by_external_ref(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     external_ref: &str,
     plan_id: Option<Uuid>,
     partnership_id: Option<Uuid>,
@@ -256,7 +252,7 @@ pub async fn measures_by_external_ref(
 }
 
 /// The operational programme with this code (unique), if any.
-pub async fn find_programme_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Uuid>, StoreError> {
+pub async fn find_programme_by_code(conn: &impl Conn, code: &str) -> Result<Option<Uuid>, StoreError> {
     let select = operational_programme::Entity::find()
         .filter(operational_programme::Column::Code.eq(code.to_owned()))
         .select_only()

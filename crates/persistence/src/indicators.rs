@@ -6,6 +6,7 @@
 //! stable identity (`measure_key`): the values reported on every version of the measure, so
 //! that a revision keeps its indicators' history and periods never overlap across versions.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -54,7 +55,7 @@ fn record_of(m: iv::Model) -> IndicatorValueRecord {
 /// The values of one indicator of a measure, reported on any version of it (same
 /// `measure_key`), by period start (corrections after what they replaced); superseded ones
 /// only with `include_history`.
-pub async fn list(conn: &impl ConnectionTrait, measure: &MeasureRecord, key: &str, include_history: bool) -> Result<Vec<IndicatorValueRecord>, StoreError> {
+pub async fn list(conn: &impl Conn, measure: &MeasureRecord, key: &str, include_history: bool) -> Result<Vec<IndicatorValueRecord>, StoreError> {
     let mut ids: Vec<Uuid> = crate::monitoring::measures_with_keys(conn, &[measure.data.measure_key]).await?.into_keys().collect();
     ids.push(measure.meta.id);
     let mut select = iv::Entity::find().filter(iv::Column::MeasureId.is_in(ids)).filter(iv::Column::IndicatorKey.eq(key));
@@ -129,7 +130,7 @@ pub async fn add(
 /// them), as `(measure id in this plan, indicator key) → [(period, value)]`: the input of the
 /// actual values as of a day (the domain's `actual_as_of` keeps the periods ended by then, as
 /// `/attainment` does).
-pub async fn series_of_plan(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Series, StoreError> {
+pub async fn series_of_plan(conn: &impl Conn, plan_id: Uuid) -> Result<Series, StoreError> {
     use crate::entities::measure;
     let mine = crate::monitoring::ids_and_keys(conn, measure::Column::PlanId.eq(plan_id)).await?;
     // This plan's measure for each identity.

@@ -41,5 +41,13 @@ pub use local_write::TxConn;
 pub use page::{Page, PageRequest};
 pub use reader::Reader;
 pub use sea_orm::ConnectionTrait;
+
+/// What the repositories read and write through: the reader, a write's transaction, a pool. A
+/// connection of a type known when the program is built (`Any`), so that a page of rows is
+/// decoded straight into its models when it is read on this crate's own SQLite connections
+/// (`page::fetch`, `reader::models`).
+pub trait Conn: ConnectionTrait + std::any::Any {}
+
+impl<T: ConnectionTrait + std::any::Any> Conn for T {}
 pub use store::Store;
 pub use write::{Actor, StoredResponse, WriteTx};

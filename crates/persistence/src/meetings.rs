@@ -1,6 +1,7 @@
 //! Meetings of a partnership or of one of its working groups (agenda, minutes, attendance,
 //! numbered resolutions) and the action items agreed at them.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,7 +10,7 @@ use domain::registry::{ActionItemData, Attendance, MeetingData, Record, Resoluti
 use domain::search::search_text;
 use domain::{DomainError, FieldError};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, like, meta, now, update_guarded};
@@ -38,7 +39,7 @@ pub const SORT: &[SortField<mt::Column>] = &[
     field("updated_at", mt::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-async fn attendance(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Attendance>>, StoreError> {
+async fn attendance(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Attendance>>, StoreError> {
     let mut map: HashMap<Uuid, Vec<Attendance>> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
@@ -89,13 +90,13 @@ fn content(d: &MeetingData) -> mt::ActiveModel {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Meeting, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Meeting, StoreError> {
     let model = mt::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     let mut a = attendance(conn, &[id]).await?;
     record(model, a.remove(&id).unwrap_or_default())
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<Meeting>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<Meeting>, StoreError> {
     let mut select = mt::Entity::find();
     if !f.include_archived {
         select = select.filter(mt::Column::ArchivedAt.is_null());
@@ -226,11 +227,11 @@ fn item_content(partnership_id: Uuid, d: &ActionItemData) -> ai::ActiveModel {
 }
 
 /// An action item with the partnership it belongs to (for access checks).
-pub async fn get_item(conn: &impl ConnectionTrait, id: Uuid) -> Result<(Uuid, ActionItem), StoreError> {
+pub async fn get_item(conn: &impl Conn, id: Uuid) -> Result<(Uuid, ActionItem), StoreError> {
     ai::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(item)
 }
 
-pub async fn list_items(conn: &impl ConnectionTrait, f: &ActionItemFilter, req: &PageRequest) -> Result<Page<ActionItem>, StoreError> {
+pub async fn list_items(conn: &impl Conn, f: &ActionItemFilter, req: &PageRequest) -> Result<Page<ActionItem>, StoreError> {
     let mut select = ai::Entity::find();
     if !f.include_archived {
         select = select.filter(ai::Column::ArchivedAt.is_null());

@@ -1,6 +1,7 @@
 //! Memberships of organizations in partnerships, with their representatives. History is
 //! kept: a member leaves by getting `left_on`, and rows are archived, never deleted.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -35,7 +36,7 @@ pub const SORT: &[SortField<ms::Column>] = &[
     field("updated_at", ms::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-async fn representatives(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Representative>>, StoreError> {
+async fn representatives(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Representative>>, StoreError> {
     let mut map: HashMap<Uuid, Vec<Representative>> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
@@ -72,13 +73,13 @@ fn content(d: &MembershipData) -> ms::ActiveModel {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Membership, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Membership, StoreError> {
     let model = ms::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     let mut reps = representatives(conn, &[id]).await?;
     Ok(record(model, reps.remove(&id).unwrap_or_default()))
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<Membership>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<Membership>, StoreError> {
     let mut select = ms::Entity::find();
     if !f.include_archived {
         select = select.filter(ms::Column::ArchivedAt.is_null());
@@ -200,7 +201,7 @@ pub async fn archive(tx: &WriteTx, current: &Membership) -> Result<Membership, S
 /// The facts that decide whether an organization is a member of a partnership on a day
 /// (judged by [`domain::registry::Standing::is_member_on`]): whether it is archived, and its
 /// memberships of the partnership that are not archived.
-pub async fn standing(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid) -> Result<domain::registry::Standing, StoreError> {
+pub async fn standing(conn: &impl Conn, partnership_id: Uuid, organization_id: Uuid) -> Result<domain::registry::Standing, StoreError> {
     let organization_archived = organization::Entity::find_by_id(organization_id).one(conn).await?.is_some_and(|o| o.archived_at.is_some());
     let rows = ms::Entity::find()
         .filter(ms::Column::PartnershipId.eq(partnership_id))

@@ -2,13 +2,14 @@
 //! the latest report as of a day, indicator actuals, the SQL forms of the `status`/`overdue`
 //! rules of `domain::monitoring`, and which needs the partnership's measures address.
 
+use crate::Conn;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use domain::codelist::{Coded, PlanStatus, ProgressStatus, ThematicArea};
 use domain::monitoring::{FINISHED, ReportFact, latest_as_of};
 use sea_orm::sea_query::{Expr, IntoCondition};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -26,7 +27,7 @@ pub struct KeyState {
 }
 
 /// The ids of every measure (of any version) sharing one of `keys`, with their key.
-pub async fn measures_with_keys(conn: &impl ConnectionTrait, keys: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, StoreError> {
+pub async fn measures_with_keys(conn: &impl Conn, keys: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, StoreError> {
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
@@ -35,7 +36,7 @@ pub async fn measures_with_keys(conn: &impl ConnectionTrait, keys: &[Uuid]) -> R
 
 /// `(id, measure key)` of the measures matching `condition`, reading these two columns alone:
 /// following identities needs none of a measure's other columns (JSON among them).
-pub(crate) async fn ids_and_keys(conn: &impl ConnectionTrait, condition: impl IntoCondition) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+pub(crate) async fn ids_and_keys(conn: &impl Conn, condition: impl IntoCondition) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
     let rows: Vec<(Uuid, Option<Uuid>)> =
         measure::Entity::find().select_only().columns([measure::Column::Id, measure::Column::MeasureKey]).filter(condition).into_tuple().all(conn).await?;
     Ok(rows.into_iter().map(|(id, key)| (id, key.unwrap_or(id))).collect())
@@ -43,7 +44,7 @@ pub(crate) async fn ids_and_keys(conn: &impl ConnectionTrait, condition: impl In
 
 /// Monitoring per measure key as of `as_of` (`None`: everything reported), from the reports
 /// posted on any version of the measure.
-pub async fn state_by_key(conn: &impl ConnectionTrait, keys: &[Uuid], as_of: Option<NaiveDate>) -> Result<HashMap<Uuid, KeyState>, StoreError> {
+pub async fn state_by_key(conn: &impl Conn, keys: &[Uuid], as_of: Option<NaiveDate>) -> Result<HashMap<Uuid, KeyState>, StoreError> {
     let ids = measures_with_keys(conn, keys).await?;
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -113,7 +114,7 @@ pub fn names_need(need_id: Uuid) -> Expr {
 
 /// The needs addressed by a non-archived measure of a non-archived plan of the partnership
 /// whose status counts ([`domain::monitoring::addresses_needs`]).
-pub async fn addressed_needs(conn: &impl ConnectionTrait, partnership_id: Uuid) -> Result<HashSet<Uuid>, StoreError> {
+pub async fn addressed_needs(conn: &impl Conn, partnership_id: Uuid) -> Result<HashSet<Uuid>, StoreError> {
     let counting: Vec<String> = PlanStatus::ALL.iter().filter(|s| domain::monitoring::addresses_needs(**s)).map(|s| s.code().to_owned()).collect();
     let plans: Vec<Uuid> = sp::Entity::find()
         .filter(sp::Column::PartnershipId.eq(partnership_id))
@@ -137,7 +138,7 @@ pub async fn addressed_needs(conn: &impl ConnectionTrait, partnership_id: Uuid) 
 }
 
 /// The thematic areas of needs, by id (unknown ids are left out).
-pub async fn need_areas(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, ThematicArea>, StoreError> {
+pub async fn need_areas(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, ThematicArea>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -158,7 +159,7 @@ pub async fn need_areas(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Has
 }
 
 /// Per measure key, the measure carrying it in the partnership's plan in force (if any).
-pub async fn in_force_by_key(conn: &impl ConnectionTrait, partnership_id: Uuid, keys: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, StoreError> {
+pub async fn in_force_by_key(conn: &impl Conn, partnership_id: Uuid, keys: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, StoreError> {
     if keys.is_empty() {
         return Ok(HashMap::new());
     }

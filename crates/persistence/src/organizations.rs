@@ -1,10 +1,11 @@
 //! Organizations: the municipalities, offices, schools and NGOs that become members.
 
+use crate::Conn;
 use domain::codelist::OrganizationKind;
 use domain::registry::{OrganizationData, Record};
 use domain::search::search_text;
 use sea_orm::sea_query::{ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryIntoModel};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TryIntoModel};
 use uuid::Uuid;
 
 use crate::convert::{code, like, meta, now, update_guarded};
@@ -52,19 +53,19 @@ fn content(d: &OrganizationData) -> org::ActiveModel {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Organization, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Organization, StoreError> {
     org::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// The records with these `external_ref`s (archived ones too), for a batch of an import's rows.
-pub async fn by_external_refs(conn: &impl ConnectionTrait, refs: &[String]) -> Result<Vec<Organization>, StoreError> {
+pub async fn by_external_refs(conn: &impl Conn, refs: &[String]) -> Result<Vec<Organization>, StoreError> {
     if refs.is_empty() {
         return Ok(vec![]);
     }
     org::Entity::find().filter(org::Column::ExternalRef.is_in(refs.to_vec())).all(conn).await?.into_iter().map(record).collect()
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<Organization>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<Organization>, StoreError> {
     let mut select = org::Entity::find();
     if !f.include_archived {
         select = select.filter(org::Column::ArchivedAt.is_null());

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::FieldError;
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Condition, Value};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde_json::json;
 use sha2::Sha256;
 use uuid::Uuid;
@@ -188,7 +188,8 @@ pub async fn fetch<E, C>(
 where
     E: EntityTrait,
     E::Model: ModelTrait<Entity = E> + Sync,
-    C: ConnectionTrait,
+    E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    C: crate::Conn,
 {
     let (sort_text, keys) = parse_sort(request.sort.as_deref(), fields, default_sort)?;
     let mut select = select;
@@ -242,7 +243,13 @@ where
     for (field, desc) in &keys {
         select = select.order_by(field.column, if *desc { Order::Desc } else { Order::Asc });
     }
-    let mut rows = select.order_by(id, Order::Asc).limit(request.limit + 1).all(conn).await?;
+    let select = select.order_by(id, Order::Asc).limit(request.limit + 1);
+    // On the reader's own SQLite connections the rows become models directly.
+    let local = (conn as &dyn std::any::Any).downcast_ref::<crate::Reader>().and_then(|reader| reader.models(&select));
+    let mut rows = match local {
+        Some(rows) => rows?,
+        None => select.all(conn).await?,
+    };
 
     let next_cursor = if rows.len() as u64 > request.limit {
         rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));

@@ -1,10 +1,11 @@
 //! Local partnerships with the territorial units they cover and their assigned consultants.
 
+use crate::Conn;
 use domain::codelist::{PartnershipStatus, Region};
 use domain::registry::{Partnership, PartnershipData, Record};
 use domain::search::search_text;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, like, meta, now, update_guarded};
@@ -90,7 +91,7 @@ pub(crate) fn covering_region(region: Region) -> sea_orm::sea_query::SelectState
 }
 
 /// The `regions` of a partnership covering these territorial units.
-async fn regions_of(conn: &impl ConnectionTrait, units: &[Uuid]) -> Result<String, StoreError> {
+async fn regions_of(conn: &impl Conn, units: &[Uuid]) -> Result<String, StoreError> {
     if units.is_empty() {
         return Ok(String::new());
     }
@@ -122,16 +123,16 @@ pub(crate) async fn refresh_regions(tx: &WriteTx, unit: Uuid) -> Result<(), Stor
     Ok(())
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<PartnershipRecord, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<PartnershipRecord, StoreError> {
     p::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// Whether a partnership exists, without loading it.
-pub async fn exists(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, StoreError> {
+pub async fn exists(conn: &impl Conn, id: Uuid) -> Result<bool, StoreError> {
     Ok(p::Entity::find_by_id(id).one(conn).await?.is_some())
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<PartnershipRecord>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<PartnershipRecord>, StoreError> {
     let mut select = p::Entity::find();
     if !f.include_archived {
         select = select.filter(p::Column::ArchivedAt.is_null());

@@ -1,11 +1,12 @@
 //! People: representatives, coordinators, consultants. Personal data: a partner sees only
 //! the people connected to its own partnerships (see [`Scope`]).
 
+use crate::Conn;
 use domain::access::PersonTie;
 use domain::registry::{PersonData, Record};
 use domain::search::search_text;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::convert::{ensure_exist, like, meta, now, update_guarded};
@@ -114,7 +115,7 @@ fn named_by(partnerships: Option<&[Uuid]>) -> Condition {
 
 /// How a person is tied to these partnerships (a consultant's), by the same records that make
 /// people visible to partners.
-pub async fn tie(conn: &impl ConnectionTrait, id: Uuid, partnerships: &[Uuid]) -> Result<PersonTie, StoreError> {
+pub async fn tie(conn: &impl Conn, id: Uuid, partnerships: &[Uuid]) -> Result<PersonTie, StoreError> {
     let named = |scope: Option<&[Uuid]>| person::Entity::find_by_id(id).filter(named_by(scope)).count(conn);
     Ok(if named(Some(partnerships)).await? > 0 {
         PersonTie::NamedByOwn
@@ -126,7 +127,7 @@ pub async fn tie(conn: &impl ConnectionTrait, id: Uuid, partnerships: &[Uuid]) -
 }
 
 /// One person, if it exists and the scope allows it.
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid, scope: Option<&[Uuid]>) -> Result<Person, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid, scope: Option<&[Uuid]>) -> Result<Person, StoreError> {
     let mut select = person::Entity::find_by_id(id);
     if let Some(partnerships) = scope {
         select = select.filter(connected_to(partnerships));
@@ -134,7 +135,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid, scope: Option<&[Uuid]>) 
     select.one(conn).await?.ok_or(StoreError::NotFound).map(record)
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<Person>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<Person>, StoreError> {
     let mut select = person::Entity::find();
     if !f.include_archived {
         select = select.filter(person::Column::ArchivedAt.is_null());
@@ -186,6 +187,6 @@ pub async fn archive(tx: &WriteTx, current: &Person) -> Result<Person, StoreErro
 }
 
 /// Checks that people referenced from another resource exist (`field[i]` on error).
-pub async fn ensure_people(conn: &impl ConnectionTrait, ids: &[Uuid], field: &str, single: bool) -> Result<(), StoreError> {
+pub async fn ensure_people(conn: &impl Conn, ids: &[Uuid], field: &str, single: bool) -> Result<(), StoreError> {
     ensure_exist::<person::Entity, _>(conn, person::Column::Id, ids, field, single).await
 }

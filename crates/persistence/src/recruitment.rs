@@ -2,11 +2,12 @@
 //! activities, answers and scores are JSON on their rows; every write is guarded by the
 //! version that was read, so two assessors scoring at once never lose each other's points.
 
+use crate::Conn;
 use chrono::{DateTime, Utc};
 use domain::recruitment::{ApprovingResolution, CandidacyData, CoFinancing, Outcome, RoundData, RoundStatus, Score, Total};
 use domain::registry::Record;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::convert::{ensure_exist, meta, now, update_guarded};
@@ -116,11 +117,11 @@ fn round_content(d: &RoundData) -> rr::ActiveModel {
     }
 }
 
-pub async fn get_round(conn: &impl ConnectionTrait, id: Uuid) -> Result<RoundRecord, StoreError> {
+pub async fn get_round(conn: &impl Conn, id: Uuid) -> Result<RoundRecord, StoreError> {
     rr::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(round_record)
 }
 
-pub async fn list_rounds(conn: &impl ConnectionTrait, f: &RoundFilter, req: &PageRequest) -> Result<Page<RoundRecord>, StoreError> {
+pub async fn list_rounds(conn: &impl Conn, f: &RoundFilter, req: &PageRequest) -> Result<Page<RoundRecord>, StoreError> {
     let mut select = rr::Entity::find();
     if !f.include_archived {
         select = select.filter(rr::Column::ArchivedAt.is_null());
@@ -231,14 +232,14 @@ fn candidacy_content(d: &CandidacyData) -> ca::ActiveModel {
     }
 }
 
-pub async fn get_candidacy(conn: &impl ConnectionTrait, id: Uuid) -> Result<CandidacyRecord, StoreError> {
+pub async fn get_candidacy(conn: &impl Conn, id: Uuid) -> Result<CandidacyRecord, StoreError> {
     let m = ca::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     let round = get_round(conn, m.round_id).await?;
     candidacy_record(m, &round.data.data)
 }
 
 /// The candidacies of `models`, each with the total of its round's rules (each round read once).
-async fn with_rounds(conn: &impl ConnectionTrait, models: Vec<ca::Model>) -> Result<Vec<CandidacyRecord>, StoreError> {
+async fn with_rounds(conn: &impl Conn, models: Vec<ca::Model>) -> Result<Vec<CandidacyRecord>, StoreError> {
     let mut rounds: Vec<RoundRecord> = Vec::new();
     let mut items = Vec::with_capacity(models.len());
     for m in models {
@@ -251,7 +252,7 @@ async fn with_rounds(conn: &impl ConnectionTrait, models: Vec<ca::Model>) -> Res
     Ok(items)
 }
 
-pub async fn list_candidacies(conn: &impl ConnectionTrait, f: &CandidacyFilter, req: &PageRequest) -> Result<Page<CandidacyRecord>, StoreError> {
+pub async fn list_candidacies(conn: &impl Conn, f: &CandidacyFilter, req: &PageRequest) -> Result<Page<CandidacyRecord>, StoreError> {
     let mut select = ca::Entity::find();
     if !f.include_archived {
         select = select.filter(ca::Column::ArchivedAt.is_null());
@@ -271,7 +272,7 @@ pub async fn list_candidacies(conn: &impl ConnectionTrait, f: &CandidacyFilter, 
 }
 
 /// Every standing (not withdrawn) candidacy of a round, in the order they were received.
-pub async fn candidacies_of(conn: &impl ConnectionTrait, round_id: Uuid) -> Result<Vec<CandidacyRecord>, StoreError> {
+pub async fn candidacies_of(conn: &impl Conn, round_id: Uuid) -> Result<Vec<CandidacyRecord>, StoreError> {
     let models = ca::Entity::find()
         .filter(ca::Column::RoundId.eq(round_id))
         .filter(ca::Column::ArchivedAt.is_null())
@@ -283,7 +284,7 @@ pub async fn candidacies_of(conn: &impl ConnectionTrait, round_id: Uuid) -> Resu
 }
 
 /// Whether the unit has a standing (not withdrawn) candidacy in the round.
-pub async fn standing_candidacy(conn: &impl ConnectionTrait, round_id: Uuid, territorial_unit_id: Uuid) -> Result<bool, StoreError> {
+pub async fn standing_candidacy(conn: &impl Conn, round_id: Uuid, territorial_unit_id: Uuid) -> Result<bool, StoreError> {
     use sea_orm::PaginatorTrait;
     let n = ca::Entity::find()
         .filter(ca::Column::RoundId.eq(round_id))

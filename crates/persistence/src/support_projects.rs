@@ -4,6 +4,7 @@
 //! managers' attendance; who a unit concerns (the partnership of its cooperation); and the
 //! facts of the project's indicators.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use domain::codelist::{ProgrammingPeriod, ThematicArea};
@@ -13,7 +14,7 @@ use domain::support_project::{
     KeyActivity, ParticipatoryData, Presenter, SupportProjectData, SupportedUnitData, UnitFacts,
 };
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Select, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, meta, now, update_guarded};
@@ -296,7 +297,7 @@ fn event_content(e: &Event) -> ev::ActiveModel {
 /// get, create, update and archive of one kind of record, written once.
 macro_rules! repository {
     ($get:ident, $create:ident, $update:ident, $archive:ident, $ent:ident, $stored:ty, $rec:ty, $record:ident, $content:ident) => {
-        pub async fn $get(conn: &impl ConnectionTrait, id: Uuid) -> Result<$rec, StoreError> {
+        pub async fn $get(conn: &impl Conn, id: Uuid) -> Result<$rec, StoreError> {
             $ent::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then($record)
         }
 
@@ -347,7 +348,7 @@ repository!(get_document, create_document, update_document, archive_document, do
 repository!(get_event, create_event, update_event, archive_event, ev, Event, EventRecord, event, event_content);
 
 async fn page_of<E, T>(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     select: Select<E>,
     sort: &[SortField<E::Column>],
     default: &str,
@@ -358,6 +359,7 @@ async fn page_of<E, T>(
 where
     E: EntityTrait,
     E::Model: sea_orm::ModelTrait<Entity = E> + Sync,
+    E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
 {
     let page = page::fetch(conn, select, sort, default, id, req).await?;
     let mut items = Vec::with_capacity(page.items.len());
@@ -377,7 +379,7 @@ pub struct Filter {
 }
 
 /// The ids of the supported units whose cooperation is with one of `partnerships`.
-async fn units_of_partnerships(conn: &impl ConnectionTrait, partnerships: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+async fn units_of_partnerships(conn: &impl Conn, partnerships: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
     let cooperations: Vec<Uuid> = cooperation::Entity::find()
         .select_only()
         .column(cooperation::Column::Id)
@@ -395,7 +397,7 @@ async fn units_of_partnerships(conn: &impl ConnectionTrait, partnerships: &[Uuid
         .await?)
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<SupportProjectRecord>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<SupportProjectRecord>, StoreError> {
     let mut select = sp::Entity::find();
     if !f.include_archived {
         select = select.filter(sp::Column::ArchivedAt.is_null());
@@ -409,7 +411,7 @@ pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) ->
     page_of(conn, select, SORT, "start_on", sp::Column::Id, req, project).await
 }
 
-pub async fn list_units(conn: &impl ConnectionTrait, project_id: Uuid, f: &Filter, req: &PageRequest) -> Result<Page<SupportedUnitRecord>, StoreError> {
+pub async fn list_units(conn: &impl Conn, project_id: Uuid, f: &Filter, req: &PageRequest) -> Result<Page<SupportedUnitRecord>, StoreError> {
     let mut select = su::Entity::find().filter(su::Column::SupportProjectId.eq(project_id));
     if !f.include_archived {
         select = select.filter(su::Column::ArchivedAt.is_null());
@@ -420,7 +422,7 @@ pub async fn list_units(conn: &impl ConnectionTrait, project_id: Uuid, f: &Filte
     page_of(conn, select, UNIT_SORT, "joined_on", su::Column::Id, req, unit).await
 }
 
-pub async fn list_criteria(conn: &impl ConnectionTrait, unit_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<CriterionRecord>, StoreError> {
+pub async fn list_criteria(conn: &impl Conn, unit_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<CriterionRecord>, StoreError> {
     let mut select = qc::Entity::find().filter(qc::Column::SupportedUnitId.eq(unit_id));
     if !include_archived {
         select = select.filter(qc::Column::ArchivedAt.is_null());
@@ -428,12 +430,7 @@ pub async fn list_criteria(conn: &impl ConnectionTrait, unit_id: Uuid, include_a
     page_of(conn, select, CRITERION_SORT, "created_at", qc::Column::Id, req, criterion).await
 }
 
-pub async fn list_participatory(
-    conn: &impl ConnectionTrait,
-    unit_id: Uuid,
-    include_archived: bool,
-    req: &PageRequest,
-) -> Result<Page<ParticipatoryRecord>, StoreError> {
+pub async fn list_participatory(conn: &impl Conn, unit_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<ParticipatoryRecord>, StoreError> {
     let mut select = pp::Entity::find().filter(pp::Column::SupportedUnitId.eq(unit_id));
     if !include_archived {
         select = select.filter(pp::Column::ArchivedAt.is_null());
@@ -441,12 +438,7 @@ pub async fn list_participatory(
     page_of(conn, select, PARTICIPATORY_SORT, "applied_on", pp::Column::Id, req, participatory).await
 }
 
-pub async fn list_findings(
-    conn: &impl ConnectionTrait,
-    project_id: Uuid,
-    include_archived: bool,
-    req: &PageRequest,
-) -> Result<Page<FindingRecord>, StoreError> {
+pub async fn list_findings(conn: &impl Conn, project_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<FindingRecord>, StoreError> {
     let mut select = af::Entity::find().filter(af::Column::SupportProjectId.eq(project_id));
     if !include_archived {
         select = select.filter(af::Column::ArchivedAt.is_null());
@@ -455,7 +447,7 @@ pub async fn list_findings(
 }
 
 /// A project's documents; for a partner (`scope`) those of the whole project and of its own units.
-pub async fn list_documents(conn: &impl ConnectionTrait, project_id: Uuid, f: &Filter, req: &PageRequest) -> Result<Page<DocumentRecord>, StoreError> {
+pub async fn list_documents(conn: &impl Conn, project_id: Uuid, f: &Filter, req: &PageRequest) -> Result<Page<DocumentRecord>, StoreError> {
     let mut select = doc::Entity::find().filter(doc::Column::SupportProjectId.eq(project_id));
     if !f.include_archived {
         select = select.filter(doc::Column::ArchivedAt.is_null());
@@ -467,7 +459,7 @@ pub async fn list_documents(conn: &impl ConnectionTrait, project_id: Uuid, f: &F
     page_of(conn, select, DOCUMENT_SORT, "issued_on", doc::Column::Id, req, document).await
 }
 
-pub async fn list_events(conn: &impl ConnectionTrait, project_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<EventRecord>, StoreError> {
+pub async fn list_events(conn: &impl Conn, project_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<EventRecord>, StoreError> {
     let mut select = ev::Entity::find().filter(ev::Column::SupportProjectId.eq(project_id));
     if !include_archived {
         select = select.filter(ev::Column::ArchivedAt.is_null());
@@ -478,13 +470,13 @@ pub async fn list_events(conn: &impl ConnectionTrait, project_id: Uuid, include_
 // Who a record concerns, and the references a write names.
 
 /// The programming period of the operational programme with this code, if there is one.
-pub async fn programme_period(conn: &impl ConnectionTrait, programme: &str) -> Result<Option<ProgrammingPeriod>, StoreError> {
+pub async fn programme_period(conn: &impl Conn, programme: &str) -> Result<Option<ProgrammingPeriod>, StoreError> {
     let found = op::Entity::find().filter(op::Column::Code.eq(programme)).one(conn).await?;
     found.map(|p| code::<ProgrammingPeriod>(&p.period)).transpose()
 }
 
 /// Refuses a registration number another support project already has (409 naming the field).
-pub async fn ensure_unique_number(conn: &impl ConnectionTrait, number: &str, except: Option<Uuid>) -> Result<(), StoreError> {
+pub async fn ensure_unique_number(conn: &impl Conn, number: &str, except: Option<Uuid>) -> Result<(), StoreError> {
     let mut select = sp::Entity::find().filter(sp::Column::RegistrationNumber.eq(number));
     if let Some(id) = except {
         select = select.filter(sp::Column::Id.ne(id));
@@ -496,25 +488,25 @@ pub async fn ensure_unique_number(conn: &impl ConnectionTrait, number: &str, exc
 }
 
 /// The partnership a supported unit concerns: that of its cooperation.
-pub async fn unit_partnership(conn: &impl ConnectionTrait, u: &SupportedUnitRecord) -> Result<Option<Uuid>, StoreError> {
+pub async fn unit_partnership(conn: &impl Conn, u: &SupportedUnitRecord) -> Result<Option<Uuid>, StoreError> {
     cooperation_partnership(conn, u.data.data.cooperation_id).await
 }
 
 /// The partnership of a cooperation, if any.
-pub async fn cooperation_partnership(conn: &impl ConnectionTrait, cooperation_id: Option<Uuid>) -> Result<Option<Uuid>, StoreError> {
+pub async fn cooperation_partnership(conn: &impl Conn, cooperation_id: Option<Uuid>) -> Result<Option<Uuid>, StoreError> {
     let Some(id) = cooperation_id else { return Ok(None) };
     Ok(cooperation::Entity::find_by_id(id).one(conn).await?.map(|c| c.partnership_id))
 }
 
 /// Whether a project supports a unit whose cooperation is with one of `partnerships`.
-pub async fn concerns(conn: &impl ConnectionTrait, project_id: Uuid, partnerships: &[Uuid]) -> Result<bool, StoreError> {
+pub async fn concerns(conn: &impl Conn, project_id: Uuid, partnerships: &[Uuid]) -> Result<bool, StoreError> {
     let units = units_of_partnerships(conn, partnerships).await?;
     Ok(su::Entity::find().filter(su::Column::SupportProjectId.eq(project_id)).filter(su::Column::Id.is_in(units)).one(conn).await?.is_some())
 }
 
 /// Checks a supported unit's references: the territorial unit and the cooperation exist, and
 /// the project does not support the unit twice (409).
-pub async fn check_unit(conn: &impl ConnectionTrait, u: &SupportedUnit, except: Option<Uuid>) -> Result<(), StoreError> {
+pub async fn check_unit(conn: &impl Conn, u: &SupportedUnit, except: Option<Uuid>) -> Result<(), StoreError> {
     ensure_exist::<territorial_unit::Entity, _>(conn, territorial_unit::Column::Id, &[u.data.territorial_unit_id], "territorial_unit_id", true).await?;
     if let Some(c) = u.data.cooperation_id {
         ensure_exist::<cooperation::Entity, _>(conn, cooperation::Column::Id, &[c], "cooperation_id", true).await?;
@@ -531,7 +523,7 @@ pub async fn check_unit(conn: &impl ConnectionTrait, u: &SupportedUnit, except: 
 }
 
 /// Checks that `unit` is a (not archived) supported unit of `project_id`, under `field`.
-pub async fn ensure_unit_of(conn: &impl ConnectionTrait, project_id: Uuid, unit: Uuid, field: &str) -> Result<(), StoreError> {
+pub async fn ensure_unit_of(conn: &impl Conn, project_id: Uuid, unit: Uuid, field: &str) -> Result<(), StoreError> {
     let found = su::Entity::find_by_id(unit).one(conn).await?;
     if found.is_some_and(|u| u.support_project_id == project_id && u.archived_at.is_none()) {
         Ok(())
@@ -541,7 +533,7 @@ pub async fn ensure_unit_of(conn: &impl ConnectionTrait, project_id: Uuid, unit:
 }
 
 /// Checks a document's references: its unit and its findings belong to its project.
-pub async fn check_document(conn: &impl ConnectionTrait, d: &Document) -> Result<(), StoreError> {
+pub async fn check_document(conn: &impl Conn, d: &Document) -> Result<(), StoreError> {
     if let Some(u) = d.data.supported_unit_id {
         ensure_unit_of(conn, d.support_project_id, u, "supported_unit_id").await?;
     }
@@ -563,7 +555,7 @@ pub async fn check_document(conn: &impl ConnectionTrait, d: &Document) -> Result
 }
 
 /// Checks an event's presenting organizations exist.
-pub async fn check_event(conn: &impl ConnectionTrait, e: &EventData) -> Result<(), StoreError> {
+pub async fn check_event(conn: &impl Conn, e: &EventData) -> Result<(), StoreError> {
     for (i, p) in e.presenters.iter().enumerate() {
         if let Some(org) = p.organization_id {
             ensure_exist::<organization::Entity, _>(conn, organization::Column::Id, &[org], &format!("presenters[{i}].organization_id"), true).await?;
@@ -573,14 +565,14 @@ pub async fn check_event(conn: &impl ConnectionTrait, e: &EventData) -> Result<(
 }
 
 /// Checks an attendance's references: the unit is the event's project's, the person exists.
-pub async fn check_attendance(conn: &impl ConnectionTrait, e: &EventRecord, a: &Attendance) -> Result<(), StoreError> {
+pub async fn check_attendance(conn: &impl Conn, e: &EventRecord, a: &Attendance) -> Result<(), StoreError> {
     ensure_unit_of(conn, e.data.support_project_id, a.supported_unit_id, "supported_unit_id").await?;
     ensure_people(conn, &[a.person_id], "person_id", true).await
 }
 
 /// The facts of a project's indicators: its units (not archived) with their criteria and
 /// participatory procedures, its documents with their findings' days, its events.
-pub async fn facts(conn: &impl ConnectionTrait, project_id: Uuid) -> Result<Facts, StoreError> {
+pub async fn facts(conn: &impl Conn, project_id: Uuid) -> Result<Facts, StoreError> {
     let units = su::Entity::find().filter(su::Column::SupportProjectId.eq(project_id)).filter(su::Column::ArchivedAt.is_null()).all(conn).await?;
     let ids: Vec<Uuid> = units.iter().map(|u| u.id).collect();
     let criteria = qc::Entity::find().filter(qc::Column::SupportedUnitId.is_in(ids.clone())).filter(qc::Column::ArchivedAt.is_null()).all(conn).await?;

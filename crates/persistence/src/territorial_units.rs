@@ -1,10 +1,11 @@
 //! Territorial units (municipalities, unions, microregions, MAS) and their excluded localities.
 
+use crate::Conn;
 use domain::codelist::{Region, TerritorialUnitKind};
 use domain::registry::{ExcludedLocalityData, Record, TerritorialUnitData};
 use domain::search::search_text;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryIntoModel};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TryIntoModel};
 use uuid::Uuid;
 
 use crate::convert::{code, like, meta, now, update_guarded};
@@ -59,19 +60,19 @@ fn content(d: &TerritorialUnitData) -> tu::ActiveModel {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<TerritorialUnit, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<TerritorialUnit, StoreError> {
     tu::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// The records with these `external_ref`s (archived ones too), for a batch of an import's rows.
-pub async fn by_external_refs(conn: &impl ConnectionTrait, refs: &[String]) -> Result<Vec<TerritorialUnit>, StoreError> {
+pub async fn by_external_refs(conn: &impl Conn, refs: &[String]) -> Result<Vec<TerritorialUnit>, StoreError> {
     if refs.is_empty() {
         return Ok(vec![]);
     }
     tu::Entity::find().filter(tu::Column::ExternalRef.is_in(refs.to_vec())).all(conn).await?.into_iter().map(record).collect()
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<TerritorialUnit>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<TerritorialUnit>, StoreError> {
     let mut select = tu::Entity::find();
     if !f.include_archived {
         select = select.filter(tu::Column::ArchivedAt.is_null());
@@ -164,16 +165,11 @@ pub const LOCALITY_SORT: &[SortField<el::Column>] = &[
     field("updated_at", el::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-pub async fn get_locality(conn: &impl ConnectionTrait, id: Uuid) -> Result<ExcludedLocality, StoreError> {
+pub async fn get_locality(conn: &impl Conn, id: Uuid) -> Result<ExcludedLocality, StoreError> {
     el::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).map(locality)
 }
 
-pub async fn list_localities(
-    conn: &impl ConnectionTrait,
-    unit_id: Uuid,
-    include_archived: bool,
-    req: &PageRequest,
-) -> Result<Page<ExcludedLocality>, StoreError> {
+pub async fn list_localities(conn: &impl Conn, unit_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<ExcludedLocality>, StoreError> {
     let mut select = el::Entity::find().filter(el::Column::TerritorialUnitId.eq(unit_id));
     if !include_archived {
         select = select.filter(el::Column::ArchivedAt.is_null());

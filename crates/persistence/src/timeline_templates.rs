@@ -2,6 +2,7 @@
 //! the domain's and never stored. The phases are a JSON list on the row. Cooperations and
 //! recruitment rounds name a template by its code, which stays unique once archived.
 
+use crate::Conn;
 use domain::cooperation::{Template, TemplateUses};
 use domain::registry::Record;
 use sea_orm::sea_query::ExprTrait;
@@ -40,7 +41,7 @@ fn content(t: &Template) -> tt::ActiveModel {
 }
 
 /// A stored template by code, archived or not: 404 when there is none.
-pub async fn get(conn: &impl ConnectionTrait, code: &str) -> Result<TemplateRecord, StoreError> {
+pub async fn get(conn: &impl Conn, code: &str) -> Result<TemplateRecord, StoreError> {
     tt::Entity::find().filter(tt::Column::Code.eq(code)).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
@@ -49,7 +50,7 @@ pub async fn get(conn: &impl ConnectionTrait, code: &str) -> Result<TemplateReco
 /// the template ([`lock`], then [`uses`]) either waits for this write and sees the template in
 /// use, or commits first and this write reads the template as changed. (SQLite writes one at
 /// a time.)
-pub async fn usable(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Template>, StoreError> {
+pub async fn usable(conn: &impl Conn, code: &str) -> Result<Option<Template>, StoreError> {
     let mut select = tt::Entity::find().filter(tt::Column::Code.eq(code)).filter(tt::Column::ArchivedAt.is_null());
     if conn.get_database_backend() == DbBackend::Postgres {
         select = select.lock_shared();
@@ -58,7 +59,7 @@ pub async fn usable(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Te
 }
 
 /// Every stored template (with `include_archived`, the archived ones too), by code.
-pub async fn all(conn: &impl ConnectionTrait, include_archived: bool) -> Result<Vec<TemplateRecord>, StoreError> {
+pub async fn all(conn: &impl Conn, include_archived: bool) -> Result<Vec<TemplateRecord>, StoreError> {
     let mut select = tt::Entity::find();
     if !include_archived {
         select = select.filter(tt::Column::ArchivedAt.is_null());
@@ -67,7 +68,7 @@ pub async fn all(conn: &impl ConnectionTrait, include_archived: bool) -> Result<
 }
 
 /// The codes of the stored templates not archived, for the answer to an unknown one.
-pub async fn usable_codes(conn: &impl ConnectionTrait) -> Result<Vec<String>, StoreError> {
+pub async fn usable_codes(conn: &impl Conn) -> Result<Vec<String>, StoreError> {
     Ok(tt::Entity::find()
         .select_only()
         .column(tt::Column::Code)
@@ -79,7 +80,7 @@ pub async fn usable_codes(conn: &impl ConnectionTrait) -> Result<Vec<String>, St
 }
 
 /// How many cooperations and recruitment rounds, not archived, name the template `code`.
-pub async fn uses(conn: &impl ConnectionTrait, code: &str) -> Result<TemplateUses, StoreError> {
+pub async fn uses(conn: &impl Conn, code: &str) -> Result<TemplateUses, StoreError> {
     let cooperations =
         cooperation::Entity::find().filter(cooperation::Column::Template.eq(code)).filter(cooperation::Column::ArchivedAt.is_null()).count(conn).await?;
     let rounds = recruitment_round::Entity::find()

@@ -3,6 +3,7 @@
 //! the due ones with a lease ([`claim_due`]) so that each is sent by one instance at a time,
 //! and one that stopped mid-send is taken over when its lease runs out.
 
+use crate::Conn;
 use chrono::Utc;
 use domain::registry::{Meta, Record};
 use sea_orm::sea_query::ExprTrait;
@@ -41,12 +42,12 @@ fn record(m: wh::Model) -> Result<Webhook, StoreError> {
     Ok(Record { meta: meta!(m), data: WebhookData { url: m.url, event_types, owner: m.owner, owner_role: m.owner_role } })
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Webhook, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Webhook, StoreError> {
     wh::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// Subscriptions, all or one owner's, oldest first.
-pub async fn list(conn: &impl ConnectionTrait, owner: Option<&str>, include_archived: bool, req: &PageRequest) -> Result<Page<Webhook>, StoreError> {
+pub async fn list(conn: &impl Conn, owner: Option<&str>, include_archived: bool, req: &PageRequest) -> Result<Page<Webhook>, StoreError> {
     let mut select = wh::Entity::find();
     if let Some(owner) = owner {
         select = select.filter(wh::Column::Owner.eq(owner));
@@ -89,13 +90,13 @@ pub async fn archive(tx: &WriteTx, current: &Webhook) -> Result<Webhook, StoreEr
 }
 
 /// The active subscriptions, which [`enqueue`] enters deliveries for.
-pub(crate) async fn active(conn: &impl ConnectionTrait) -> Result<Vec<Webhook>, StoreError> {
+pub(crate) async fn active(conn: &impl Conn) -> Result<Vec<Webhook>, StoreError> {
     wh::Entity::find().filter(wh::Column::ArchivedAt.is_null()).all(conn).await?.into_iter().map(record).collect()
 }
 
 /// Enters a delivery for every one of `hooks` (the active subscriptions) that receives one of
 /// `changes` (called at commit, with their positions assigned, a chunk of changes at a time).
-pub(crate) async fn enqueue(conn: &impl ConnectionTrait, hooks: &[Webhook], changes: &[change::Model]) -> Result<(), StoreError> {
+pub(crate) async fn enqueue(conn: &impl Conn, hooks: &[Webhook], changes: &[change::Model]) -> Result<(), StoreError> {
     if hooks.is_empty() {
         return Ok(());
     }
@@ -137,11 +138,11 @@ pub(crate) async fn enqueue(conn: &impl ConnectionTrait, hooks: &[Webhook], chan
 }
 
 /// A subscription's deliveries, oldest first.
-pub async fn deliveries(conn: &impl ConnectionTrait, webhook_id: Uuid, req: &PageRequest) -> Result<Page<Delivery>, StoreError> {
+pub async fn deliveries(conn: &impl Conn, webhook_id: Uuid, req: &PageRequest) -> Result<Page<Delivery>, StoreError> {
     page::fetch(conn, wd::Entity::find().filter(wd::Column::WebhookId.eq(webhook_id)), DELIVERY_SORT, "created_at", wd::Column::Id, req).await
 }
 
-pub async fn get_delivery(conn: &impl ConnectionTrait, id: Uuid) -> Result<Delivery, StoreError> {
+pub async fn get_delivery(conn: &impl Conn, id: Uuid) -> Result<Delivery, StoreError> {
     wd::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)
 }
 

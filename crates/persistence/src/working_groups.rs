@@ -1,12 +1,13 @@
 //! Working groups of a partnership, with their coordinator and members.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use domain::codelist::ThematicArea;
 use domain::registry::{Record, WorkingGroupData};
 use domain::search::search_text;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::convert::{code, like, meta, now, update_guarded};
@@ -33,7 +34,7 @@ pub const SORT: &[SortField<wg::Column>] = &[
     field("updated_at", wg::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-async fn members(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
+async fn members(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, StoreError> {
     let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
@@ -71,13 +72,13 @@ fn content(d: &WorkingGroupData) -> wg::ActiveModel {
     }
 }
 
-pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<WorkingGroup, StoreError> {
+pub async fn get(conn: &impl Conn, id: Uuid) -> Result<WorkingGroup, StoreError> {
     let model = wg::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     let mut m = members(conn, &[id]).await?;
     record(model, m.remove(&id).unwrap_or_default())
 }
 
-pub async fn list(conn: &impl ConnectionTrait, f: &Filter, req: &PageRequest) -> Result<Page<WorkingGroup>, StoreError> {
+pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<WorkingGroup>, StoreError> {
     let mut select = wg::Entity::find();
     if !f.include_archived {
         select = select.filter(wg::Column::ArchivedAt.is_null());

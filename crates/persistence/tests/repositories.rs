@@ -590,6 +590,7 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     }
     tx.commit().await.unwrap();
     let before = db.store.conn().local_reads();
+    let models_before = db.store.conn().local_model_reads();
     let filter = partnerships::Filter { region: Some(domain::codelist::Region::Cz042), ..Default::default() };
     let page = request(2, Some("name,-updated_at"), None, key);
     let local = partnerships::list(db.store.conn(), &filter, &page).await.unwrap();
@@ -611,6 +612,8 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     // pages of partnerships and one of organizations, each with its count, the last position
     // and a unit.
     assert_eq!(db.store.conn().local_reads() - before, 8);
+    // The three pages' rows were decoded straight into models (`page::fetch`).
+    assert_eq!(db.store.conn().local_model_reads() - models_before, 3);
 }
 
 /// 10. On an SQLite file a write runs on the process's own connection (`local_write`), not on

@@ -7,8 +7,9 @@ use domain::access::{Action, Principal};
 use domain::analysis::{self, AnalysisData, NeedData};
 use domain::codelist::AnalysisStatus;
 use domain::partnership::Activity;
+use persistence::Conn;
 use persistence::analyses::{self as repo, AnalysisRecord, NeedRecord};
-use persistence::{ConnectionTrait, StoreError, WriteTx};
+use persistence::{StoreError, WriteTx};
 use uuid::Uuid;
 
 use crate::records::{self, InPartnership};
@@ -22,7 +23,7 @@ impl InPartnership for Analyses {
     fn partnership_of(data: &repo::Analysis) -> Uuid {
         data.data.partnership_id
     }
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<AnalysisRecord, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<AnalysisRecord, StoreError> {
         repo::get(conn, id).await
     }
     async fn insert(tx: &WriteTx, data: repo::Analysis) -> Result<AnalysisRecord, StoreError> {
@@ -37,7 +38,7 @@ impl InPartnership for Analyses {
 }
 
 /// An analysis, to a caller who reads its partnership's records (404 otherwise).
-pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<AnalysisRecord> {
+pub async fn get(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<AnalysisRecord> {
     records::get::<Analyses>(conn, who, id).await
 }
 
@@ -107,13 +108,13 @@ async fn writable(s: &Session<'_>, id: Uuid) -> Result<AnalysisRecord> {
 // --- needs -----------------------------------------------------------------------------------
 
 /// The analysis whose needs are listed, to a caller who reads its partnership's records.
-pub async fn readable(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<AnalysisRecord> {
+pub async fn readable(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<AnalysisRecord> {
     get(conn, who, id).await
 }
 
 /// A need, to a caller who reads its partnership's records (404 otherwise).
 #[tracing::instrument(name = "analyses::get_need", skip_all, fields(%id))]
-pub async fn get_need(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<NeedRecord> {
+pub async fn get_need(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<NeedRecord> {
     let found = repo::get_need(conn, id).await?;
     who.authorize(Action::Read { partnership: found.data.1 })?;
     Ok(found)

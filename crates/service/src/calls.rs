@@ -4,7 +4,7 @@
 
 use domain::access::Action;
 use domain::esif::{CallData, ProgrammeData};
-use persistence::ConnectionTrait;
+use persistence::Conn;
 use persistence::esif::{self as repo, Call, Programme};
 use uuid::Uuid;
 
@@ -12,7 +12,7 @@ use crate::{Error, Precondition, Result, Session, Updated};
 
 /// A programme (public): 404 when it does not exist.
 #[tracing::instrument(name = "calls::get_programme", skip_all, fields(%id))]
-pub async fn get_programme(conn: &impl ConnectionTrait, id: Uuid) -> Result<Programme> {
+pub async fn get_programme(conn: &impl Conn, id: Uuid) -> Result<Programme> {
     Ok(repo::get_programme(conn, id).await?)
 }
 
@@ -47,7 +47,7 @@ where
 
 /// A call (public): 404 when it does not exist.
 #[tracing::instrument(name = "calls::get_call", skip_all, fields(%id))]
-pub async fn get_call(conn: &impl ConnectionTrait, id: Uuid) -> Result<Call> {
+pub async fn get_call(conn: &impl Conn, id: Uuid) -> Result<Call> {
     Ok(repo::get_call(conn, id).await?)
 }
 

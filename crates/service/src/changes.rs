@@ -2,7 +2,7 @@
 //! order it committed, resumable from a position.
 
 use domain::access::Principal;
-use persistence::ConnectionTrait;
+use persistence::Conn;
 use persistence::changes::{self, Change, Filter};
 
 use crate::Result;
@@ -11,7 +11,7 @@ use crate::Result;
 /// all partnerships, the changes of its own partnerships' records for a partner. Who wrote is
 /// kept for admins (the audit trail is theirs); others get `None`.
 #[tracing::instrument(name = "changes::list", skip_all, fields(after, limit))]
-pub async fn list(conn: &impl ConnectionTrait, who: &Principal, after: i64, resource_type: Option<String>, limit: u64) -> Result<Vec<Change>> {
+pub async fn list(conn: &impl Conn, who: &Principal, after: i64, resource_type: Option<String>, limit: u64) -> Result<Vec<Change>> {
     let scope = who.readable_partnerships().map(<[uuid::Uuid]>::to_vec);
     let mut found = changes::list(conn, &Filter { after, resource_type, scope, limit }).await?;
     if !who.may_administer() {

@@ -3,6 +3,7 @@
 //! (`Action::Decide`: admins, and consultants where assigned); reading one follows the
 //! partnership's records (`Action::Read`: partners their own, everyone else all).
 
+use persistence::Conn;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
@@ -11,13 +12,13 @@ use domain::DomainError;
 use domain::access::{Action, Principal};
 use domain::cooperation::{self, CooperationAction, CooperationData, CooperationRequest, Milestone, PhaseLine, Summary, Template};
 use persistence::cooperations::{self as repo, CooperationRecord, Filter};
-use persistence::{ConnectionTrait, Page, PageRequest};
+use persistence::{Page, PageRequest};
 use uuid::Uuid;
 
 use crate::{Error, Precondition, Result, Session, Updated, partnerships, timeline_templates as templates};
 
 /// A cooperation, to a caller who reads its partnership's records (404 otherwise).
-pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<CooperationRecord> {
+pub async fn get(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<CooperationRecord> {
     let found = repo::get(conn, id).await?;
     who.authorize(Action::Read { partnership: found.data.data.partnership_id })?;
     Ok(found)
@@ -26,7 +27,7 @@ pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Resu
 /// A page of cooperations the caller may read, each with its state on `as_of` when given;
 /// `late_only` keeps those with a late phase (judged in memory, per page).
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     who: &Principal,
     mut filter: Filter,
     page: &PageRequest,
@@ -58,14 +59,14 @@ pub async fn list(
 }
 
 /// The timeline of a cooperation on `as_of`: its phases and a summary.
-pub async fn timeline(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<(CooperationRecord, Vec<PhaseLine>, Summary)> {
+pub async fn timeline(conn: &impl Conn, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<(CooperationRecord, Vec<PhaseLine>, Summary)> {
     let c = get(conn, who, id).await?;
     let template = templates::followed(conn, &c.data.data.template).await?;
     let (lines, summary) = timeline_on(conn, &c, &template, as_of).await?;
     Ok((c, lines, summary))
 }
 
-async fn timeline_on(conn: &impl ConnectionTrait, c: &CooperationRecord, template: &Template, as_of: NaiveDate) -> Result<(Vec<PhaseLine>, Summary)> {
+async fn timeline_on(conn: &impl Conn, c: &CooperationRecord, template: &Template, as_of: NaiveDate) -> Result<(Vec<PhaseLine>, Summary)> {
     let d = &c.data;
     let facts = repo::facts(conn, c).await?;
     let lines = cooperation::timeline(template, d.data.start_on, !d.data.predefined_activities.is_empty(), &facts, &d.milestones, as_of);

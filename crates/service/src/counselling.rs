@@ -6,7 +6,7 @@ use domain::DomainError;
 use domain::access::{Action, Principal};
 use domain::esif::CounsellingData;
 use domain::partnership::Activity;
-use persistence::ConnectionTrait;
+use persistence::Conn;
 use persistence::esif::{self as repo, Counselling};
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use crate::{Error, Precondition, Result, Session, Updated, partnerships};
 
 /// A record: 404 when it does not exist or the caller may not read its partnership's records.
 #[tracing::instrument(name = "counselling::get", skip_all, fields(%id))]
-pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<Counselling> {
+pub async fn get(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<Counselling> {
     let found = repo::get_counselling(conn, id).await?;
     who.authorize(Action::Read { partnership: found.data.partnership_id })?;
     Ok(found)

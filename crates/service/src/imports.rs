@@ -3,6 +3,7 @@
 //! besides them: the records its rows name by `external_ref`, and its stored reports, which
 //! admins read all of and everyone else their own.
 
+use persistence::Conn;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -10,7 +11,7 @@ use domain::access::{Principal, Role};
 use persistence::imports::{self, ImportReport, Kind};
 use persistence::organizations::{self, Organization};
 use persistence::territorial_units::{self, TerritorialUnit};
-use persistence::{ConnectionTrait, Page, PageRequest, WriteTx, people, plans};
+use persistence::{Page, PageRequest, WriteTx, people, plans};
 use uuid::Uuid;
 
 use crate::Result;
@@ -22,31 +23,31 @@ pub use persistence::imports::Kind as RefKind;
 
 /// The record of this kind with this `external_ref`, if any (for an upsert: whether the row
 /// updates or creates). Whether the caller may change it is the use case's answer.
-pub async fn find(conn: &impl ConnectionTrait, kind: Kind, external_ref: &str) -> Result<Option<Uuid>> {
+pub async fn find(conn: &impl Conn, kind: Kind, external_ref: &str) -> Result<Option<Uuid>> {
     Ok(imports::find_by_external_ref(conn, kind, external_ref).await?)
 }
 
 /// [`find`] for a batch of rows at once: the ids of the records of this kind with these
 /// `external_ref`s, by key.
-pub async fn find_many(conn: &impl ConnectionTrait, kind: Kind, external_refs: &[String]) -> Result<HashMap<String, Uuid>> {
+pub async fn find_many(conn: &impl Conn, kind: Kind, external_refs: &[String]) -> Result<HashMap<String, Uuid>> {
     Ok(imports::find_many_by_external_ref(conn, kind, external_refs).await?)
 }
 
 /// The organizations with these `external_ref`s (the registry is public; whether the caller
 /// may change one is the update use case's answer).
-pub async fn organizations_by_ref(conn: &impl ConnectionTrait, external_refs: &[String]) -> Result<Vec<Organization>> {
+pub async fn organizations_by_ref(conn: &impl Conn, external_refs: &[String]) -> Result<Vec<Organization>> {
     Ok(organizations::by_external_refs(conn, external_refs).await?)
 }
 
 /// The territorial units with these `external_ref`s (public, as organizations).
-pub async fn territorial_units_by_ref(conn: &impl ConnectionTrait, external_refs: &[String]) -> Result<Vec<TerritorialUnit>> {
+pub async fn territorial_units_by_ref(conn: &impl Conn, external_refs: &[String]) -> Result<Vec<TerritorialUnit>> {
     Ok(territorial_units::by_external_refs(conn, external_refs).await?)
 }
 
 /// The record a reference column names: 404 when none has that `external_ref`, or (people,
 /// who are personal data, and the records of a partnership, which are not public) when the
 /// caller may not see it.
-pub async fn resolve(conn: &impl ConnectionTrait, who: &Principal, kind: Kind, external_ref: &str) -> Result<Uuid> {
+pub async fn resolve(conn: &impl Conn, who: &Principal, kind: Kind, external_ref: &str) -> Result<Uuid> {
     let id = imports::find_by_external_ref(conn, kind, external_ref).await?.ok_or_else(crate::Error::not_found)?;
     match kind {
         Kind::Person => {
@@ -73,7 +74,7 @@ pub async fn resolve(conn: &impl ConnectionTrait, who: &Principal, kind: Kind, e
 
 /// The draft plans of a partnership the caller sees (a measure row names its plan by its
 /// partnership's `external_ref`: the one draft, if there is exactly one).
-pub async fn draft_plans(conn: &impl ConnectionTrait, who: &Principal, partnership_id: Uuid) -> Result<Vec<Uuid>> {
+pub async fn draft_plans(conn: &impl Conn, who: &Principal, partnership_id: Uuid) -> Result<Vec<Uuid>> {
     let filter = plans::PlanFilter {
         partnership_id: Some(partnership_id),
         status: Some(domain::codelist::PlanStatus::Draft),
@@ -85,25 +86,25 @@ pub async fn draft_plans(conn: &impl ConnectionTrait, who: &Principal, partnersh
 }
 
 /// The measure a row of a plan updates: the plan's measure with this `external_ref`.
-pub async fn find_measure(conn: &impl ConnectionTrait, plan_id: Uuid, external_ref: &str) -> Result<Option<Uuid>> {
+pub async fn find_measure(conn: &impl Conn, plan_id: Uuid, external_ref: &str) -> Result<Option<Uuid>> {
     Ok(imports::find_measure(conn, plan_id, external_ref).await?)
 }
 
 /// A goal of a plan the caller sees, by its code: 404 when the plan is not visible or has
 /// no goal of that code.
-pub async fn goal_by_code(conn: &impl ConnectionTrait, who: &Principal, plan_id: Uuid, code: &str) -> Result<Uuid> {
+pub async fn goal_by_code(conn: &impl Conn, who: &Principal, plan_id: Uuid, code: &str) -> Result<Uuid> {
     crate::plans::get(conn, Some(who), plan_id).await?;
     imports::find_goal_by_code(conn, plan_id, code).await?.ok_or_else(crate::Error::not_found)
 }
 
 /// A measure of a plan the caller sees, by its code (an activity's parent).
-pub async fn measure_by_code(conn: &impl ConnectionTrait, who: &Principal, plan_id: Uuid, code: &str) -> Result<Uuid> {
+pub async fn measure_by_code(conn: &impl Conn, who: &Principal, plan_id: Uuid, code: &str) -> Result<Uuid> {
     crate::plans::get(conn, Some(who), plan_id).await?;
     imports::find_measure_by_code(conn, plan_id, code).await?.ok_or_else(crate::Error::not_found)
 }
 
 /// The operational programme with this code: 404 when none has it (programmes are public).
-pub async fn programme_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Uuid> {
+pub async fn programme_by_code(conn: &impl Conn, code: &str) -> Result<Uuid> {
     imports::find_programme_by_code(conn, code).await?.ok_or_else(crate::Error::not_found)
 }
 
@@ -111,13 +112,7 @@ pub async fn programme_by_code(conn: &impl ConnectionTrait, code: &str) -> Resul
 /// with that `external_ref` (in `plan_id`, and `partnership_id`, when given) whose monitoring
 /// the caller reads; of several (the versions of a revised plan), those of plans in force. One
 /// is the answer; none is not found; more are ambiguous (the row should give `plan_id`).
-pub async fn measures_by_ref(
-    conn: &impl ConnectionTrait,
-    who: &Principal,
-    external_ref: &str,
-    plan_id: Option<Uuid>,
-    partnership_id: Option<Uuid>,
-) -> Result<Vec<Uuid>> {
+pub async fn measures_by_ref(conn: &impl Conn, who: &Principal, external_ref: &str, plan_id: Option<Uuid>, partnership_id: Option<Uuid>) -> Result<Vec<Uuid>> {
     let mut found = Vec::new();
     for (measure_id, plan_id) in imports::measures_by_external_ref(conn, external_ref, plan_id, partnership_id).await? {
         match crate::monitoring::readable(conn, who, measure_id).await {
@@ -134,7 +129,7 @@ pub async fn measures_by_ref(
 
 /// The membership a row updates: the organization's membership in the partnership that
 /// started that day.
-pub async fn find_membership(conn: &impl ConnectionTrait, partnership_id: Uuid, organization_id: Uuid, joined_on: NaiveDate) -> Result<Option<Uuid>> {
+pub async fn find_membership(conn: &impl Conn, partnership_id: Uuid, organization_id: Uuid, joined_on: NaiveDate) -> Result<Option<Uuid>> {
     Ok(imports::find_membership(conn, partnership_id, organization_id, joined_on).await?)
 }
 
@@ -149,11 +144,11 @@ pub async fn store_report(tx: &WriteTx, report: &ImportReport) -> Result<()> {
 }
 
 /// A stored report: 404 unless it is the caller's own or the caller is an admin.
-pub async fn get_report(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<ImportReport> {
+pub async fn get_report(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<ImportReport> {
     Ok(imports::get(conn, id, owner(who)).await?)
 }
 
 /// The stored reports the caller reads, newest first.
-pub async fn list_reports(conn: &impl ConnectionTrait, who: &Principal, req: &PageRequest) -> Result<Page<ImportReport>> {
+pub async fn list_reports(conn: &impl Conn, who: &Principal, req: &PageRequest) -> Result<Page<ImportReport>> {
     Ok(imports::list(conn, owner(who), req).await?)
 }

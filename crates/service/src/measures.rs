@@ -5,7 +5,7 @@
 
 use domain::access::Principal;
 use domain::plan::{self, GoalData, MeasureData};
-use persistence::ConnectionTrait;
+use persistence::Conn;
 use persistence::plans::{self as repo, GoalRecord, MeasureRecord, PlanRecord};
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ async fn draft(s: &Session<'_>, plan_id: Uuid, expect: Option<(&Precondition, i3
 
 /// A goal of a plan the caller may see.
 #[tracing::instrument(name = "measures::get_goal", skip_all, fields(%id))]
-pub async fn get_goal(conn: &impl ConnectionTrait, who: Option<&Principal>, id: Uuid) -> Result<GoalRecord> {
+pub async fn get_goal(conn: &impl Conn, who: Option<&Principal>, id: Uuid) -> Result<GoalRecord> {
     let goal = repo::get_goal(conn, id).await?;
     plans::get(conn, who, goal.data.0).await?;
     Ok(goal)
@@ -67,7 +67,7 @@ pub async fn delete_goal(s: &Session<'_>, id: Uuid, expect: &Precondition) -> Re
 
 /// A measure of a plan the caller may see.
 #[tracing::instrument(name = "measures::get", skip_all, fields(%id))]
-pub async fn get(conn: &impl ConnectionTrait, who: Option<&Principal>, id: Uuid) -> Result<MeasureRecord> {
+pub async fn get(conn: &impl Conn, who: Option<&Principal>, id: Uuid) -> Result<MeasureRecord> {
     let measure = repo::get_measure(conn, id).await?;
     plans::get(conn, who, measure.data.plan_id).await?;
     Ok(measure)

@@ -5,8 +5,9 @@
 use domain::access::{Action, Principal};
 use domain::partnership::Activity;
 use domain::registry::{ActionItemData, MeetingData};
+use persistence::Conn;
 use persistence::meetings::{self, ActionItem, Meeting};
-use persistence::{ConnectionTrait, StoreError, WriteTx};
+use persistence::{StoreError, WriteTx};
 use uuid::Uuid;
 
 use crate::records::InPartnership;
@@ -20,7 +21,7 @@ impl InPartnership for Meetings {
     fn partnership_of(data: &MeetingData) -> Uuid {
         data.partnership_id
     }
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Meeting, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<Meeting, StoreError> {
         meetings::get(conn, id).await
     }
     async fn insert(tx: &WriteTx, data: MeetingData) -> Result<Meeting, StoreError> {
@@ -36,7 +37,7 @@ impl InPartnership for Meetings {
 
 /// An action item, to a caller who reads its partnership's records (404 otherwise).
 #[tracing::instrument(name = "meetings::get_item", skip_all, fields(%id))]
-pub async fn get_item(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<ActionItem> {
+pub async fn get_item(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<ActionItem> {
     let (partnership, found) = meetings::get_item(conn, id).await?;
     who.authorize(Action::Read { partnership })?;
     Ok(found)

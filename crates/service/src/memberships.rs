@@ -5,8 +5,9 @@
 
 use domain::partnership::Activity;
 use domain::registry::MembershipData;
+use persistence::Conn;
 use persistence::memberships::{self, Membership};
-use persistence::{ConnectionTrait, StoreError, WriteTx};
+use persistence::{StoreError, WriteTx};
 use uuid::Uuid;
 
 use crate::records::InPartnership;
@@ -19,7 +20,7 @@ impl InPartnership for Memberships {
     fn partnership_of(data: &MembershipData) -> Uuid {
         data.partnership_id
     }
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Membership, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<Membership, StoreError> {
         memberships::get(conn, id).await
     }
     async fn insert(tx: &WriteTx, data: MembershipData) -> Result<Membership, StoreError> {

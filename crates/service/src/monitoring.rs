@@ -8,7 +8,7 @@ use domain::codelist::ProgressStatus;
 use domain::indicator::NewValue;
 use domain::partnership::Activity;
 use domain::plan::{self, Indicator};
-use persistence::ConnectionTrait;
+use persistence::Conn;
 use persistence::indicators::{self, IndicatorValueRecord, NewIndicatorValue};
 use persistence::plans::{self as repo, IndicatorValue, MeasureRecord, NewReport, PlanRecord, Report};
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::{Error, Result, Session, partnerships};
 
 /// A measure whose monitoring the caller reads: 404 unless it reads the partnership's records.
 #[tracing::instrument(name = "monitoring::readable", skip_all, fields(%id))]
-pub async fn readable(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<MeasureRecord> {
+pub async fn readable(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<MeasureRecord> {
     let measure = repo::get_measure(conn, id).await?;
     who.authorize(Action::Read { partnership: measure.data.partnership_id })?;
     Ok(measure)
@@ -130,7 +130,7 @@ pub struct IndicatorState {
 /// [`IndicatorState`] of a measure's indicator the caller reads (404 otherwise, and for a key
 /// the measure has no indicator of).
 #[tracing::instrument(name = "monitoring::indicator_state", skip_all, fields(%id))]
-pub async fn indicator_state(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, key: &str, as_of: chrono::NaiveDate) -> Result<IndicatorState> {
+pub async fn indicator_state(conn: &impl Conn, who: &Principal, id: Uuid, key: &str, as_of: chrono::NaiveDate) -> Result<IndicatorState> {
     let measure = readable(conn, who, id).await?;
     let indicator = indicator_of(&measure, key)?;
     let values = indicators::list(conn, &measure, &indicator.key, false).await?;

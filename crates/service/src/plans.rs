@@ -8,7 +8,7 @@ use domain::access::{Action, Principal, may_read_document};
 use domain::fulfilment::Fulfilment;
 use domain::partnership::Activity;
 use domain::plan::{self, Approval, PlanAction, PlanData, Step, Steps};
-use persistence::ConnectionTrait;
+use persistence::Conn;
 use persistence::plans::{self as repo, Evaluation, PlanRecord, StatusChange};
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ pub fn visible(who: Option<&Principal>, plan: &PlanRecord) -> bool {
 
 /// A plan the caller may see: 404 otherwise.
 #[tracing::instrument(name = "plans::get", skip_all, fields(%id))]
-pub async fn get(conn: &impl ConnectionTrait, who: Option<&Principal>, id: Uuid) -> Result<PlanRecord> {
+pub async fn get(conn: &impl Conn, who: Option<&Principal>, id: Uuid) -> Result<PlanRecord> {
     let plan = repo::get_plan(conn, id).await?;
     if visible(who, &plan) { Ok(plan) } else { Err(Error::not_found()) }
 }
@@ -158,7 +158,7 @@ pub async fn revise(s: &Session<'_>, id: Uuid) -> Result<PlanRecord> {
 
 /// The plan's fulfilment as of a day: counts by status, overdue measures, indicators (with
 /// their values per period aggregated as of the day).
-pub async fn fulfilment_of(conn: &impl ConnectionTrait, plan: &PlanRecord, as_of: NaiveDate) -> Result<Fulfilment> {
+pub async fn fulfilment_of(conn: &impl Conn, plan: &PlanRecord, as_of: NaiveDate) -> Result<Fulfilment> {
     Ok(fulfilment_in_detail(conn, plan, as_of).await?.fulfilment)
 }
 
@@ -171,7 +171,7 @@ pub struct FulfilmentDetail {
 }
 
 /// [`fulfilment_of`], keeping the goals and measure states it was computed from.
-pub async fn fulfilment_in_detail(conn: &impl ConnectionTrait, plan: &PlanRecord, as_of: NaiveDate) -> Result<FulfilmentDetail> {
+pub async fn fulfilment_in_detail(conn: &impl Conn, plan: &PlanRecord, as_of: NaiveDate) -> Result<FulfilmentDetail> {
     let (goals, mut measures) = repo::fulfilment_input(conn, plan.meta.id, as_of).await?;
     let series = persistence::indicators::series_of_plan(conn, plan.meta.id).await?;
     domain::indicator::apply_series(&mut measures, &series, as_of);
@@ -181,7 +181,7 @@ pub async fn fulfilment_in_detail(conn: &impl ConnectionTrait, plan: &PlanRecord
 
 /// [`fulfilment_of`] a plan of a partnership whose records the caller reads (404 otherwise).
 #[tracing::instrument(name = "plans::fulfilment", skip_all, fields(%id))]
-pub async fn fulfilment(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<Fulfilment> {
+pub async fn fulfilment(conn: &impl Conn, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<Fulfilment> {
     let plan = repo::get_plan(conn, id).await?;
     who.authorize(Action::Read { partnership: plan.data.data.partnership_id })?;
     fulfilment_of(conn, &plan, as_of).await
@@ -219,7 +219,7 @@ pub async fn evaluate(s: &Session<'_>, id: Uuid, content: EvaluationContent) -> 
 
 /// An evaluation, to a caller who reads the partnership's records.
 #[tracing::instrument(name = "plans::get_evaluation", skip_all, fields(%id))]
-pub async fn get_evaluation(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<Evaluation> {
+pub async fn get_evaluation(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<Evaluation> {
     let (partnership, found) = repo::get_evaluation(conn, id).await?;
     who.authorize(Action::Read { partnership })?;
     Ok(found)
@@ -227,7 +227,7 @@ pub async fn get_evaluation(conn: &impl ConnectionTrait, who: &Principal, id: Uu
 
 /// The plan a nested list of internal records (evaluations) belongs to: 404 unless the caller
 /// reads the partnership's records.
-pub async fn readable(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<PlanRecord> {
+pub async fn readable(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<PlanRecord> {
     let plan = repo::get_plan(conn, id).await?;
     who.authorize(Action::Read { partnership: plan.data.data.partnership_id })?;
     Ok(plan)

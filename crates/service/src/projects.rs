@@ -6,7 +6,7 @@
 use domain::access::{Action, Principal};
 use domain::esif::{self, ProjectData, ProjectFacts, ProjectStep, SubmissionFacts};
 use domain::partnership::Activity;
-use persistence::ConnectionTrait;
+use persistence::Conn;
 use persistence::esif::{self as repo, ProjectRecord};
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use crate::{Error, Precondition, Result, Session, Updated, partnerships};
 
 /// A project: 404 when it does not exist or the caller may not read its partnership's records.
 #[tracing::instrument(name = "projects::get", skip_all, fields(%id))]
-pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<ProjectRecord> {
+pub async fn get(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<ProjectRecord> {
     let found = repo::get_project(conn, id).await?;
     who.authorize(Action::Read { partnership: found.data.data.partnership_id })?;
     Ok(found)
@@ -85,7 +85,7 @@ pub async fn take_step(s: &Session<'_>, id: Uuid, expect: &Precondition, step: P
 
 /// What a submission to `call_id` is judged on: the call, the applicant's memberships, and
 /// the partnership's plan on the day of submission.
-async fn submission_facts(conn: &impl ConnectionTrait, project: &ProjectData, call_id: Uuid, step: &ProjectStep) -> Result<SubmissionFacts> {
+async fn submission_facts(conn: &impl Conn, project: &ProjectData, call_id: Uuid, step: &ProjectStep) -> Result<SubmissionFacts> {
     let call = repo::get_call(conn, call_id).await?;
     let period = repo::call_period(conn, &call).await?;
     Ok(SubmissionFacts {

@@ -6,7 +6,8 @@
 use domain::access::Action;
 use domain::partnership::Activity;
 use domain::registry::Record;
-use persistence::{ConnectionTrait, StoreError, WriteTx};
+use persistence::Conn;
+use persistence::{StoreError, WriteTx};
 use uuid::Uuid;
 
 use crate::{Error, Precondition, Result, Session, Updated, partnerships};
@@ -17,7 +18,7 @@ pub trait InPartnership {
     /// The kind of work the partnership's status must permit to change it.
     const ACTIVITY: Activity;
     fn partnership_of(data: &Self::Data) -> Uuid;
-    fn get(conn: &impl ConnectionTrait, id: Uuid) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
+    fn get(conn: &impl Conn, id: Uuid) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn insert(tx: &WriteTx, data: Self::Data) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn replace(tx: &WriteTx, current: &Record<Self::Data>, data: Self::Data) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn archive(tx: &WriteTx, current: &Record<Self::Data>) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
@@ -25,7 +26,7 @@ pub trait InPartnership {
 
 /// Reads a record: 404 to a caller who may not read its partnership's records.
 #[tracing::instrument(name = "records::get", skip_all, fields(%id))]
-pub async fn get<R: InPartnership>(conn: &impl ConnectionTrait, who: &domain::access::Principal, id: Uuid) -> Result<Record<R::Data>> {
+pub async fn get<R: InPartnership>(conn: &impl Conn, who: &domain::access::Principal, id: Uuid) -> Result<Record<R::Data>> {
     let found = R::get(conn, id).await?;
     who.authorize(Action::Read { partnership: R::partnership_of(&found.data) })?;
     Ok(found)

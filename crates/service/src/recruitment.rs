@@ -11,21 +11,22 @@ use chrono::Utc;
 use domain::DomainError;
 use domain::access::{Action, Principal};
 use domain::recruitment::{self as rules, CandidacyData, Outcome, Ranked, RoundAction, RoundData, RoundStatus, Score, Selection, Total};
+use persistence::Conn;
 use persistence::cooperations::CooperationRecord;
 use persistence::partnerships::PartnershipRecord;
 use persistence::recruitment::{self as repo, CandidacyFilter, CandidacyRecord, RoundFilter, RoundRecord};
-use persistence::{ConnectionTrait, Page, PageRequest, StoreError};
+use persistence::{Page, PageRequest, StoreError};
 use uuid::Uuid;
 
 use crate::{Error, Precondition, Result, Session, Updated, cooperations, partnerships, timeline_templates};
 
 /// A round, to a caller who reads recruitment (404 otherwise).
-pub async fn get_round(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<RoundRecord> {
+pub async fn get_round(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<RoundRecord> {
     who.authorize(Action::ReadRecruitment)?;
     Ok(repo::get_round(conn, id).await?)
 }
 
-pub async fn list_rounds(conn: &impl ConnectionTrait, who: &Principal, filter: &RoundFilter, page: &PageRequest) -> Result<Page<RoundRecord>> {
+pub async fn list_rounds(conn: &impl Conn, who: &Principal, filter: &RoundFilter, page: &PageRequest) -> Result<Page<RoundRecord>> {
     who.authorize(Action::ReadRecruitment)?;
     Ok(repo::list_rounds(conn, filter, page).await?)
 }
@@ -144,7 +145,7 @@ fn ranked(candidacies: Vec<CandidacyRecord>) -> Vec<RankedCandidacy> {
 
 /// The ranking of a round's standing candidacies, best first (the rule is
 /// [`domain::recruitment`]'s).
-pub async fn ranking(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<(RoundRecord, Vec<RankedCandidacy>)> {
+pub async fn ranking(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<(RoundRecord, Vec<RankedCandidacy>)> {
     let round = get_round(conn, who, id).await?;
     let candidacies = repo::candidacies_of(conn, id).await?;
     let list = ranked(candidacies);
@@ -212,19 +213,19 @@ pub async fn decide(s: &Session<'_>, id: Uuid, expect: &Precondition, selections
 }
 
 /// A candidacy, to a caller who reads recruitment (404 otherwise).
-pub async fn get_candidacy(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<CandidacyRecord> {
+pub async fn get_candidacy(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<CandidacyRecord> {
     who.authorize(Action::ReadRecruitment)?;
     Ok(repo::get_candidacy(conn, id).await?)
 }
 
 /// A page of candidacies.
-pub async fn list_candidacies(conn: &impl ConnectionTrait, who: &Principal, filter: &CandidacyFilter, page: &PageRequest) -> Result<Page<CandidacyRecord>> {
+pub async fn list_candidacies(conn: &impl Conn, who: &Principal, filter: &CandidacyFilter, page: &PageRequest) -> Result<Page<CandidacyRecord>> {
     who.authorize(Action::ReadRecruitment)?;
     Ok(repo::list_candidacies(conn, filter, page).await?)
 }
 
 /// The round a candidacy is entered in: 422 when it does not exist.
-async fn round_of(conn: &impl ConnectionTrait, id: Uuid) -> Result<RoundRecord> {
+async fn round_of(conn: &impl Conn, id: Uuid) -> Result<RoundRecord> {
     match repo::get_round(conn, id).await {
         Err(StoreError::NotFound) => Err(DomainError::invalid("round_id", "not_found", "no such recruitment round").into()),
         other => Ok(other?),
@@ -335,7 +336,7 @@ pub async fn score(s: &Session<'_>, id: Uuid, expect: &Precondition, points: Vec
 }
 
 /// Who scored what on a candidacy (the Agency's assessors only).
-pub async fn scores(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<CandidacyRecord> {
+pub async fn scores(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<CandidacyRecord> {
     let c = get_candidacy(conn, who, id).await?;
     who.authorize(Action::Assess)?;
     Ok(c)

@@ -8,10 +8,11 @@
 
 use domain::access::{Action, Principal};
 use domain::registry::{ExcludedLocalityData, OrganizationData, PersonData, Record, TerritorialUnitData};
+use persistence::Conn;
 use persistence::organizations::{self, Organization};
 use persistence::people::{self, Person};
 use persistence::territorial_units::{self as units, ExcludedLocality, TerritorialUnit};
-use persistence::{ConnectionTrait, StoreError, WriteTx};
+use persistence::{StoreError, WriteTx};
 use uuid::Uuid;
 
 use crate::{Error, Precondition, Result, Session, Updated};
@@ -19,7 +20,7 @@ use crate::{Error, Precondition, Result, Session, Updated};
 /// A kind of registry row, with its repository.
 pub trait InRegistry {
     type Data;
-    fn get(conn: &impl ConnectionTrait, id: Uuid) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
+    fn get(conn: &impl Conn, id: Uuid) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn insert(tx: &WriteTx, data: Self::Data) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn replace(tx: &WriteTx, current: &Record<Self::Data>, data: Self::Data) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
     fn archive(tx: &WriteTx, current: &Record<Self::Data>) -> impl Future<Output = Result<Record<Self::Data>, StoreError>>;
@@ -37,7 +38,7 @@ pub trait InRegistry {
 
 /// Reads a public registry row (territorial units, localities, organizations).
 #[tracing::instrument(name = "registry::get", skip_all, fields(%id))]
-pub async fn get<R: InRegistry>(conn: &impl ConnectionTrait, id: Uuid) -> Result<Record<R::Data>> {
+pub async fn get<R: InRegistry>(conn: &impl Conn, id: Uuid) -> Result<Record<R::Data>> {
     Ok(R::get(conn, id).await?)
 }
 
@@ -132,7 +133,7 @@ pub struct TerritorialUnits;
 
 impl InRegistry for TerritorialUnits {
     type Data = TerritorialUnitData;
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<TerritorialUnit, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<TerritorialUnit, StoreError> {
         units::get(conn, id).await
     }
     async fn insert(tx: &WriteTx, data: TerritorialUnitData) -> Result<TerritorialUnit, StoreError> {
@@ -153,7 +154,7 @@ pub struct ExcludedLocalities;
 
 impl InRegistry for ExcludedLocalities {
     type Data = ExcludedLocalityData;
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ExcludedLocality, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<ExcludedLocality, StoreError> {
         units::get_locality(conn, id).await
     }
     async fn insert(tx: &WriteTx, data: ExcludedLocalityData) -> Result<ExcludedLocality, StoreError> {
@@ -179,7 +180,7 @@ where
 }
 
 /// For a list of a unit's localities: 404 unless the unit exists.
-pub async fn require_unit(conn: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+pub async fn require_unit(conn: &impl Conn, id: Uuid) -> Result<()> {
     units::get(conn, id).await?;
     Ok(())
 }
@@ -190,7 +191,7 @@ pub struct Organizations;
 
 impl InRegistry for Organizations {
     type Data = OrganizationData;
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Organization, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<Organization, StoreError> {
         organizations::get(conn, id).await
     }
     async fn insert(tx: &WriteTx, data: OrganizationData) -> Result<Organization, StoreError> {
@@ -219,7 +220,7 @@ pub struct People;
 
 impl InRegistry for People {
     type Data = PersonData;
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Person, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<Person, StoreError> {
         people::get(conn, id, None).await
     }
     async fn insert(tx: &WriteTx, data: PersonData) -> Result<Person, StoreError> {
@@ -236,7 +237,7 @@ impl InRegistry for People {
 /// A person the caller may see: a partner only people its partnerships' records name (404
 /// otherwise).
 #[tracing::instrument(name = "registry::get_person", skip_all, fields(%id))]
-pub async fn get_person(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<Person> {
+pub async fn get_person(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<Person> {
     Ok(people::get(conn, id, who.readable_partnerships()).await?)
 }
 

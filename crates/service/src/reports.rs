@@ -11,6 +11,8 @@ use chrono::NaiveDate;
 use domain::access::{Action, Principal};
 use domain::codelist::PlanStatus;
 use domain::fulfilment::Fulfilment;
+use persistence::Conn;
+use persistence::PageRequest;
 use persistence::esif::{self, ProjectRecord};
 use persistence::memberships;
 use persistence::organizations;
@@ -18,7 +20,6 @@ use persistence::partnerships::PartnershipRecord;
 use persistence::plans::{self as repo, GoalRecord, MeasureRecord, PlanFilter, PlanRecord};
 use persistence::territorial_units;
 use persistence::working_groups::{self, WorkingGroup};
-use persistence::{ConnectionTrait, PageRequest};
 use uuid::Uuid;
 
 use domain::cooperation::Summary;
@@ -59,7 +60,7 @@ fn rows() -> PageRequest {
 }
 
 /// The plan a report shows: in force, else the latest approved version.
-async fn shown_plan(conn: &impl ConnectionTrait, partnership_id: Uuid) -> Result<Option<PlanRecord>> {
+async fn shown_plan(conn: &impl Conn, partnership_id: Uuid) -> Result<Option<PlanRecord>> {
     let filter = PlanFilter { partnership_id: Some(partnership_id), ..Default::default() };
     let mut public: Vec<PlanRecord> =
         repo::list_plans(conn, &filter, &rows()).await?.items.into_iter().filter(|p| domain::plan::is_public(p.data.status)).collect();
@@ -70,7 +71,7 @@ async fn shown_plan(conn: &impl ConnectionTrait, partnership_id: Uuid) -> Result
 /// A partnership's report as of a day, for a caller (`None`: anonymous): 404 when the
 /// partnership does not exist.
 #[tracing::instrument(name = "reports::partnership_report", skip_all, fields(%id))]
-pub async fn partnership_report(conn: &impl ConnectionTrait, who: Option<&Principal>, id: Uuid, as_of: NaiveDate) -> Result<PartnershipReport> {
+pub async fn partnership_report(conn: &impl Conn, who: Option<&Principal>, id: Uuid, as_of: NaiveDate) -> Result<PartnershipReport> {
     let partnership = partnerships::get(conn, id).await?;
     let reader = who.filter(|w| w.authorize(Action::Read { partnership: id }).is_ok());
 
@@ -120,7 +121,7 @@ pub async fn partnership_report(conn: &impl ConnectionTrait, who: Option<&Princi
 }
 
 /// The five latest meetings of a partnership (or its working groups) begun by the day's end.
-async fn recent_meetings(conn: &impl ConnectionTrait, id: Uuid, as_of: NaiveDate) -> Result<Vec<persistence::meetings::Meeting>> {
+async fn recent_meetings(conn: &impl Conn, id: Uuid, as_of: NaiveDate) -> Result<Vec<persistence::meetings::Meeting>> {
     let to = as_of.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
     let filter = persistence::meetings::Filter { partnership_id: Some(id), to, ..Default::default() };
     let request = PageRequest { limit: 5, sort: Some("-starts_at".into()), list: "report-meetings".into(), ..Default::default() };
@@ -129,7 +130,7 @@ async fn recent_meetings(conn: &impl ConnectionTrait, id: Uuid, as_of: NaiveDate
 
 /// A partnership's latest cooperation (by start) with its timeline on the day.
 async fn latest_cooperation(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     who: &Principal,
     id: Uuid,
     as_of: NaiveDate,
@@ -153,7 +154,7 @@ pub struct PlanReport {
 /// A plan's monitoring report, to a caller who reads its partnership's records (404
 /// otherwise: monitoring is not public), exactly as `GET /strategic-plans/{id}/fulfilment`.
 #[tracing::instrument(name = "reports::plan_report", skip_all, fields(%id))]
-pub async fn plan_report(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<PlanReport> {
+pub async fn plan_report(conn: &impl Conn, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<PlanReport> {
     let plan = repo::get_plan(conn, id).await?;
     who.authorize(Action::Read { partnership: plan.data.data.partnership_id })?;
     let partnership_name = partnerships::get(conn, plan.data.data.partnership_id).await?.data.data.name;
@@ -175,7 +176,7 @@ pub struct PortfolioRow {
 /// cooperations and their state (the computation of `GET /cooperations?as_of=`) and its plan's
 /// fulfilment.
 #[tracing::instrument(name = "reports::portfolio", skip_all)]
-pub async fn portfolio(conn: &impl ConnectionTrait, who: &Principal, as_of: NaiveDate) -> Result<Vec<PortfolioRow>> {
+pub async fn portfolio(conn: &impl Conn, who: &Principal, as_of: NaiveDate) -> Result<Vec<PortfolioRow>> {
     let mut found = Vec::new();
     match who.readable_partnerships() {
         Some(ids) => {
@@ -248,7 +249,7 @@ pub enum PageRef {
 /// Whether the caller may open the page now: the very checks its handler makes (404 when the
 /// resource does not exist or is not visible to the caller, 403 for the pipeline to a
 /// partner).
-pub async fn may_open(conn: &impl ConnectionTrait, who: &Principal, page: &PageRef) -> Result<()> {
+pub async fn may_open(conn: &impl Conn, who: &Principal, page: &PageRef) -> Result<()> {
     match page {
         PageRef::PartnershipReport(id) => partnerships::get(conn, *id).await.map(|_| ()),
         PageRef::PlanReport(id) | PageRef::FulfilmentChart(id) => {

@@ -16,11 +16,12 @@ use domain::support_project::{
     self as rules, Assessment, Attendance, CriterionData, DocumentData, EventData, FindingData, IndicatorReport, ParticipatoryData, SupportProjectData,
     SupportedUnitData,
 };
+use persistence::Conn;
 use persistence::support_projects::{
     self as repo, Criterion, CriterionRecord, Document, DocumentRecord, Event, EventRecord, Filter, Finding, FindingRecord, Participatory, ParticipatoryRecord,
     SupportProjectRecord, SupportedUnit, SupportedUnitRecord,
 };
-use persistence::{ConnectionTrait, Page, PageRequest};
+use persistence::{Page, PageRequest};
 use uuid::Uuid;
 
 use crate::{Error, Precondition, Result, Session, Updated};
@@ -28,7 +29,7 @@ use crate::{Error, Precondition, Result, Session, Updated};
 // Reads.
 
 /// A support project, to a caller it concerns (404 otherwise).
-pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<SupportProjectRecord> {
+pub async fn get(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<SupportProjectRecord> {
     let found = repo::get(conn, id).await?;
     let concerned = match who.readable_partnerships() {
         None => true,
@@ -39,7 +40,7 @@ pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Resu
 }
 
 /// A supported unit, to a caller who reads its records (404 otherwise).
-pub async fn get_unit(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<SupportedUnitRecord> {
+pub async fn get_unit(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<SupportedUnitRecord> {
     let found = repo::get_unit(conn, id).await?;
     let partnership = repo::unit_partnership(conn, &found).await?;
     who.authorize(Action::ReadSupportedUnit { partnership })?;
@@ -47,49 +48,37 @@ pub async fn get_unit(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) ->
 }
 
 /// A page of the support projects the caller reads.
-pub async fn list(conn: &impl ConnectionTrait, who: &Principal, include_archived: bool, page: &PageRequest) -> Result<Page<SupportProjectRecord>> {
+pub async fn list(conn: &impl Conn, who: &Principal, include_archived: bool, page: &PageRequest) -> Result<Page<SupportProjectRecord>> {
     let filter = Filter { include_archived, scope: who.readable_partnerships().map(<[Uuid]>::to_vec) };
     Ok(repo::list(conn, &filter, page).await?)
 }
 
 /// A page of a project's supported units (a partner's own only).
-pub async fn list_units(
-    conn: &impl ConnectionTrait,
-    who: &Principal,
-    project: Uuid,
-    include_archived: bool,
-    page: &PageRequest,
-) -> Result<Page<SupportedUnitRecord>> {
+pub async fn list_units(conn: &impl Conn, who: &Principal, project: Uuid, include_archived: bool, page: &PageRequest) -> Result<Page<SupportedUnitRecord>> {
     get(conn, who, project).await?;
     let filter = Filter { include_archived, scope: who.readable_partnerships().map(<[Uuid]>::to_vec) };
     Ok(repo::list_units(conn, project, &filter, page).await?)
 }
 
-pub async fn get_criterion(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<CriterionRecord> {
+pub async fn get_criterion(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<CriterionRecord> {
     let found = repo::get_criterion(conn, id).await?;
     get_unit(conn, who, found.data.supported_unit_id).await?;
     Ok(found)
 }
 
-pub async fn list_criteria(
-    conn: &impl ConnectionTrait,
-    who: &Principal,
-    unit: Uuid,
-    include_archived: bool,
-    page: &PageRequest,
-) -> Result<Page<CriterionRecord>> {
+pub async fn list_criteria(conn: &impl Conn, who: &Principal, unit: Uuid, include_archived: bool, page: &PageRequest) -> Result<Page<CriterionRecord>> {
     get_unit(conn, who, unit).await?;
     Ok(repo::list_criteria(conn, unit, include_archived, page).await?)
 }
 
-pub async fn get_participatory(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<ParticipatoryRecord> {
+pub async fn get_participatory(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<ParticipatoryRecord> {
     let found = repo::get_participatory(conn, id).await?;
     get_unit(conn, who, found.data.supported_unit_id).await?;
     Ok(found)
 }
 
 pub async fn list_participatory(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     who: &Principal,
     unit: Uuid,
     include_archived: bool,
@@ -99,25 +88,19 @@ pub async fn list_participatory(
     Ok(repo::list_participatory(conn, unit, include_archived, page).await?)
 }
 
-pub async fn get_finding(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<FindingRecord> {
+pub async fn get_finding(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<FindingRecord> {
     let found = repo::get_finding(conn, id).await?;
     get(conn, who, found.data.support_project_id).await?;
     Ok(found)
 }
 
-pub async fn list_findings(
-    conn: &impl ConnectionTrait,
-    who: &Principal,
-    project: Uuid,
-    include_archived: bool,
-    page: &PageRequest,
-) -> Result<Page<FindingRecord>> {
+pub async fn list_findings(conn: &impl Conn, who: &Principal, project: Uuid, include_archived: bool, page: &PageRequest) -> Result<Page<FindingRecord>> {
     get(conn, who, project).await?;
     Ok(repo::list_findings(conn, project, include_archived, page).await?)
 }
 
 /// A document: of the whole project to whom the project concerns, of a unit to whom reads the unit.
-pub async fn get_document(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<DocumentRecord> {
+pub async fn get_document(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<DocumentRecord> {
     let found = repo::get_document(conn, id).await?;
     get(conn, who, found.data.support_project_id).await?;
     if let Some(unit) = found.data.data.supported_unit_id {
@@ -126,32 +109,20 @@ pub async fn get_document(conn: &impl ConnectionTrait, who: &Principal, id: Uuid
     Ok(found)
 }
 
-pub async fn list_documents(
-    conn: &impl ConnectionTrait,
-    who: &Principal,
-    project: Uuid,
-    include_archived: bool,
-    page: &PageRequest,
-) -> Result<Page<DocumentRecord>> {
+pub async fn list_documents(conn: &impl Conn, who: &Principal, project: Uuid, include_archived: bool, page: &PageRequest) -> Result<Page<DocumentRecord>> {
     get(conn, who, project).await?;
     let filter = Filter { include_archived, scope: who.readable_partnerships().map(<[Uuid]>::to_vec) };
     Ok(repo::list_documents(conn, project, &filter, page).await?)
 }
 
 /// An event, and whether the caller may read who attended it (else only counts).
-pub async fn get_event(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<(EventRecord, bool)> {
+pub async fn get_event(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<(EventRecord, bool)> {
     let found = repo::get_event(conn, id).await?;
     get(conn, who, found.data.support_project_id).await?;
     Ok((found, may_read_attendees(who)))
 }
 
-pub async fn list_events(
-    conn: &impl ConnectionTrait,
-    who: &Principal,
-    project: Uuid,
-    include_archived: bool,
-    page: &PageRequest,
-) -> Result<(Page<EventRecord>, bool)> {
+pub async fn list_events(conn: &impl Conn, who: &Principal, project: Uuid, include_archived: bool, page: &PageRequest) -> Result<(Page<EventRecord>, bool)> {
     get(conn, who, project).await?;
     Ok((repo::list_events(conn, project, include_archived, page).await?, may_read_attendees(who)))
 }
@@ -163,7 +134,7 @@ pub fn may_read_attendees(who: &Principal) -> bool {
 
 /// The project, when the caller may read its indicators: it sees the project (404 otherwise)
 /// and may read indicators (403 for partners). The check of the JSON, the chart and the links.
-pub async fn indicators_readable(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<SupportProjectRecord> {
+pub async fn indicators_readable(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<SupportProjectRecord> {
     let project = get(conn, who, id).await?;
     who.authorize(Action::ReadProjectIndicators)?;
     Ok(project)
@@ -171,7 +142,7 @@ pub async fn indicators_readable(conn: &impl ConnectionTrait, who: &Principal, i
 
 /// The project's five target indicators on `as_of` ([`domain::support_project::indicators`]):
 /// the same report the JSON answer and the pages show.
-pub async fn indicators(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<IndicatorReport> {
+pub async fn indicators(conn: &impl Conn, who: &Principal, id: Uuid, as_of: NaiveDate) -> Result<IndicatorReport> {
     let project = indicators_readable(conn, who, id).await?;
     let facts = repo::facts(conn, id).await?;
     let d = project.data;

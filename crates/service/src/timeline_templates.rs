@@ -11,8 +11,9 @@ use domain::DomainError;
 use domain::access::Action;
 use domain::cooperation::{self, Template};
 use domain::registry::Meta;
+use persistence::Conn;
+use persistence::StoreError;
 use persistence::timeline_templates::{self as repo, TemplateRecord};
-use persistence::{ConnectionTrait, StoreError};
 
 use crate::{Error, Precondition, Result, Session, Updated};
 
@@ -36,14 +37,14 @@ fn builtin_entry(t: &Template) -> TemplateEntry {
 
 /// Every template: the built-in ones, then the stored ones by code (archived ones only with
 /// `include_archived`). Admins define a handful, so they are read at once.
-pub async fn list(conn: &impl ConnectionTrait, include_archived: bool) -> Result<Vec<TemplateEntry>> {
+pub async fn list(conn: &impl Conn, include_archived: bool) -> Result<Vec<TemplateEntry>> {
     let mut all: Vec<TemplateEntry> = cooperation::BUILTINS.iter().map(builtin_entry).collect();
     all.extend(repo::all(conn, include_archived).await?.into_iter().map(TemplateEntry::from));
     Ok(all)
 }
 
 /// A template by code, built in or stored (also an archived one): 404 when there is none.
-pub async fn get(conn: &impl ConnectionTrait, code: &str) -> Result<TemplateEntry> {
+pub async fn get(conn: &impl Conn, code: &str) -> Result<TemplateEntry> {
     match cooperation::builtin(code) {
         Some(t) => Ok(builtin_entry(t)),
         None => Ok(repo::get(conn, code).await?.into()),
@@ -53,7 +54,7 @@ pub async fn get(conn: &impl ConnectionTrait, code: &str) -> Result<TemplateEntr
 /// The template named `code` that a cooperation or recruitment round may follow: a built-in
 /// one, or a stored one that is not archived. Inside a write the stored one cannot change
 /// until the write commits ([`repo::usable`]).
-pub async fn template(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Template>> {
+pub async fn template(conn: &impl Conn, code: &str) -> Result<Option<Template>> {
     match cooperation::builtin(code) {
         Some(t) => Ok(Some(t.clone())),
         None => Ok(repo::usable(conn, code).await?),
@@ -61,7 +62,7 @@ pub async fn template(conn: &impl ConnectionTrait, code: &str) -> Result<Option<
 }
 
 /// [`template`], or a 422 on the field `template` listing the codes one may name.
-pub async fn require(conn: &impl ConnectionTrait, code: &str) -> Result<Template> {
+pub async fn require(conn: &impl Conn, code: &str) -> Result<Template> {
     if let Some(t) = template(conn, code).await? {
         return Ok(t);
     }
@@ -72,7 +73,7 @@ pub async fn require(conn: &impl ConnectionTrait, code: &str) -> Result<Template
 
 /// The template a stored cooperation follows: also an archived one (an archived cooperation may
 /// name a template archived after it). One that does not exist at all is a conflict of the data.
-pub async fn followed(conn: &impl ConnectionTrait, code: &str) -> Result<Template> {
+pub async fn followed(conn: &impl Conn, code: &str) -> Result<Template> {
     match get(conn, code).await {
         Ok(entry) => Ok(entry.template),
         Err(Error::Store(StoreError::NotFound)) => Err(DomainError::Conflict(format!("the cooperation's timeline template `{code}` is unknown")).into()),

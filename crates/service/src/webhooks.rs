@@ -8,8 +8,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use domain::access::{Action, Principal};
 use domain::{DomainError, FieldError};
 use hmac::{Hmac, Mac};
+use persistence::Conn;
 use persistence::webhooks::{self, Delivery, Webhook, WebhookData};
-use persistence::{ConnectionTrait, Page, PageRequest};
+use persistence::{Page, PageRequest};
 use rand::Rng;
 use sha2::Sha256;
 use uuid::Uuid;
@@ -90,14 +91,14 @@ pub async fn subscribe(s: &Session<'_>, subscription: Subscription, allowed_host
 
 /// A subscription its owner (or an admin) reads: 404 for anyone else.
 #[tracing::instrument(name = "webhooks::get", skip_all, fields(%id))]
-pub async fn get(conn: &impl ConnectionTrait, who: &Principal, id: Uuid) -> Result<Webhook> {
+pub async fn get(conn: &impl Conn, who: &Principal, id: Uuid) -> Result<Webhook> {
     who.authorize(Action::Subscribe)?;
     let hook = webhooks::get(conn, id).await?;
     if hook.data.owner == who.subject || who.may_administer() { Ok(hook) } else { Err(Error::not_found()) }
 }
 
 /// The caller's subscriptions (an admin's: everyone's).
-pub async fn list(conn: &impl ConnectionTrait, who: &Principal, include_archived: bool, req: &PageRequest) -> Result<Page<Webhook>> {
+pub async fn list(conn: &impl Conn, who: &Principal, include_archived: bool, req: &PageRequest) -> Result<Page<Webhook>> {
     who.authorize(Action::Subscribe)?;
     let owner = (!who.may_administer()).then_some(who.subject.as_str());
     Ok(webhooks::list(conn, owner, include_archived, req).await?)
@@ -113,7 +114,7 @@ pub async fn unsubscribe(s: &Session<'_>, id: Uuid) -> Result<Updated<Webhook>> 
 }
 
 /// A subscription's deliveries: status, attempts, the last error.
-pub async fn deliveries(conn: &impl ConnectionTrait, who: &Principal, id: Uuid, req: &PageRequest) -> Result<Page<Delivery>> {
+pub async fn deliveries(conn: &impl Conn, who: &Principal, id: Uuid, req: &PageRequest) -> Result<Page<Delivery>> {
     get(conn, who, id).await?;
     Ok(webhooks::deliveries(conn, id, req).await?)
 }

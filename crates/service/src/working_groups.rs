@@ -4,8 +4,9 @@
 
 use domain::partnership::Activity;
 use domain::registry::WorkingGroupData;
+use persistence::Conn;
 use persistence::working_groups::{self, WorkingGroup};
-use persistence::{ConnectionTrait, StoreError, WriteTx};
+use persistence::{StoreError, WriteTx};
 use uuid::Uuid;
 
 use crate::records::InPartnership;
@@ -18,7 +19,7 @@ impl InPartnership for WorkingGroups {
     fn partnership_of(data: &WorkingGroupData) -> Uuid {
         data.partnership_id
     }
-    async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<WorkingGroup, StoreError> {
+    async fn get(conn: &impl Conn, id: Uuid) -> Result<WorkingGroup, StoreError> {
         working_groups::get(conn, id).await
     }
     async fn insert(tx: &WriteTx, data: WorkingGroupData) -> Result<WorkingGroup, StoreError> {

@@ -12,6 +12,7 @@
 //! it for the caller; otherwise as the `…_id` column with the UUID (a project's measures always:
 //! it links one version of each). Row contents are never logged (people are personal data).
 
+use persistence::Conn;
 use std::collections::HashMap;
 
 use actix_web::http::header;
@@ -19,7 +20,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Principal;
 use domain::codelist::{OrganizationKind, PartnershipStatus, PlanStatus, ProgrammingPeriod, ProjectStatus, Region, TerritorialUnitKind, ThematicArea};
-use persistence::{ConnectionTrait, PageRequest, esif, meetings, memberships, organizations, partnerships, people, plans, territorial_units, working_groups};
+use persistence::{PageRequest, esif, meetings, memberships, organizations, partnerships, people, plans, territorial_units, working_groups};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -264,7 +265,7 @@ struct Refs {
 }
 
 impl Refs {
-    async fn of(&mut self, conn: &impl ConnectionTrait, kind: RefOf, id: Uuid) -> ApiResult<Option<String>> {
+    async fn of(&mut self, conn: &impl Conn, kind: RefOf, id: Uuid) -> ApiResult<Option<String>> {
         if let Some(known) = self.known.get(&(kind, id)) {
             return Ok(known.clone());
         }
@@ -290,7 +291,7 @@ impl Refs {
     }
 
     /// `<x>_id` into `<x>_ref` when the record has an `external_ref`.
-    async fn scalar(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>, kind: RefOf, id: &str, reference: &str) -> ApiResult<()> {
+    async fn scalar(&mut self, conn: &impl Conn, row: &mut Map<String, Value>, kind: RefOf, id: &str, reference: &str) -> ApiResult<()> {
         if let Some(uuid) = row.get(id).and_then(Value::as_str).and_then(|s| s.parse::<Uuid>().ok())
             && let Some(external_ref) = self.of(conn, kind, uuid).await?
         {
@@ -301,7 +302,7 @@ impl Refs {
     }
 
     /// `<x>_ids` split into `<x>_refs` (the records with an `external_ref`) and the rest.
-    async fn list(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>, kind: RefOf, ids: &str, references: &str) -> ApiResult<()> {
+    async fn list(&mut self, conn: &impl Conn, row: &mut Map<String, Value>, kind: RefOf, ids: &str, references: &str) -> ApiResult<()> {
         let (mut kept, mut refs) = (Vec::new(), Vec::new());
         if let Some(Value::Array(items)) = row.remove(ids) {
             for item in items {
@@ -321,13 +322,13 @@ impl Refs {
 
     /// `representatives` split into `representative_refs` (`person_ref` or
     /// `person_ref:function`) and the rest (objects with `person_id` and `function`).
-    async fn representatives(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>) -> ApiResult<()> {
+    async fn representatives(&mut self, conn: &impl Conn, row: &mut Map<String, Value>) -> ApiResult<()> {
         self.people(conn, row, "representatives", "representative_refs", "function").await
     }
 
     /// A list of objects naming people (`objects`, each with `person_id` and `second`) split
     /// into its ref column (`person_ref` or `person_ref:<second>`) and the rest.
-    async fn people(&mut self, conn: &impl ConnectionTrait, row: &mut Map<String, Value>, objects: &str, references: &str, second: &str) -> ApiResult<()> {
+    async fn people(&mut self, conn: &impl Conn, row: &mut Map<String, Value>, objects: &str, references: &str, second: &str) -> ApiResult<()> {
         let (mut kept, mut refs) = (Vec::new(), Vec::new());
         if let Some(Value::Array(items)) = row.remove(objects) {
             for item in items {
@@ -370,7 +371,7 @@ fn object<T: serde::Serialize>(input: &T) -> ApiResult<Map<String, Value>> {
 }
 
 /// Reads one page of the source and turns it into rows of the import's columns (in order).
-async fn page_rows(conn: &impl ConnectionTrait, source: &Source, refs: &mut Refs, req: &PageRequest) -> ApiResult<(Vec<Vec<Value>>, Option<String>)> {
+async fn page_rows(conn: &impl Conn, source: &Source, refs: &mut Refs, req: &PageRequest) -> ApiResult<(Vec<Vec<Value>>, Option<String>)> {
     let mut maps = Vec::new();
     let next = match source {
         Source::TerritorialUnits(filter) => {

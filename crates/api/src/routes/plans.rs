@@ -346,10 +346,7 @@ pub struct PlanDiff {
     pub measures: ItemsDiff,
 }
 
-async fn comparable(
-    conn: &impl persistence::ConnectionTrait,
-    plan: &PlanRecord,
-) -> ApiResult<(Vec<(String, serde_json::Value)>, Vec<(String, serde_json::Value)>)> {
+async fn comparable(conn: &impl persistence::Conn, plan: &PlanRecord) -> ApiResult<(Vec<(String, serde_json::Value)>, Vec<(String, serde_json::Value)>)> {
     let goals = persistence::plans::goals_of(conn, plan.meta.id).await?;
     let measures = persistence::plans::measures_of(conn, plan.meta.id).await?;
     let goal_code = |id: Option<Uuid>| id.and_then(|id| goals.iter().find(|g| g.meta.id == id)).map(|g| g.data.1.code.clone());
@@ -393,7 +390,7 @@ pub async fn diff(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web
 
 /// The differences between two versions the caller may see (by default this one and the
 /// version it revises), as the wire shows their content.
-async fn plan_diff(conn: &impl persistence::ConnectionTrait, who: Option<&Principal>, id: Uuid, query: &DiffQuery) -> ApiResult<PlanDiff> {
+async fn plan_diff(conn: &impl persistence::Conn, who: Option<&Principal>, id: Uuid, query: &DiffQuery) -> ApiResult<PlanDiff> {
     let plan = plans::get(conn, who, id).await?;
     let all = persistence::plans::versions(conn, plan.data.lineage_id).await?;
     let find = |n: i32, field: &str| {

@@ -173,7 +173,7 @@ pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, i
 }
 
 /// Each project with the measures it implements, and their counterparts in the plan in force.
-async fn with_measures(conn: &impl persistence::ConnectionTrait, id: Uuid, projects: Vec<esif::ProjectRecord>) -> ApiResult<Vec<ProjectWithMeasures>> {
+async fn with_measures(conn: &impl persistence::Conn, id: Uuid, projects: Vec<esif::ProjectRecord>) -> ApiResult<Vec<ProjectWithMeasures>> {
     let mut out = Vec::new();
     for p in projects {
         let d = &p.data.data;

@@ -1,10 +1,11 @@
 //! The aggregates a ministry asks for: pipeline figures per call, funding per measure.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use domain::codelist::{ProgrammingPeriod, ProjectStatus};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::calls::call_record;
@@ -48,7 +49,7 @@ struct Tally {
 /// (including ones decided, realized or withdrawn after submission) with the sum they request,
 /// and those approved and not withdrawn (approved, in realization, completed) with the sum
 /// approved — the same rule the measure funding uses. Sums are exact integers.
-pub async fn call_stats(conn: &impl ConnectionTrait, programme_id: Option<Uuid>, period: Option<ProgrammingPeriod>) -> Result<Vec<CallStats>, StoreError> {
+pub async fn call_stats(conn: &impl Conn, programme_id: Option<Uuid>, period: Option<ProgrammingPeriod>) -> Result<Vec<CallStats>, StoreError> {
     let programmes: HashMap<Uuid, Programme> =
         op::Entity::find().all(conn).await?.into_iter().map(|m| programme(m).map(|p| (p.meta.id, p))).collect::<Result<_, _>>()?;
     let mut calls = call::Entity::find().filter(call::Column::ArchivedAt.is_null()).order_by_asc(call::Column::ProgrammeId).order_by_asc(call::Column::Number);
@@ -124,7 +125,7 @@ pub struct MeasureFunding {
 
 /// Per measure of a plan: the approved projects linked to it and their approved amounts, each
 /// split among the project's measures in proportion to the measures' budgets.
-pub async fn measure_funding(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<MeasureFunding>, StoreError> {
+pub async fn measure_funding(conn: &impl Conn, plan_id: Uuid) -> Result<Vec<MeasureFunding>, StoreError> {
     let measures = crate::plans::measures_of(conn, plan_id).await?;
     // Links follow the measure's identity: a project linked to the same measure in another
     // version of the plan funds this one too.

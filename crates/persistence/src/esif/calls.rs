@@ -1,6 +1,7 @@
 //! Calls for proposals of the programmes, with the partnerships a coordinated-approach (KPSVL)
 //! call is open to.
 
+use crate::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::DomainError;
 use domain::codelist::ProgrammingPeriod;
@@ -8,7 +9,7 @@ use domain::esif::CallData;
 use domain::registry::Record;
 use domain::search::search_text;
 use sea_orm::sea_query::{Condition, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::programmes::get_programme;
@@ -84,11 +85,11 @@ pub const CALL_SORT: &[SortField<call::Column>] = &[
     field("updated_at", call::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-pub async fn get_call(conn: &impl ConnectionTrait, id: Uuid) -> Result<Call, StoreError> {
+pub async fn get_call(conn: &impl Conn, id: Uuid) -> Result<Call, StoreError> {
     call::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(call_record)
 }
 
-pub async fn list_calls(conn: &impl ConnectionTrait, f: &CallFilter, req: &PageRequest) -> Result<Page<Call>, StoreError> {
+pub async fn list_calls(conn: &impl Conn, f: &CallFilter, req: &PageRequest) -> Result<Page<Call>, StoreError> {
     let mut select = call::Entity::find();
     if !f.include_archived {
         select = select.filter(call::Column::ArchivedAt.is_null());
@@ -175,7 +176,7 @@ pub async fn archive_call(tx: &WriteTx, current: &Call) -> Result<Call, StoreErr
 }
 
 /// The programming period of a call (for its registration numbers).
-pub async fn call_period(conn: &impl ConnectionTrait, call: &Call) -> Result<ProgrammingPeriod, StoreError> {
+pub async fn call_period(conn: &impl Conn, call: &Call) -> Result<ProgrammingPeriod, StoreError> {
     Ok(get_programme(conn, call.data.programme_id).await?.data.period)
 }
 

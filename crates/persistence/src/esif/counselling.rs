@@ -1,11 +1,12 @@
 //! Records of the Agency's project counselling.
 
+use crate::Conn;
 use chrono::NaiveDate;
 use domain::DomainError;
 use domain::esif::CounsellingData;
 use domain::registry::Record;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::json;
@@ -67,11 +68,11 @@ pub const COUNSELLING_SORT: &[SortField<cr::Column>] = &[
     field("updated_at", cr::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-pub async fn get_counselling(conn: &impl ConnectionTrait, id: Uuid) -> Result<Counselling, StoreError> {
+pub async fn get_counselling(conn: &impl Conn, id: Uuid) -> Result<Counselling, StoreError> {
     cr::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(counselling)
 }
 
-pub async fn list_counselling(conn: &impl ConnectionTrait, f: &CounsellingFilter, req: &PageRequest) -> Result<Page<Counselling>, StoreError> {
+pub async fn list_counselling(conn: &impl Conn, f: &CounsellingFilter, req: &PageRequest) -> Result<Page<Counselling>, StoreError> {
     let mut select = cr::Entity::find();
     if !f.include_archived {
         select = select.filter(cr::Column::ArchivedAt.is_null());

@@ -1,11 +1,12 @@
 //! Operational programmes: reference data, maintained by admins.
 
+use crate::Conn;
 use domain::codelist::{Fund, ProgrammingPeriod};
 use domain::esif::{PriorityAxis, ProgrammeData};
 use domain::registry::Record;
 use domain::search::search_text;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::json;
@@ -50,16 +51,11 @@ pub const PROGRAMME_SORT: &[SortField<op::Column>] = &[
     field("updated_at", op::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-pub async fn get_programme(conn: &impl ConnectionTrait, id: Uuid) -> Result<Programme, StoreError> {
+pub async fn get_programme(conn: &impl Conn, id: Uuid) -> Result<Programme, StoreError> {
     op::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(programme)
 }
 
-pub async fn list_programmes(
-    conn: &impl ConnectionTrait,
-    period: Option<ProgrammingPeriod>,
-    q: Option<&str>,
-    req: &PageRequest,
-) -> Result<Page<Programme>, StoreError> {
+pub async fn list_programmes(conn: &impl Conn, period: Option<ProgrammingPeriod>, q: Option<&str>, req: &PageRequest) -> Result<Page<Programme>, StoreError> {
     let mut select = op::Entity::find().filter(op::Column::ArchivedAt.is_null());
     if let Some(p) = period {
         select = select.filter(op::Column::Period.eq(p.to_string()));

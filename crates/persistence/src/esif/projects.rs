@@ -1,6 +1,7 @@
 //! The project pipeline: intents, applications, projects, the steps they went through, and
 //! the facts the submission rule needs.
 
+use crate::Conn;
 use chrono::{NaiveDate, Utc};
 use domain::codelist::ProjectStatus;
 pub use domain::esif::ProjectSteps;
@@ -9,7 +10,7 @@ use domain::registry::Record;
 use domain::search::search_text;
 use domain::{DomainError, FieldError};
 use sea_orm::sea_query::{ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{json, money};
@@ -106,11 +107,11 @@ pub const PROJECT_SORT: &[SortField<project::Column>] = &[
     field("updated_at", project::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-pub async fn get_project(conn: &impl ConnectionTrait, id: Uuid) -> Result<ProjectRecord, StoreError> {
+pub async fn get_project(conn: &impl Conn, id: Uuid) -> Result<ProjectRecord, StoreError> {
     project::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(project_record)
 }
 
-pub async fn list_projects(conn: &impl ConnectionTrait, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRecord>, StoreError> {
+pub async fn list_projects(conn: &impl Conn, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRecord>, StoreError> {
     let mut select = project::Entity::find();
     if !f.include_archived {
         select = select.filter(project::Column::ArchivedAt.is_null());
@@ -270,7 +271,7 @@ pub async fn set_project_status(tx: &WriteTx, current: &ProjectRecord, status: P
 /// What the submission rule needs: the partnership's plan in force on the submission day
 /// (approved, within its validity, not yet ended: [`domain::plan::Validity::in_force_on`]) and
 /// how many of the project's measures belong to it.
-pub async fn plan_context(conn: &impl ConnectionTrait, partnership_id: Uuid, measure_ids: &[Uuid], day: NaiveDate) -> Result<PlanContext, StoreError> {
+pub async fn plan_context(conn: &impl Conn, partnership_id: Uuid, measure_ids: &[Uuid], day: NaiveDate) -> Result<PlanContext, StoreError> {
     let candidates = strategic_plan::Entity::find()
         .filter(strategic_plan::Column::PartnershipId.eq(partnership_id))
         .filter(strategic_plan::Column::ArchivedAt.is_null())

@@ -1,6 +1,7 @@
 //! Evaluations of approved plans, with their frozen fulfilment.
 
 use super::*;
+use crate::Conn;
 
 /// A frozen evaluation of a plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +47,7 @@ pub async fn add_evaluation(tx: &WriteTx, plan: &PlanRecord, e: Evaluation) -> R
 }
 
 /// An evaluation with the partnership of its plan (for access checks).
-pub async fn get_evaluation(conn: &impl ConnectionTrait, id: Uuid) -> Result<(Uuid, Evaluation), StoreError> {
+pub async fn get_evaluation(conn: &impl Conn, id: Uuid) -> Result<(Uuid, Evaluation), StoreError> {
     let m = evaluation::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound)?;
     Ok((m.partnership_id, evaluation_of(m)))
 }
@@ -54,7 +55,7 @@ pub async fn get_evaluation(conn: &impl ConnectionTrait, id: Uuid) -> Result<(Uu
 pub const EVALUATION_SORT: &[SortField<evaluation::Column>] =
     &[field("as_of", evaluation::Column::AsOf, SortKind::Date), field("created_at", evaluation::Column::CreatedAt, SortKind::Timestamp)];
 
-pub async fn list_evaluations(conn: &impl ConnectionTrait, plan_id: Uuid, req: &PageRequest) -> Result<Page<Evaluation>, StoreError> {
+pub async fn list_evaluations(conn: &impl Conn, plan_id: Uuid, req: &PageRequest) -> Result<Page<Evaluation>, StoreError> {
     let select = evaluation::Entity::find().filter(evaluation::Column::PlanId.eq(plan_id));
     Ok(page::fetch(conn, select, EVALUATION_SORT, "created_at", evaluation::Column::Id, req).await?.map(evaluation_of))
 }

@@ -1,6 +1,7 @@
 //! Goals of a plan: a tree by `parent_goal_id`, codes unique within the plan.
 
 use super::*;
+use crate::Conn;
 
 /// A goal with the plan it belongs to.
 pub type GoalRecord = Record<(Uuid, GoalData)>;
@@ -34,12 +35,12 @@ pub(super) fn goal_content(d: &GoalData) -> goal::ActiveModel {
     }
 }
 
-pub async fn get_goal(conn: &impl ConnectionTrait, id: Uuid) -> Result<GoalRecord, StoreError> {
+pub async fn get_goal(conn: &impl Conn, id: Uuid) -> Result<GoalRecord, StoreError> {
     goal::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(goal_record)
 }
 
 /// All goals of a plan, by code.
-pub async fn goals_of(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<GoalRecord>, StoreError> {
+pub async fn goals_of(conn: &impl Conn, plan_id: Uuid) -> Result<Vec<GoalRecord>, StoreError> {
     goal::Entity::find()
         .filter(goal::Column::PlanId.eq(plan_id))
         .filter(goal::Column::ArchivedAt.is_null())

@@ -2,6 +2,7 @@
 //! filters of `GET /measures`.
 
 use super::*;
+use crate::Conn;
 
 /// The latest reported state of a measure.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,11 +126,11 @@ pub const MEASURE_SORT: &[SortField<measure::Column>] = &[
     field("updated_at", measure::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-pub async fn get_measure(conn: &impl ConnectionTrait, id: Uuid) -> Result<MeasureRecord, StoreError> {
+pub async fn get_measure(conn: &impl Conn, id: Uuid) -> Result<MeasureRecord, StoreError> {
     measure::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(measure_record)
 }
 
-pub async fn list_measures(conn: &impl ConnectionTrait, f: &MeasureFilter, req: &PageRequest) -> Result<Page<MeasureRecord>, StoreError> {
+pub async fn list_measures(conn: &impl Conn, f: &MeasureFilter, req: &PageRequest) -> Result<Page<MeasureRecord>, StoreError> {
     let mut select = measure::Entity::find();
     if !f.include_archived {
         select = select.filter(measure::Column::ArchivedAt.is_null());
@@ -315,7 +316,7 @@ pub async fn delete_measure(tx: &WriteTx, current: &MeasureRecord) -> Result<(),
 }
 
 /// Every measure of a plan (activities included), by code.
-pub async fn measures_of(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<MeasureRecord>, StoreError> {
+pub async fn measures_of(conn: &impl Conn, plan_id: Uuid) -> Result<Vec<MeasureRecord>, StoreError> {
     measure::Entity::find()
         .filter(measure::Column::PlanId.eq(plan_id))
         .filter(measure::Column::ArchivedAt.is_null())

@@ -1,6 +1,7 @@
 //! Strategic plans with their goals and measures, versions and revisions, progress reports,
 //! and evaluations.
 
+use crate::Conn;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -11,7 +12,7 @@ use domain::registry::Record;
 use domain::search::search_text;
 use domain::{DomainError, FieldError};
 use sea_orm::sea_query::{Condition, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -123,11 +124,11 @@ pub(super) fn public_codes() -> impl Iterator<Item = String> {
     PUBLIC.iter().map(|s| s.to_string())
 }
 
-pub async fn get_plan(conn: &impl ConnectionTrait, id: Uuid) -> Result<PlanRecord, StoreError> {
+pub async fn get_plan(conn: &impl Conn, id: Uuid) -> Result<PlanRecord, StoreError> {
     sp::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(plan_record)
 }
 
-pub async fn list_plans(conn: &impl ConnectionTrait, f: &PlanFilter, req: &PageRequest) -> Result<Page<PlanRecord>, StoreError> {
+pub async fn list_plans(conn: &impl Conn, f: &PlanFilter, req: &PageRequest) -> Result<Page<PlanRecord>, StoreError> {
     let mut select = sp::Entity::find();
     if !f.include_archived {
         select = select.filter(sp::Column::ArchivedAt.is_null());
@@ -147,7 +148,7 @@ pub async fn list_plans(conn: &impl ConnectionTrait, f: &PlanFilter, req: &PageR
 }
 
 /// Every version of the plan's lineage, oldest first.
-pub async fn versions(conn: &impl ConnectionTrait, lineage_id: Uuid) -> Result<Vec<PlanRecord>, StoreError> {
+pub async fn versions(conn: &impl Conn, lineage_id: Uuid) -> Result<Vec<PlanRecord>, StoreError> {
     sp::Entity::find()
         .filter(sp::Column::LineageId.eq(lineage_id))
         .order_by_asc(sp::Column::VersionNumber)

@@ -1,6 +1,7 @@
 //! Progress reports on measures, and the facts a plan's fulfilment is computed from.
 
 use super::*;
+use crate::Conn;
 
 /// An actual value of one indicator, for a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,7 +50,7 @@ pub(super) fn report(m: pr::Model) -> Result<Report, StoreError> {
 }
 
 /// A report by its id.
-pub async fn get_report(conn: &impl ConnectionTrait, id: Uuid) -> Result<Report, StoreError> {
+pub async fn get_report(conn: &impl Conn, id: Uuid) -> Result<Report, StoreError> {
     pr::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(report)
 }
 
@@ -64,7 +65,7 @@ pub struct ReportFilter {
 }
 
 /// Reports across measures (the exports), in the order of `REPORT_SORT`.
-pub async fn list_all_reports(conn: &impl ConnectionTrait, f: &ReportFilter, req: &PageRequest) -> Result<Page<Report>, StoreError> {
+pub async fn list_all_reports(conn: &impl Conn, f: &ReportFilter, req: &PageRequest) -> Result<Page<Report>, StoreError> {
     let mut select = pr::Entity::find();
     if let Some(id) = f.partnership_id {
         select = select.filter(pr::Column::PartnershipId.eq(id));
@@ -87,7 +88,7 @@ pub const REPORT_SORT: &[SortField<pr::Column>] =
     &[field("reported_on", pr::Column::ReportedOn, SortKind::Date), field("created_at", pr::Column::CreatedAt, SortKind::Timestamp)];
 
 /// The reports of a measure's identity: posted on it or on any other version of it.
-pub async fn list_reports(conn: &impl ConnectionTrait, measure: &MeasureRecord, req: &PageRequest) -> Result<Page<Report>, StoreError> {
+pub async fn list_reports(conn: &impl Conn, measure: &MeasureRecord, req: &PageRequest) -> Result<Page<Report>, StoreError> {
     let ids = crate::monitoring::measures_with_keys(conn, &[measure.data.measure_key]).await?;
     let select = pr::Entity::find().filter(pr::Column::MeasureId.is_in(ids.into_keys().chain([measure.meta.id])));
     let page = page::fetch(conn, select, REPORT_SORT, "reported_on", pr::Column::Id, req).await?;
@@ -163,7 +164,7 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
 
 /// The plan's goals and measures with their latest reports as of `as_of`: the input of the
 /// fulfilment computation.
-pub async fn fulfilment_input(conn: &impl ConnectionTrait, plan_id: Uuid, as_of: NaiveDate) -> Result<(Vec<GoalNode>, Vec<MeasureState>), StoreError> {
+pub async fn fulfilment_input(conn: &impl Conn, plan_id: Uuid, as_of: NaiveDate) -> Result<(Vec<GoalNode>, Vec<MeasureState>), StoreError> {
     let goals = goals_of(conn, plan_id)
         .await?
         .into_iter()
