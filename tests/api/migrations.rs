@@ -28,6 +28,19 @@ async fn exec(db: &DatabaseConnection, sql: &str, values: Vec<Value>) {
     db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// A partnership as the first migrations' schema holds it.
+async fn partnership_row(db: &DatabaseConnection) -> Uuid {
+    let id = Uuid::now_v7();
+    exec(
+        db,
+        "INSERT INTO partnerships (id, version, created_at, updated_at, sort_name, name, status, territorial_unit_ids, consultant_ids, search_text) \
+         VALUES (?, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'p', 'P', 'active', '[]', '[]', '')",
+        vec![id.into()],
+    )
+    .await;
+    id
+}
+
 async fn plan(db: &DatabaseConnection, partnership: Uuid, lineage: Uuid, number: i32, predecessor: Option<Uuid>) -> Uuid {
     let id = Uuid::now_v7();
     exec(
@@ -109,14 +122,7 @@ async fn measure_key_links_earlier_revisions_and_drops_the_copied_reports() {
     let db = Database::connect(&scratch.url).await.expect("connect");
     Migrator::up(&db, Some(3)).await.expect("migrations up to 000003");
 
-    let partnership = Uuid::now_v7();
-    exec(
-        &db,
-        "INSERT INTO partnerships (id, version, created_at, updated_at, sort_name, name, status, territorial_unit_ids, consultant_ids, search_text) \
-         VALUES (?, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'p', 'P', 'active', '[]', '[]', '')",
-        vec![partnership.into()],
-    )
-    .await;
+    let partnership = partnership_row(&db).await;
     // Three versions of one plan, as the old `revise` made them, and an unrelated plan.
     let lineage = Uuid::now_v7();
     let v1 = plan(&db, partnership, lineage, 1, None).await;
@@ -178,14 +184,7 @@ async fn partnership_regions_are_filled_from_the_regions_of_their_units() {
         id
     };
     let partnership = async |units: &[Uuid]| {
-        let id = Uuid::now_v7();
-        exec(
-            &db,
-            "INSERT INTO partnerships (id, version, created_at, updated_at, sort_name, name, status, territorial_unit_ids, consultant_ids, search_text) \
-             VALUES (?, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'p', 'P', 'active', '[]', '[]', '')",
-            vec![id.into()],
-        )
-        .await;
+        let id = partnership_row(&db).await;
         for u in units {
             exec(&db, "INSERT INTO partnership_territorial_units (partnership_id, territorial_unit_id) VALUES (?, ?)", vec![id.into(), (*u).into()]).await;
         }
