@@ -72,8 +72,9 @@ fn content(d: &PartnershipData) -> p::ActiveModel {
     }
 }
 
-/// The text the `regions` column holds for these region codes (see the column): the set,
-/// sorted, each enclosed in commas; empty for none.
+/// The text the `regions` column holds for these region codes (see the column): the set, each
+/// enclosed in commas, empty for none; sorted here (the migration's backfill on SQLite may store
+/// another order: only membership counts).
 pub(crate) fn regions_text(mut codes: Vec<String>) -> String {
     codes.sort_unstable();
     codes.dedup();
@@ -95,8 +96,17 @@ async fn regions_of(conn: &impl Conn, units: &[Uuid]) -> Result<String, StoreErr
     if units.is_empty() {
         return Ok(String::new());
     }
-    let codes: Vec<String> =
-        tu::Entity::find().select_only().column(tu::Column::Region).filter(tu::Column::Id.is_in(units.to_vec())).into_tuple().all(conn).await?;
+    // `FOR SHARE` on PostgreSQL: a unit moving to another region meanwhile waits for this write,
+    // then finds its link to this partnership and recomputes the column (`refresh_regions`); one
+    // that moved first is waited for and read as it moved. (SQLite writes one at a time.)
+    let codes: Vec<String> = tu::Entity::find()
+        .select_only()
+        .column(tu::Column::Region)
+        .filter(tu::Column::Id.is_in(units.to_vec()))
+        .lock_shared()
+        .into_tuple()
+        .all(conn)
+        .await?;
     Ok(regions_text(codes))
 }
 
@@ -104,6 +114,17 @@ async fn regions_of(conn: &impl Conn, units: &[Uuid]) -> Result<String, StoreErr
 /// changed). Not a change of the partnerships' representation: versions stay.
 pub(crate) async fn refresh_regions(tx: &WriteTx, unit: Uuid) -> Result<(), StoreError> {
     let covering = Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take();
+    // The covering partnerships locked first (PostgreSQL), and their units' regions read after:
+    // two units of one partnership moving at once then recompute its column one after the other,
+    // the second with the first's region as committed, not as it was before.
+    let _locked: Vec<Uuid> = p::Entity::find()
+        .select_only()
+        .column(p::Column::Id)
+        .filter(p::Column::Id.in_subquery(covering.clone()))
+        .lock_exclusive()
+        .into_tuple()
+        .all(tx.conn())
+        .await?;
     let rows: Vec<(Uuid, String)> = ptu::Entity::find()
         .select_only()
         .column(ptu::Column::PartnershipId)
