@@ -99,14 +99,8 @@ async fn regions_of(conn: &impl Conn, units: &[Uuid]) -> Result<String, StoreErr
     // `FOR SHARE` on PostgreSQL: a unit moving to another region meanwhile waits for this write,
     // then finds its link to this partnership and recomputes the column (`refresh_regions`); one
     // that moved first is waited for and read as it moved. (SQLite writes one at a time.)
-    let codes: Vec<String> = tu::Entity::find()
-        .select_only()
-        .column(tu::Column::Region)
-        .filter(tu::Column::Id.is_in(units.to_vec()))
-        .lock_shared()
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let codes: Vec<String> =
+        tu::Entity::find().select_only().column(tu::Column::Region).filter(tu::Column::Id.is_in(units.to_vec())).lock_shared().into_tuple().all(conn).await?;
     Ok(regions_text(codes))
 }
 
