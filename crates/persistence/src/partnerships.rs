@@ -91,6 +91,11 @@ pub(crate) fn covering_region(region: Region) -> sea_orm::sea_query::SelectState
     Query::select().column((p::Entity, p::Column::Id)).from(p::Entity).and_where(covers(region)).take()
 }
 
+/// The ids of the partnerships covering territorial unit `unit` (a subquery).
+fn covering_unit(unit: Uuid) -> sea_orm::sea_query::SelectStatement {
+    Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take()
+}
+
 /// The `regions` of a partnership covering these territorial units.
 async fn regions_of(conn: &impl Conn, units: &[Uuid]) -> Result<String, StoreError> {
     if units.is_empty() {
@@ -107,7 +112,7 @@ async fn regions_of(conn: &impl Conn, units: &[Uuid]) -> Result<String, StoreErr
 /// Recomputes `regions` of the partnerships covering territorial unit `unit` (its region
 /// changed). Not a change of the partnerships' representation: versions stay.
 pub(crate) async fn refresh_regions(tx: &WriteTx, unit: Uuid) -> Result<(), StoreError> {
-    let covering = Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take();
+    let covering = covering_unit(unit);
     // The covering partnerships locked first (PostgreSQL), and their units' regions read after:
     // two units of one partnership moving at once then recompute its column one after the other,
     // the second with the first's region as committed, not as it was before.
@@ -165,8 +170,7 @@ pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Pag
         select = select.filter(covers(region));
     }
     if let Some(unit) = f.territorial_unit_id {
-        let covering = Query::select().column(ptu::Column::PartnershipId).from(ptu::Entity).and_where(ptu::Column::TerritorialUnitId.eq(unit)).take();
-        select = select.filter(p::Column::Id.in_subquery(covering));
+        select = select.filter(p::Column::Id.in_subquery(covering_unit(unit)));
     }
     if let Some(consultant) = f.consultant_id {
         let assigned = Query::select().column(pc::Column::PartnershipId).from(pc::Entity).and_where(pc::Column::PersonId.eq(consultant)).take();
