@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::convert::now;
 use crate::entities::{
-    meeting, membership, operational_programme, organization, partnership, partnership_territorial_unit as ptu, person, territorial_unit, working_group,
+    JsonOf, meeting, membership, operational_programme, organization, partnership, partnership_territorial_unit as ptu, person, territorial_unit, working_group,
 };
 use crate::esif;
 use crate::plans::{self, IndicatorValue, NewReport, StatusChange};
@@ -164,8 +164,8 @@ pub async fn fill(store: &Store, v: Volume) -> Result<(), StoreError> {
                     established_on: Set(None),
                     memorandum_signed_on: Set(None),
                     founding_act: Set(None),
-                    territorial_unit_ids: Set(serde_json::json!([units[2 * i].0, units[2 * i + 1].0])),
-                    consultant_ids: Set(serde_json::json!([])),
+                    territorial_unit_ids: Set(JsonOf(vec![units[2 * i].0, units[2 * i + 1].0])),
+                    consultant_ids: Set(JsonOf(Vec::new())),
                     regions: Set(crate::partnerships::regions_text(vec![units[2 * i].1.to_string(), units[2 * i + 1].1.to_string()])),
                 }
             })
@@ -263,8 +263,9 @@ fn czk(amount_minor: i64) -> Money {
 /// Working groups, one plan per partnership (in force where the partnership is working:
 /// active or handed over; a draft where it is forming or ended), each with two goal levels and
 /// `measures_per_plan` measures with an indicator, a budget and progress reports (some
-/// overdue), ESIF calls and projects along the pipeline. Written through the repositories, so every row is what the
-/// API would have written.
+/// overdue), ESIF calls and projects along the pipeline. Plans, goals, calls and projects are
+/// written through the repositories; measures and reports are rows built by the repositories'
+/// own row builders and inserted in bulk, so every row is what the API would have written.
 async fn plans_and_projects(
     tx: &crate::WriteTx,
     v: &Volume,
@@ -298,8 +299,12 @@ async fn plans_and_projects(
     }
     insert_chunks(tx, groups).await?;
 
-    // Measures of each plan, for the projects below.
+    // Measures of each plan, for the projects below. Plans and goals go through the
+    // repositories; measures and their reports, 45,000 rows, are written in bulk from the rows
+    // the repositories would write (one statement per row made PostgreSQL's load take minutes).
     let mut measures_of: Vec<Vec<Uuid>> = Vec::with_capacity(partnerships.len());
+    let mut measure_rows = Vec::with_capacity(partnerships.len() * v.measures_per_plan);
+    let mut report_rows = Vec::new();
     for (i, p) in partnerships.iter().enumerate() {
         let data = PlanData {
             partnership_id: *p,
@@ -376,8 +381,10 @@ async fn plans_and_projects(
                     measure: None,
                 }],
             };
-            let measure = plans::create_measure(tx, &plan, data).await?;
-            // Three in four measures of a plan in force have been reported on, once or twice.
+            let id = Uuid::now_v7();
+            let mut row = plans::new_measure_row(id, plan.meta.id, *p, &data, at);
+            // Three in four measures of a plan in force have been reported on, once or twice,
+            // in the order of their dates: the last one is the measure's current state.
             for r in 0..if working[i] { (m % 4).min(2) } else { 0 } {
                 let status = [ProgressStatus::InProgress, ProgressStatus::Completed, ProgressStatus::Delayed][next(3)];
                 let percent = if status == ProgressStatus::Completed { 100 } else { i32::try_from(next(90)).unwrap_or(0) };
@@ -398,12 +405,18 @@ async fn plans_and_projects(
                     author_person_id: None,
                     external_ref: None,
                 };
-                plans::add_report(tx, &measure, report).await?;
+                row.current_status = Set(Some(status.to_string()));
+                row.current_percent = Set(Some(percent));
+                row.last_reported_on = Set(Some(reported_on));
+                report_rows.push(plans::report_row(id, plan.meta.id, *p, report, at));
             }
-            measures.push(measure.meta.id);
+            measure_rows.push(row);
+            measures.push(id);
         }
         measures_of.push(measures);
     }
+    insert_chunks(tx, measure_rows).await?;
+    insert_chunks(tx, report_rows).await?;
 
     let programmes: Vec<Uuid> = operational_programme::Entity::find().all(tx.conn()).await?.into_iter().map(|p| p.id).collect();
     let mut calls = Vec::new();

@@ -61,7 +61,7 @@ pub async fn state_by_key(conn: &impl Conn, keys: &[Uuid], as_of: Option<NaiveDa
     let mut out: HashMap<Uuid, KeyState> = HashMap::new();
     for r in reports {
         let Some(key) = ids.get(&r.measure_id).copied() else { continue };
-        let values: Vec<IndicatorValue> = serde_json::from_value(r.indicator_values).map_err(|e| StoreError::Database(sea_orm::DbErr::Json(e.to_string())))?;
+        let values: Vec<IndicatorValue> = r.indicator_values.0;
         let state = out.entry(key).or_default();
         for v in values {
             if let Some(value) = v.value {
@@ -131,8 +131,7 @@ pub async fn addressed_needs(conn: &impl Conn, partnership_id: Uuid) -> Result<H
     let measures = measure::Entity::find().filter(measure::Column::PlanId.is_in(plans)).filter(measure::Column::ArchivedAt.is_null()).all(conn).await?;
     let mut out = HashSet::new();
     for m in measures {
-        let ids: Vec<Uuid> = serde_json::from_value(m.need_ids).map_err(|e| StoreError::Database(sea_orm::DbErr::Json(e.to_string())))?;
-        out.extend(ids);
+        out.extend(m.need_ids.0);
     }
     Ok(out)
 }

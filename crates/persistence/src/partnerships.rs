@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter,
 use uuid::Uuid;
 
 use crate::convert::{code, ensure_exist, like, meta, now, update_guarded};
-use crate::entities::{partnership as p, partnership_consultant as pc, partnership_territorial_unit as ptu, territorial_unit as tu};
+use crate::entities::{JsonOf, partnership as p, partnership_consultant as pc, partnership_territorial_unit as ptu, territorial_unit as tu};
 use crate::page::{self, SortField, SortKind, field};
 use crate::people::ensure_people;
 use crate::{Page, PageRequest, StoreError, WriteTx};
@@ -35,10 +35,6 @@ pub const SORT: &[SortField<p::Column>] = &[
     field("updated_at", p::Column::UpdatedAt, SortKind::Timestamp),
 ];
 
-fn ids(value: serde_json::Value) -> Result<Vec<Uuid>, StoreError> {
-    serde_json::from_value(value).map_err(|e| StoreError::Database(sea_orm::DbErr::Json(e.to_string())))
-}
-
 fn record(m: p::Model) -> Result<PartnershipRecord, StoreError> {
     Ok(Record {
         meta: meta!(m),
@@ -47,11 +43,11 @@ fn record(m: p::Model) -> Result<PartnershipRecord, StoreError> {
             data: PartnershipData {
                 external_ref: m.external_ref,
                 name: m.name,
-                territorial_unit_ids: ids(m.territorial_unit_ids)?,
+                territorial_unit_ids: m.territorial_unit_ids.0,
                 established_on: m.established_on,
                 memorandum_signed_on: m.memorandum_signed_on,
                 founding_act: m.founding_act,
-                consultant_ids: ids(m.consultant_ids)?,
+                consultant_ids: m.consultant_ids.0,
             },
         },
     })
@@ -64,8 +60,8 @@ fn content(d: &PartnershipData) -> p::ActiveModel {
         established_on: Set(d.established_on),
         memorandum_signed_on: Set(d.memorandum_signed_on),
         founding_act: Set(d.founding_act.clone()),
-        territorial_unit_ids: Set(serde_json::json!(d.territorial_unit_ids)),
-        consultant_ids: Set(serde_json::json!(d.consultant_ids)),
+        territorial_unit_ids: Set(JsonOf(d.territorial_unit_ids.clone())),
+        consultant_ids: Set(JsonOf(d.consultant_ids.clone())),
         sort_name: Set(domain::search::fold(&d.name)),
         search_text: Set(search_text([d.name.as_str()])),
         ..Default::default()

@@ -274,6 +274,48 @@ pub(crate) fn parameter(value: &Value) -> Option<SqlValue> {
 struct Table {
     order: Vec<&'static str>,
     kinds: HashMap<&'static str, Option<Kind>>,
+    /// For each JSON column, what its model field takes ([`JsonField`]), learnt from its first
+    /// value read into a model.
+    json_fields: HashMap<&'static str, JsonField>,
+}
+
+/// What a JSON column's model field takes: a `serde_json::Value` (`Value::Json`), or the
+/// column's text to parse into its own type (`Value::String`: an `entities::JsonOf<T>`, which
+/// then parses the document once). The entity's column type does not tell them apart (both
+/// are `Json`); the first value tells, and the answer is kept (an atomic: connections on any
+/// thread share it).
+#[derive(Default)]
+struct JsonField(std::sync::atomic::AtomicU8);
+
+impl JsonField {
+    // (0: not known yet.)
+    const TEXT: u8 = 1;
+    const VALUE: u8 = 2;
+
+    /// Sets the column's value from its text on `model`; `false` if the field takes neither form.
+    fn set<A: sea_orm::ActiveModelTrait>(&self, model: &mut A, column: <A::Entity as sea_orm::EntityTrait>::Column, text: &[u8]) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Ok(text) = utf8(text) else { return false };
+        let as_value =
+            |model: &mut A| serde_json::from_str::<serde_json::Value>(text).is_ok_and(|json| model.try_set(column, Value::Json(Some(Box::new(json)))).is_ok());
+        match self.0.load(Relaxed) {
+            Self::TEXT => model.try_set(column, Value::String(Some(text.to_owned()))).is_ok(),
+            Self::VALUE => as_value(model),
+            _ => {
+                // A field refuses a form without changing the model; a document its type does
+                // not read is refused in both forms, and teaches nothing.
+                if model.try_set(column, Value::String(Some(text.to_owned()))).is_ok() {
+                    self.0.store(Self::TEXT, Relaxed);
+                    true
+                } else if as_value(model) {
+                    self.0.store(Self::VALUE, Relaxed);
+                    true
+                } else {
+                    false
+                }
+            }
+        }
+    }
 }
 
 /// The tables of the entities, by name.
@@ -283,7 +325,11 @@ fn register<E: sea_orm::EntityTrait>(tables: &mut Tables) {
     use sea_orm::{ColumnTrait, IdenStatic, Iterable};
     let table = tables.entry(E::default().table_name()).or_default();
     for column in E::Column::iter() {
-        table.kinds.insert(column.as_str(), Kind::of(column.def().get_column_type()));
+        let kind = Kind::of(column.def().get_column_type());
+        if kind == Some(Kind::Json) {
+            table.json_fields.insert(column.as_str(), JsonField::default());
+        }
+        table.kinds.insert(column.as_str(), kind);
         table.order.push(column.as_str());
     }
 }
@@ -636,6 +682,7 @@ where
     let Some(shape) = shape else { return Ok(None) };
     // Every column of the entity, once, each from the entity's own table under its own name.
     let table = E::default().table_name();
+    let Some(json_fields) = tables().get(table).map(|t| &t.json_fields) else { return Ok(None) };
     let all: Vec<E::Column> = E::Column::iter().collect();
     if shape.len() != all.len() {
         return Ok(None);
@@ -648,7 +695,7 @@ where
         if origin.table_name() != Some(table) || origin.origin_name() != Some(&**name) {
             return Ok(None);
         }
-        columns.push((*i, *column, *kind));
+        columns.push((*i, *column, *kind, json_fields.get(&**name)));
     }
     drop(origins);
     for (i, p) in parameters.iter().enumerate() {
@@ -667,10 +714,16 @@ where
             Err(e) => return Err(sqlite_error(e)),
         };
         let mut model = <E::ActiveModel as ActiveModelTrait>::default();
-        for (i, column, kind) in &columns {
+        for (i, column, kind, json_field) in &columns {
             let raw = row.get_ref(*i).map_err(sqlite_error)?;
             // A value sqlx would refuse or read otherwise, or one the model's field does not
             // take: sea-orm reads the statement, and answers.
+            if let (Kind::Json, ValueRef::Text(text)) = (kind, raw) {
+                if !json_field.is_some_and(|field| field.set(&mut model, *column, text)) {
+                    return Ok(None);
+                }
+                continue;
+            }
             let Ok(value) = kind.decode(raw) else { return Ok(None) };
             if model.try_set(*column, value).is_err() {
                 return Ok(None);

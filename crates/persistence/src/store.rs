@@ -19,6 +19,9 @@ use crate::write::{Actor, WriteTx};
 /// held ~5 MB more in the soak of `make bench` for no gain (issue 11).
 const SQLITE_POOL: u32 = 1;
 
+/// How long a PostgreSQL connection may sit idle in the pool before it is pinged on its next use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 /// The database behind the API.
 #[derive(Clone)]
 pub struct Store {
@@ -49,24 +52,27 @@ impl Store {
         } else {
             max_connections
         };
-        options
-            .sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(10))
-            .max_connections(pool_size)
-            .min_connections(1)
+        options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10)).max_connections(pool_size).min_connections(1);
+        if sqlite_url {
             // A connection to a file on this machine does not go stale as a network one may:
             // no ping before each use (on SQLite a round trip to the connection's thread).
-            .test_before_acquire(!sqlite_url)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    // Savepoints (a bulk import's batches) journal the pages they change in a
-                    // statement journal: kept in memory, not in a temporary file.
-                    .pragma("temp_store", "memory")
-                    .create_if_missing(true)
-            });
+            options.test_before_acquire(false);
+        } else {
+            // A ping before every use was a second round trip for each statement. A connection
+            // in use is alive; one idle for a while may have been dropped by the server, a
+            // proxy or a firewall, and is pinged (and replaced if dead) before it is handed out.
+            options.test_before_acquire_if_idle_for(PING_AFTER_IDLE);
+        }
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                // Savepoints (a bulk import's batches) journal the pages they change in a
+                // statement journal: kept in memory, not in a temporary file.
+                .pragma("temp_store", "memory")
+                .create_if_missing(true)
+        });
         let db = Database::connect(options).await.map_err(StoreError::Database)?;
         let sqlite = db.get_database_backend() == DbBackend::Sqlite;
         let file = if sqlite && !in_memory {

@@ -584,9 +584,29 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     let key = CursorKey::derive(b"repository test secret");
     let tx = db.begin().await;
     let unit = territorial_units::create(&tx, territorial_unit("Žlutice", Some("555762"))).await.unwrap();
+    let mut first = None;
     for (i, name) in ["Ústí", "Brno", "Aš", "Cheb"].iter().enumerate() {
         organizations::create(&tx, organization(name, None, Some(&format!("o-{i}")))).await.unwrap();
-        partnerships::create(&tx, support::partnership(name, unit.meta.id)).await.unwrap();
+        let p = partnerships::create(&tx, support::partnership(name, unit.meta.id)).await.unwrap();
+        first.get_or_insert(p.meta.id);
+    }
+    // Meetings: a JSON column read as a `serde_json::Value` (`agenda`), where a partnership's
+    // are read into their own type (`territorial_unit_ids`, `entities::JsonOf`).
+    for (i, item) in ["Úvod", "Různé \"uvozovky\""].iter().enumerate() {
+        let meeting = domain::registry::MeetingData {
+            external_ref: None,
+            partnership_id: first.unwrap(),
+            working_group_id: None,
+            title: format!("Setkání {i}"),
+            starts_at: Utc::now(),
+            ends_at: None,
+            place: None,
+            agenda: vec![(*item).to_owned(), "Závěr".to_owned()],
+            minutes: None,
+            attendance: Vec::new(),
+            resolutions: Vec::new(),
+        };
+        persistence::meetings::create(&tx, meeting).await.unwrap();
     }
     tx.commit().await.unwrap();
     let before = db.store.conn().local_reads();
@@ -604,16 +624,22 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     let local = organizations::list(db.store.conn(), &Default::default(), &orgs).await.unwrap();
     assert_eq!(local.total, Some(4));
     assert_eq!(format!("{local:?}"), format!("{:?}", organizations::list(pool, &Default::default(), &orgs).await.unwrap()));
+    let meetings = request(10, None, None, key);
+    let local = persistence::meetings::list(db.store.conn(), &Default::default(), &meetings).await.unwrap();
+    assert_eq!(local.items.len(), 2);
+    assert_eq!(local.items[1].data.agenda, ["Různé \"uvozovky\"", "Závěr"]);
+    assert_eq!(format!("{local:?}"), format!("{:?}", persistence::meetings::list(pool, &Default::default(), &meetings).await.unwrap()));
     // A computed column (`MAX(position)`, NULL on an empty feed).
     assert_eq!(persistence::changes::last_position(db.store.conn()).await.unwrap(), persistence::changes::last_position(pool).await.unwrap());
     let unit_local = territorial_units::get(db.store.conn(), unit.meta.id).await.unwrap();
     assert_eq!(format!("{unit_local:?}"), format!("{unit:?}"));
     // Each read above through `conn()` ran on the reader's own connection (not on sqlx): two
-    // pages of partnerships and one of organizations, each with its count, the last position
-    // and a unit.
-    assert_eq!(db.store.conn().local_reads() - before, 8);
-    // The three pages' rows were decoded straight into models (`page::fetch`).
-    assert_eq!(db.store.conn().local_model_reads() - models_before, 3);
+    // pages of partnerships, one of organizations and one of meetings, each with its count, the
+    // meetings' attendance, the last position and a unit.
+    assert_eq!(db.store.conn().local_reads() - before, 11);
+    // The four pages' rows were decoded straight into models (`page::fetch`), JSON columns of
+    // both kinds included.
+    assert_eq!(db.store.conn().local_model_reads() - models_before, 4);
 }
 
 /// 10. On an SQLite file a write runs on the process's own connection (`local_write`), not on

@@ -1,5 +1,7 @@
 //! The `measures` table.
 
+use super::JsonOf;
+use domain::plan::{BudgetLine, Indicator};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -22,16 +24,16 @@ pub struct Model {
     pub title: String,
     pub description: Option<String>,
     pub thematic_area: String,
-    pub need_ids: Json,
+    pub need_ids: JsonOf<Vec<Uuid>>,
     pub responsible_organization_id: Option<Uuid>,
-    pub co_implementer_ids: Json,
+    pub co_implementer_ids: JsonOf<Vec<Uuid>>,
     pub starts_on: Option<Date>,
     pub deadline: Option<Date>,
-    pub budget: Json,
+    pub budget: JsonOf<Vec<BudgetLine>>,
     pub budget_total_minor: Option<i64>,
     pub budget_currency: Option<String>,
     pub predefined_activity: bool,
-    pub indicators: Json,
+    pub indicators: JsonOf<Vec<Indicator>>,
     pub current_status: Option<String>,
     pub current_percent: Option<i32>,
     pub last_reported_on: Option<Date>,

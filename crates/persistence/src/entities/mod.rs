@@ -19,6 +19,7 @@ pub mod good_practice_event;
 pub mod idempotency_key;
 pub mod import_report;
 pub mod indicator_value;
+mod json_of;
 pub mod measure;
 pub mod meeting;
 pub mod meeting_attendance;
@@ -48,3 +49,5 @@ pub mod webhook;
 pub mod webhook_delivery;
 pub mod working_group;
 pub mod working_group_member;
+
+pub use json_of::JsonOf;

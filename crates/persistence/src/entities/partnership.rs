@@ -1,5 +1,6 @@
 //! The `partnerships` table.
 
+use super::JsonOf;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -18,9 +19,9 @@ pub struct Model {
     pub memorandum_signed_on: Option<Date>,
     pub founding_act: Option<String>,
     /// A copy of `partnership_territorial_units`, in order.
-    pub territorial_unit_ids: Json,
+    pub territorial_unit_ids: JsonOf<Vec<Uuid>>,
     /// A copy of `partnership_consultants`, in order.
-    pub consultant_ids: Json,
+    pub consultant_ids: JsonOf<Vec<Uuid>>,
     /// The name folded for sorting (case and diacritics ignored), identical on every database.
     pub sort_name: String,
     pub search_text: String,

@@ -1,5 +1,7 @@
 //! The `progress_reports` table.
 
+use super::JsonOf;
+use crate::plans::IndicatorValue;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -13,7 +15,7 @@ pub struct Model {
     pub reported_on: Date,
     pub status: String,
     pub percent_done: i32,
-    pub indicator_values: Json,
+    pub indicator_values: JsonOf<Vec<IndicatorValue>>,
     pub comment: Option<String>,
     pub author_subject: String,
     pub author_person_id: Option<Uuid>,

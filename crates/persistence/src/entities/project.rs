@@ -1,5 +1,6 @@
 //! The `projects` table.
 
+use super::JsonOf;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -23,7 +24,7 @@ pub struct Model {
     pub requested_minor: i64,
     pub own_financing_minor: i64,
     pub currency: String,
-    pub measure_ids: Json,
+    pub measure_ids: JsonOf<Vec<Uuid>>,
     pub status: String,
     pub recommended_on: Option<Date>,
     pub recommendation_resolution: Option<String>,

@@ -62,7 +62,7 @@ fn project_record(m: project::Model) -> Result<ProjectRecord, StoreError> {
                     requested: money(m.requested_minor, &m.currency),
                     own_financing: money(m.own_financing_minor, &m.currency),
                 },
-                measure_ids: json(m.measure_ids)?,
+                measure_ids: m.measure_ids.0,
             },
         },
     })
@@ -82,7 +82,7 @@ fn project_content(d: &ProjectData) -> project::ActiveModel {
         requested_minor: Set(d.budget.requested.amount_minor),
         own_financing_minor: Set(d.budget.own_financing.amount_minor),
         currency: Set(d.budget.total_eligible.currency.clone()),
-        measure_ids: Set(serde_json::json!(d.measure_ids)),
+        measure_ids: Set(crate::entities::JsonOf(d.measure_ids.clone())),
         search_text: Set(search_text([d.title.as_str(), d.summary.as_deref().unwrap_or("")])),
         ..Default::default()
     }

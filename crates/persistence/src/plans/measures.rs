@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::Conn;
+use crate::entities::JsonOf;
 
 /// The latest reported state of a measure.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,14 +47,14 @@ pub(super) fn measure_record(m: measure::Model) -> Result<MeasureRecord, StoreEr
                 title: m.title,
                 description: m.description,
                 thematic_area: code(&m.thematic_area)?,
-                need_ids: json(m.need_ids)?,
+                need_ids: m.need_ids.0,
                 responsible_organization_id: m.responsible_organization_id,
-                co_implementer_ids: json(m.co_implementer_ids)?,
+                co_implementer_ids: m.co_implementer_ids.0,
                 starts_on: m.starts_on,
                 deadline: m.deadline,
-                budget: json::<Vec<BudgetLine>>(m.budget)?,
+                budget: m.budget.0,
                 predefined_activity: m.predefined_activity,
-                indicators: json::<Vec<Indicator>>(m.indicators)?,
+                indicators: m.indicators.0,
             },
         },
     })
@@ -70,16 +71,16 @@ pub(super) fn measure_content(d: &MeasureData) -> measure::ActiveModel {
         title: Set(d.title.clone()),
         description: Set(d.description.clone()),
         thematic_area: Set(d.thematic_area.to_string()),
-        need_ids: Set(serde_json::json!(d.need_ids)),
+        need_ids: Set(JsonOf(d.need_ids.clone())),
         responsible_organization_id: Set(d.responsible_organization_id),
-        co_implementer_ids: Set(serde_json::json!(d.co_implementer_ids)),
+        co_implementer_ids: Set(JsonOf(d.co_implementer_ids.clone())),
         starts_on: Set(d.starts_on),
         deadline: Set(d.deadline),
-        budget: Set(serde_json::json!(d.budget)),
+        budget: Set(JsonOf(d.budget.clone())),
         budget_total_minor: Set(total.as_ref().map(|m| m.amount_minor)),
         budget_currency: Set(total.map(|m| m.currency)),
         predefined_activity: Set(d.predefined_activity),
-        indicators: Set(serde_json::json!(d.indicators)),
+        indicators: Set(JsonOf(d.indicators.clone())),
         search_text: Set(search_text([d.code.as_str(), d.title.as_str(), d.description.as_deref().unwrap_or("")])),
         ..Default::default()
     }
@@ -261,25 +262,28 @@ async fn check_measure(tx: &WriteTx, plan: &PlanRecord, previous: Option<&Measur
 
 pub async fn create_measure(tx: &WriteTx, plan: &PlanRecord, d: MeasureData) -> Result<MeasureRecord, StoreError> {
     check_measure(tx, plan, None, &d).await?;
-    let at = now();
-    let id = Uuid::now_v7();
-    let m = measure::ActiveModel {
+    let m = new_measure_row(Uuid::now_v7(), plan.meta.id, plan.data.data.partnership_id, &d, now()).insert(tx.conn()).await?;
+    measure_record(m)
+}
+
+/// The row of a new measure `id` of a plan: its first version (its own key), never reported on.
+/// Checks nothing: [`create_measure`] checks before writing it; the bench's bulk load writes
+/// rows it generated valid.
+pub(crate) fn new_measure_row(id: Uuid, plan_id: Uuid, partnership_id: Uuid, d: &MeasureData, at: chrono::DateTime<chrono::Utc>) -> measure::ActiveModel {
+    measure::ActiveModel {
         id: Set(id),
         measure_key: Set(Some(id)),
         version: Set(1),
         created_at: Set(at),
         updated_at: Set(at),
         archived_at: Set(None),
-        plan_id: Set(plan.meta.id),
-        partnership_id: Set(plan.data.data.partnership_id),
+        plan_id: Set(plan_id),
+        partnership_id: Set(partnership_id),
         current_status: Set(None),
         current_percent: Set(None),
         last_reported_on: Set(None),
-        ..measure_content(&d)
+        ..measure_content(d)
     }
-    .insert(tx.conn())
-    .await?;
-    measure_record(m)
 }
 
 pub async fn update_measure(tx: &WriteTx, plan: &PlanRecord, current: &MeasureRecord, d: MeasureData) -> Result<MeasureRecord, StoreError> {

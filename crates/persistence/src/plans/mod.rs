@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use domain::codelist::{Coded, GoalLevel, MeasureKind, PlanStatus, ProgressStatus, ThematicArea};
 use domain::fulfilment::{GoalNode, LatestReport, MeasureState};
-use domain::plan::{Approval, BudgetLine, GoalData, Indicator, MeasureData, PlanData};
+use domain::plan::{Approval, GoalData, MeasureData, PlanData};
 use domain::registry::Record;
 use domain::search::search_text;
 use domain::{DomainError, FieldError};
@@ -20,10 +20,6 @@ use crate::convert::{code, ensure_exist, meta, now, update_guarded};
 use crate::entities::{evaluation, goal, measure, organization, progress_report as pr, situational_analysis, strategic_plan as sp};
 use crate::page::{self, SortField, SortKind, field};
 use crate::{Page, PageRequest, StoreError, WriteTx};
-
-pub(super) fn json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, StoreError> {
-    serde_json::from_value(value).map_err(|e| StoreError::Database(sea_orm::DbErr::Json(e.to_string())))
-}
 
 // --- plans ----------------------------------------------------------------------------------
 

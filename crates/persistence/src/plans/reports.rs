@@ -40,7 +40,7 @@ pub(super) fn report(m: pr::Model) -> Result<Report, StoreError> {
         reported_on: m.reported_on,
         status: code(&m.status)?,
         percent_done: m.percent_done,
-        indicator_values: json(m.indicator_values)?,
+        indicator_values: m.indicator_values.0,
         comment: m.comment,
         author_subject: m.author_subject,
         author_person_id: m.author_person_id,
@@ -127,39 +127,46 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
     v.into_result()?;
     let author: Vec<Uuid> = r.author_person_id.into_iter().collect();
     crate::people::ensure_people(tx.conn(), &author, "author_person_id", true).await?;
-    let m = pr::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        measure_id: Set(measure.meta.id),
-        plan_id: Set(measure.data.plan_id),
-        partnership_id: Set(measure.data.partnership_id),
-        reported_on: Set(r.reported_on),
-        status: Set(r.status.to_string()),
-        percent_done: Set(r.percent_done),
-        indicator_values: Set(serde_json::json!(r.indicator_values)),
-        comment: Set(r.comment),
-        author_subject: Set(r.author_subject),
-        author_person_id: Set(r.author_person_id),
-        created_at: Set(now()),
-        external_ref: Set(r.external_ref),
-    }
-    .insert(tx.conn())
-    .await?;
+    let status = r.status;
+    let (reported_on, percent_done) = (r.reported_on, r.percent_done);
+    let m = report_row(measure.meta.id, measure.data.plan_id, measure.data.partnership_id, r, now()).insert(tx.conn()).await?;
     {
         measure::Entity::update_many()
             .set(measure::ActiveModel {
-                current_status: Set(Some(r.status.to_string())),
-                current_percent: Set(Some(r.percent_done)),
-                last_reported_on: Set(Some(r.reported_on)),
+                current_status: Set(Some(status.to_string())),
+                current_percent: Set(Some(percent_done)),
+                last_reported_on: Set(Some(reported_on)),
                 ..Default::default()
             })
             // Every version of the measure shares the state (one identity, `measure_key`).
             .filter(Condition::any().add(measure::Column::Id.eq(measure.meta.id)).add(measure::Column::MeasureKey.eq(measure.data.measure_key)))
             // Conditional on the stored state, so that a concurrent older report never wins.
-            .filter(Condition::any().add(measure::Column::LastReportedOn.is_null()).add(measure::Column::LastReportedOn.lte(r.reported_on)))
+            .filter(Condition::any().add(measure::Column::LastReportedOn.is_null()).add(measure::Column::LastReportedOn.lte(reported_on)))
             .exec(tx.conn())
             .await?;
     }
     report(m)
+}
+
+/// The row of a report on measure `measure_id` (of `plan_id`, of `partnership_id`). Checks
+/// nothing and leaves the measure's current state alone: [`add_report`] does both; the bench's
+/// bulk load writes the state on the measure's row itself.
+pub(crate) fn report_row(measure_id: Uuid, plan_id: Uuid, partnership_id: Uuid, r: NewReport, at: chrono::DateTime<chrono::Utc>) -> pr::ActiveModel {
+    pr::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        measure_id: Set(measure_id),
+        plan_id: Set(plan_id),
+        partnership_id: Set(partnership_id),
+        reported_on: Set(r.reported_on),
+        status: Set(r.status.to_string()),
+        percent_done: Set(r.percent_done),
+        indicator_values: Set(crate::entities::JsonOf(r.indicator_values)),
+        comment: Set(r.comment),
+        author_subject: Set(r.author_subject),
+        author_person_id: Set(r.author_person_id),
+        created_at: Set(at),
+        external_ref: Set(r.external_ref),
+    }
 }
 
 /// The plan's goals and measures with their latest reports as of `as_of`: the input of the
