@@ -19,11 +19,19 @@
 //! connection that could not roll back is closed, and the next write opens a new one. Errors keep SQLite's extended result codes, classified
 //! as sqlx's are (`error::sqlite_error`).
 //!
+//! The WAL is checkpointed off the request threads ([`Checkpointer`]): SQLite's automatic
+//! checkpoint runs inside the `COMMIT` that fills the WAL past 1,000 pages, copying them into
+//! the database file and syncing both files on the thread of whichever request committed, and
+//! every request queued on that actix worker waited for it.
+//!
 //! PostgreSQL, and an in-memory SQLite database (one connection, the pool's), write through
 //! sqlx as before ([`TxConn::Pool`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
+use std::time::Duration;
 
 use rusqlite::types::Value as SqlValue;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, MockDatabase, MockDatabaseTrait, MockExecResult, QueryResult, Statement};
@@ -39,11 +47,74 @@ pub(crate) struct Writer {
     path: Option<PathBuf>,
     /// The read-write connection, opened by the first write.
     conn: Option<StdMutex<Local>>,
+    /// Started with the connection; without it (no thread could be started) SQLite
+    /// checkpoints on its own, in the commits.
+    checkpointer: Option<Checkpointer>,
+    /// Checkpoints run by the checkpointers of this writer (for tests).
+    checkpoints: Arc<AtomicU64>,
 }
 
 impl Writer {
     pub(crate) fn new(path: Option<PathBuf>) -> Self {
-        Self { path, conn: None }
+        Self { path, conn: None, checkpointer: None, checkpoints: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Opens the read-write connection, and the checkpointer with it.
+    fn open(&mut self, path: &Path) -> Result<(), rusqlite::Error> {
+        let local = Local::open(path, true)?;
+        if self.checkpointer.is_none() {
+            self.checkpointer = Checkpointer::start(path, self.checkpoints.clone());
+        }
+        if self.checkpointer.is_some() {
+            // Never in a commit: the checkpointer's thread does it.
+            local.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        self.conn = Some(StdMutex::new(local));
+        Ok(())
+    }
+}
+
+/// How often the checkpointer looks for commits to checkpoint.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// A thread with its own connection that checkpoints the WAL (`PASSIVE`: it waits for no
+/// reader or writer, and copies what no reader still needs) at most every [`CHECKPOINT_EVERY`]
+/// after a commit, so the WAL stays small without any request doing the work. Stops when
+/// dropped (its channel closes), with the writer or the store.
+struct Checkpointer {
+    /// Set by each commit, cleared by each checkpoint.
+    pending: Arc<AtomicBool>,
+    _stop: mpsc::Sender<()>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path, done: Arc<AtomicU64>) -> Option<Self> {
+        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX).ok()?;
+        // A checkpoint copies frames through its own buffer: next to no page cache needed.
+        conn.pragma_update(None, "cache_size", -64).ok()?;
+        let pending = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = mpsc::channel::<()>();
+        let todo = pending.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    if !todo.swap(false, Ordering::Relaxed) {
+                        continue;
+                    }
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        Ok(()) => {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            // Tried again after the next commit.
+                            tracing::warn!(error = %e, "the WAL checkpoint failed");
+                        }
+                    }
+                }
+            })
+            .ok()?;
+        Some(Self { pending, _stop: stop })
     }
 }
 
@@ -59,11 +130,14 @@ impl Writer {
 pub(crate) struct WriteLock {
     slot: StdMutex<Option<Writer>>,
     freed: Notify,
+    /// The writer's count of checkpoints.
+    checkpoints: Arc<AtomicU64>,
 }
 
 impl WriteLock {
     pub(crate) fn new(writer: Writer) -> Self {
-        Self { slot: StdMutex::new(Some(writer)), freed: Notify::new() }
+        let checkpoints = writer.checkpoints.clone();
+        Self { slot: StdMutex::new(Some(writer)), freed: Notify::new(), checkpoints }
     }
 
     fn take(&self) -> Option<Writer> {
@@ -75,7 +149,13 @@ impl WriteLock {
         let mut held = self.acquire().await;
         if let Some(writer) = held.writer.as_mut() {
             writer.conn = None;
+            writer.checkpointer = None;
         }
+    }
+
+    /// Checkpoints run off the request threads so far.
+    pub(crate) fn checkpoints(&self) -> u64 {
+        self.checkpoints.load(Ordering::Relaxed)
     }
 
     /// Waits for the writer and takes it.
@@ -148,7 +228,7 @@ impl LocalTx {
         let writer = held.writer.as_mut().ok_or_else(|| StoreError::Database(DbErr::Custom("the SQLite writer is not held".into())))?;
         if writer.conn.is_none() {
             let path = writer.path.clone().ok_or_else(|| StoreError::Database(DbErr::Custom("an in-memory database has no local writer".into())))?;
-            writer.conn = Some(StdMutex::new(Local::open(&path, true).map_err(sqlite_error)?));
+            writer.open(&path).map_err(sqlite_error)?;
         }
         let tx = Self { held };
         let deadline = tokio::time::Instant::now() + reader::WRITER_BUSY;
@@ -186,7 +266,11 @@ impl LocalTx {
 
     fn commit(self) -> Result<(), DbErr> {
         // A failed COMMIT leaves the transaction open: dropped, it is rolled back.
-        self.with(|local| local.conn.execute_batch("COMMIT").map_err(sqlite_error))
+        self.with(|local| local.conn.execute_batch("COMMIT").map_err(sqlite_error))?;
+        if let Some(checkpointer) = self.held.writer.as_ref().and_then(|w| w.checkpointer.as_ref()) {
+            checkpointer.pending.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {

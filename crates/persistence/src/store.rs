@@ -101,6 +101,12 @@ impl Store {
         Ok(ik::Entity::delete_many().filter(ik::Column::CreatedAt.lt(cutoff)).exec(self.reader.pool()).await?.rows_affected)
     }
 
+    /// WAL checkpoints run off the request threads by the SQLite writer's checkpointer (always
+    /// 0 on PostgreSQL and in memory).
+    pub fn sqlite_checkpoints(&self) -> u64 {
+        self.sqlite_writer.as_ref().map_or(0, |w| w.checkpoints())
+    }
+
     /// The connection for reads (outside a write's transaction).
     pub fn conn(&self) -> &Reader {
         &self.reader

@@ -666,6 +666,39 @@ async fn sqlite_writes_run_on_the_writer_and_every_connection_reads_them() {
     tx.commit().await.unwrap();
 }
 
+/// 10b. On an SQLite file the WAL is checkpointed by a thread of its own after commits, not
+/// inside a request's `COMMIT` (`local_write::Checkpointer`), and what it checkpointed every
+/// connection still reads.
+#[tokio::test]
+async fn sqlite_commits_are_checkpointed_off_the_request_threads() {
+    let db = TestDb::new().await;
+    if db.is_postgres() {
+        assert_eq!(db.store.sqlite_checkpoints(), 0);
+        return;
+    }
+    let before = db.store.sqlite_checkpoints();
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let tx = db.begin().await;
+        ids.push(territorial_units::create(&tx, territorial_unit(&format!("Obec {i}"), None)).await.unwrap().meta.id);
+        tx.commit().await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while db.store.sqlite_checkpoints() == before {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint within 10 s of 20 commits");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for id in &ids {
+        territorial_units::get(db.store.conn(), *id).await.unwrap();
+        territorial_units::get(db.store.conn().pool(), *id).await.unwrap();
+    }
+    // Writes go on after a checkpoint, on a WAL started afresh.
+    let tx = db.begin().await;
+    let unit = territorial_units::create(&tx, territorial_unit("Po kontrolním bodu", None)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(territorial_units::get(db.store.conn(), unit.meta.id).await.unwrap().data.name, "Po kontrolním bodu");
+}
+
 /// 11. On an SQLite file a write waits for another connection's write lock (another process,
 /// a migration) without blocking its thread, then runs: on this one-thread runtime the test's
 /// own task goes on meanwhile.
