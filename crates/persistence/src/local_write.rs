@@ -19,17 +19,16 @@
 //! connection that could not roll back is closed, and the next write opens a new one. Errors keep SQLite's extended result codes, classified
 //! as sqlx's are (`error::sqlite_error`).
 //!
-//! The WAL is checkpointed off the request threads ([`Checkpointer`]): SQLite's automatic
-//! checkpoint runs inside the `COMMIT` that fills the WAL past 1,000 pages, copying them into
-//! the database file and syncing both files on the thread of whichever request committed, and
-//! every request queued on that actix worker waited for it.
+//! The WAL is checkpointed off the request threads ([`WriteLock::checkpoint_soon`]): SQLite's
+//! automatic checkpoint runs inside the `COMMIT` that fills the WAL past 1,000 pages, copying
+//! them into the database file and syncing both files on the thread of whichever request
+//! committed, and every request queued on that actix worker waited for it.
 //!
 //! PostgreSQL, and an in-memory SQLite database (one connection, the pool's), write through
 //! sqlx as before ([`TxConn::Pool`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 
@@ -47,76 +46,25 @@ pub(crate) struct Writer {
     path: Option<PathBuf>,
     /// The read-write connection, opened by the first write.
     conn: Option<StdMutex<Local>>,
-    /// Started with the connection; without it (no thread could be started) SQLite
-    /// checkpoints on its own, in the commits.
-    checkpointer: Option<Checkpointer>,
-    /// Checkpoints run by the checkpointers of this writer (for tests).
-    checkpoints: Arc<AtomicU64>,
 }
 
 impl Writer {
     pub(crate) fn new(path: Option<PathBuf>) -> Self {
-        Self { path, conn: None, checkpointer: None, checkpoints: Arc::new(AtomicU64::new(0)) }
+        Self { path, conn: None }
     }
 
-    /// Opens the read-write connection, and the checkpointer with it.
+    /// Opens the read-write connection, which never checkpoints in a commit
+    /// ([`WriteLock::checkpoint_soon`] does).
     fn open(&mut self, path: &Path) -> Result<(), rusqlite::Error> {
         let local = Local::open(path, true)?;
-        if self.checkpointer.is_none() {
-            self.checkpointer = Checkpointer::start(path, self.checkpoints.clone());
-        }
-        if self.checkpointer.is_some() {
-            // Never in a commit: the checkpointer's thread does it.
-            local.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        }
+        local.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         self.conn = Some(StdMutex::new(local));
         Ok(())
     }
 }
 
-/// How often the checkpointer looks for commits to checkpoint.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
-
-/// A thread with its own connection that checkpoints the WAL (`PASSIVE`: it waits for no
-/// reader or writer, and copies what no reader still needs) at most every [`CHECKPOINT_EVERY`]
-/// after a commit, so the WAL stays small without any request doing the work. Stops when
-/// dropped (its channel closes), with the writer or the store.
-struct Checkpointer {
-    /// Set by each commit, cleared by each checkpoint.
-    pending: Arc<AtomicBool>,
-    _stop: mpsc::Sender<()>,
-}
-
-impl Checkpointer {
-    fn start(path: &Path, done: Arc<AtomicU64>) -> Option<Self> {
-        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX).ok()?;
-        // A checkpoint copies frames through its own buffer: next to no page cache needed.
-        conn.pragma_update(None, "cache_size", -64).ok()?;
-        let pending = Arc::new(AtomicBool::new(false));
-        let (stop, stopped) = mpsc::channel::<()>();
-        let todo = pending.clone();
-        std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    if !todo.swap(false, Ordering::Relaxed) {
-                        continue;
-                    }
-                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        Ok(()) => {
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(e) => {
-                            // Tried again after the next commit.
-                            tracing::warn!(error = %e, "the WAL checkpoint failed");
-                        }
-                    }
-                }
-            })
-            .ok()?;
-        Some(Self { pending, _stop: stop })
-    }
-}
+/// How long after a commit the WAL is checkpointed (the commits meanwhile go with it).
+const CHECKPOINT_AFTER: Duration = Duration::from_millis(200);
 
 /// The lock every write of the process takes: whoever holds it has the [`Writer`].
 ///
@@ -130,14 +78,39 @@ impl Checkpointer {
 pub(crate) struct WriteLock {
     slot: StdMutex<Option<Writer>>,
     freed: Notify,
-    /// The writer's count of checkpoints.
-    checkpoints: Arc<AtomicU64>,
+    /// A checkpoint is scheduled ([`Self::checkpoint_soon`]).
+    checkpoint_scheduled: AtomicBool,
+    /// Checkpoints run (for tests).
+    checkpoints: AtomicU64,
 }
 
 impl WriteLock {
     pub(crate) fn new(writer: Writer) -> Self {
-        let checkpoints = writer.checkpoints.clone();
-        Self { slot: StdMutex::new(Some(writer)), freed: Notify::new(), checkpoints }
+        Self { slot: StdMutex::new(Some(writer)), freed: Notify::new(), checkpoint_scheduled: AtomicBool::new(false), checkpoints: AtomicU64::new(0) }
+    }
+
+    /// Checkpoints the WAL [`CHECKPOINT_AFTER`] from now, unless that is already scheduled:
+    /// holding the lock, so that no write of this process commits meanwhile and the checkpoint
+    /// copies every frame (then the next write starts the WAL afresh: a checkpoint racing the
+    /// writes would never finish one, and the WAL, with the index every connection maps,
+    /// would grow without end), on the writer's connection, on a blocking thread (the fsyncs
+    /// hold up no request's worker; writes wait for the lock, as they waited for SQLite's own
+    /// checkpoint in a commit). `PASSIVE`: it waits for no reader. `false` without a tokio
+    /// runtime to run it on.
+    fn checkpoint_soon(self: &Arc<Self>) -> bool {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return false };
+        if self.checkpoint_scheduled.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        let lock = self.clone();
+        runtime.spawn(async move {
+            tokio::time::sleep(CHECKPOINT_AFTER).await;
+            let held = lock.acquire().await;
+            lock.checkpoint_scheduled.store(false, Ordering::Release);
+            // (A panic there loses one checkpoint; the next commit schedules another.)
+            let _ = tokio::task::spawn_blocking(move || held.checkpoint()).await;
+        });
+        true
     }
 
     fn take(&self) -> Option<Writer> {
@@ -149,7 +122,6 @@ impl WriteLock {
         let mut held = self.acquire().await;
         if let Some(writer) = held.writer.as_mut() {
             writer.conn = None;
-            writer.checkpointer = None;
         }
     }
 
@@ -183,6 +155,24 @@ impl Held {
     /// Whether writes run on this process's own connection (a file database).
     pub(crate) fn is_local(&self) -> bool {
         self.writer.as_ref().is_some_and(|w| w.path.is_some())
+    }
+
+    /// Checkpoints the WAL on the writer's connection, if it is open.
+    fn checkpoint(self) {
+        let Some(conn) = self.writer.as_ref().and_then(|w| w.conn.as_ref()) else { return };
+        let Ok(local) = conn.lock() else { return };
+        checkpoint(&local, &self.lock);
+    }
+}
+
+/// `PRAGMA wal_checkpoint(PASSIVE)` on `local`, counted on `lock`. A failure is logged: the
+/// next commit tries again.
+fn checkpoint(local: &Local, lock: &WriteLock) {
+    match local.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        Ok(()) => {
+            lock.checkpoints.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => tracing::warn!(error = %e, "the WAL checkpoint failed"),
     }
 }
 
@@ -267,8 +257,12 @@ impl LocalTx {
     fn commit(self) -> Result<(), DbErr> {
         // A failed COMMIT leaves the transaction open: dropped, it is rolled back.
         self.with(|local| local.conn.execute_batch("COMMIT").map_err(sqlite_error))?;
-        if let Some(checkpointer) = self.held.writer.as_ref().and_then(|w| w.checkpointer.as_ref()) {
-            checkpointer.pending.store(true, Ordering::Relaxed);
+        if !self.held.lock.checkpoint_soon() {
+            // No runtime to run it later on: now, as SQLite would have.
+            self.connection(|local| {
+                checkpoint(local, &self.held.lock);
+                Ok(())
+            })?;
         }
         Ok(())
     }
