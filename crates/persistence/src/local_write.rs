@@ -53,11 +53,11 @@ impl Writer {
         Self { path, conn: None }
     }
 
-    /// Opens the read-write connection, which never checkpoints in a commit
-    /// ([`WriteLock::checkpoint_soon`] does).
+    /// Opens the read-write connection, which checkpoints in a commit only past
+    /// [`BACKSTOP_PAGES`] ([`WriteLock::checkpoint_soon`] does it before).
     fn open(&mut self, path: &Path) -> Result<(), rusqlite::Error> {
         let local = Local::open(path, true)?;
-        local.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        local.conn.pragma_update(None, "wal_autocheckpoint", BACKSTOP_PAGES)?;
         self.conn = Some(StdMutex::new(local));
         Ok(())
     }
@@ -65,6 +65,11 @@ impl Writer {
 
 /// How long after a commit the WAL is checkpointed (the commits meanwhile go with it).
 const CHECKPOINT_AFTER: Duration = Duration::from_millis(200);
+
+/// The WAL's size (pages) at which a commit checkpoints after all, as SQLite does at 1,000: a
+/// bound, should the scheduled checkpoints fall behind (the write lock is not a fair queue,
+/// and under a flood of writes the checkpoint's task may keep missing it).
+const BACKSTOP_PAGES: i64 = 10_000;
 
 /// The lock every write of the process takes: whoever holds it has the [`Writer`].
 ///
@@ -91,22 +96,26 @@ impl WriteLock {
 
     /// Checkpoints the WAL [`CHECKPOINT_AFTER`] from now, unless that is already scheduled:
     /// holding the lock, so that no write of this process commits meanwhile and the checkpoint
-    /// copies every frame (then the next write starts the WAL afresh: a checkpoint racing the
-    /// writes would never finish one, and the WAL, with the index every connection maps,
-    /// would grow without end), on the writer's connection, on a blocking thread (the fsyncs
-    /// hold up no request's worker; writes wait for the lock, as they waited for SQLite's own
-    /// checkpoint in a commit). `PASSIVE`: it waits for no reader. `false` without a tokio
-    /// runtime to run it on.
+    /// can copy every frame (it does unless a write of the sqlx pool's, which takes no lock of
+    /// ours, came in between). `RESTART`: it also waits (the writer's busy timeout, 20 ms at
+    /// most) for the reads of older snapshots to end, so that the next write starts the WAL
+    /// afresh. A `PASSIVE` checkpoint never got there with reads always running (SQLite's
+    /// "checkpoint starvation"), nor one racing the writes: the WAL grew without end (45 MB in
+    /// a 90-second soak) and the server's memory with it. On the writer's connection, on a
+    /// blocking thread: the copying and the fsyncs hold up no request's worker; writes wait for
+    /// the lock, as they waited for SQLite's own checkpoint in a commit. `false` without a
+    /// tokio runtime to run it on.
     fn checkpoint_soon(self: &Arc<Self>) -> bool {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return false };
         if self.checkpoint_scheduled.swap(true, Ordering::AcqRel) {
             return true;
         }
-        let lock = self.clone();
+        let scheduled = Scheduled(self.clone());
         runtime.spawn(async move {
             tokio::time::sleep(CHECKPOINT_AFTER).await;
-            let held = lock.acquire().await;
-            lock.checkpoint_scheduled.store(false, Ordering::Release);
+            let held = scheduled.0.acquire().await;
+            // The commits from here on schedule the next one.
+            drop(scheduled);
             // (A panic there loses one checkpoint; the next commit schedules another.)
             let _ = tokio::task::spawn_blocking(move || held.checkpoint()).await;
         });
@@ -145,6 +154,17 @@ impl WriteLock {
     }
 }
 
+/// A checkpoint scheduled on a [`WriteLock`]; dropped, it lets the next commit schedule one,
+/// also when its task never ran (the runtime it was spawned on shut down: a test's, or an
+/// actix worker's that restarted), so that checkpoints never stop for good.
+struct Scheduled(Arc<WriteLock>);
+
+impl Drop for Scheduled {
+    fn drop(&mut self) {
+        self.0.checkpoint_scheduled.store(false, Ordering::Release);
+    }
+}
+
 /// The writer, taken from its [`WriteLock`] and put back when dropped.
 pub(crate) struct Held {
     writer: Option<Writer>,
@@ -165,10 +185,11 @@ impl Held {
     }
 }
 
-/// `PRAGMA wal_checkpoint(PASSIVE)` on `local`, counted on `lock`. A failure is logged: the
+/// `PRAGMA wal_checkpoint(RESTART)` on `local`, counted on `lock` (also one that found a reader
+/// still busy: it copied what it could; the next one goes on). A failure is logged: the
 /// next commit tries again.
 fn checkpoint(local: &Local, lock: &WriteLock) {
-    match local.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+    match local.conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
         Ok(()) => {
             lock.checkpoints.fetch_add(1, Ordering::Relaxed);
         }
@@ -258,11 +279,12 @@ impl LocalTx {
         // A failed COMMIT leaves the transaction open: dropped, it is rolled back.
         self.with(|local| local.conn.execute_batch("COMMIT").map_err(sqlite_error))?;
         if !self.held.lock.checkpoint_soon() {
-            // No runtime to run it later on: now, as SQLite would have.
-            self.connection(|local| {
+            // No runtime to run it later on: now, as SQLite would have. (The write is
+            // committed whatever comes of it.)
+            let _ = self.connection(|local| {
                 checkpoint(local, &self.held.lock);
                 Ok(())
-            })?;
+            });
         }
         Ok(())
     }

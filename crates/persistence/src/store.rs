@@ -61,6 +61,8 @@ impl Store {
             // A ping before every use was a second round trip for each statement. A connection
             // in use is alive; one idle for a while may have been dropped by the server, a
             // proxy or a firewall, and is pinged (and replaced if dead) before it is handed out.
+            // The price: right after a restart of PostgreSQL, each connection used within the
+            // last 5 s fails its next statement once (an error answer) before it is replaced.
             options.test_before_acquire_if_idle_for(PING_AFTER_IDLE);
         }
         options.map_sqlx_sqlite_opts(|opts| {

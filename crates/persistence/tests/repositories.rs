@@ -666,9 +666,9 @@ async fn sqlite_writes_run_on_the_writer_and_every_connection_reads_them() {
     tx.commit().await.unwrap();
 }
 
-/// 10b. On an SQLite file the WAL is checkpointed by a thread of its own after commits, not
-/// inside a request's `COMMIT` (`local_write::Checkpointer`), and what it checkpointed every
-/// connection still reads.
+/// 10b. On an SQLite file the WAL is checkpointed after commits by a task of its own, not
+/// inside a request's `COMMIT` (`local_write::WriteLock::checkpoint_soon`), and what it
+/// checkpointed every connection still reads.
 #[tokio::test]
 async fn sqlite_commits_are_checkpointed_off_the_request_threads() {
     let db = TestDb::new().await;
@@ -695,6 +695,7 @@ async fn sqlite_commits_are_checkpointed_off_the_request_threads() {
     // Writes go on after a checkpoint, on a WAL started afresh: it holds the frames of this
     // write alone, not those of the twenty before it (a WAL never started afresh grows
     // without end, and with it the index every connection maps).
+    let checkpointed = db.store.sqlite_checkpoints();
     let tx = db.begin().await;
     let unit = territorial_units::create(&tx, territorial_unit("Po kontrolním bodu", None)).await.unwrap();
     tx.commit().await.unwrap();
@@ -703,6 +704,36 @@ async fn sqlite_commits_are_checkpointed_off_the_request_threads() {
     let path: String = db.store.conn().pool().query_one_raw(file).await.unwrap().unwrap().try_get_by_index(0).unwrap();
     let frames: i64 = rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1)).unwrap();
     assert!((1..=8).contains(&frames), "the WAL holds {frames} frames after one write");
+
+    // A checkpoint scheduled on a runtime that shut down before it ran (an actix worker that
+    // restarted) does not stop the later ones. (First the one this test's last write scheduled.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while db.store.sqlite_checkpoints() == checkpointed {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint after the last write");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let checkpointed = db.store.sqlite_checkpoints();
+    let store = db.store.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let tx = store.begin(persistence::Actor { subject: "t".into(), role: "admin".into(), request_id: "t".into() }).await.unwrap();
+            territorial_units::create(&tx, territorial_unit("Na jiném běhovém prostředí", None)).await.unwrap();
+            tx.commit().await.unwrap();
+        });
+    })
+    .join()
+    .unwrap();
+    let before = db.store.sqlite_checkpoints();
+    assert_eq!(before, checkpointed, "the other runtime's checkpoint was dropped with it, not run");
+    let tx = db.begin().await;
+    territorial_units::create(&tx, territorial_unit("Po zániku", None)).await.unwrap();
+    tx.commit().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while db.store.sqlite_checkpoints() == before {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint after a runtime with a scheduled one shut down");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// 11. On an SQLite file a write waits for another connection's write lock (another process,

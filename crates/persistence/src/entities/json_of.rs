@@ -6,9 +6,10 @@
 //! the server's time (issue 11). A field of type `JsonOf<T>` is decoded once, from the column's
 //! text into `T`: by sqlx on PostgreSQL and through sea-orm's pool (sea-orm's
 //! [`TryGetableFromJson`], as `#[derive(FromJsonQueryResult)]` does for one type), and by the
-//! SQLite reader's own connections from the text it hands over as a `Value::String`
-//! (`reader.rs`). Written as a JSON value, as a `Json` field is: the columns and their
-//! contents do not change.
+//! SQLite reader's own connections when they decode a page straight into models, from the text
+//! they hand over as a `Value::String` (`reader.rs`). Rows the reader builds as sea-orm's mock
+//! rows (joins, a write's reads on the writer) still go through a `serde_json::Value`. Written as
+//! a JSON value, as a `Json` field is: the columns and their contents do not change.
 
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, ValueType, ValueTypeErr};
 use sea_orm::{TryGetableFromJson, Value};
@@ -24,8 +25,9 @@ impl<T: DeserializeOwned> TryGetableFromJson for JsonOf<T> {}
 
 impl<T: Serialize> From<JsonOf<T>> for Value {
     fn from(source: JsonOf<T>) -> Self {
-        // The domain's types serialize without fail (no maps with non-string keys).
-        Value::Json(Some(Box::new(serde_json::to_value(&source.0).unwrap_or(serde_json::Value::Null))))
+        // The domain's types serialize without fail (no maps with non-string keys); were one
+        // not to, the write fails (a panic, its transaction rolled back) rather than store `null`.
+        Value::Json(Some(Box::new(serde_json::to_value(&source.0).unwrap_or_else(|e| unreachable!("a JSON column's value does not serialize: {e}")))))
     }
 }
 
