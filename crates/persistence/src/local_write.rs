@@ -103,12 +103,13 @@ impl WriteLock {
     /// "checkpoint starvation"), nor one racing the writes: the WAL grew without end (45 MB in
     /// a 90-second soak) and the server's memory with it. On the writer's connection, on a
     /// blocking thread: the copying and the fsyncs hold up no request's worker; writes wait for
-    /// the lock, as they waited for SQLite's own checkpoint in a commit. `false` without a
-    /// tokio runtime to run it on.
-    fn checkpoint_soon(self: &Arc<Self>) -> bool {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return false };
+    /// the lock, as they waited for SQLite's own checkpoint in a commit. (Without a tokio
+    /// runtime, which every caller has, the writer's own checkpoint past [`BACKSTOP_PAGES`]
+    /// bounds the WAL.)
+    fn checkpoint_soon(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
         if self.checkpoint_scheduled.swap(true, Ordering::AcqRel) {
-            return true;
+            return;
         }
         let scheduled = Scheduled(self.clone());
         runtime.spawn(async move {
@@ -119,7 +120,6 @@ impl WriteLock {
             // (A panic there loses one checkpoint; the next commit schedules another.)
             let _ = tokio::task::spawn_blocking(move || held.checkpoint()).await;
         });
-        true
     }
 
     fn take(&self) -> Option<Writer> {
@@ -134,7 +134,7 @@ impl WriteLock {
         }
     }
 
-    /// Checkpoints run off the request threads so far.
+    /// Checkpoints run so far (for tests).
     pub(crate) fn checkpoints(&self) -> u64 {
         self.checkpoints.load(Ordering::Relaxed)
     }
@@ -177,23 +177,18 @@ impl Held {
         self.writer.as_ref().is_some_and(|w| w.path.is_some())
     }
 
-    /// Checkpoints the WAL on the writer's connection, if it is open.
+    /// `PRAGMA wal_checkpoint(RESTART)` on the writer's connection, if it is open; counted
+    /// (also one that found a reader still busy: it copied what it could; the next one goes
+    /// on). A failure is logged: the next commit schedules another.
     fn checkpoint(self) {
         let Some(conn) = self.writer.as_ref().and_then(|w| w.conn.as_ref()) else { return };
         let Ok(local) = conn.lock() else { return };
-        checkpoint(&local, &self.lock);
-    }
-}
-
-/// `PRAGMA wal_checkpoint(RESTART)` on `local`, counted on `lock` (also one that found a reader
-/// still busy: it copied what it could; the next one goes on). A failure is logged: the
-/// next commit tries again.
-fn checkpoint(local: &Local, lock: &WriteLock) {
-    match local.conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
-        Ok(()) => {
-            lock.checkpoints.fetch_add(1, Ordering::Relaxed);
+        match local.conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+            Ok(()) => {
+                self.lock.checkpoints.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => tracing::warn!(error = %e, "the WAL checkpoint failed"),
         }
-        Err(e) => tracing::warn!(error = %e, "the WAL checkpoint failed"),
     }
 }
 
@@ -278,14 +273,7 @@ impl LocalTx {
     fn commit(self) -> Result<(), DbErr> {
         // A failed COMMIT leaves the transaction open: dropped, it is rolled back.
         self.with(|local| local.conn.execute_batch("COMMIT").map_err(sqlite_error))?;
-        if !self.held.lock.checkpoint_soon() {
-            // No runtime to run it later on: now, as SQLite would have. (The write is
-            // committed whatever comes of it.)
-            let _ = self.connection(|local| {
-                checkpoint(local, &self.held.lock);
-                Ok(())
-            });
-        }
+        self.held.lock.checkpoint_soon();
         Ok(())
     }
 

@@ -127,21 +127,19 @@ pub async fn add_report(tx: &WriteTx, measure: &MeasureRecord, r: NewReport) -> 
     v.into_result()?;
     let author: Vec<Uuid> = r.author_person_id.into_iter().collect();
     crate::people::ensure_people(tx.conn(), &author, "author_person_id", true).await?;
-    let status = r.status;
-    let (reported_on, percent_done) = (r.reported_on, r.percent_done);
     let m = report_row(measure.meta.id, measure.data.plan_id, measure.data.partnership_id, r, now()).insert(tx.conn()).await?;
     {
         measure::Entity::update_many()
             .set(measure::ActiveModel {
-                current_status: Set(Some(status.to_string())),
-                current_percent: Set(Some(percent_done)),
-                last_reported_on: Set(Some(reported_on)),
+                current_status: Set(Some(m.status.clone())),
+                current_percent: Set(Some(m.percent_done)),
+                last_reported_on: Set(Some(m.reported_on)),
                 ..Default::default()
             })
             // Every version of the measure shares the state (one identity, `measure_key`).
             .filter(Condition::any().add(measure::Column::Id.eq(measure.meta.id)).add(measure::Column::MeasureKey.eq(measure.data.measure_key)))
             // Conditional on the stored state, so that a concurrent older report never wins.
-            .filter(Condition::any().add(measure::Column::LastReportedOn.is_null()).add(measure::Column::LastReportedOn.lte(reported_on)))
+            .filter(Condition::any().add(measure::Column::LastReportedOn.is_null()).add(measure::Column::LastReportedOn.lte(m.reported_on)))
             .exec(tx.conn())
             .await?;
     }
