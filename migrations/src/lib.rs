@@ -21,6 +21,7 @@ mod m20261201_000120_timeline_templates;
 mod m20261201_000130_pipeline_index;
 mod m20261201_000140_partnership_list_index;
 mod m20261202_000150_partnership_regions;
+mod m20261202_000160_sort_name_collation;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000130_pipeline_index::Migration),
             Box::new(m20261201_000140_partnership_list_index::Migration),
             Box::new(m20261202_000150_partnership_regions::Migration),
+            Box::new(m20261202_000160_sort_name_collation::Migration),
         ]
     }
 }

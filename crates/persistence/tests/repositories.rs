@@ -764,3 +764,29 @@ async fn a_write_waits_for_another_connections_lock_without_blocking_its_thread(
     let id = write.await.unwrap().unwrap();
     assert_eq!(territorial_units::get(db.store.conn(), id).await.unwrap().data.name, "Waited");
 }
+
+/// The folded names lists sort by compare byte by byte on PostgreSQL too (`COLLATE "C"`, as
+/// SQLite's `BINARY`), whatever the database's collation: the paging test above expects that
+/// order, which a national collation (`cs_CZ`: "ch" after "h", spaces ignored) would break.
+#[tokio::test]
+async fn sort_names_compare_byte_by_byte_on_postgresql() {
+    let db = TestDb::new().await;
+    if !db.is_postgres() {
+        return;
+    }
+    let rows = db
+        .store
+        .conn()
+        .pool()
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT table_name::text, COALESCE(collation_name::text, '') FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND column_name = 'sort_name' ORDER BY 1",
+        ))
+        .await
+        .unwrap();
+    let collations: Vec<(String, String)> = rows.iter().map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())).collect();
+    let expected: Vec<(String, String)> =
+        ["organizations", "partnerships", "people", "territorial_units", "working_groups"].iter().map(|t| ((*t).to_owned(), "C".to_owned())).collect();
+    assert_eq!(collations, expected);
+}
