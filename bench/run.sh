@@ -138,6 +138,11 @@ PY
   done
 
   echo "mixed soak ($soak, $CONNECTIONS connections, 80 % reads / 20 % writes):"
+  # The soak's own peak: the high-water mark so far (the endpoints' runs above) is noted, then
+  # reset (/proc/PID/clear_refs, as for the data exchange).
+  local before_soak
+  before_soak=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$pid/status)
+  echo 5 >"/proc/$pid/clear_refs"
   local curve="$OUT/rss-$label.txt"
   : >"$curve"
   ( local t=0; while kill -0 $pid 2>/dev/null; do sleep 10; t=$((t + 10)); echo "$t $(rss_mb $pid)" >>"$curve"; done ) &
@@ -155,7 +160,8 @@ PY
   peak=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$pid/status)
   at30=$(awk '$1==30 {print $2}' "$curve")
   end=$(tail -n1 "$curve" | awk '{print $2}')
-  echo "  peak RSS ${peak} MB; at 30 s ${at30:-?} MB, at the end ${end:-?} MB ($(awk -v a="${end:-0}" -v b="${at30:-0}" 'BEGIN {if (b>0) printf "%+.1f %%", 100*(a-b)/b; else print "?"}') against the 30-second mark)"
+  echo "  peak RSS during the soak ${peak} MB; at 30 s ${at30:-?} MB, at the end ${end:-?} MB ($(awk -v a="${end:-0}" -v b="${at30:-0}" 'BEGIN {if (b>0) printf "%+.1f %%", 100*(a-b)/b; else print "?"}') against the 30-second mark)"
+  echo "  at the end: $(awk '/^Rss/ {r=$2} /^Anonymous/ {a=$2} END {printf "%.1f MB anonymous (heap, SQLite caches), %.1f MB mapped from files (the binary'"'"'s code)", a/1024, (r-a)/1024}' /proc/$pid/smaps_rollup); peak before the soak (the endpoints' runs) ${before_soak} MB"
 
   kill $pid; wait $pid 2>/dev/null || true
   exchange "$label" "$url"
