@@ -54,8 +54,8 @@ impl Modify for BearerScheme {
     }
 }
 
-/// The committed document (`openapi/openapi.json`), compiled in: what `/openapi.json` serves and
-/// the edge's table of paths is read from. `make openapi` writes it from [`document`]; the
+/// The committed document (`openapi/openapi.json`), compiled in: what `/openapi.json` serves
+/// (the edge's table of paths is read from the same file at build time: `build.rs`). `make openapi` writes it from [`document`]; the
 /// test `served_docs_match_the_committed_openapi_document` fails while they differ.
 pub const COMMITTED: &str = include_str!("../../../openapi/openapi.json");
 

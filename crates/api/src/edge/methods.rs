@@ -1,8 +1,8 @@
 //! HTTP method semantics on the known paths (RFC 9110 §9.3): a method a path does not have is
 //! a 405 with `Allow`; HEAD is answered wherever GET is (the handler runs as for GET and
 //! actix-http sends the head without the body, keeping `Content-Length`); OPTIONS that is not
-//! a CORS preflight answers 204 with `Allow`. The known paths and their methods are read once
-//! from the OpenAPI document, so the table cannot drift from the handlers.
+//! a CORS preflight answers 204 with `Allow`. The known paths and their methods are those of the
+//! committed OpenAPI document (read at build time), which a test keeps equal to the handlers'.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,6 +12,10 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
 
 use crate::edge::problems::problem;
+
+mod documented {
+    include!(concat!(env!("OUT_DIR"), "/documented_routes.rs"));
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -79,23 +83,15 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// Every path of the OpenAPI document (JSON) with the methods it documents. Only the
-    /// `paths` object is read, its operations skipped unparsed.
-    pub fn from_document(json: &str) -> Result<Self, serde_json::Error> {
-        #[derive(serde::Deserialize)]
-        struct Document {
-            paths: std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde::de::IgnoredAny>>,
+    /// Every path of the committed OpenAPI document with the methods it documents (read from the
+    /// document at build time: `build.rs`); an error when the document did not read.
+    pub fn documented() -> Result<Self, &'static str> {
+        if let Some(error) = documented::DOCUMENT_ERROR {
+            return Err(error);
         }
-        let doc: Document = serde_json::from_str(json)?;
-        let routes = doc
-            .paths
-            .into_iter()
-            .map(|(path, item)| {
-                let methods = item.keys().filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()).filter(|m| {
-                    [Method::GET, Method::PUT, Method::POST, Method::DELETE, Method::OPTIONS, Method::HEAD, Method::PATCH, Method::TRACE].contains(m)
-                });
-                Route::new(&path, methods.collect(), false)
-            })
+        let routes = documented::DOCUMENTED
+            .iter()
+            .map(|(path, methods)| Route::new(path, methods.iter().filter_map(|m| Method::from_bytes(m.as_bytes()).ok()).collect(), false))
             .collect();
         Ok(Self { routes })
     }
@@ -179,6 +175,30 @@ mod tests {
         assert_eq!(pattern("/api/v1/partnerships/"), None, "an empty id is no id");
         assert_eq!(pattern("/api/v1/partnerships/x/y"), None);
         assert_eq!(pattern("/api/v1/nothing"), None);
+    }
+
+    #[test]
+    fn the_table_has_every_path_and_method_of_the_served_document() {
+        let doc: serde_json::Value = serde_json::from_str(crate::openapi::COMMITTED).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        let table = RouteTable::documented().unwrap();
+        assert_eq!(table.routes.len(), paths.len());
+        for (path, item) in paths {
+            let route = table.routes.iter().find(|r| &r.pattern == path).unwrap_or_else(|| panic!("{path} is not in the table"));
+            let mut documented: Vec<Method> =
+                item.as_object().unwrap().keys().filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()).collect();
+            documented.retain(|m| [Method::GET, Method::PUT, Method::POST, Method::DELETE, Method::PATCH, Method::TRACE].contains(m));
+            assert!(!documented.is_empty(), "{path} documents no method");
+            for method in documented {
+                assert!(route.methods.contains(&method), "{path}: {method} is documented but not in the table");
+            }
+            let own = [Method::HEAD, Method::OPTIONS];
+            assert_eq!(
+                route.methods.iter().filter(|m| !own.contains(m)).count(),
+                item.as_object().unwrap().keys().filter(|k| ["get", "put", "post", "delete", "patch", "trace"].contains(&k.as_str())).count(),
+                "{path}"
+            );
+        }
     }
 
     #[test]
