@@ -228,12 +228,11 @@ fn utf8(bytes: &[u8]) -> Result<&str, String> {
 /// measures (issue 11).
 fn date(text: &str) -> Result<NaiveDate, String> {
     let digits = |range: std::ops::Range<usize>| text.get(range).filter(|s| s.bytes().all(|c| c.is_ascii_digit())).and_then(|s| s.parse::<u32>().ok());
-    if let (10, Some(b'-'), Some(b'-')) = (text.len(), text.as_bytes().get(4), text.as_bytes().get(7)) {
-        if let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) {
-            if let Some(date) = i32::try_from(year).ok().and_then(|year| NaiveDate::from_ymd_opt(year, month, day)) {
-                return Ok(date);
-            }
-        }
+    if let (10, Some(b'-'), Some(b'-')) = (text.len(), text.as_bytes().get(4), text.as_bytes().get(7))
+        && let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
+        && let Some(date) = i32::try_from(year).ok().and_then(|year| NaiveDate::from_ymd_opt(year, month, day))
+    {
+        return Ok(date);
     }
     NaiveDate::parse_from_str(text, "%F").map_err(|e| e.to_string())
 }
@@ -499,6 +498,14 @@ impl Local {
             // distinct statements: half of SQLite's default page cache (2 MB) and 64 prepared
             // statements, of the resident memory issue 11 bounds.
             conn.pragma_update(None, "cache_size", -1024)?;
+        } else {
+            // A quarter of SQLite's default page cache (2 MB). In `make bench`'s soak the SQLite
+            // server's heap grew to 23.8 MB against the PostgreSQL server's flat 14.5, three
+            // readers' caches and the writer's being most of the difference; with 512 KiB the
+            // heap ended at 17.8 MB, flat, and no endpoint read slower (issue 11). The pages a
+            // read misses come from the operating system's cache of the file, and a write by
+            // another connection empties a reader's cache anyway (WAL: SQLite then resets it).
+            conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
         }
         // The query planner's stability guarantee: without it SQLite compiles a statement anew
         // at its first step after every new value of `LIMIT ?` (it plans with the bound
@@ -520,6 +527,9 @@ pub(crate) struct SqliteReader {
     /// Of those, the ones decoded straight into models.
     model_reads: std::sync::atomic::AtomicU64,
 }
+
+/// The page cache of a reader's connection, in KiB.
+const READER_CACHE_KIB: i64 = 512;
 
 /// Prepared statements the writer's connection keeps (least recently used go first).
 const WRITER_STATEMENTS: usize = 64;
@@ -758,7 +768,24 @@ mod tests {
 
     #[test]
     fn dates_read_as_sqlx_reads_them() {
-        for text in ["2026-12-01", "0001-01-01", "9999-12-31", "2024-02-29", "2026-1-5", "+12026-01-05", "2026-02-30", "2026-13-01", "2026-12-1x", "20261201", "2026/12/01", "", "2026-12-01 "] {
+        for text in [
+            "2026-12-01",
+            "0000-01-01",
+            "0001-01-01",
+            "9999-12-31",
+            "2024-02-29",
+            "2026-1-5",
+            "+12026-01-05",
+            "2026-02-30",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-10-00",
+            "2026-12-1x",
+            "20261201",
+            "2026/12/01",
+            "",
+            "2026-12-01 ",
+        ] {
             assert_eq!(date(text).ok(), NaiveDate::parse_from_str(text, "%F").ok(), "{text:?}");
         }
         assert_eq!(date("2026-12-01"), Ok(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));

@@ -780,13 +780,23 @@ async fn sort_names_compare_byte_by_byte_on_postgresql() {
         .pool()
         .query_all_raw(Statement::from_string(
             DbBackend::Postgres,
-            "SELECT table_name::text, COALESCE(collation_name::text, '') FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND column_name = 'sort_name' ORDER BY 1",
+            "SELECT table_name::text || ' ' || data_type::text || ' ' || is_nullable::text || ' ' || COALESCE(collation_name::text, '-') \
+             FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'sort_name' ORDER BY 1",
         ))
         .await
         .unwrap();
-    let collations: Vec<(String, String)> = rows.iter().map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())).collect();
-    let expected: Vec<(String, String)> =
-        ["organizations", "partnerships", "people", "territorial_units", "working_groups"].iter().map(|t| ((*t).to_owned(), "C".to_owned())).collect();
-    assert_eq!(collations, expected);
+    let columns: Vec<String> = rows.iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+    let expected: Vec<String> =
+        ["organizations", "partnerships", "people", "territorial_units", "working_groups"].iter().map(|t| format!("{t} character varying NO C")).collect();
+    assert_eq!(columns, expected);
+    // Compared as bytes whatever the database's collation: " " (0x20) before "b", "h" before
+    // "ch" nowhere.
+    let tx = db.begin().await;
+    for (i, name) in ["ab c", "Chrudim", "a bd", "Hodonín"].iter().enumerate() {
+        organizations::create(&tx, organization(name, None, Some(&format!("o-{i}")))).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let page = organizations::list(db.store.conn(), &organizations::Filter::default(), &request(10, None, None, CursorKey::derive(b"k"))).await.unwrap();
+    let names: Vec<&str> = page.items.iter().map(|o| o.data.name.as_str()).collect();
+    assert_eq!(names, ["a bd", "ab c", "Chrudim", "Hodonín"]);
 }
