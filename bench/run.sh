@@ -161,7 +161,7 @@ PY
   at30=$(awk '$1==30 {print $2}' "$curve")
   end=$(tail -n1 "$curve" | awk '{print $2}')
   echo "  peak RSS during the soak ${peak} MB; at 30 s ${at30:-?} MB, at the end ${end:-?} MB ($(awk -v a="${end:-0}" -v b="${at30:-0}" 'BEGIN {if (b>0) printf "%+.1f %%", 100*(a-b)/b; else print "?"}') against the 30-second mark)"
-  echo "  at the end: $(awk '/^Rss/ {r=$2} /^Anonymous/ {a=$2} END {printf "%.1f MB anonymous (heap, SQLite caches), %.1f MB mapped from files (the binary'"'"'s code)", a/1024, (r-a)/1024}' /proc/$pid/smaps_rollup); peak before the soak (the endpoints' runs) ${before_soak} MB"
+  echo "  at the end: $(awk '/^Rss/ {r=$2} /^Anonymous/ {a=$2} END {printf "%.1f MB anonymous (heap, SQLite caches), %.1f MB mapped from files (mostly the binary'"'"'s code; also libraries and SQLite'"'"'s -shm)", a/1024, (r-a)/1024}' /proc/$pid/smaps_rollup); peak before the soak (start, warm-up, the endpoints' runs) ${before_soak} MB"
 
   kill $pid; wait $pid 2>/dev/null || true
   exchange "$label" "$url"
