@@ -16,6 +16,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -136,7 +137,7 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
     service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     let filter = Filter { partnership_id: Some(*id), status: query.status, include_archived: query.include_archived.unwrap_or(false), scope: None };
     let page = analyses::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| AnalysisView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| AnalysisView::from(&r))))
 }
 
 /// List situational analyses across partnerships (a partner sees only its own partnerships').
@@ -152,7 +153,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
         scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
     };
     let page = analyses::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| AnalysisView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| AnalysisView::from(&r))))
 }
 
 create_one! {
@@ -308,7 +309,7 @@ pub async fn list_needs(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
         None => None,
     };
     let page = analyses::list_needs(state.store.conn(), *id, query.thematic_area, query.include_archived.unwrap_or(false), addressed, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| NeedView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| NeedView::from(&r))))
 }
 
 create_one! {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, ListResponse, list_query};
 
 /// One audited write.
@@ -72,7 +73,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     let q = query.into_inner();
     let filter = Filter { resource_type: q.resource_type, resource_id: q.resource_id, actor: q.actor, from: q.from };
     let page = audit::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, AuditEntryView::from)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, AuditEntryView::from)))
 }
 
 pub fn configure(cfg: &mut impl crate::routes::Register) {

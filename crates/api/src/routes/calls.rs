@@ -16,6 +16,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, update_one};
 use crate::write::{self, Resource};
@@ -107,7 +108,7 @@ list_query! {
 pub async fn list_programmes(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query<ProgrammeQuery>) -> ApiResult {
     let page = query.page()?;
     let page = esif::list_programmes(state.store.conn(), query.period, query.q.as_deref(), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProgrammeView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| ProgrammeView::from(&r))))
 }
 
 create_one! {
@@ -277,7 +278,7 @@ pub async fn list_calls(state: web::Data<AppState>, _who: MaybeAuth, query: web:
         include_archived: q.include_archived.unwrap_or(false),
     };
     let page = esif::list_calls(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| CallView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| CallView::from(&r))))
 }
 
 create_one! {

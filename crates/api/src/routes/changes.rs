@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors};
 use crate::http::AppState;
+use crate::http::JsonBody as _;
 
 /// Where to read from, and what.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -111,7 +112,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     let (after, limit) = q.position()?;
     let items: Vec<ChangeView> = service::changes::list(state.store.conn(), &who, after, q.resource, limit).await?.into_iter().map(ChangeView::from).collect();
     let next_cursor = items.last().map_or(after, |c| c.position).to_string();
-    Ok(HttpResponse::Ok().json(ChangeFeed { items, next_cursor }))
+    Ok(HttpResponse::Ok().json_body(ChangeFeed { items, next_cursor }))
 }
 
 pub fn configure(cfg: &mut impl crate::routes::Register) {

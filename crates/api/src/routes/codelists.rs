@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors};
+use crate::http::JsonBody as _;
 use crate::http::{ListResponse, PageQuery};
 
 /// One entry of a codelist.
@@ -66,7 +67,7 @@ pub struct CodelistRef {
 pub async fn names(query: web::Query<PageQuery>) -> ApiResult {
     let refs = domain::codelist::CODELISTS.iter().map(|name| CodelistRef { name, href: format!("/api/v1/codelists/{name}") }).collect();
     let page = persistence::page::in_memory(refs, "codelists", |r: &CodelistRef| r.name.to_owned(), &query.page()?)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| r)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| r)))
 }
 
 /// One codelist, labelled in the language of `Accept-Language` (`cs` or `en`).
@@ -80,7 +81,7 @@ pub async fn one(req: HttpRequest, name: web::Path<String>) -> ApiResult {
         .into_iter()
         .map(|e| CodelistEntryView { code: e.code, label: if lang == "en" { e.label_en } else { e.label_cs }, label_cs: e.label_cs, label_en: e.label_en })
         .collect();
-    Ok(HttpResponse::Ok().insert_header((CONTENT_LANGUAGE, lang)).insert_header(("Vary", "Accept-Language")).json(CodelistView {
+    Ok(HttpResponse::Ok().insert_header((CONTENT_LANGUAGE, lang)).insert_header(("Vary", "Accept-Language")).json_body(CodelistView {
         name: name.into_inner(),
         language: lang,
         entries,

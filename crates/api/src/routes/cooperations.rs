@@ -16,6 +16,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, merge_patch, page_query};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -155,7 +156,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     let filter =
         Filter { partnership_id: q.partnership_id, status: q.status, region: q.region, include_archived: q.include_archived.unwrap_or(false), scope: None };
     let page = use_cases::list(state.store.conn(), &who, filter, &page, as_of, late).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |(c, s)| CooperationListItem { cooperation: CooperationView::of(&c), state: s })))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |(c, s)| CooperationListItem { cooperation: CooperationView::of(&c), state: s })))
 }
 
 create_one! {
@@ -333,7 +334,7 @@ pub async fn timeline(state: web::Data<AppState>, Auth(who): Auth, id: web::Path
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let (c, phases, summary) = use_cases::timeline(state.store.conn(), &who, *id, as_of).await?;
     let chart = format!("/api/v1/cooperations/{id}/timeline.svg");
-    Ok(HttpResponse::Ok().insert_header(super::views::alternate(&[(&chart, super::views::SVG)])).json(TimelineView {
+    Ok(HttpResponse::Ok().insert_header(super::views::alternate(&[(&chart, super::views::SVG)])).json_body(TimelineView {
         cooperation_id: c.meta.id,
         partnership_id: c.data.data.partnership_id,
         template: c.data.data.template.clone(),

@@ -14,6 +14,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -135,7 +136,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
         scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
     };
     let page = esif::list_counselling(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| CounsellingView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| CounsellingView::from(&r))))
 }
 
 create_one! {

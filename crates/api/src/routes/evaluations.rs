@@ -13,6 +13,7 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, ListResponse, list_query};
 use crate::write::{Ran, Unit};
 
@@ -75,7 +76,7 @@ pub async fn list_evaluations(state: web::Data<AppState>, Auth(who): Auth, id: w
     let page = query.page()?;
     plans::readable(state.store.conn(), &who, *id).await?;
     let page = persistence::plans::list_evaluations(state.store.conn(), *id, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, EvaluationView::from)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, EvaluationView::from)))
 }
 
 /// Evaluate an approved plan: freezes its fulfilment at `as_of` with a narrative and
@@ -109,7 +110,7 @@ pub async fn create_evaluation(
     responses((status = 200, description = "The evaluation", body = EvaluationView), ReadErrors))]
 #[get("/evaluations/{id}")]
 pub async fn get_evaluation(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
-    Ok(HttpResponse::Ok().json(EvaluationView::from(plans::get_evaluation(state.store.conn(), &who, *id).await?)))
+    Ok(HttpResponse::Ok().json_body(EvaluationView::from(plans::get_evaluation(state.store.conn(), &who, *id).await?)))
 }
 
 pub fn configure(cfg: &mut impl crate::routes::Register) {

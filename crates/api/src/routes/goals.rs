@@ -14,6 +14,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -101,7 +102,7 @@ pub async fn list_goals(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, i
     let goals: Vec<GoalView> = persistence::plans::goals_of(state.store.conn(), *id).await?.iter().map(GoalView::from).collect();
     // Codes are unique within a plan; the id breaks ties should a code ever repeat.
     let page = persistence::page::in_memory(goals, "plan-goals", |g: &GoalView| format!("{}\u{0}{}", g.content.code, g.meta.id), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |g| g)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |g| g)))
 }
 
 create_one! {

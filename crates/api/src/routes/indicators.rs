@@ -16,6 +16,7 @@ use validator::Validate;
 use super::opt_text;
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, ListResponse, page_query};
 use crate::write::{Ran, Unit};
 use service::monitoring::{self, IndicatorValueContent};
@@ -110,7 +111,7 @@ pub async fn list_values(state: web::Data<AppState>, Auth(who): Auth, path: web:
     let views: Vec<IndicatorValueView> = rows.into_iter().map(IndicatorValueView::from).collect();
     let list = format!("indicator-values/{id}/{key}");
     let page = persistence::page::in_memory(views, &list, |v: &IndicatorValueView| format!("{}\u{0}{}", v.period_start, v.id), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |v| v)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |v| v)))
 }
 
 /// Report the value of one of the measure's indicators for a period, on a plan in force.
@@ -185,7 +186,7 @@ pub async fn attainment(state: web::Data<AppState>, Auth(who): Auth, path: web::
     let chart = format!("/api/v1/measures/{id}/indicators/{key}/chart.svg");
     Ok(HttpResponse::Ok()
         .insert_header(crate::routes::views::alternate(&[(&chart, crate::routes::views::SVG)]))
-        .json(IndicatorAttainmentView::from(&indicator)))
+        .json_body(IndicatorAttainmentView::from(&indicator)))
 }
 
 impl From<&monitoring::IndicatorState> for IndicatorAttainmentView {

@@ -18,6 +18,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch, ok_versioned};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource, Shown};
@@ -359,7 +360,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
     let filter = q.into_filter(who.as_ref())?;
     let page = persistence::plans::list_measures(state.store.conn(), &filter, &page).await?;
     let items = views(state.store.conn(), &page.items, who.as_ref(), as_of).await?;
-    Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
+    Ok(HttpResponse::Ok().json_body(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
 /// List a plan's measures and activities. Sortable by `code` (default), `deadline`, `created_at`, `updated_at`.
@@ -380,7 +381,7 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
     };
     let page = persistence::plans::list_measures(state.store.conn(), &filter, &page).await?;
     let items = views(state.store.conn(), &page.items, who.as_ref(), None).await?;
-    Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
+    Ok(HttpResponse::Ok().json_body(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
 create_one! {

@@ -15,6 +15,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -192,7 +193,7 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
         scope: None,
     };
     let page = meetings::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeetingView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| MeetingView::from(&r))))
 }
 
 /// List meetings across partnerships (a partner sees only its own partnerships').
@@ -213,7 +214,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
         scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
     };
     let page = meetings::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| MeetingView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| MeetingView::from(&r))))
 }
 
 create_one! {
@@ -347,7 +348,7 @@ pub async fn list_items(state: web::Data<AppState>, Auth(who): Auth, query: web:
         scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
     };
     let page = meetings::list_items(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ActionItemView::on(&r, as_of))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| ActionItemView::on(&r, as_of))))
 }
 
 create_one! {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::AppState;
+use crate::http::JsonBody as _;
 use crate::metrics::Metrics;
 
 /// A health answer.
@@ -19,7 +20,7 @@ pub struct Health {
 #[utoipa::path(operation_id = "get_liveness", tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json_body(Health { status: "ok" })
 }
 
 /// Readiness: the database answers.
@@ -27,7 +28,7 @@ pub async fn live() -> HttpResponse {
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(Health { status: "ok" }),
+        Ok(()) => HttpResponse::Ok().json_body(Health { status: "ok" }),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             crate::edge::problems::problem(actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer")

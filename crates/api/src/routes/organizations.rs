@@ -12,6 +12,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::delete_one;
 use crate::write::{self, Resource};
@@ -133,7 +134,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
     }
     let filter = Filter::from(query.into_inner());
     let page = organizations::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| OrganizationView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| OrganizationView::from(&r))))
 }
 
 /// Create an organization.

@@ -15,6 +15,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, update_one};
 use crate::write::{self, Resource};
@@ -135,7 +136,7 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
         include_archived: q.include_archived.unwrap_or(false),
     };
     let page = partnerships::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PartnershipView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| PartnershipView::from(&r))))
 }
 
 create_one! {

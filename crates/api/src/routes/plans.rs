@@ -20,6 +20,7 @@ use validator::Validate;
 use super::{MetaView, views};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, PageQuery, list_query, merge_patch};
 use crate::routes::goals::GoalView;
 use crate::routes::measures::MeasureView;
@@ -151,7 +152,7 @@ pub async fn list_of_partnership(
     let filter =
         PlanFilter { partnership_id: Some(*id), status: query.status, include_archived: query.include_archived.unwrap_or(false), scope: scope(who.as_ref()) };
     let page = persistence::plans::list_plans(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PlanView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| PlanView::from(&r))))
 }
 
 /// List plans across partnerships; without a token only approved plans.
@@ -167,7 +168,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
         scope: scope(who.as_ref()),
     };
     let page = persistence::plans::list_plans(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| PlanView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| PlanView::from(&r))))
 }
 
 create_one! {
@@ -311,7 +312,7 @@ pub async fn versions(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id:
     let views: Vec<PlanView> = all.iter().filter(|p| plans::visible(who.as_ref(), p)).map(PlanView::from).collect();
     // Version numbers are zero-padded so that the text key orders them numerically.
     let page = persistence::page::in_memory(views, "plan-versions", |v: &PlanView| format!("{:010}", v.version_number), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |v| v)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |v| v)))
 }
 
 /// Which versions to compare.
@@ -385,7 +386,7 @@ async fn comparable(conn: &impl persistence::Conn, plan: &PlanRecord) -> ApiResu
     responses((status = 200, description = "The differences", body = PlanDiff), ReadErrors))]
 #[get("/strategic-plans/{id}/diff")]
 pub async fn diff(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, id: web::Path<Uuid>, query: web::Query<DiffQuery>) -> ApiResult {
-    Ok(HttpResponse::Ok().json(plan_diff(state.store.conn(), who.as_ref(), *id, &query).await?))
+    Ok(HttpResponse::Ok().json_body(plan_diff(state.store.conn(), who.as_ref(), *id, &query).await?))
 }
 
 /// The differences between two versions the caller may see (by default this one and the
@@ -458,7 +459,7 @@ pub async fn fulfilment(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
     let as_of = query.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let fulfilment = plans::fulfilment(state.store.conn(), &who, *id, as_of).await?;
     let (chart, page) = (format!("/api/v1/strategic-plans/{id}/fulfilment.svg"), format!("/api/v1/strategic-plans/{id}/report"));
-    Ok(HttpResponse::Ok().insert_header(views::alternate(&[(&chart, views::SVG), (&page, views::HTML)])).json(fulfilment))
+    Ok(HttpResponse::Ok().insert_header(views::alternate(&[(&chart, views::SVG), (&page, views::HTML)])).json_body(fulfilment))
 }
 
 pub fn configure(cfg: &mut impl crate::routes::Register) {

@@ -14,6 +14,7 @@ use validator::Validate;
 use super::opt_text;
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, ListResponse, list_query};
 use crate::write::{Ran, Unit};
 
@@ -165,7 +166,7 @@ pub async fn list_reports(state: web::Data<AppState>, Auth(who): Auth, id: web::
     let page = query.page()?;
     let measure = monitoring::readable(state.store.conn(), &who, *id).await?;
     let page = persistence::plans::list_reports(state.store.conn(), &measure, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, ProgressReportView::from)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, ProgressReportView::from)))
 }
 
 /// Report progress on a measure of a plan in force.

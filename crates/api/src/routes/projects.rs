@@ -17,6 +17,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -210,7 +211,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
     let partnership_id = query.partnership_id;
     let filter = query.into_inner().filter(partnership_id, who.readable_partnerships().map(<[Uuid]>::to_vec));
     let page = esif::list_projects(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProjectView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| ProjectView::from(&r))))
 }
 
 /// List a partnership's projects. Sortable by `title`, `created_at` (default), `updated_at`.
@@ -224,7 +225,7 @@ pub async fn list_of_partnership(state: web::Data<AppState>, Auth(who): Auth, id
         return Err(ApiError::bad_request("partnership_id", "conflict", "the path already names the partnership"));
     }
     let page = esif::list_projects(state.store.conn(), &query.into_inner().filter(Some(*id), None), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ProjectView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| ProjectView::from(&r))))
 }
 
 create_one! {

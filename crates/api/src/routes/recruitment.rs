@@ -23,6 +23,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, GuardedReadErrors, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::cooperations::CooperationView;
 use crate::routes::partnerships::PartnershipView;
@@ -151,7 +152,7 @@ pub async fn list_rounds(state: web::Data<AppState>, Auth(who): Auth, query: web
     let page = query.page()?;
     let filter = RoundFilter { year: query.year, status: query.status, include_archived: query.include_archived.unwrap_or(false) };
     let found = use_cases::list_rounds(state.store.conn(), &who, &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| RoundView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| RoundView::of(&r))))
 }
 
 create_one! {
@@ -297,7 +298,7 @@ pub struct RankingView {
 #[get("/recruitment-rounds/{id}/ranking")]
 pub async fn ranking(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
     let (round, list) = use_cases::ranking(state.store.conn(), &who, *id).await?;
-    Ok(HttpResponse::Ok().json(RankingView {
+    Ok(HttpResponse::Ok().json_body(RankingView {
         round_id: round.meta.id,
         status: round.data.status,
         places: round.data.data.places,
@@ -437,7 +438,7 @@ pub async fn list_candidacies(state: web::Data<AppState>, Auth(who): Auth, query
         include_archived: query.include_archived.unwrap_or(false),
     };
     let found = use_cases::list_candidacies(state.store.conn(), &who, &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |c| CandidacyView::of(&c))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |c| CandidacyView::of(&c))))
 }
 
 create_one! {
@@ -543,7 +544,7 @@ pub async fn score(
 #[get("/candidacies/{id}/scores")]
 pub async fn scores(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
     let c = use_cases::scores(state.store.conn(), &who, *id).await?;
-    Ok(HttpResponse::Ok().json(ScoresView { candidacy_id: c.meta.id, scores: c.data.scores.clone(), result: c.data.total.clone() }))
+    Ok(HttpResponse::Ok().json_body(ScoresView { candidacy_id: c.meta.id, scores: c.data.scores.clone(), result: c.data.total.clone() }))
 }
 
 pub fn configure(cfg: &mut impl crate::routes::Register) {

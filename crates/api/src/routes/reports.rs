@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, ListResponse, PageQuery};
 
 fn total(amount: i128, currency: &str) -> ApiResult<Money> {
@@ -90,7 +91,7 @@ pub async fn pipeline(state: web::Data<AppState>, Auth(who): Auth, query: web::Q
     let out = figures_by_programme(stats)?;
     let page = persistence::page::in_memory(out, "pipeline", |p: &ProgrammeFigures| format!("{}\u{0}{}", p.code, p.programme_id), &request)?;
     let chart = super::views::alternate(&[("/api/v1/reports/pipeline.svg", super::views::SVG)]);
-    Ok(HttpResponse::Ok().insert_header(chart).json(ListResponse::from_page(page, |p| p)))
+    Ok(HttpResponse::Ok().insert_header(chart).json_body(ListResponse::from_page(page, |p| p)))
 }
 
 /// The pipeline's figures per programme, with its calls' (sums in the programme's currency).
@@ -169,7 +170,7 @@ pub async fn partnership_projects(state: web::Data<AppState>, Auth(who): Auth, i
     service::partnerships::require_readable(state.store.conn(), &who, *id).await?;
     let page = esif::list_projects(state.store.conn(), &ProjectFilter { partnership_id: Some(*id), ..Default::default() }, &request).await?;
     let out = with_measures(state.store.conn(), *id, page.items).await?;
-    Ok(HttpResponse::Ok().json(ListResponse { items: out, next_cursor: page.next_cursor, total: page.total }))
+    Ok(HttpResponse::Ok().json_body(ListResponse { items: out, next_cursor: page.next_cursor, total: page.total }))
 }
 
 /// Each project with the measures it implements, and their counterparts in the plan in force.
@@ -252,7 +253,7 @@ pub async fn measure_funding(state: web::Data<AppState>, Auth(who): Auth, id: we
     let rows = esif::measure_funding(state.store.conn(), *id).await?;
     let out: Vec<MeasureFundingView> = rows.into_iter().map(MeasureFundingView::from).collect();
     let page = persistence::page::in_memory(out, "measure-funding", |m: &MeasureFundingView| format!("{}\u{0}{}", m.code, m.measure_id), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |m| m)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |m| m)))
 }
 
 pub fn configure(cfg: &mut impl crate::routes::Register) {

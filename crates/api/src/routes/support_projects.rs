@@ -26,6 +26,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, GuardedReadErrors, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, merge_patch, page_query};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -133,7 +134,7 @@ page_query! {
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<SupportQuery>) -> ApiResult {
     let page = query.page()?;
     let found = use_cases::list(state.store.conn(), &who, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| SupportProjectView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| SupportProjectView::of(&r))))
 }
 
 create_one! {
@@ -190,7 +191,7 @@ pub async fn indicators(state: web::Data<AppState>, Auth(who): Auth, id: web::Pa
     let as_of = query.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let report = use_cases::indicators(state.store.conn(), &who, *id, as_of).await?;
     let chart = format!("/api/v1/support-projects/{id}/indicators.svg");
-    Ok(crate::routes::views::with_alternate(HttpResponse::Ok().json(report), &[(&chart, crate::routes::views::SVG)]))
+    Ok(crate::routes::views::with_alternate(HttpResponse::Ok().json_body(report), &[(&chart, crate::routes::views::SVG)]))
 }
 
 // Supported units and their description of cooperation.
@@ -276,7 +277,7 @@ impl Resource for SupportedUnitView {
 pub async fn list_units(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<SupportQuery>) -> ApiResult {
     let page = query.page()?;
     let found = use_cases::list_units(state.store.conn(), &who, *id, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| SupportedUnitView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| SupportedUnitView::of(&r))))
 }
 
 create_one! {
@@ -371,7 +372,7 @@ impl Resource for CriterionView {
 pub async fn list_criteria(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<SupportQuery>) -> ApiResult {
     let page = query.page()?;
     let found = use_cases::list_criteria(state.store.conn(), &who, *id, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| CriterionView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| CriterionView::of(&r))))
 }
 
 create_one! {
@@ -476,7 +477,7 @@ impl Resource for ParticipatoryView {
 pub async fn list_participatory(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<SupportQuery>) -> ApiResult {
     let page = query.page()?;
     let found = use_cases::list_participatory(state.store.conn(), &who, *id, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| ParticipatoryView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| ParticipatoryView::of(&r))))
 }
 
 create_one! {
@@ -561,7 +562,7 @@ impl Resource for FindingView {
 pub async fn list_findings(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<SupportQuery>) -> ApiResult {
     let page = query.page()?;
     let found = use_cases::list_findings(state.store.conn(), &who, *id, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| FindingView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| FindingView::of(&r))))
 }
 
 create_one! {
@@ -667,7 +668,7 @@ impl Resource for DocumentView {
 pub async fn list_documents(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<SupportQuery>) -> ApiResult {
     let page = query.page()?;
     let found = use_cases::list_documents(state.store.conn(), &who, *id, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| DocumentView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| DocumentView::of(&r))))
 }
 
 create_one! {
@@ -814,7 +815,7 @@ impl Resource for EventView {
 pub async fn list_events(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<SupportQuery>) -> ApiResult {
     let page = query.page()?;
     let (found, attendees) = use_cases::list_events(state.store.conn(), &who, *id, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| EventView::shown(&r, attendees))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| EventView::shown(&r, attendees))))
 }
 
 create_one! {

@@ -12,6 +12,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, update_one};
 use crate::write::{self, Resource};
@@ -113,7 +114,7 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
     let q = query.into_inner();
     let filter = Filter { q: q.q, kind: q.kind, region: q.region, include_archived: q.include_archived.unwrap_or(false) };
     let page = units::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| TerritorialUnitView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| TerritorialUnitView::from(&r))))
 }
 
 /// Create a territorial unit.
@@ -225,7 +226,7 @@ pub async fn list_localities(state: web::Data<AppState>, _who: MaybeAuth, id: we
     let page = query.page()?;
     registry::require_unit(state.store.conn(), *id).await?;
     let page = units::list_localities(state.store.conn(), *id, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| ExcludedLocalityView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| ExcludedLocalityView::from(&r))))
 }
 
 create_one! {

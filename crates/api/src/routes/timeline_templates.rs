@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, merge_patch, page_query};
 use crate::routes::shapes::create_one;
 use crate::write::{self, Resource, Shown};
@@ -198,7 +199,7 @@ pub async fn list(state: web::Data<AppState>, query: web::Query<TimelineTemplate
     let all = use_cases::list(state.store.conn(), query.include_archived.unwrap_or(false)).await?;
     let views = all.iter().map(TimelineTemplateView::of_entry).collect();
     let page = persistence::page::in_memory(views, "timeline-templates", |t: &TimelineTemplateView| t.code.clone(), &request)?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |t| t)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |t| t)))
 }
 
 /// Get a timeline template by code (public); a defined one (also archived) with its ETag.
@@ -212,7 +213,7 @@ pub async fn get(state: web::Data<AppState>, code: web::Path<String>) -> ApiResu
     let view = TimelineTemplateView::of_entry(&entry);
     Ok(match &entry.meta {
         Some(meta) => crate::http::ok_versioned(meta.version, &view),
-        None => HttpResponse::Ok().json(view),
+        None => HttpResponse::Ok().json_body(view),
     })
 }
 

@@ -25,6 +25,7 @@ use crate::auth::links::{DEFAULT_TTL, LinkKey, MAX_TTL, MaybePageReader, PageRea
 use crate::auth::{Auth, TokenService};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::http::AppState;
+use crate::http::JsonBody as _;
 use crate::render::page::{GoalSection, MeasureLine, MeetingLine, Monitoring, PlanSection, ProjectLine, ReportPage};
 use crate::render::{Lang, page, plan_page, portfolio, svg};
 
@@ -359,7 +360,7 @@ pub async fn create_link(
         format!("{}://{}", info.scheme(), info.host())
     };
     let link = signed_link(&tokens.links, &who, (&path, query.as_deref()), input.ttl_seconds.unwrap_or(DEFAULT_TTL).min(MAX_TTL), &origin)?;
-    Ok(HttpResponse::Ok().json(link))
+    Ok(HttpResponse::Ok().json_body(link))
 }
 
 /// What the page draws of the report.

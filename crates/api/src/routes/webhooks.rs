@@ -16,6 +16,7 @@ use validator::Validate;
 use super::MetaView;
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, ListResponse, page_query};
 use crate::routes::shapes::get_one;
 use crate::write::{self, Ran, Resource, Unit};
@@ -154,7 +155,7 @@ pub async fn create(state: web::Data<AppState>, Auth(who): Auth, key: Idempotenc
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<WebhookQuery>) -> ApiResult {
     let page = query.page()?;
     let found = webhooks::list(state.store.conn(), &who, query.include_archived.unwrap_or(false), &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |r| WebhookView::of(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, |r| WebhookView::of(&r))))
 }
 
 get_one! {
@@ -182,7 +183,7 @@ page_query! {
 pub async fn deliveries(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>, query: web::Query<DeliveryQuery>) -> ApiResult {
     let page = query.page()?;
     let found = webhooks::deliveries(state.store.conn(), &who, *id, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, DeliveryView::from)))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(found, DeliveryView::from)))
 }
 
 /// Send a delivery again, now (a failed one, or one the receiver lost).

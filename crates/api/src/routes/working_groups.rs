@@ -13,6 +13,7 @@ use validator::Validate;
 use super::{MetaView, opt_text};
 use crate::auth::Auth;
 use crate::error::{ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, IdempotencyKey, IfMatch, ListResponse, list_query, merge_patch};
 use crate::routes::shapes::{create_one, delete_one, get_one, update_one};
 use crate::write::{self, Resource};
@@ -125,7 +126,7 @@ pub async fn list_of_partnership(
     let filter =
         Filter { partnership_id: Some(*id), thematic_area: q.thematic_area, q: q.q, include_archived: q.include_archived.unwrap_or(false), scope: None };
     let page = working_groups::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| WorkingGroupView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| WorkingGroupView::from(&r))))
 }
 
 /// List working groups across partnerships (a partner sees only its own partnerships').
@@ -143,7 +144,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
         scope: who.readable_partnerships().map(<[Uuid]>::to_vec),
     };
     let page = working_groups::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(page, |r| WorkingGroupView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| WorkingGroupView::from(&r))))
 }
 
 create_one! {

@@ -34,6 +34,7 @@ use self::read::{RowStream, check_declared_length, format_of};
 use self::run::run;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ListErrors, ReadErrors, WriteErrors};
+use crate::http::JsonBody as _;
 use crate::http::{AppState, ListResponse, page_query};
 
 /// The default of `INCLUSION_IMPORT_MAX_BYTES`: 50 MB.
@@ -188,7 +189,7 @@ async fn import(
     let rows = RowStream::new(target, format, read::chunks(&spooled).await?, limit);
     let report = run(state, who, target, query, rows).await?;
     tracing::info!(import = %report.id, resource = target.name(), rows = report.rows, failed = report.failed, committed = report.committed, "import ran");
-    Ok(HttpResponse::Ok().insert_header((header::LOCATION, format!("/api/v1/imports/{}", report.id))).json(ImportReportView::of(&report)?))
+    Ok(HttpResponse::Ok().insert_header((header::LOCATION, format!("/api/v1/imports/{}", report.id))).json_body(ImportReportView::of(&report)?))
 }
 
 /// One import endpoint per resource (literal paths: utoipa and actix need them, and a literal
@@ -374,7 +375,7 @@ page_query! {
 pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query<ImportListQuery>) -> ApiResult {
     let page = imports::list_reports(state.store.conn(), &who, &query.page()?).await?;
     let items = page.items.iter().map(ImportReportView::of).collect::<ApiResult<Vec<_>>>()?;
-    Ok(HttpResponse::Ok().json(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
+    Ok(HttpResponse::Ok().json_body(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
 /// Get an import report (an admin any, anyone else their own).
@@ -383,7 +384,7 @@ pub async fn list(state: web::Data<AppState>, Auth(who): Auth, query: web::Query
 #[get("/imports/{id}")]
 pub async fn get(state: web::Data<AppState>, Auth(who): Auth, id: web::Path<Uuid>) -> ApiResult {
     let report = imports::get_report(state.store.conn(), &who, *id).await?;
-    Ok(HttpResponse::Ok().json(ImportReportView::of(&report)?))
+    Ok(HttpResponse::Ok().json_body(ImportReportView::of(&report)?))
 }
 
 pub fn configure(cfg: &mut impl crate::routes::Register) {
