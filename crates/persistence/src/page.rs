@@ -248,6 +248,15 @@ where
     let local = (conn as &dyn std::any::Any).downcast_ref::<crate::Reader>().and_then(|reader| reader.models(&select));
     let mut rows = match local {
         Some(rows) => rows?,
+        None if conn.get_database_backend() == sea_orm::DbBackend::Postgres => {
+            // Decoded here rather than by sea-orm's derived readers (`reader::pg_models`); a row
+            // not decoded exactly there is read again by sea-orm, which answers.
+            let rows = conn.query_all_raw(sea_orm::QueryTrait::build(&select, sea_orm::DbBackend::Postgres)).await?;
+            match crate::reader::pg_models::<E>(&rows) {
+                Some(models) => models,
+                None => select.all(conn).await?,
+            }
+        }
         None => select.all(conn).await?,
     };
 

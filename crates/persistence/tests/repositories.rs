@@ -642,6 +642,45 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     assert_eq!(db.store.conn().local_model_reads() - models_before, 4);
 }
 
+/// 9b. On PostgreSQL a page's rows are decoded by `persistence::reader::pg_models`, not by
+/// sea-orm's derived readers (whose null columns cost a formatted string each): it decodes
+/// every row of every table as sea-orm does (null and non-null columns, JSON columns read as a
+/// `serde_json::Value` and into their own type), and falls back to sea-orm on none of them.
+#[tokio::test]
+async fn postgres_pages_are_decoded_as_sea_orm_decodes_them() {
+    let db = TestDb::new().await;
+    if !db.is_postgres() {
+        return;
+    }
+    let tx = db.begin().await;
+    let unit = territorial_units::create(&tx, territorial_unit("Žlutice", Some("555762"))).await.unwrap();
+    let mut first = None;
+    for (i, name) in ["Ústí", "Brno"].iter().enumerate() {
+        // One organization with an external reference and one without (a null column).
+        organizations::create(&tx, organization(name, None, (i == 0).then_some("o-1"))).await.unwrap();
+        let p = partnerships::create(&tx, support::partnership(name, unit.meta.id)).await.unwrap();
+        first.get_or_insert(p.meta.id);
+    }
+    let meeting = domain::registry::MeetingData {
+        external_ref: None,
+        partnership_id: first.unwrap(),
+        working_group_id: None,
+        title: "Setkání".to_owned(),
+        starts_at: Utc::now(),
+        ends_at: None,
+        place: Some("Radnice".to_owned()),
+        agenda: vec!["Úvod".to_owned(), "Různé \"uvozovky\"".to_owned()],
+        minutes: None,
+        attendance: Vec::new(),
+        resolutions: Vec::new(),
+    };
+    persistence::meetings::create(&tx, meeting).await.unwrap();
+    tx.commit().await.unwrap();
+    // (The rows above, their audit entries and changes, and every table's empty answer.)
+    let differ = persistence::reader::pg_models_differ(db.store.conn().pool()).await.unwrap();
+    assert!(differ.is_empty(), "decoded otherwise than by sea-orm, or left to it: {differ:?}");
+}
+
 /// 10. On an SQLite file a write runs on the process's own connection (`local_write`), not on
 /// sqlx, and what it commits every connection reads: the reader's and sqlx's pool alike.
 #[tokio::test]
