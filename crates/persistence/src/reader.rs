@@ -798,18 +798,19 @@ where
     let table = tables().get(E::default().table_name())?;
     let columns: Vec<(E::Column, Kind, Option<&JsonField>)> =
         E::Column::iter().map(|c| Some((c, (*table.kinds.get(c.as_str())?)?, table.json_fields.get(c.as_str())))).collect::<Option<_>>()?;
+    // Exactly the entity's columns, in its order (what `Entity::find()` selects); every row of
+    // one statement has the same columns, so the first row's are checked once.
+    if let Some(first) = rows.first() {
+        let names = first.try_as_pg_row()?.columns();
+        if names.len() != columns.len() || names.iter().zip(&columns).any(|(name, (column, ..))| sea_orm::sqlx::Column::name(name) != column.as_str()) {
+            return None;
+        }
+    }
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let row = row.try_as_pg_row()?;
-        // Exactly the entity's columns, in its order (what `Entity::find()` selects).
-        if row.columns().len() != columns.len() {
-            return None;
-        }
         let mut model = <E::ActiveModel as ActiveModelTrait>::default();
         for (i, (column, kind, json_field)) in columns.iter().enumerate() {
-            if sea_orm::sqlx::Column::name(&row.columns()[i]) != column.as_str() {
-                return None;
-            }
             let value = match kind {
                 Kind::Json => {
                     let raw = row.try_get_raw(i).ok()?;
