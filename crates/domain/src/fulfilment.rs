@@ -139,6 +139,7 @@ pub struct OverdueMeasure {
     pub measure_id: Uuid,
     pub code: String,
     pub title: String,
+    #[serde(serialize_with = "crate::json_date::serialize")]
     pub deadline: NaiveDate,
     /// The latest reported status (`null`: never reported).
     pub status: Option<ProgressStatus>,
@@ -167,6 +168,7 @@ pub struct IndicatorAttainment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fulfilment {
+    #[serde(serialize_with = "crate::json_date::serialize")]
     pub as_of: NaiveDate,
     #[serde(flatten)]
     pub overall: Rollup,

@@ -14,6 +14,7 @@ pub mod esif;
 pub mod fulfilment;
 pub mod identifiers;
 pub mod indicator;
+pub mod json_date;
 pub mod money;
 pub mod monitoring;
 pub mod partnership;

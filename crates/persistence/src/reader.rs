@@ -227,19 +227,44 @@ fn utf8(bytes: &[u8]) -> Result<&str, String> {
 /// read without chrono's format interpreter, which was a tenth of the decoding of a page of
 /// measures (issue 11).
 fn date(text: &str) -> Result<NaiveDate, String> {
-    let digits = |range: std::ops::Range<usize>| text.get(range).filter(|s| s.bytes().all(|c| c.is_ascii_digit())).and_then(|s| s.parse::<u32>().ok());
-    if let (10, Some(b'-'), Some(b'-')) = (text.len(), text.as_bytes().get(4), text.as_bytes().get(7))
-        && let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
-        && let Some(date) = i32::try_from(year).ok().and_then(|year| NaiveDate::from_ymd_opt(year, month, day))
-    {
-        return Ok(date);
+    match domain::json_date::parse_canonical(text) {
+        Some(date) => Ok(date),
+        None => NaiveDate::parse_from_str(text, "%F").map_err(|e| e.to_string()),
     }
-    NaiveDate::parse_from_str(text, "%F").map_err(|e| e.to_string())
+}
+
+/// What sqlx writes for a UTC timestamp (`YYYY-MM-DDTHH:MM:SS`, a fraction of 1–9 digits or
+/// none, `+00:00`), read without chrono's RFC 3339 parser (two per row, 1.5 % of a page of
+/// measures); `None` for any other text, which [`timestamp`] reads as sqlx does.
+fn canonical_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let rest = b.get(19..)?.strip_suffix(b"+00:00")?;
+    if b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let number = |digits: &[u8]| digits.iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
+    let nanos = match rest {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => number(digits)? * 10u32.pow(9 - u32::try_from(digits.len()).ok()?),
+        _ => return None,
+    };
+    let day = domain::json_date::parse_canonical(text.get(..10)?)?;
+    let (hour, minute, second) = (number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?);
+    // (A leap second, 60, is left to chrono.)
+    if second > 59 {
+        return None;
+    }
+    Some(day.and_hms_nano_opt(hour, minute, second, nanos)?.and_utc())
 }
 
 /// sqlx's reading of a timestamp stored as text: RFC 3339 (what it writes), then SQLite's own
-/// formats, without an offset meaning UTC.
+/// formats, without an offset meaning UTC; what sqlx writes is read first, without chrono.
 fn timestamp(text: &str) -> Option<DateTime<Utc>> {
+    canonical_timestamp(text).or_else(|| sqlx_timestamp(text))
+}
+
+/// [`timestamp`] without its fast path: sqlx's own reading.
+fn sqlx_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
@@ -886,6 +911,46 @@ mod tests {
         assert_eq!(timestamp("2026-12-01T10:11:12.123456+00:00"), Some(t));
         assert_eq!(timestamp("2026-12-01 12:11:12.123456+02:00"), Some(t));
         assert_eq!(timestamp("yesterday"), None);
+        // The canonical form read without chrono: as chrono reads it, at every precision; any
+        // other text left to chrono.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let secs = i64::try_from(next() % 253_402_300_800).unwrap();
+            let nanos = u32::try_from(next() % 1_000_000_000).unwrap();
+            let nanos = [0, nanos / 1_000_000 * 1_000_000, nanos / 1_000 * 1_000, nanos, nanos / 10 * 10][usize::try_from(next() % 5).unwrap()];
+            let t = DateTime::from_timestamp(secs, nanos).unwrap();
+            for text in [t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false), t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)] {
+                assert_eq!(canonical_timestamp(&text), Some(t), "{text}");
+                assert_eq!(canonical_timestamp(&text), DateTime::parse_from_rfc3339(&text).ok().map(|t| t.with_timezone(&Utc)), "{text}");
+            }
+        }
+        for text in [
+            "2026-12-01T10:11:12+00:00",
+            "2026-12-01T10:11:12.1+00:00",
+            "2026-12-01T23:59:60+00:00",
+            "2026-12-01T24:00:00+00:00",
+            "2026-12-01T10:61:12+00:00",
+            "2026-02-30T10:11:12+00:00",
+            "2026-12-01T10:11:12.+00:00",
+            "2026-12-01T10:11:12.1234567890+00:00",
+            "2026-12-01T10:11:12Z",
+            "2026-12-01 10:11:12+00:00",
+            "2026-12-01T10:11:12+01:00",
+            "2026-12-01T1a:11:12+00:00",
+            "+00:00",
+            "",
+        ] {
+            if let Some(t) = canonical_timestamp(text) {
+                assert_eq!(Some(t), DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc)), "{text}");
+            }
+            assert_eq!(timestamp(text), sqlx_timestamp(text), "{text}");
+        }
     }
 
     #[test]

@@ -62,8 +62,10 @@ pub struct MeasureInput {
     #[serde(default)]
     pub co_implementer_ids: Vec<Uuid>,
     #[serde(default)]
+    #[serde(serialize_with = "domain::json_date::serialize_option")]
     pub starts_on: Option<NaiveDate>,
     /// Every measure has a deadline, not before `starts_on`.
+    #[serde(serialize_with = "domain::json_date::serialize")]
     pub deadline: NaiveDate,
     /// The estimated budget by funding source (money in minor units).
     #[serde(default)]
@@ -129,6 +131,7 @@ impl MeasureInput {
 pub struct CurrentState {
     pub status: ProgressStatus,
     pub percent_done: i32,
+    #[serde(serialize_with = "domain::json_date::serialize")]
     pub reported_on: NaiveDate,
 }
 

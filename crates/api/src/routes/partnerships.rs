@@ -37,8 +37,10 @@ pub struct PartnershipInput {
     /// The territorial units the partnership covers (at least one).
     #[schema(min_items = 1)]
     pub territorial_unit_ids: Vec<Uuid>,
+    #[serde(serialize_with = "domain::json_date::serialize_option")]
     pub established_on: Option<NaiveDate>,
     /// When the memorandum of cooperation was signed (not after `established_on`).
+    #[serde(serialize_with = "domain::json_date::serialize_option")]
     pub memorandum_signed_on: Option<NaiveDate>,
     /// The founding act, e.g. the government resolution.
     #[validate(length(max = 2000))]

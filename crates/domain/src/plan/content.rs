@@ -121,7 +121,7 @@ pub struct Indicator {
     pub target_value: Option<f64>,
     #[serde(default)]
     pub target_text: Option<String>,
-    #[serde(default)]
+    #[serde(default, serialize_with = "crate::json_date::serialize_option", deserialize_with = "crate::json_date::deserialize_option")]
     pub target_date: Option<NaiveDate>,
     /// How values reported per period add up: `cumulative` (the default: the latest value
     /// stands for the total so far) or `flow` (the values of the periods add up; only for a
