@@ -154,6 +154,24 @@ mod tests {
             let chrono = serde_json::from_str::<Option<NaiveDate>>(text).map_err(|e| e.to_string());
             assert_eq!(ours, chrono, "{text}");
         }
+        // A field that may be left out, as the indicators' `target_date` is.
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        struct Ours2 {
+            #[serde(default, deserialize_with = "deserialize_option")]
+            day: Option<NaiveDate>,
+        }
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        struct Chrono2 {
+            #[serde(default)]
+            day: Option<NaiveDate>,
+        }
+        for text in ["{}", r#"{"day":null}"#, r#"{"day":"2026-01-02"}"#, r#"{"day":"2026-02-30"}"#, r#"{"day":1}"#, r#"{"other":1}"#] {
+            let ours = serde_json::from_str::<Ours2>(text).map(|r| r.day).map_err(|e| e.to_string());
+            let chrono = serde_json::from_str::<Chrono2>(text).map(|r| r.day).map_err(|e| e.to_string());
+            assert_eq!(ours, chrono, "{text}");
+        }
         assert_eq!(serde_json::to_string(&OursOpt(NaiveDate::from_ymd_opt(2027, 3, 31))).unwrap(), "\"2027-03-31\"");
     }
 }

@@ -930,6 +930,22 @@ mod tests {
                 assert_eq!(canonical_timestamp(&text), DateTime::parse_from_rfc3339(&text).ok().map(|t| t.with_timezone(&Utc)), "{text}");
             }
         }
+        // Fractions of every length, years before 1970 and the range's edges: read here, as chrono reads them.
+        for text in [
+            "2026-12-01T10:11:12.1+00:00",
+            "2026-12-01T10:11:12.12+00:00",
+            "2026-12-01T10:11:12.1234+00:00",
+            "2026-12-01T10:11:12.12345+00:00",
+            "2026-12-01T10:11:12.1234567+00:00",
+            "2026-12-01T10:11:12.12345678+00:00",
+            "1969-12-31T23:59:59.999999999+00:00",
+            "0000-01-01T00:00:00+00:00",
+            "1890-02-28T07:08:09.05+00:00",
+            "9999-12-31T23:59:59.999+00:00",
+        ] {
+            assert!(canonical_timestamp(text).is_some(), "{text}");
+            assert_eq!(canonical_timestamp(text), DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc)), "{text}");
+        }
         for text in [
             "2026-12-01T10:11:12+00:00",
             "2026-12-01T10:11:12.1+00:00",
