@@ -339,6 +339,22 @@ pub fn merge_patch<T: Serialize + serde::de::DeserializeOwned>(current: &T, patc
 mod tests {
     use serde_json::json;
 
+    /// A body is written into a buffer sized by the last body of its type (the guess must hit:
+    /// a key taken differently for the guess and for the memory would never match).
+    #[test]
+    fn a_body_buffer_is_sized_by_the_last_body_of_its_type() {
+        use super::{BodySizes, JsonBody as _};
+        let page: Vec<String> = (0..500).map(|i| format!("item {i}")).collect();
+        assert_eq!(BodySizes::of(&&page).guess(), 1024, "nothing remembered yet: the least");
+        let response = actix_web::HttpResponse::Ok().json_body(&page);
+        let len = serde_json::to_vec(&page).unwrap().len();
+        assert!(len > 1024);
+        assert_eq!(BodySizes::of(&&page).guess(), len + len / 8);
+        drop(response);
+        // Another type keeps its own.
+        assert_eq!(BodySizes::of(&7_u8).guess(), 1024);
+    }
+
     /// What [`super::JsonBody`] answers, against what serde_json writes.
     fn same_bytes(value: &impl serde::Serialize) {
         use super::JsonBody as _;

@@ -21,9 +21,16 @@ pub fn parse_canonical(text: &str) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| b[range].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
-    let year = i32::try_from(number(0..4)?).ok()?;
-    NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+    let year = i32::try_from(ascii_number(&b[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, ascii_number(&b[5..7])?, ascii_number(&b[8..10])?)
+}
+
+/// The number that ASCII decimal digits (at most nine) write; `None` if any byte is not one.
+pub fn ascii_number(digits: &[u8]) -> Option<u32> {
+    if digits.len() > 9 {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
 }
 
 /// Reads an `Option<NaiveDate>` as chrono's `Deserialize` does (`null`: `None`).

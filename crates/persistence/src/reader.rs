@@ -242,7 +242,7 @@ fn canonical_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let number = |digits: &[u8]| digits.iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
+    let number = domain::json_date::ascii_number;
     let nanos = match rest {
         [] => 0,
         [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => number(digits)? * 10u32.pow(9 - u32::try_from(digits.len()).ok()?),
