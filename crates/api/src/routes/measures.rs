@@ -105,23 +105,28 @@ impl MeasureInput {
         .validate()?)
     }
     pub(crate) fn from_data(d: &MeasureData) -> Self {
+        Self::from_owned(d.clone())
+    }
+    /// The input a stored measure answers to, taking its fields (a list's rows are not needed
+    /// after their views are made: no copy of each text, budget line and indicator).
+    pub(crate) fn from_owned(d: MeasureData) -> Self {
         Self {
-            external_ref: d.external_ref.clone(),
+            external_ref: d.external_ref,
             goal_id: d.goal_id,
             kind: d.kind,
             parent_measure_id: d.parent_measure_id,
-            code: d.code.clone(),
-            title: d.title.clone(),
-            description: d.description.clone(),
+            code: d.code,
+            title: d.title,
+            description: d.description,
             thematic_area: d.thematic_area,
-            need_ids: d.need_ids.clone(),
+            need_ids: d.need_ids,
             responsible_organization_id: d.responsible_organization_id,
-            co_implementer_ids: d.co_implementer_ids.clone(),
+            co_implementer_ids: d.co_implementer_ids,
             starts_on: d.starts_on,
             deadline: d.deadline.unwrap_or_default(),
-            budget: d.budget.clone(),
+            budget: d.budget,
             predefined_activity: d.predefined_activity,
-            indicators: d.indicators.clone(),
+            indicators: d.indicators,
         }
     }
 }
@@ -174,7 +179,7 @@ impl MeasureView {
 
 /// The views of measures for a caller: warnings from their needs' areas, and monitoring as of
 /// `as_of` when given (otherwise the current state).
-pub async fn views(conn: &impl persistence::Conn, records: &[MeasureRecord], who: Option<&Principal>, as_of: Option<NaiveDate>) -> ApiResult<Vec<MeasureView>> {
+pub async fn views(conn: &impl persistence::Conn, records: Vec<MeasureRecord>, who: Option<&Principal>, as_of: Option<NaiveDate>) -> ApiResult<Vec<MeasureView>> {
     let need_ids: Vec<Uuid> = records.iter().flat_map(|r| r.data.data.need_ids.iter().copied()).collect();
     let areas = persistence::monitoring::need_areas(conn, &need_ids).await?;
     let states = match as_of {
@@ -185,15 +190,18 @@ pub async fn views(conn: &impl persistence::Conn, records: &[MeasureRecord], who
         None => Default::default(),
     };
     Ok(records
-        .iter()
+        .into_iter()
         .map(|r| {
-            let mut view = MeasureView::from(r);
             let theirs: Vec<ThematicArea> = r.data.data.need_ids.iter().filter_map(|n| areas.get(n).copied()).collect();
-            view.warnings = domain::monitoring::measure_warnings(r.data.data.thematic_area, &theirs);
+            let warnings = domain::monitoring::measure_warnings(r.data.data.thematic_area, &theirs);
+            let may_read = who.is_some_and(|w| w.may_read_partnership(r.data.partnership_id));
+            let key = r.data.measure_key;
+            let mut view = MeasureView::from(r);
+            view.warnings = warnings;
             if let Some(day) = as_of {
-                view = view.computed_as_of(states.get(&r.data.measure_key).and_then(|s| s.latest.as_ref()), day);
+                view = view.computed_as_of(states.get(&key).and_then(|s| s.latest.as_ref()), day);
             }
-            view.hide_monitoring_from(r, who)
+            view.hide_monitoring_unless(may_read)
         })
         .collect())
 }
@@ -202,12 +210,12 @@ impl MeasureView {
     /// The view for a caller: monitoring (current state, overdue) only for those who may
     /// read the partnership; the plan's content is public once approved.
     pub fn for_caller(r: &MeasureRecord, who: Option<&Principal>) -> Self {
-        Self::from(r).hide_monitoring_from(r, who)
+        Self::from(r).hide_monitoring_unless(who.is_some_and(|w| w.may_read_partnership(r.data.partnership_id)))
     }
 
-    fn hide_monitoring_from(mut self, r: &MeasureRecord, who: Option<&Principal>) -> Self {
+    fn hide_monitoring_unless(mut self, may_read_partnership: bool) -> Self {
         let view = &mut self;
-        if !who.is_some_and(|w| w.may_read_partnership(r.data.partnership_id)) {
+        if !may_read_partnership {
             view.current = None;
             view.overdue = None;
             // Warnings speak of the needs, which are not public.
@@ -228,18 +236,25 @@ impl Resource for MeasureView {
 
 impl From<&MeasureRecord> for MeasureView {
     fn from(r: &MeasureRecord) -> Self {
-        let m = &r.data;
+        Self::from(r.clone())
+    }
+}
+
+impl From<MeasureRecord> for MeasureView {
+    fn from(r: MeasureRecord) -> Self {
+        let m = r.data;
         let today = Utc::now().date_naive();
         Self {
             meta: (&r.meta).into(),
             plan_id: m.plan_id,
             partnership_id: m.partnership_id,
-            content: MeasureInput::from_data(&m.data),
             budget_total: m.data.budget_total(),
             current: m.current.as_ref().map(|c| CurrentState { status: c.status, percent_done: c.percent_done, reported_on: c.reported_on }),
             overdue: Some(domain::monitoring::overdue_on(m.data.deadline, m.current.as_ref().map(|c| c.status), today)),
             measure_key: m.measure_key,
             warnings: Vec::new(),
+            // Last: it takes the content the fields above are computed from.
+            content: MeasureInput::from_owned(m.data),
         }
     }
 }
@@ -362,7 +377,7 @@ pub async fn list(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth, query: 
     let as_of = q.as_of;
     let filter = q.into_filter(who.as_ref())?;
     let page = persistence::plans::list_measures(state.store.conn(), &filter, &page).await?;
-    let items = views(state.store.conn(), &page.items, who.as_ref(), as_of).await?;
+    let items = views(state.store.conn(), page.items, who.as_ref(), as_of).await?;
     Ok(HttpResponse::Ok().json_body(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
@@ -383,7 +398,7 @@ pub async fn list_of_plan(state: web::Data<AppState>, MaybeAuth(who): MaybeAuth,
         ..Default::default()
     };
     let page = persistence::plans::list_measures(state.store.conn(), &filter, &page).await?;
-    let items = views(state.store.conn(), &page.items, who.as_ref(), None).await?;
+    let items = views(state.store.conn(), page.items, who.as_ref(), None).await?;
     Ok(HttpResponse::Ok().json_body(ListResponse { items, next_cursor: page.next_cursor, total: page.total }))
 }
 
@@ -400,7 +415,7 @@ create_one! {
         let input = body.into_inner();
         write::create_shown(&state, &who, key, &input, MeasureView::NAME, async |s| {
             let created = measures::create(s, *id, || input.clone().into_data()).await?;
-            Ok(Shown { view: views(s.conn(), std::slice::from_ref(&created), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&created) })
+            Ok(Shown { view: views(s.conn(), vec![created.clone()], Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&created) })
         })
         .await
     }
@@ -411,7 +426,7 @@ get_one! {
     get: GET "/measures/{id}", "get_measure", "strategic-plans", MeasureView, "The measure", MaybeAuth,
     |state, who, id| {
         let found = measures::get(state.store.conn(), who.as_ref(), *id).await?;
-        let view = views(state.store.conn(), std::slice::from_ref(&found), who.as_ref(), None).await?.remove(0);
+        let view = views(state.store.conn(), vec![found.clone()], who.as_ref(), None).await?.remove(0);
         Ok(ok_versioned(found.meta.version, &view))
     }
 }
@@ -428,7 +443,7 @@ update_one! {
         write::update_shown(&state, &who, MeasureView::NAME, async |s| {
             let change = measures::update(s, *id, &if_match.0, edit).await?;
             let after =
-                Shown { view: views(s.conn(), std::slice::from_ref(&change.after), Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&change.after) };
+                Shown { view: views(s.conn(), vec![change.after.clone()], Some(&who), None).await?.remove(0), ..Shown::<MeasureView>::of(&change.after) };
             Ok(Updated { before: Shown::of(&change.before), after })
         })
         .await

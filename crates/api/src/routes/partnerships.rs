@@ -67,14 +67,19 @@ impl PartnershipInput {
         .validate()?)
     }
     pub(crate) fn from_data(d: &PartnershipData) -> Self {
+        Self::from_owned(d.clone())
+    }
+    /// The input a stored partnership answers to, taking its fields (a list's rows are not
+    /// needed after their views are made: no copy of each text and list).
+    pub(crate) fn from_owned(d: PartnershipData) -> Self {
         Self {
-            external_ref: d.external_ref.clone(),
-            name: d.name.clone(),
-            territorial_unit_ids: d.territorial_unit_ids.clone(),
+            external_ref: d.external_ref,
+            name: d.name,
+            territorial_unit_ids: d.territorial_unit_ids,
             established_on: d.established_on,
             memorandum_signed_on: d.memorandum_signed_on,
-            founding_act: d.founding_act.clone(),
-            consultant_ids: d.consultant_ids.clone(),
+            founding_act: d.founding_act,
+            consultant_ids: d.consultant_ids,
         }
     }
 }
@@ -101,7 +106,13 @@ impl Resource for PartnershipView {
 
 impl From<&PartnershipRecord> for PartnershipView {
     fn from(r: &PartnershipRecord) -> Self {
-        Self { meta: (&r.meta).into(), status: r.data.status, content: PartnershipInput::from_data(&r.data.data) }
+        Self::from(r.clone())
+    }
+}
+
+impl From<PartnershipRecord> for PartnershipView {
+    fn from(r: PartnershipRecord) -> Self {
+        Self { meta: (&r.meta).into(), status: r.data.status, content: PartnershipInput::from_owned(r.data.data) }
     }
 }
 
@@ -138,7 +149,7 @@ pub async fn list(state: web::Data<AppState>, _who: MaybeAuth, query: web::Query
         include_archived: q.include_archived.unwrap_or(false),
     };
     let page = partnerships::list(state.store.conn(), &filter, &page).await?;
-    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, |r| PartnershipView::from(&r))))
+    Ok(HttpResponse::Ok().json_body(ListResponse::from_page(page, PartnershipView::from)))
 }
 
 create_one! {
