@@ -194,7 +194,7 @@ impl Application {
                             let route = res
                                 .request()
                                 .match_pattern()
-                                .or_else(|| res.request().extensions().get::<KnownRoute>().map(|r| r.0.clone()))
+                                .or_else(|| res.request().extensions().get::<KnownRoute>().map(|r| r.0.to_string()))
                                 .unwrap_or_else(|| "unmatched".to_owned());
                             let seconds = started.elapsed().as_secs_f64();
                             metrics.observe(&method, &route, status, seconds);

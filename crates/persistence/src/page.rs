@@ -20,6 +20,43 @@ use uuid::Uuid;
 
 use crate::StoreError;
 
+/// The models of an entity's `SELECT` (all of the entity's columns), decoded without
+/// sea-orm's row readers where that is exact: on the reader's own SQLite connections the rows
+/// become models directly ([`crate::Reader`]'s `models`); on PostgreSQL they are decoded by
+/// `reader::pg_models`, and a row not decoded exactly there is read again by sea-orm, which
+/// answers. Everywhere else (a transaction, an in-memory database) sea-orm reads them.
+pub async fn models<E, C>(conn: &C, select: Select<E>) -> Result<Vec<E::Model>, sea_orm::DbErr>
+where
+    E: EntityTrait,
+    E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    C: crate::Conn,
+{
+    let local = (conn as &dyn std::any::Any).downcast_ref::<crate::Reader>().and_then(|reader| reader.models(&select));
+    match local {
+        Some(rows) => rows,
+        None if conn.get_database_backend() == sea_orm::DbBackend::Postgres => {
+            let rows = conn.query_all_raw(sea_orm::QueryTrait::build(&select, sea_orm::DbBackend::Postgres)).await?;
+            match crate::reader::pg_models::<E>(&rows) {
+                Some(models) => Ok(models),
+                None => select.all(conn).await,
+            }
+        }
+        None => select.all(conn).await,
+    }
+}
+
+/// The first model of an entity's `SELECT` (`find_by_id`), read as [`models`] reads them: an
+/// item read costs the same as a row of a list (sea-orm's own reading of one row through its
+/// mock rows and query builder was a fifth of an item read's instructions; issue 11).
+pub async fn model<E, C>(conn: &C, select: Select<E>) -> Result<Option<E::Model>, sea_orm::DbErr>
+where
+    E: EntityTrait,
+    E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    C: crate::Conn,
+{
+    Ok(models(conn, select.limit(1)).await?.into_iter().next())
+}
+
 /// What a client asked for: page size, position and order.
 #[derive(Debug, Clone, Default)]
 pub struct PageRequest {
@@ -244,21 +281,7 @@ where
         select = select.order_by(field.column, if *desc { Order::Desc } else { Order::Asc });
     }
     let select = select.order_by(id, Order::Asc).limit(request.limit + 1);
-    // On the reader's own SQLite connections the rows become models directly.
-    let local = (conn as &dyn std::any::Any).downcast_ref::<crate::Reader>().and_then(|reader| reader.models(&select));
-    let mut rows = match local {
-        Some(rows) => rows?,
-        None if conn.get_database_backend() == sea_orm::DbBackend::Postgres => {
-            // Decoded here rather than by sea-orm's derived readers (`reader::pg_models`); a row
-            // not decoded exactly there is read again by sea-orm, which answers.
-            let rows = conn.query_all_raw(sea_orm::QueryTrait::build(&select, sea_orm::DbBackend::Postgres)).await?;
-            match crate::reader::pg_models::<E>(&rows) {
-                Some(models) => models,
-                None => select.all(conn).await?,
-            }
-        }
-        None => select.all(conn).await?,
-    };
+    let mut rows = models(conn, select).await?;
 
     let next_cursor = if rows.len() as u64 > request.limit {
         rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));

@@ -179,7 +179,12 @@ impl MeasureView {
 
 /// The views of measures for a caller: warnings from their needs' areas, and monitoring as of
 /// `as_of` when given (otherwise the current state).
-pub async fn views(conn: &impl persistence::Conn, records: Vec<MeasureRecord>, who: Option<&Principal>, as_of: Option<NaiveDate>) -> ApiResult<Vec<MeasureView>> {
+pub async fn views(
+    conn: &impl persistence::Conn,
+    records: Vec<MeasureRecord>,
+    who: Option<&Principal>,
+    as_of: Option<NaiveDate>,
+) -> ApiResult<Vec<MeasureView>> {
     let need_ids: Vec<Uuid> = records.iter().flat_map(|r| r.data.data.need_ids.iter().copied()).collect();
     let areas = persistence::monitoring::need_areas(conn, &need_ids).await?;
     let states = match as_of {

@@ -36,7 +36,7 @@ pub(super) fn goal_content(d: &GoalData) -> goal::ActiveModel {
 }
 
 pub async fn get_goal(conn: &impl Conn, id: Uuid) -> Result<GoalRecord, StoreError> {
-    goal::Entity::find_by_id(id).one(conn).await?.ok_or(StoreError::NotFound).and_then(goal_record)
+    crate::page::model(conn, goal::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(goal_record)
 }
 
 /// All goals of a plan, by code.
