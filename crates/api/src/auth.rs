@@ -59,6 +59,12 @@ struct TokenClaims {
     partnerships: Vec<Uuid>,
     #[serde(default)]
     organization: Option<Uuid>,
+    /// Read again for [`Verified`]: `decode` checked them (required claims; a NumericDate
+    /// may be written as a float, which `decode` accepts and [`Verified`] leaves out).
+    #[serde(default)]
+    nbf: Option<serde_json::Value>,
+    #[serde(default)]
+    exp: Option<serde_json::Value>,
 }
 
 /// Our own HS256 key.
@@ -76,7 +82,27 @@ pub struct TokenService {
     audience: String,
     /// Signs and opens the links to pages ([`links`]).
     pub links: links::LinkKey,
+    /// HS256 tokens this service verified, by their exact text ([`Verified`]).
+    verified: std::sync::Mutex<std::collections::HashMap<Box<str>, Verified>>,
 }
+
+/// A token already verified with our own secret: its principal and validity window. A token's
+/// text fixes its claims and signature, and the secret does not change while the service
+/// lives, so verifying it again can only repeat the time checks, which are repeated on every
+/// use (with `decode`'s rule and leeway); outside its window the token is verified again,
+/// which refuses it with the reason. Verifying the signature and decoding the claims were a
+/// quarter of an item read's instructions (issue 11). Bounded: emptied at
+/// [`VERIFIED_TOKENS`] tokens; only tokens that verified enter it. Provider (JWKS) tokens are
+/// not kept: a key the provider withdraws must stop its tokens at once.
+#[derive(Clone)]
+struct Verified {
+    principal: Principal,
+    nbf: u64,
+    exp: u64,
+}
+
+/// How many verified tokens a service keeps ([`Verified`]).
+const VERIFIED_TOKENS: usize = 1024;
 
 /// Issuer, audience, required claims and clock leeway; the algorithm is set per key.
 fn validation_template(settings: &JwtSettings) -> Validation {
@@ -98,7 +124,7 @@ impl TokenService {
             validation: validation_template(settings),
         });
         let links = if settings.secret.is_empty() { links::LinkKey::random() } else { links::LinkKey::derive(settings.secret.as_bytes()) };
-        Self { secret, jwks: None, issuer: settings.issuer.clone(), audience: settings.audience.clone(), links }
+        Self { secret, jwks: None, issuer: settings.issuer.clone(), audience: settings.audience.clone(), links, verified: Default::default() }
     }
 
     /// The server's token service: refuses a configuration without a secret or key set
@@ -161,8 +187,15 @@ impl TokenService {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(refuse("the token is longer than 8192 bytes"));
         }
+        if let Some(secret) = &self.secret {
+            let known = self.verified.lock().ok().and_then(|tokens| tokens.get(token).cloned());
+            if let Some(known) = known.filter(|k| within(k.nbf, k.exp, &secret.validation)) {
+                return Ok(known.principal);
+            }
+        }
         let header = decode_header(token).map_err(|_| refuse("the token is malformed"))?;
-        let decoded = if header.alg == Algorithm::HS256 {
+        let ours = header.alg == Algorithm::HS256;
+        let decoded = if ours {
             let secret = self.secret.as_ref().ok_or_else(|| refuse("the token's algorithm is not accepted"))?;
             decode::<TokenClaims>(token, &secret.decoding, &secret.validation)
         } else {
@@ -201,8 +234,25 @@ impl TokenService {
         }
         let role: Role = serde_json::from_value(serde_json::Value::String(c.role))
             .map_err(|_| refuse("unknown role in the token's `role` claim (admin, consultant, partner, reporter or importer)"))?;
-        Ok(Principal { subject: c.sub, role, partnerships: c.partnerships, organization_id: c.organization })
+        let principal = Principal { subject: c.sub, role, partnerships: c.partnerships, organization_id: c.organization };
+        if ours
+            && let (Some(nbf), Some(exp)) = (c.nbf.as_ref().and_then(serde_json::Value::as_u64), c.exp.as_ref().and_then(serde_json::Value::as_u64))
+            && let Ok(mut tokens) = self.verified.lock()
+        {
+            if tokens.len() >= VERIFIED_TOKENS {
+                tokens.clear();
+            }
+            tokens.insert(token.into(), Verified { principal: principal.clone(), nbf, exp });
+        }
+        Ok(principal)
     }
+}
+
+/// Whether now is within a token's validity as `decode` judges it (`exp < now - leeway` is
+/// expired, `nbf > now + leeway` is not yet valid).
+fn within(nbf: u64, exp: u64, validation: &Validation) -> bool {
+    let now = jsonwebtoken::get_current_timestamp();
+    exp >= now.saturating_sub(validation.leeway) && nbf <= now + validation.leeway
 }
 
 fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
@@ -296,5 +346,60 @@ mod tests {
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &s.secret.as_ref().unwrap().encoding).unwrap();
         assert!(matches!(s.verify(&token), Err(ApiError::Unauthorized(m)) if m.contains("expired")));
+    }
+
+    fn signed(s: &TokenService, sub: &str, nbf: u64, exp: u64) -> String {
+        let claims =
+            Claims { sub: sub.into(), role: Role::Admin, partnerships: vec![], organization: None, iss: "iss".into(), aud: "aud".into(), iat: nbf, nbf, exp };
+        encode(&Header::new(Algorithm::HS256), &claims, &s.secret.as_ref().unwrap().encoding).unwrap()
+    }
+
+    #[test]
+    fn a_verified_token_is_known_by_its_exact_text_only() {
+        let s = service("a-long-enough-secret-for-tests-0123456789");
+        let now = jsonwebtoken::get_current_timestamp();
+        let token = signed(&s, "alice", now, now + 60);
+        assert_eq!(s.verify(&token).unwrap().subject, "alice");
+        assert_eq!(s.verified.lock().unwrap().len(), 1);
+        assert_eq!(s.verify(&token).unwrap().subject, "alice", "answered from the verified tokens");
+        // Another signature, or other claims under the known signature, are verified and refused.
+        let (head, signature) = token.rsplit_once('.').unwrap();
+        let flipped = format!("{head}.{}{}", if signature.starts_with('A') { 'B' } else { 'A' }, &signature[1..]);
+        assert!(matches!(s.verify(&flipped), Err(ApiError::Unauthorized(m)) if m.contains("signature")));
+        let other = signed(&s, "mallory", now, now + 60);
+        let forged = format!("{}.{}", other.rsplit_once('.').unwrap().0, signature);
+        assert!(matches!(s.verify(&forged), Err(ApiError::Unauthorized(m)) if m.contains("signature")));
+        // Another service (another secret) does not know the token.
+        assert!(service("another-secret-another-secret-0123456789").verify(&token).is_err());
+        assert_eq!(s.verified.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_known_token_is_held_to_its_validity_window_on_every_use() {
+        let s = service("a-long-enough-secret-for-tests-0123456789");
+        let now = jsonwebtoken::get_current_timestamp();
+        let token = signed(&s, "bob", now - 100, now + 100);
+        s.verify(&token).unwrap();
+        // The window as `decode` reads it, with its leeway of 30 s.
+        let validation = &s.secret.as_ref().unwrap().validation;
+        assert!(within(now - 100, now - 29, validation));
+        assert!(!within(now - 100, now - 31, validation), "expired beyond the leeway");
+        assert!(within(now + 29, now + 100, validation));
+        assert!(!within(now + 31, now + 100, validation), "not valid yet beyond the leeway");
+        // A kept token outside its kept window is not answered from it: it is verified again,
+        // and its own claims decide (here still valid: the kept window is written back).
+        s.verified.lock().unwrap().get_mut(token.as_str()).unwrap().exp = now - 3600;
+        assert_eq!(s.verify(&token).unwrap().subject, "bob");
+        assert_eq!(s.verified.lock().unwrap()[token.as_str()].exp, now + 100);
+    }
+
+    #[test]
+    fn the_verified_tokens_are_bounded() {
+        let s = service("a-long-enough-secret-for-tests-0123456789");
+        let now = jsonwebtoken::get_current_timestamp();
+        for i in 0..=VERIFIED_TOKENS {
+            s.verify(&signed(&s, &format!("user-{i}"), now, now + 60)).unwrap();
+        }
+        assert!(s.verified.lock().unwrap().len() <= VERIFIED_TOKENS);
     }
 }

@@ -80,7 +80,7 @@ fn content(d: &AnalysisData) -> sa::ActiveModel {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<AnalysisRecord, StoreError> {
-    let m = crate::page::model(conn, sa::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)?;
+    let m = crate::page::by_id::<sa::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)?;
     record(conn, m).await
 }
 
@@ -120,7 +120,7 @@ async fn check(tx: &WriteTx, d: &AnalysisData, this: Option<Uuid>) -> Result<(),
 
 /// The facts of the analysis `old` that `this` (`None`: a new one) names in `supersedes_id`.
 async fn superseded(conn: &impl Conn, old: Uuid, this: Option<Uuid>) -> Result<Option<Superseded>, StoreError> {
-    let Some(found) = crate::page::model(conn, sa::Entity::find_by_id(old)).await? else { return Ok(None) };
+    let Some(found) = crate::page::by_id::<sa::Entity, _>(conn, old).await? else { return Ok(None) };
     let mut other = sa::Entity::find().filter(sa::Column::SupersedesId.eq(old)).filter(sa::Column::ArchivedAt.is_null());
     if let Some(id) = this {
         other = other.filter(sa::Column::Id.ne(id));
@@ -206,7 +206,7 @@ fn need_content(d: &NeedData) -> need::ActiveModel {
 }
 
 pub async fn get_need(conn: &impl Conn, id: Uuid) -> Result<NeedRecord, StoreError> {
-    crate::page::model(conn, need::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(need_record)
+    crate::page::by_id::<need::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(need_record)
 }
 
 pub async fn list_needs(

@@ -91,7 +91,7 @@ fn content(d: &CooperationData) -> co::ActiveModel {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<CooperationRecord, StoreError> {
-    crate::page::model(conn, co::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(record)
+    crate::page::by_id::<co::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<CooperationRecord>, StoreError> {
@@ -194,7 +194,7 @@ pub async fn archive(tx: &WriteTx, current: &CooperationRecord) -> Result<Cooper
 pub async fn facts(conn: &impl Conn, c: &CooperationRecord) -> Result<Facts, StoreError> {
     let partnership_id = c.data.data.partnership_id;
     let mut facts = Facts::default();
-    if let Some(p) = crate::page::model(conn, partnership::Entity::find_by_id(partnership_id)).await? {
+    if let Some(p) = crate::page::by_id::<partnership::Entity, _>(conn, partnership_id).await? {
         let established = p.established_on.or(p.memorandum_signed_on);
         facts.establishment = Span { started_on: established, completed_on: established };
         let handed_over = c

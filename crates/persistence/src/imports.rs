@@ -89,7 +89,7 @@ pub async fn insert(tx: &WriteTx, r: &ImportReport) -> Result<(), StoreError> {
 
 /// A report; `owner` limits it to the reports of one token subject (not found otherwise).
 pub async fn get(conn: &impl Conn, id: Uuid, owner: Option<&str>) -> Result<ImportReport, StoreError> {
-    let found = crate::page::model(conn, ir::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)?;
+    let found = crate::page::by_id::<ir::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)?;
     if owner.is_some_and(|o| o != found.actor) {
         return Err(StoreError::NotFound);
     }

@@ -91,7 +91,7 @@ fn content(d: &MeetingData) -> mt::ActiveModel {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Meeting, StoreError> {
-    let model = crate::page::model(conn, mt::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)?;
+    let model = crate::page::by_id::<mt::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)?;
     let mut a = attendance(conn, &[id]).await?;
     record(model, a.remove(&id).unwrap_or_default())
 }
@@ -228,7 +228,7 @@ fn item_content(partnership_id: Uuid, d: &ActionItemData) -> ai::ActiveModel {
 
 /// An action item with the partnership it belongs to (for access checks).
 pub async fn get_item(conn: &impl Conn, id: Uuid) -> Result<(Uuid, ActionItem), StoreError> {
-    crate::page::model(conn, ai::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(item)
+    crate::page::by_id::<ai::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(item)
 }
 
 pub async fn list_items(conn: &impl Conn, f: &ActionItemFilter, req: &PageRequest) -> Result<Page<ActionItem>, StoreError> {

@@ -74,7 +74,7 @@ fn content(d: &MembershipData) -> ms::ActiveModel {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Membership, StoreError> {
-    let model = crate::page::model(conn, ms::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)?;
+    let model = crate::page::by_id::<ms::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)?;
     let mut reps = representatives(conn, &[id]).await?;
     Ok(record(model, reps.remove(&id).unwrap_or_default()))
 }
@@ -202,7 +202,7 @@ pub async fn archive(tx: &WriteTx, current: &Membership) -> Result<Membership, S
 /// (judged by [`domain::registry::Standing::is_member_on`]): whether it is archived, and its
 /// memberships of the partnership that are not archived.
 pub async fn standing(conn: &impl Conn, partnership_id: Uuid, organization_id: Uuid) -> Result<domain::registry::Standing, StoreError> {
-    let organization_archived = crate::page::model(conn, organization::Entity::find_by_id(organization_id)).await?.is_some_and(|o| o.archived_at.is_some());
+    let organization_archived = crate::page::by_id::<organization::Entity, _>(conn, organization_id).await?.is_some_and(|o| o.archived_at.is_some());
     let rows = ms::Entity::find()
         .filter(ms::Column::PartnershipId.eq(partnership_id))
         .filter(ms::Column::OrganizationId.eq(organization_id))

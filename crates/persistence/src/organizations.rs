@@ -54,7 +54,7 @@ fn content(d: &OrganizationData) -> org::ActiveModel {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Organization, StoreError> {
-    crate::page::model(conn, org::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(record)
+    crate::page::by_id::<org::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// The records with these `external_ref`s (archived ones too), for a batch of an import's rows.

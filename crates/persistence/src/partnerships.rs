@@ -140,12 +140,12 @@ pub(crate) async fn refresh_regions(tx: &WriteTx, unit: Uuid) -> Result<(), Stor
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<PartnershipRecord, StoreError> {
-    crate::page::model(conn, p::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(record)
+    crate::page::by_id::<p::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// Whether a partnership exists, without loading it.
 pub async fn exists(conn: &impl Conn, id: Uuid) -> Result<bool, StoreError> {
-    Ok(crate::page::model(conn, p::Entity::find_by_id(id)).await?.is_some())
+    Ok(crate::page::by_id::<p::Entity, _>(conn, id).await?.is_some())
 }
 
 pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<PartnershipRecord>, StoreError> {

@@ -95,6 +95,15 @@ impl Reader {
         local.models::<E>(&sea_orm::QueryTrait::build(select, DbBackend::Sqlite)).transpose()
     }
 
+    /// [`Reader::models`] of a statement already built (`page::by_id`).
+    pub(crate) fn models_of<E>(&self, stmt: &Statement) -> Option<Result<Vec<E::Model>, DbErr>>
+    where
+        E: sea_orm::EntityTrait,
+        E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    {
+        self.local.as_ref()?.models::<E>(stmt).transpose()
+    }
+
     /// How many of those statements' rows were decoded straight into models ([`Reader::models`]).
     pub fn local_model_reads(&self) -> u64 {
         self.local.as_ref().map_or(0, |l| l.model_reads.load(std::sync::atomic::Ordering::Relaxed))
@@ -513,6 +522,10 @@ fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
 pub(crate) struct Local {
     pub(crate) conn: rusqlite::Connection,
     shapes: HashMap<Box<str>, Shape>,
+    /// The statements whose every column was found to come from this table under its own
+    /// name ([`run_models`]): checked once per statement, not on every read (SQLite's column
+    /// metadata were 6 % of an item read's instructions; issue 11). Emptied with `shapes`.
+    entity_statements: HashMap<Box<str>, &'static str>,
 }
 
 /// How long a write waits for SQLite's write lock when another connection holds it (as the
@@ -554,7 +567,7 @@ impl Local {
         // value), which was 4-6 % of a read's time; the plan does not depend on the limit here.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(if writer { WRITER_STATEMENTS } else { SHAPES });
-        Ok(Self { conn, shapes: HashMap::new() })
+        Ok(Self { conn, shapes: HashMap::new(), entity_statements: HashMap::new() })
     }
 }
 
@@ -754,17 +767,24 @@ where
     if shape.len() != all.len() {
         return Ok(None);
     }
-    let origins = prepared.columns_with_metadata();
+    let checked = local.entity_statements.get(sql).is_some_and(|t| *t == table);
+    let origins = (!checked).then(|| prepared.columns_with_metadata());
     let mut columns = Vec::with_capacity(shape.len());
     for (i, name, kind) in shape.iter() {
         let Some(column) = all.iter().find(|c| c.as_str() == &**name) else { return Ok(None) };
-        let origin = &origins[*i];
-        if origin.table_name() != Some(table) || origin.origin_name() != Some(&**name) {
+        if let Some(origin) = origins.as_ref().map(|o| &o[*i])
+            && (origin.table_name() != Some(table) || origin.origin_name() != Some(&**name))
+        {
             return Ok(None);
         }
         columns.push((*i, *column, *kind, json_fields.get(&**name)));
     }
-    drop(origins);
+    if origins.is_some() {
+        if local.entity_statements.len() >= SHAPES {
+            local.entity_statements.clear();
+        }
+        local.entity_statements.insert(sql.into(), table);
+    }
     for (i, p) in parameters.iter().enumerate() {
         prepared.raw_bind_parameter(i + 1, p).map_err(sqlite_error)?;
     }

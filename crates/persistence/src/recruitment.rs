@@ -118,7 +118,7 @@ fn round_content(d: &RoundData) -> rr::ActiveModel {
 }
 
 pub async fn get_round(conn: &impl Conn, id: Uuid) -> Result<RoundRecord, StoreError> {
-    crate::page::model(conn, rr::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(round_record)
+    crate::page::by_id::<rr::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(round_record)
 }
 
 pub async fn list_rounds(conn: &impl Conn, f: &RoundFilter, req: &PageRequest) -> Result<Page<RoundRecord>, StoreError> {
@@ -233,7 +233,7 @@ fn candidacy_content(d: &CandidacyData) -> ca::ActiveModel {
 }
 
 pub async fn get_candidacy(conn: &impl Conn, id: Uuid) -> Result<CandidacyRecord, StoreError> {
-    let m = crate::page::model(conn, ca::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)?;
+    let m = crate::page::by_id::<ca::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)?;
     let round = get_round(conn, m.round_id).await?;
     candidacy_record(m, &round.data.data)
 }

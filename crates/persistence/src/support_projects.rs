@@ -298,7 +298,7 @@ fn event_content(e: &Event) -> ev::ActiveModel {
 macro_rules! repository {
     ($get:ident, $create:ident, $update:ident, $archive:ident, $ent:ident, $stored:ty, $rec:ty, $record:ident, $content:ident) => {
         pub async fn $get(conn: &impl Conn, id: Uuid) -> Result<$rec, StoreError> {
-            crate::page::model(conn, $ent::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then($record)
+            crate::page::by_id::<$ent::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then($record)
         }
 
         /// Inserts the content (its references checked by the caller).
@@ -495,7 +495,7 @@ pub async fn unit_partnership(conn: &impl Conn, u: &SupportedUnitRecord) -> Resu
 /// The partnership of a cooperation, if any.
 pub async fn cooperation_partnership(conn: &impl Conn, cooperation_id: Option<Uuid>) -> Result<Option<Uuid>, StoreError> {
     let Some(id) = cooperation_id else { return Ok(None) };
-    Ok(crate::page::model(conn, cooperation::Entity::find_by_id(id)).await?.map(|c| c.partnership_id))
+    Ok(crate::page::by_id::<cooperation::Entity, _>(conn, id).await?.map(|c| c.partnership_id))
 }
 
 /// Whether a project supports a unit whose cooperation is with one of `partnerships`.
@@ -524,7 +524,7 @@ pub async fn check_unit(conn: &impl Conn, u: &SupportedUnit, except: Option<Uuid
 
 /// Checks that `unit` is a (not archived) supported unit of `project_id`, under `field`.
 pub async fn ensure_unit_of(conn: &impl Conn, project_id: Uuid, unit: Uuid, field: &str) -> Result<(), StoreError> {
-    let found = crate::page::model(conn, su::Entity::find_by_id(unit)).await?;
+    let found = crate::page::by_id::<su::Entity, _>(conn, unit).await?;
     if found.is_some_and(|u| u.support_project_id == project_id && u.archived_at.is_none()) {
         Ok(())
     } else {

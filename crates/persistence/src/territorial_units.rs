@@ -61,7 +61,7 @@ fn content(d: &TerritorialUnitData) -> tu::ActiveModel {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<TerritorialUnit, StoreError> {
-    crate::page::model(conn, tu::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(record)
+    crate::page::by_id::<tu::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// The records with these `external_ref`s (archived ones too), for a batch of an import's rows.
@@ -166,7 +166,7 @@ pub const LOCALITY_SORT: &[SortField<el::Column>] = &[
 ];
 
 pub async fn get_locality(conn: &impl Conn, id: Uuid) -> Result<ExcludedLocality, StoreError> {
-    crate::page::model(conn, el::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).map(locality)
+    crate::page::by_id::<el::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).map(locality)
 }
 
 pub async fn list_localities(conn: &impl Conn, unit_id: Uuid, include_archived: bool, req: &PageRequest) -> Result<Page<ExcludedLocality>, StoreError> {

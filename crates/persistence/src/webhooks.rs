@@ -43,7 +43,7 @@ fn record(m: wh::Model) -> Result<Webhook, StoreError> {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<Webhook, StoreError> {
-    crate::page::model(conn, wh::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(record)
+    crate::page::by_id::<wh::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(record)
 }
 
 /// Subscriptions, all or one owner's, oldest first.
@@ -143,7 +143,7 @@ pub async fn deliveries(conn: &impl Conn, webhook_id: Uuid, req: &PageRequest) -
 }
 
 pub async fn get_delivery(conn: &impl Conn, id: Uuid) -> Result<Delivery, StoreError> {
-    crate::page::model(conn, wd::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)
+    crate::page::by_id::<wd::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)
 }
 
 /// Sends a delivery again (delivered or failed): it is pending and due now.

@@ -73,7 +73,7 @@ fn content(d: &WorkingGroupData) -> wg::ActiveModel {
 }
 
 pub async fn get(conn: &impl Conn, id: Uuid) -> Result<WorkingGroup, StoreError> {
-    let model = crate::page::model(conn, wg::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)?;
+    let model = crate::page::by_id::<wg::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)?;
     let mut m = members(conn, &[id]).await?;
     record(model, m.remove(&id).unwrap_or_default())
 }

@@ -86,7 +86,7 @@ pub const CALL_SORT: &[SortField<call::Column>] = &[
 ];
 
 pub async fn get_call(conn: &impl Conn, id: Uuid) -> Result<Call, StoreError> {
-    crate::page::model(conn, call::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(call_record)
+    crate::page::by_id::<call::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(call_record)
 }
 
 pub async fn list_calls(conn: &impl Conn, f: &CallFilter, req: &PageRequest) -> Result<Page<Call>, StoreError> {

@@ -69,7 +69,7 @@ pub const COUNSELLING_SORT: &[SortField<cr::Column>] = &[
 ];
 
 pub async fn get_counselling(conn: &impl Conn, id: Uuid) -> Result<Counselling, StoreError> {
-    crate::page::model(conn, cr::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(counselling)
+    crate::page::by_id::<cr::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(counselling)
 }
 
 pub async fn list_counselling(conn: &impl Conn, f: &CounsellingFilter, req: &PageRequest) -> Result<Page<Counselling>, StoreError> {

@@ -52,7 +52,7 @@ pub const PROGRAMME_SORT: &[SortField<op::Column>] = &[
 ];
 
 pub async fn get_programme(conn: &impl Conn, id: Uuid) -> Result<Programme, StoreError> {
-    crate::page::model(conn, op::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(programme)
+    crate::page::by_id::<op::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(programme)
 }
 
 pub async fn list_programmes(conn: &impl Conn, period: Option<ProgrammingPeriod>, q: Option<&str>, req: &PageRequest) -> Result<Page<Programme>, StoreError> {

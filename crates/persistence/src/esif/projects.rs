@@ -108,7 +108,7 @@ pub const PROJECT_SORT: &[SortField<project::Column>] = &[
 ];
 
 pub async fn get_project(conn: &impl Conn, id: Uuid) -> Result<ProjectRecord, StoreError> {
-    crate::page::model(conn, project::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(project_record)
+    crate::page::by_id::<project::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(project_record)
 }
 
 pub async fn list_projects(conn: &impl Conn, f: &ProjectFilter, req: &PageRequest) -> Result<Page<ProjectRecord>, StoreError> {

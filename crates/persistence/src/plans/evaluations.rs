@@ -48,7 +48,7 @@ pub async fn add_evaluation(tx: &WriteTx, plan: &PlanRecord, e: Evaluation) -> R
 
 /// An evaluation with the partnership of its plan (for access checks).
 pub async fn get_evaluation(conn: &impl Conn, id: Uuid) -> Result<(Uuid, Evaluation), StoreError> {
-    let m = crate::page::model(conn, evaluation::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound)?;
+    let m = crate::page::by_id::<evaluation::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound)?;
     Ok((m.partnership_id, evaluation_of(m)))
 }
 

@@ -36,7 +36,7 @@ pub(super) fn goal_content(d: &GoalData) -> goal::ActiveModel {
 }
 
 pub async fn get_goal(conn: &impl Conn, id: Uuid) -> Result<GoalRecord, StoreError> {
-    crate::page::model(conn, goal::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(goal_record)
+    crate::page::by_id::<goal::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(goal_record)
 }
 
 /// All goals of a plan, by code.

@@ -128,7 +128,7 @@ pub const MEASURE_SORT: &[SortField<measure::Column>] = &[
 ];
 
 pub async fn get_measure(conn: &impl Conn, id: Uuid) -> Result<MeasureRecord, StoreError> {
-    crate::page::model(conn, measure::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(measure_record)
+    crate::page::by_id::<measure::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(measure_record)
 }
 
 pub async fn list_measures(conn: &impl Conn, f: &MeasureFilter, req: &PageRequest) -> Result<Page<MeasureRecord>, StoreError> {

@@ -121,7 +121,7 @@ pub(super) fn public_codes() -> impl Iterator<Item = String> {
 }
 
 pub async fn get_plan(conn: &impl Conn, id: Uuid) -> Result<PlanRecord, StoreError> {
-    crate::page::model(conn, sp::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(plan_record)
+    crate::page::by_id::<sp::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(plan_record)
 }
 
 pub async fn list_plans(conn: &impl Conn, f: &PlanFilter, req: &PageRequest) -> Result<Page<PlanRecord>, StoreError> {

@@ -51,7 +51,7 @@ pub(super) fn report(m: pr::Model) -> Result<Report, StoreError> {
 
 /// A report by its id.
 pub async fn get_report(conn: &impl Conn, id: Uuid) -> Result<Report, StoreError> {
-    crate::page::model(conn, pr::Entity::find_by_id(id)).await?.ok_or(StoreError::NotFound).and_then(report)
+    crate::page::by_id::<pr::Entity, _>(conn, id).await?.ok_or(StoreError::NotFound).and_then(report)
 }
 
 /// Which reports an export reads.
