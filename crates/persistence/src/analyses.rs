@@ -272,7 +272,7 @@ pub async fn ensure_needs_of(conn: &impl Conn, partnership_id: Uuid, ids: &[Uuid
     if ids.is_empty() {
         return Ok(());
     }
-    let found: Vec<need::Model> = need::Entity::find().filter(need::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
+    let found: Vec<need::Model> = crate::page::models(conn, need::Entity::find().filter(need::Column::Id.is_in(ids.iter().copied()))).await?;
     let mut v = domain::Violations::new();
     for (i, id) in ids.iter().enumerate() {
         match found.iter().find(|n| n.id == *id) {

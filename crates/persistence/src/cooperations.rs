@@ -106,7 +106,7 @@ pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Pag
         select = select.filter(co::Column::Status.eq(status.as_str()));
     }
     if let Some(region) = f.region {
-        select = select.filter(co::Column::PartnershipId.in_subquery(crate::partnerships::covering_region(region)));
+        select = select.filter(co::Column::PartnershipId.in_subquery(crate::partnerships::covering_region(region, conn.get_database_backend())));
     }
     if let Some(scope) = &f.scope {
         select = select.filter(co::Column::PartnershipId.is_in(scope.iter().copied()));
@@ -203,12 +203,11 @@ pub async fn facts(conn: &impl Conn, c: &CooperationRecord) -> Result<Facts, Sto
             .or_else(|| (code::<PartnershipStatus>(&p.status).ok() == Some(PartnershipStatus::HandedOver)).then(|| p.updated_at.date_naive()));
         facts.handover = Span { started_on: None, completed_on: handed_over };
     }
-    let analyses = sa::Entity::find()
-        .filter(sa::Column::PartnershipId.eq(partnership_id))
-        .filter(sa::Column::ArchivedAt.is_null())
-        .order_by_asc(sa::Column::CreatedAt)
-        .all(conn)
-        .await?;
+    let analyses = crate::page::models(
+        conn,
+        sa::Entity::find().filter(sa::Column::PartnershipId.eq(partnership_id)).filter(sa::Column::ArchivedAt.is_null()).order_by_asc(sa::Column::CreatedAt),
+    )
+    .await?;
     if let Some(a) = analyses.into_iter().find(|a| code::<AnalysisStatus>(&a.status).is_ok_and(|s| s != AnalysisStatus::Planned)) {
         let completed = code::<AnalysisStatus>(&a.status)? == AnalysisStatus::Completed;
         facts.analysis = Span {
@@ -216,13 +215,15 @@ pub async fn facts(conn: &impl Conn, c: &CooperationRecord) -> Result<Facts, Sto
             completed_on: completed.then(|| a.fieldwork_to.unwrap_or(a.updated_at.date_naive())),
         };
     }
-    let plans = sp::Entity::find()
-        .filter(sp::Column::PartnershipId.eq(partnership_id))
-        .filter(sp::Column::ArchivedAt.is_null())
-        .order_by_asc(sp::Column::CreatedAt)
-        .order_by_asc(sp::Column::VersionNumber)
-        .all(conn)
-        .await?;
+    let plans = crate::page::models(
+        conn,
+        sp::Entity::find()
+            .filter(sp::Column::PartnershipId.eq(partnership_id))
+            .filter(sp::Column::ArchivedAt.is_null())
+            .order_by_asc(sp::Column::CreatedAt)
+            .order_by_asc(sp::Column::VersionNumber),
+    )
+    .await?;
     let first_evaluation = evaluation::Entity::find()
         .filter(evaluation::Column::PartnershipId.eq(partnership_id))
         .order_by_asc(evaluation::Column::AsOf)

@@ -62,13 +62,11 @@ pub async fn list(conn: &impl Conn, measure: &MeasureRecord, key: &str, include_
     if !include_history {
         select = select.filter(iv::Column::SupersededBy.is_null());
     }
-    let rows = select
-        .order_by_asc(iv::Column::PeriodStart)
-        .order_by_asc(iv::Column::PeriodEnd)
-        .order_by_asc(iv::Column::RecordedAt)
-        .order_by_asc(iv::Column::Id)
-        .all(conn)
-        .await?;
+    let rows = crate::page::models(
+        conn,
+        select.order_by_asc(iv::Column::PeriodStart).order_by_asc(iv::Column::PeriodEnd).order_by_asc(iv::Column::RecordedAt).order_by_asc(iv::Column::Id),
+    )
+    .await?;
     Ok(rows.into_iter().map(record_of).collect())
 }
 
@@ -141,7 +139,7 @@ pub async fn series_of_plan(conn: &impl Conn, plan_id: Uuid) -> Result<Series, S
     ids.extend(mine.iter().map(|(id, _)| *id));
     // A measure reported on (of any version) → this plan's measure of the same identity.
     let target = |id: Uuid| versions.get(&id).and_then(|k| here.get(k)).copied().or_else(|| mine.iter().any(|(mine, _)| *mine == id).then_some(id));
-    let rows = iv::Entity::find().filter(iv::Column::MeasureId.is_in(ids)).filter(iv::Column::SupersededBy.is_null()).all(conn).await?;
+    let rows = crate::page::models(conn, iv::Entity::find().filter(iv::Column::MeasureId.is_in(ids)).filter(iv::Column::SupersededBy.is_null())).await?;
     let mut out = Series::new();
     for r in rows {
         let Some(measure_id) = target(r.measure_id) else { continue };

@@ -44,7 +44,9 @@ async fn attendance(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<
     if ids.is_empty() {
         return Ok(map);
     }
-    for row in att::Entity::find().filter(att::Column::MeetingId.is_in(ids.iter().copied())).order_by_asc(att::Column::Position).all(conn).await? {
+    for row in
+        crate::page::models(conn, att::Entity::find().filter(att::Column::MeetingId.is_in(ids.iter().copied())).order_by_asc(att::Column::Position)).await?
+    {
         map.entry(row.meeting_id).or_default().push(Attendance { person_id: row.person_id, status: code(&row.status)? });
     }
     Ok(map)

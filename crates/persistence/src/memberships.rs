@@ -41,7 +41,8 @@ async fn representatives(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid,
     if ids.is_empty() {
         return Ok(map);
     }
-    let rows = rep::Entity::find().filter(rep::Column::MembershipId.is_in(ids.iter().copied())).order_by_asc(rep::Column::Position).all(conn).await?;
+    let rows =
+        crate::page::models(conn, rep::Entity::find().filter(rep::Column::MembershipId.is_in(ids.iter().copied())).order_by_asc(rep::Column::Position)).await?;
     for row in rows {
         map.entry(row.membership_id).or_default().push(Representative { person_id: row.person_id, function: row.function });
     }
@@ -203,11 +204,13 @@ pub async fn archive(tx: &WriteTx, current: &Membership) -> Result<Membership, S
 /// memberships of the partnership that are not archived.
 pub async fn standing(conn: &impl Conn, partnership_id: Uuid, organization_id: Uuid) -> Result<domain::registry::Standing, StoreError> {
     let organization_archived = crate::page::by_id::<organization::Entity, _>(conn, organization_id).await?.is_some_and(|o| o.archived_at.is_some());
-    let rows = ms::Entity::find()
-        .filter(ms::Column::PartnershipId.eq(partnership_id))
-        .filter(ms::Column::OrganizationId.eq(organization_id))
-        .filter(ms::Column::ArchivedAt.is_null())
-        .all(conn)
-        .await?;
+    let rows = crate::page::models(
+        conn,
+        ms::Entity::find()
+            .filter(ms::Column::PartnershipId.eq(partnership_id))
+            .filter(ms::Column::OrganizationId.eq(organization_id))
+            .filter(ms::Column::ArchivedAt.is_null()),
+    )
+    .await?;
     Ok(domain::registry::Standing { organization_archived, memberships: rows.into_iter().map(|m| record(m, vec![]).data).collect() })
 }

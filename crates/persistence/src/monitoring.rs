@@ -53,7 +53,7 @@ pub async fn state_by_key(conn: &impl Conn, keys: &[Uuid], as_of: Option<NaiveDa
     if let Some(day) = as_of {
         select = select.filter(pr::Column::ReportedOn.lte(day));
     }
-    let mut reports = select.all(conn).await?;
+    let mut reports = crate::page::models(conn, select).await?;
     // The order of `latest_as_of`: actuals are overwritten by later reports.
     reports.sort_by_key(|r| (r.reported_on, r.created_at, r.id));
     let day = as_of.unwrap_or(NaiveDate::MAX);
@@ -116,19 +116,22 @@ pub fn names_need(need_id: Uuid) -> Expr {
 /// whose status counts ([`domain::monitoring::addresses_needs`]).
 pub async fn addressed_needs(conn: &impl Conn, partnership_id: Uuid) -> Result<HashSet<Uuid>, StoreError> {
     let counting: Vec<String> = PlanStatus::ALL.iter().filter(|s| domain::monitoring::addresses_needs(**s)).map(|s| s.code().to_owned()).collect();
-    let plans: Vec<Uuid> = sp::Entity::find()
-        .filter(sp::Column::PartnershipId.eq(partnership_id))
-        .filter(sp::Column::ArchivedAt.is_null())
-        .filter(sp::Column::Status.is_in(counting))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+    let plans: Vec<Uuid> = crate::page::models(
+        conn,
+        sp::Entity::find()
+            .filter(sp::Column::PartnershipId.eq(partnership_id))
+            .filter(sp::Column::ArchivedAt.is_null())
+            .filter(sp::Column::Status.is_in(counting)),
+    )
+    .await?
+    .into_iter()
+    .map(|p| p.id)
+    .collect();
     if plans.is_empty() {
         return Ok(HashSet::new());
     }
-    let measures = measure::Entity::find().filter(measure::Column::PlanId.is_in(plans)).filter(measure::Column::ArchivedAt.is_null()).all(conn).await?;
+    let measures =
+        crate::page::models(conn, measure::Entity::find().filter(measure::Column::PlanId.is_in(plans)).filter(measure::Column::ArchivedAt.is_null())).await?;
     let mut out = HashSet::new();
     for m in measures {
         out.extend(m.need_ids.0);
@@ -162,19 +165,23 @@ pub async fn in_force_by_key(conn: &impl Conn, partnership_id: Uuid, keys: &[Uui
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let plans = sp::Entity::find()
-        .filter(sp::Column::PartnershipId.eq(partnership_id))
-        .filter(sp::Column::Status.eq(PlanStatus::InForce.code()))
-        .filter(sp::Column::ArchivedAt.is_null())
-        .all(conn)
-        .await?;
+    let plans = crate::page::models(
+        conn,
+        sp::Entity::find()
+            .filter(sp::Column::PartnershipId.eq(partnership_id))
+            .filter(sp::Column::Status.eq(PlanStatus::InForce.code()))
+            .filter(sp::Column::ArchivedAt.is_null()),
+    )
+    .await?;
     if plans.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = measure::Entity::find()
-        .filter(measure::Column::PlanId.is_in(plans.iter().map(|p| p.id)))
-        .filter(measure::Column::MeasureKey.is_in(keys.iter().copied()))
-        .all(conn)
-        .await?;
+    let rows = crate::page::models(
+        conn,
+        measure::Entity::find()
+            .filter(measure::Column::PlanId.is_in(plans.iter().map(|p| p.id)))
+            .filter(measure::Column::MeasureKey.is_in(keys.iter().copied())),
+    )
+    .await?;
     Ok(rows.into_iter().map(|m| (m.measure_key.unwrap_or(m.id), m.id)).collect())
 }

@@ -62,7 +62,7 @@ pub async fn by_external_refs(conn: &impl Conn, refs: &[String]) -> Result<Vec<O
     if refs.is_empty() {
         return Ok(vec![]);
     }
-    org::Entity::find().filter(org::Column::ExternalRef.is_in(refs.to_vec())).all(conn).await?.into_iter().map(record).collect()
+    crate::page::models(conn, org::Entity::find().filter(org::Column::ExternalRef.is_in(refs.to_vec()))).await?.into_iter().map(record).collect()
 }
 
 pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<Organization>, StoreError> {

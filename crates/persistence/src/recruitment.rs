@@ -273,13 +273,15 @@ pub async fn list_candidacies(conn: &impl Conn, f: &CandidacyFilter, req: &PageR
 
 /// Every standing (not withdrawn) candidacy of a round, in the order they were received.
 pub async fn candidacies_of(conn: &impl Conn, round_id: Uuid) -> Result<Vec<CandidacyRecord>, StoreError> {
-    let models = ca::Entity::find()
-        .filter(ca::Column::RoundId.eq(round_id))
-        .filter(ca::Column::ArchivedAt.is_null())
-        .order_by_asc(ca::Column::CreatedAt)
-        .order_by_asc(ca::Column::Id)
-        .all(conn)
-        .await?;
+    let models = crate::page::models(
+        conn,
+        ca::Entity::find()
+            .filter(ca::Column::RoundId.eq(round_id))
+            .filter(ca::Column::ArchivedAt.is_null())
+            .order_by_asc(ca::Column::CreatedAt)
+            .order_by_asc(ca::Column::Id),
+    )
+    .await?;
     with_rounds(conn, models).await
 }
 

@@ -573,10 +573,13 @@ pub async fn check_attendance(conn: &impl Conn, e: &EventRecord, a: &Attendance)
 /// The facts of a project's indicators: its units (not archived) with their criteria and
 /// participatory procedures, its documents with their findings' days, its events.
 pub async fn facts(conn: &impl Conn, project_id: Uuid) -> Result<Facts, StoreError> {
-    let units = su::Entity::find().filter(su::Column::SupportProjectId.eq(project_id)).filter(su::Column::ArchivedAt.is_null()).all(conn).await?;
+    let units =
+        crate::page::models(conn, su::Entity::find().filter(su::Column::SupportProjectId.eq(project_id)).filter(su::Column::ArchivedAt.is_null())).await?;
     let ids: Vec<Uuid> = units.iter().map(|u| u.id).collect();
-    let criteria = qc::Entity::find().filter(qc::Column::SupportedUnitId.is_in(ids.clone())).filter(qc::Column::ArchivedAt.is_null()).all(conn).await?;
-    let procedures = pp::Entity::find().filter(pp::Column::SupportedUnitId.is_in(ids)).filter(pp::Column::ArchivedAt.is_null()).all(conn).await?;
+    let criteria =
+        crate::page::models(conn, qc::Entity::find().filter(qc::Column::SupportedUnitId.is_in(ids.clone())).filter(qc::Column::ArchivedAt.is_null())).await?;
+    let procedures =
+        crate::page::models(conn, pp::Entity::find().filter(pp::Column::SupportedUnitId.is_in(ids)).filter(pp::Column::ArchivedAt.is_null())).await?;
     let mut facts = Facts::default();
     for u in units {
         let mut unit_criteria = Vec::new();
@@ -586,19 +589,19 @@ pub async fn facts(conn: &impl Conn, project_id: Uuid) -> Result<Facts, StoreErr
         let participatory = procedures.iter().filter(|p| p.supported_unit_id == u.id).map(|p| p.applied_on).collect();
         facts.units.push(UnitFacts { id: u.id, joined_on: u.joined_on, criteria: unit_criteria, participatory });
     }
-    let findings: HashMap<Uuid, chrono::NaiveDate> = af::Entity::find()
-        .filter(af::Column::SupportProjectId.eq(project_id))
-        .filter(af::Column::ArchivedAt.is_null())
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|f| (f.id, f.published_on))
-        .collect();
-    for d in doc::Entity::find().filter(doc::Column::SupportProjectId.eq(project_id)).filter(doc::Column::ArchivedAt.is_null()).all(conn).await? {
+    let findings: HashMap<Uuid, chrono::NaiveDate> =
+        crate::page::models(conn, af::Entity::find().filter(af::Column::SupportProjectId.eq(project_id)).filter(af::Column::ArchivedAt.is_null()))
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f.published_on))
+            .collect();
+    for d in
+        crate::page::models(conn, doc::Entity::find().filter(doc::Column::SupportProjectId.eq(project_id)).filter(doc::Column::ArchivedAt.is_null())).await?
+    {
         let ids: Vec<Uuid> = json(d.finding_ids)?;
         facts.documents.push(DocumentFacts { issued_on: d.issued_on, findings_published_on: ids.iter().filter_map(|id| findings.get(id).copied()).collect() });
     }
-    for e in ev::Entity::find().filter(ev::Column::SupportProjectId.eq(project_id)).filter(ev::Column::ArchivedAt.is_null()).all(conn).await? {
+    for e in crate::page::models(conn, ev::Entity::find().filter(ev::Column::SupportProjectId.eq(project_id)).filter(ev::Column::ArchivedAt.is_null())).await? {
         let r = event(e)?;
         let Event { data, attendance, .. } = r.data;
         facts.events.push(EventFacts {

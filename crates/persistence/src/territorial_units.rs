@@ -69,7 +69,7 @@ pub async fn by_external_refs(conn: &impl Conn, refs: &[String]) -> Result<Vec<T
     if refs.is_empty() {
         return Ok(vec![]);
     }
-    tu::Entity::find().filter(tu::Column::ExternalRef.is_in(refs.to_vec())).all(conn).await?.into_iter().map(record).collect()
+    crate::page::models(conn, tu::Entity::find().filter(tu::Column::ExternalRef.is_in(refs.to_vec()))).await?.into_iter().map(record).collect()
 }
 
 pub async fn list(conn: &impl Conn, f: &Filter, req: &PageRequest) -> Result<Page<TerritorialUnit>, StoreError> {

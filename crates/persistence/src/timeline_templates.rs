@@ -64,7 +64,7 @@ pub async fn all(conn: &impl Conn, include_archived: bool) -> Result<Vec<Templat
     if !include_archived {
         select = select.filter(tt::Column::ArchivedAt.is_null());
     }
-    select.order_by_asc(tt::Column::Code).all(conn).await?.into_iter().map(record).collect()
+    crate::page::models(conn, select.order_by_asc(tt::Column::Code)).await?.into_iter().map(record).collect()
 }
 
 /// The codes of the stored templates not archived, for the answer to an unknown one.

@@ -91,7 +91,7 @@ pub async fn archive(tx: &WriteTx, current: &Webhook) -> Result<Webhook, StoreEr
 
 /// The active subscriptions, which [`enqueue`] enters deliveries for.
 pub(crate) async fn active(conn: &impl Conn) -> Result<Vec<Webhook>, StoreError> {
-    wh::Entity::find().filter(wh::Column::ArchivedAt.is_null()).all(conn).await?.into_iter().map(record).collect()
+    crate::page::models(conn, wh::Entity::find().filter(wh::Column::ArchivedAt.is_null())).await?.into_iter().map(record).collect()
 }
 
 /// Enters a delivery for every one of `hooks` (the active subscriptions) that receives one of

@@ -39,7 +39,9 @@ async fn members(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uui
     if ids.is_empty() {
         return Ok(map);
     }
-    for row in wgm::Entity::find().filter(wgm::Column::WorkingGroupId.is_in(ids.iter().copied())).order_by_asc(wgm::Column::Position).all(conn).await? {
+    for row in crate::page::models(conn, wgm::Entity::find().filter(wgm::Column::WorkingGroupId.is_in(ids.iter().copied())).order_by_asc(wgm::Column::Position))
+        .await?
+    {
         map.entry(row.working_group_id).or_default().push(row.person_id);
     }
     Ok(map)

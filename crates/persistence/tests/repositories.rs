@@ -638,8 +638,9 @@ async fn the_sqlite_reader_answers_what_sqlx_answers() {
     // meetings' attendance, the last position and a unit.
     assert_eq!(db.store.conn().local_reads() - before, 11);
     // The four pages' rows were decoded straight into models (`page::fetch`), JSON columns of
-    // both kinds included, and so was the unit read by id (`page::model`).
-    assert_eq!(db.store.conn().local_model_reads() - models_before, 5);
+    // both kinds included, and so were the meetings' attendance (`page::models`) and the unit
+    // read by id (`page::by_id`).
+    assert_eq!(db.store.conn().local_model_reads() - models_before, 6);
 }
 
 /// 9b. On PostgreSQL a page's rows are decoded by `persistence::reader::pg_models`, not by

@@ -51,12 +51,12 @@ struct Tally {
 /// approved — the same rule the measure funding uses. Sums are exact integers.
 pub async fn call_stats(conn: &impl Conn, programme_id: Option<Uuid>, period: Option<ProgrammingPeriod>) -> Result<Vec<CallStats>, StoreError> {
     let programmes: HashMap<Uuid, Programme> =
-        op::Entity::find().all(conn).await?.into_iter().map(|m| programme(m).map(|p| (p.meta.id, p))).collect::<Result<_, _>>()?;
+        crate::page::models(conn, op::Entity::find()).await?.into_iter().map(|m| programme(m).map(|p| (p.meta.id, p))).collect::<Result<_, _>>()?;
     let mut calls = call::Entity::find().filter(call::Column::ArchivedAt.is_null()).order_by_asc(call::Column::ProgrammeId).order_by_asc(call::Column::Number);
     if let Some(id) = programme_id {
         calls = calls.filter(call::Column::ProgrammeId.eq(id));
     }
-    let calls: Vec<Call> = calls.all(conn).await?.into_iter().map(call_record).collect::<Result<_, _>>()?;
+    let calls: Vec<Call> = crate::page::models(conn, calls).await?.into_iter().map(call_record).collect::<Result<_, _>>()?;
     // Only the five columns the figures need, folded per call as they stream in: the report
     // reads every project, and whole rows (summaries, search text) cost more than the sums.
     let projects: Vec<ProjectFigures> = project::Entity::find()
@@ -131,22 +131,24 @@ pub async fn measure_funding(conn: &impl Conn, plan_id: Uuid) -> Result<Vec<Meas
     // version of the plan funds this one too.
     let keys: Vec<Uuid> = measures.iter().map(|m| m.data.measure_key).collect();
     let ids: Vec<Uuid> = crate::monitoring::measures_with_keys(conn, &keys).await?.into_keys().chain(measures.iter().map(|m| m.meta.id)).collect();
-    let links = if ids.is_empty() { vec![] } else { pm::Entity::find().filter(pm::Column::MeasureId.is_in(ids.iter().copied())).all(conn).await? };
+    let links =
+        if ids.is_empty() { vec![] } else { crate::page::models(conn, pm::Entity::find().filter(pm::Column::MeasureId.is_in(ids.iter().copied()))).await? };
     let project_ids: Vec<Uuid> = links.iter().map(|l| l.project_id).collect();
     let projects = if project_ids.is_empty() {
         vec![]
     } else {
-        project::Entity::find().filter(project::Column::Id.is_in(project_ids)).filter(project::Column::ArchivedAt.is_null()).all(conn).await?
+        crate::page::models(conn, project::Entity::find().filter(project::Column::Id.is_in(project_ids)).filter(project::Column::ArchivedAt.is_null())).await?
     };
     // Budgets of every measure any of these projects implements (possibly in other plans).
-    let all_links =
-        if projects.is_empty() { vec![] } else { pm::Entity::find().filter(pm::Column::ProjectId.is_in(projects.iter().map(|p| p.id))).all(conn).await? };
+    let all_links = if projects.is_empty() {
+        vec![]
+    } else {
+        crate::page::models(conn, pm::Entity::find().filter(pm::Column::ProjectId.is_in(projects.iter().map(|p| p.id)))).await?
+    };
     let linked_measures: HashMap<Uuid, (Option<i64>, Uuid)> = if all_links.is_empty() {
         HashMap::new()
     } else {
-        measure::Entity::find()
-            .filter(measure::Column::Id.is_in(all_links.iter().map(|l| l.measure_id)))
-            .all(conn)
+        crate::page::models(conn, measure::Entity::find().filter(measure::Column::Id.is_in(all_links.iter().map(|l| l.measure_id))))
             .await?
             .into_iter()
             .map(|m| (m.id, (m.budget_total_minor, m.measure_key.unwrap_or(m.id))))

@@ -272,12 +272,14 @@ pub async fn set_project_status(tx: &WriteTx, current: &ProjectRecord, status: P
 /// (approved, within its validity, not yet ended: [`domain::plan::Validity::in_force_on`]) and
 /// how many of the project's measures belong to it.
 pub async fn plan_context(conn: &impl Conn, partnership_id: Uuid, measure_ids: &[Uuid], day: NaiveDate) -> Result<PlanContext, StoreError> {
-    let candidates = strategic_plan::Entity::find()
-        .filter(strategic_plan::Column::PartnershipId.eq(partnership_id))
-        .filter(strategic_plan::Column::ArchivedAt.is_null())
-        .filter(strategic_plan::Column::AssemblyApprovedOn.lte(day))
-        .all(conn)
-        .await?;
+    let candidates = crate::page::models(
+        conn,
+        strategic_plan::Entity::find()
+            .filter(strategic_plan::Column::PartnershipId.eq(partnership_id))
+            .filter(strategic_plan::Column::ArchivedAt.is_null())
+            .filter(strategic_plan::Column::AssemblyApprovedOn.lte(day)),
+    )
+    .await?;
     let mut plan = None;
     for p in candidates {
         let validity = domain::plan::Validity {
@@ -297,14 +299,16 @@ pub async fn plan_context(conn: &impl Conn, partnership_id: Uuid, measure_ids: &
         // By the measures' identity: a project linked to a measure of an earlier version
         // implements the same measure of the plan in force.
         (Some(p), false) => {
-            let linked = measure::Entity::find().filter(measure::Column::Id.is_in(measure_ids.iter().copied())).all(conn).await?;
-            measure::Entity::find()
-                .filter(measure::Column::PlanId.eq(p))
-                .filter(measure::Column::ArchivedAt.is_null())
-                .filter(measure::Column::MeasureKey.is_in(linked.iter().map(|m| m.measure_key.unwrap_or(m.id))))
-                .all(conn)
-                .await?
-                .len()
+            let linked = crate::page::models(conn, measure::Entity::find().filter(measure::Column::Id.is_in(measure_ids.iter().copied()))).await?;
+            crate::page::models(
+                conn,
+                measure::Entity::find()
+                    .filter(measure::Column::PlanId.eq(p))
+                    .filter(measure::Column::ArchivedAt.is_null())
+                    .filter(measure::Column::MeasureKey.is_in(linked.iter().map(|m| m.measure_key.unwrap_or(m.id)))),
+            )
+            .await?
+            .len()
         }
         _ => 0,
     };

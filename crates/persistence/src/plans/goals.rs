@@ -41,15 +41,14 @@ pub async fn get_goal(conn: &impl Conn, id: Uuid) -> Result<GoalRecord, StoreErr
 
 /// All goals of a plan, by code.
 pub async fn goals_of(conn: &impl Conn, plan_id: Uuid) -> Result<Vec<GoalRecord>, StoreError> {
-    goal::Entity::find()
-        .filter(goal::Column::PlanId.eq(plan_id))
-        .filter(goal::Column::ArchivedAt.is_null())
-        .order_by_asc(goal::Column::Code)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(goal_record)
-        .collect()
+    crate::page::models(
+        conn,
+        goal::Entity::find().filter(goal::Column::PlanId.eq(plan_id)).filter(goal::Column::ArchivedAt.is_null()).order_by_asc(goal::Column::Code),
+    )
+    .await?
+    .into_iter()
+    .map(goal_record)
+    .collect()
 }
 
 pub(super) async fn check_goal(tx: &WriteTx, plan_id: Uuid, this: Option<Uuid>, d: &GoalData) -> Result<(), StoreError> {

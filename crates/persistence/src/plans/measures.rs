@@ -321,13 +321,12 @@ pub async fn delete_measure(tx: &WriteTx, current: &MeasureRecord) -> Result<(),
 
 /// Every measure of a plan (activities included), by code.
 pub async fn measures_of(conn: &impl Conn, plan_id: Uuid) -> Result<Vec<MeasureRecord>, StoreError> {
-    measure::Entity::find()
-        .filter(measure::Column::PlanId.eq(plan_id))
-        .filter(measure::Column::ArchivedAt.is_null())
-        .order_by_asc(measure::Column::Code)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(measure_record)
-        .collect()
+    crate::page::models(
+        conn,
+        measure::Entity::find().filter(measure::Column::PlanId.eq(plan_id)).filter(measure::Column::ArchivedAt.is_null()).order_by_asc(measure::Column::Code),
+    )
+    .await?
+    .into_iter()
+    .map(measure_record)
+    .collect()
 }

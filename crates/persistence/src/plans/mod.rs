@@ -145,10 +145,7 @@ pub async fn list_plans(conn: &impl Conn, f: &PlanFilter, req: &PageRequest) -> 
 
 /// Every version of the plan's lineage, oldest first.
 pub async fn versions(conn: &impl Conn, lineage_id: Uuid) -> Result<Vec<PlanRecord>, StoreError> {
-    sp::Entity::find()
-        .filter(sp::Column::LineageId.eq(lineage_id))
-        .order_by_asc(sp::Column::VersionNumber)
-        .all(conn)
+    crate::page::models(conn, sp::Entity::find().filter(sp::Column::LineageId.eq(lineage_id)).order_by_asc(sp::Column::VersionNumber))
         .await?
         .into_iter()
         .map(plan_record)
