@@ -733,7 +733,9 @@ pub(crate) fn run(local: &mut Local, sql: &str, parameters: &[SqlValue], first: 
                 Ok(value) => value,
                 Err(why) => return elsewhere(&format!("{name}: {why}")),
             };
-            values.push((name.to_string(), value));
+            // `String::from`, not `to_string`: the formatter's padding logic was a tenth of
+            // the pipeline report's instructions (issue 11).
+            values.push((String::from(&**name), value));
         }
         out.push(BTreeMap::from_iter(values));
         if first {
