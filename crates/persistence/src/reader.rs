@@ -521,11 +521,16 @@ fn shape_of(stmt: &rusqlite::Statement<'_>) -> Shape {
 /// shapes of the statements it prepared.
 pub(crate) struct Local {
     pub(crate) conn: rusqlite::Connection,
-    shapes: HashMap<Box<str>, Shape>,
-    /// The statements whose every column was found to come from this table under its own
-    /// name ([`run_models`]): checked once per statement, not on every read (SQLite's column
-    /// metadata were 6 % of an item read's instructions; issue 11). Emptied with `shapes`.
-    entity_statements: HashMap<Box<str>, &'static str>,
+    shapes: HashMap<Box<str>, Remembered>,
+}
+
+/// What a connection remembers of a statement it prepared: its shape, and the table whose
+/// columns, every one under its own name, it was found to read ([`run_models`]: checked once
+/// per statement, not on every read; SQLite's column metadata were 6 % of an item read's
+/// instructions, issue 11).
+struct Remembered {
+    shape: Shape,
+    entity: Option<&'static str>,
 }
 
 /// How long a write waits for SQLite's write lock when another connection holds it (as the
@@ -567,7 +572,7 @@ impl Local {
         // value), which was 4-6 % of a read's time; the plan does not depend on the limit here.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         conn.set_prepared_statement_cache_capacity(if writer { WRITER_STATEMENTS } else { SHAPES });
-        Ok(Self { conn, shapes: HashMap::new(), entity_statements: HashMap::new() })
+        Ok(Self { conn, shapes: HashMap::new() })
     }
 }
 
@@ -671,15 +676,15 @@ impl SqliteReader {
 }
 
 /// The shape of `sql`, prepared as `prepared`, remembered per connection.
-fn remembered_shape(shapes: &mut HashMap<Box<str>, Shape>, sql: &str, prepared: &rusqlite::Statement<'_>) -> Shape {
-    if let Some(shape) = shapes.get(sql) {
-        return shape.clone();
+fn remembered_shape(shapes: &mut HashMap<Box<str>, Remembered>, sql: &str, prepared: &rusqlite::Statement<'_>) -> Shape {
+    if let Some(remembered) = shapes.get(sql) {
+        return remembered.shape.clone();
     }
     let shape = shape_of(prepared);
     if shapes.len() >= SHAPES {
         shapes.clear();
     }
-    shapes.insert(sql.into(), shape.clone());
+    shapes.insert(sql.into(), Remembered { shape: shape.clone(), entity: None });
     shape
 }
 
@@ -769,7 +774,7 @@ where
     if shape.len() != all.len() {
         return Ok(None);
     }
-    let checked = local.entity_statements.get(sql).is_some_and(|t| *t == table);
+    let checked = local.shapes.get(sql).is_some_and(|r| r.entity == Some(table));
     let origins = (!checked).then(|| prepared.columns_with_metadata());
     let mut columns = Vec::with_capacity(shape.len());
     for (i, name, kind) in shape.iter() {
@@ -781,11 +786,10 @@ where
         }
         columns.push((*i, *column, *kind, json_fields.get(&**name)));
     }
-    if origins.is_some() {
-        if local.entity_statements.len() >= SHAPES {
-            local.entity_statements.clear();
-        }
-        local.entity_statements.insert(sql.into(), table);
+    if origins.is_some()
+        && let Some(remembered) = local.shapes.get_mut(sql)
+    {
+        remembered.entity = Some(table);
     }
     for (i, p) in parameters.iter().enumerate() {
         prepared.raw_bind_parameter(i + 1, p).map_err(sqlite_error)?;
