@@ -362,6 +362,9 @@ mod tests {
         assert_eq!(s.verify(&token).unwrap().subject, "alice");
         assert_eq!(s.verified.lock().unwrap().len(), 1);
         assert_eq!(s.verify(&token).unwrap().subject, "alice", "answered from the verified tokens");
+        // The answer is the kept principal's (nothing decodes the token again).
+        s.verified.lock().unwrap().get_mut(token.as_str()).unwrap().principal.subject = "kept".into();
+        assert_eq!(s.verify(&token).unwrap().subject, "kept");
         // Another signature, or other claims under the known signature, are verified and refused.
         let (head, signature) = token.rsplit_once('.').unwrap();
         let flipped = format!("{head}.{}{}", if signature.starts_with('A') { 'B' } else { 'A' }, &signature[1..]);

@@ -431,8 +431,9 @@ get_one! {
     get: GET "/measures/{id}", "get_measure", "strategic-plans", MeasureView, "The measure", MaybeAuth,
     |state, who, id| {
         let found = measures::get(state.store.conn(), who.as_ref(), *id).await?;
-        let view = views(state.store.conn(), vec![found.clone()], who.as_ref(), None).await?.remove(0);
-        Ok(ok_versioned(found.meta.version, &view))
+        let version = found.meta.version;
+        let view = views(state.store.conn(), vec![found], who.as_ref(), None).await?.remove(0);
+        Ok(ok_versioned(version, &view))
     }
 }
 
