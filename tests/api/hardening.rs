@@ -46,6 +46,37 @@ async fn a_method_a_path_does_not_have_is_405_with_allow() {
     assert_eq!(app.get(&item, None).await.body["version"], 1);
 }
 
+/// The router groups the routes by their path's first segment (issue 11): each group answers its
+/// own paths, a segment that only begins like a group's is not that group's, and a path whose
+/// first segment is percent-encoded is routed as the decoded path is.
+#[tokio::test]
+async fn requests_reach_their_routes_whichever_group_they_fall_in() {
+    let app = spawn_app().await;
+    let admin = app.admin();
+    let unit = app.unit(&admin, "Žlutice", "town", None).await;
+    let p = app.partnership(&admin, "LP Žluticko", &[&unit]).await;
+    for path in [
+        "/api/v1/partnerships".to_owned(),
+        format!("/api/v1/partnerships/{p}"),
+        format!("/api/v1/partnerships/{p}/strategic-plans"),
+        format!("/api/v1/territorial-units/{unit}"),
+        "/api/v1/organizations".to_owned(),
+        "/api/v1/measures".to_owned(),
+        "/api/v1/reports/pipeline".to_owned(),
+        "/api/v1/codelists".to_owned(),
+    ] {
+        let res = app.get(&path, Some(&admin)).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+    }
+    let encoded = app.get(&format!("/api/v1/partner%73hips/{p}"), Some(&admin)).await;
+    assert_eq!(encoded.status, StatusCode::OK, "{}", encoded.body);
+    assert_eq!(encoded.body["id"], p.as_str());
+    let nothing = format!("/api/v1/partnerships/{p}/nothing");
+    for path in ["/api/v1/partnershipsx", "/api/v1/partnerships-x/1", "/api/v1/measure", &nothing] {
+        app.get(path, Some(&admin)).await.problem(404);
+    }
+}
+
 /// Status and headers of a HEAD equal those of the GET, and the body is empty.
 async fn assert_head_like_get(app: &TestApp, path: &str, token: Option<&str>) {
     let request = |method: Method| {
