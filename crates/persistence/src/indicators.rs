@@ -128,13 +128,12 @@ pub async fn add(
 /// them), as `(measure id in this plan, indicator key) → [(period, value)]`: the input of the
 /// actual values as of a day (the domain's `actual_as_of` keeps the periods ended by then, as
 /// `/attainment` does).
-pub async fn series_of_plan(conn: &impl Conn, plan_id: Uuid) -> Result<Series, StoreError> {
-    use crate::entities::measure;
-    let mine = crate::monitoring::ids_and_keys(conn, measure::Column::PlanId.eq(plan_id)).await?;
+///
+/// `mine` are the plan's measures (`(id, measure key)`) and `versions` every version of their
+/// identities (measure id → key, as `monitoring::measures_with_keys` reads them).
+pub(crate) async fn series_of(conn: &impl Conn, mine: &[(Uuid, Uuid)], versions: &HashMap<Uuid, Uuid>) -> Result<Series, StoreError> {
     // This plan's measure for each identity.
     let here: HashMap<Uuid, Uuid> = mine.iter().map(|(id, key)| (*key, *id)).collect();
-    let keys: Vec<Uuid> = here.keys().copied().collect();
-    let versions = crate::monitoring::measures_with_keys(conn, &keys).await?;
     let mut ids: Vec<Uuid> = versions.keys().copied().collect();
     ids.extend(mine.iter().map(|(id, _)| *id));
     // A measure reported on (of any version) → this plan's measure of the same identity.

@@ -45,7 +45,12 @@ pub(crate) async fn ids_and_keys(conn: &impl Conn, condition: impl IntoCondition
 /// Monitoring per measure key as of `as_of` (`None`: everything reported), from the reports
 /// posted on any version of the measure.
 pub async fn state_by_key(conn: &impl Conn, keys: &[Uuid], as_of: Option<NaiveDate>) -> Result<HashMap<Uuid, KeyState>, StoreError> {
-    let ids = measures_with_keys(conn, keys).await?;
+    state_of_versions(conn, &measures_with_keys(conn, keys).await?, as_of).await
+}
+
+/// [`state_by_key`] of the identities whose versions are `ids` (measure id → key, as
+/// [`measures_with_keys`] reads them).
+pub async fn state_of_versions(conn: &impl Conn, ids: &HashMap<Uuid, Uuid>, as_of: Option<NaiveDate>) -> Result<HashMap<Uuid, KeyState>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

@@ -172,8 +172,7 @@ pub struct FulfilmentDetail {
 
 /// [`fulfilment_of`], keeping the goals and measure states it was computed from.
 pub async fn fulfilment_in_detail(conn: &impl Conn, plan: &PlanRecord, as_of: NaiveDate) -> Result<FulfilmentDetail> {
-    let (goals, mut measures) = repo::fulfilment_input(conn, plan.meta.id, as_of).await?;
-    let series = persistence::indicators::series_of_plan(conn, plan.meta.id).await?;
+    let (goals, mut measures, series) = repo::fulfilment_input(conn, plan.meta.id, as_of).await?;
     domain::indicator::apply_series(&mut measures, &series, as_of);
     let fulfilment = domain::fulfilment::compute(&goals, &measures, as_of);
     Ok(FulfilmentDetail { fulfilment, goals, measures })

@@ -167,18 +167,28 @@ pub(crate) fn report_row(measure_id: Uuid, plan_id: Uuid, partnership_id: Uuid, 
     }
 }
 
-/// The plan's goals and measures with their latest reports as of `as_of`: the input of the
-/// fulfilment computation.
-pub async fn fulfilment_input(conn: &impl Conn, plan_id: Uuid, as_of: NaiveDate) -> Result<(Vec<GoalNode>, Vec<MeasureState>), StoreError> {
+/// The plan's goals and measures with their latest reports as of `as_of`, and the series of
+/// their indicators' values (`indicators::series_of` of the plan's current measures): the
+/// input of the fulfilment computation. The identities' versions are read once for both (they
+/// were read twice, two of the report's nine statements; issue 11).
+pub async fn fulfilment_input(
+    conn: &impl Conn,
+    plan_id: Uuid,
+    as_of: NaiveDate,
+) -> Result<(Vec<GoalNode>, Vec<MeasureState>, domain::indicator::Series), StoreError> {
     let goals = goals_of(conn, plan_id)
         .await?
         .into_iter()
         .map(|g| GoalNode { id: g.meta.id, code: g.data.1.code, title: g.data.1.title, parent_id: g.data.1.parent_goal_id })
         .collect();
-    let measures: Vec<MeasureRecord> = measures_of(conn, plan_id).await?.into_iter().filter(|m| m.data.data.kind == MeasureKind::Measure).collect();
-    // Reports of each measure's identity, whichever version they were posted on.
-    let keys: Vec<Uuid> = measures.iter().map(|m| m.data.measure_key).collect();
-    let mut by_key = crate::monitoring::state_by_key(conn, &keys, Some(as_of)).await?;
+    let all = measures_of(conn, plan_id).await?;
+    let mine: Vec<(Uuid, Uuid)> = all.iter().map(|m| (m.meta.id, m.data.measure_key)).collect();
+    let measures: Vec<MeasureRecord> = all.into_iter().filter(|m| m.data.data.kind == MeasureKind::Measure).collect();
+    // Every version of each identity, whichever version reports and values were posted on.
+    let keys: Vec<Uuid> = mine.iter().map(|(_, key)| *key).collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let versions = crate::monitoring::measures_with_keys(conn, &keys).await?;
+    let mut by_key = crate::monitoring::state_of_versions(conn, &versions, Some(as_of)).await?;
+    let series = crate::indicators::series_of(conn, &mine, &versions).await?;
     // Budgets in different currencies cannot weigh against each other: fall back to the average.
     let mut currencies: Vec<String> = measures.iter().filter_map(|m| m.data.data.budget_total().map(|b| b.currency)).collect();
     currencies.sort();
@@ -203,5 +213,5 @@ pub async fn fulfilment_input(conn: &impl Conn, plan_id: Uuid, as_of: NaiveDate)
             actuals: by_key.remove(&m.data.measure_key).map(|k| k.actuals).unwrap_or_default(),
         })
         .collect();
-    Ok((goals, states))
+    Ok((goals, states, series))
 }
