@@ -165,7 +165,7 @@ impl Application {
                 .service(routes::ops::live)
                 .service(routes::ops::ready)
                 .service(routes::ops::metrics)
-                .service(routes::Plain::scope("/api/v1", |plain| configure_api(plain)));
+                .service(routes::Plain::scope("/api/v1", configure_api));
             app.app_data(routes.clone())
                 .app_data(limits.clone())
                 .app_data(body_guard.clone())
