@@ -50,7 +50,7 @@ pub async fn state_by_key(conn: &impl Conn, keys: &[Uuid], as_of: Option<NaiveDa
 
 /// [`state_by_key`] of the identities whose versions are `ids` (measure id → key, as
 /// [`measures_with_keys`] reads them).
-pub async fn state_of_versions(conn: &impl Conn, ids: &HashMap<Uuid, Uuid>, as_of: Option<NaiveDate>) -> Result<HashMap<Uuid, KeyState>, StoreError> {
+pub(crate) async fn state_of_versions(conn: &impl Conn, ids: &HashMap<Uuid, Uuid>, as_of: Option<NaiveDate>) -> Result<HashMap<Uuid, KeyState>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
