@@ -1,6 +1,6 @@
 //! An index of the regions a partnership covers, on PostgreSQL (issue 11): a GIN index of the
 //! codes in `partnerships.regions` (`,CZ041,CZ042,` → `{"",CZ041,CZ042,""}`), which the region
-//! filter asks as `string_to_array(regions, ',') @> ARRAY[code]` (`persistence::partnerships`).
+//! filter asks as `string_to_array(regions, ',') @> string_to_array(code, ',')` (`persistence::partnerships`).
 //! With `LIKE '%,CZ041,%'` PostgreSQL read the whole table and tested every row's text; with
 //! the index it reads the rows of the region only (the registry's list filtered by region on the
 //! bench data, PostgreSQL alone under `pgbench`: ≈ 4,700 → 5,600 statements/s). SQLite needs
