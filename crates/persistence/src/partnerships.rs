@@ -86,9 +86,8 @@ pub(crate) fn regions_text(mut codes: Vec<String>) -> String {
 /// wildcards change nothing.
 fn covers(region: Region, backend: sea_orm::DbBackend) -> sea_orm::sea_query::SimpleExpr {
     let column = Expr::col((p::Entity, p::Column::Regions));
-    let code = format!(",{region},");
     match backend {
-        sea_orm::DbBackend::Sqlite => Expr::expr(sea_orm::sea_query::Func::cust("instr").arg(column).arg(code)).gt(0),
+        sea_orm::DbBackend::Sqlite => Expr::expr(sea_orm::sea_query::Func::cust("instr").arg(column).arg(format!(",{region},"))).gt(0),
         // PostgreSQL: containment in the codes' array, which its GIN index answers
         // (`m20261203_000170_partnership_regions_index`): `LIKE '%,CZ041,%'` read every row.
         // The one-code array is `string_to_array(code, ',')`, not `ARRAY[$2]`: sea-query's
