@@ -475,13 +475,18 @@ mod tests {
         let waiter = {
             let lock = lock.clone();
             std::thread::spawn(move || {
+                let start = Instant::now();
                 let writer = lock.take_within(Duration::from_secs(60));
                 let holder = lock.slot().holder;
-                (writer.map(|w| held(&lock, w)).is_some(), holder == Some(std::thread::current().id()))
+                // (Not a speed check: without the release's wake-up it would wait out the minute.)
+                (writer.map(|w| held(&lock, w)).is_some(), holder == Some(std::thread::current().id()), start.elapsed() < Duration::from_secs(30))
             })
         };
+        // Released once the other thread is (almost surely) waiting: a thread that did not wait
+        // would have given up by then.
+        std::thread::sleep(Duration::from_millis(200));
         drop(first);
-        assert_eq!(waiter.join().expect("the waiting thread"), (true, true), "the release wakes the thread waiting for the writer, which takes it");
+        assert_eq!(waiter.join().expect("the waiting thread"), (true, true, true), "the release wakes the thread waiting for the writer, which takes it");
         assert!(lock.slot().writer.is_some(), "and puts it back");
     }
 
