@@ -23,6 +23,7 @@ mod m20261201_000140_partnership_list_index;
 mod m20261202_000150_partnership_regions;
 mod m20261202_000160_sort_name_collation;
 mod m20261203_000170_partnership_regions_index;
+mod m20261204_000180_drop_partnership_regions_index;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000150_partnership_regions::Migration),
             Box::new(m20261202_000160_sort_name_collation::Migration),
             Box::new(m20261203_000170_partnership_regions_index::Migration),
+            Box::new(m20261204_000180_drop_partnership_regions_index::Migration),
         ]
     }
 }

@@ -6,6 +6,10 @@
 //! bench data, PostgreSQL alone under `pgbench`: ≈ 4,700 → 5,600 statements/s). SQLite needs
 //! nothing: it has no such index, and its `instr` over the covering index's rows is cheaper than
 //! any join (`m20261202_000150_partnership_regions`).
+//!
+//! Dropped again by `m20261204_000180_drop_partnership_regions_index`: PostgreSQL never chose
+//! the index for the list (it scanned the table, splitting every active row's text), and the
+//! figures above were not the list's plan; a substring search answers it ~3 times as often.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
