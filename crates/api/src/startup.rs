@@ -125,7 +125,12 @@ impl Application {
         let routes = RouteTable::documented()
             .map_err(|e| anyhow::anyhow!("openapi/openapi.json, compiled in, is not an OpenAPI document ({e}): run `make openapi` and rebuild"))?;
         crate::webhooks::start(store.clone(), settings.webhooks.clone());
-        let state = web::Data::new(AppState { store, webhook_hosts: settings.webhooks.allowed_hosts.clone() });
+        // actix-web's own default: a worker per core.
+        let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get));
+        // On PostgreSQL each worker reads and writes through its own pool (`Store::for_worker`),
+        // the configured connections shared out among the workers.
+        let worker_connections = settings.db_pool.div_ceil(u32::try_from(workers).unwrap_or(u32::MAX)).max(1);
+        let webhook_hosts = settings.webhooks.allowed_hosts.clone();
         let metrics = web::Data::new(Metrics::new()?);
         let body_limit = settings.max_body_bytes;
         let origins = settings.cors_origins.clone();
@@ -152,6 +157,12 @@ impl Application {
                 cors = cors.allowed_origin(origin);
             }
             let metrics_mw = metrics.clone();
+            // Called on the worker's own thread, inside its runtime.
+            let worker_store = store.for_worker(worker_connections).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "a worker's own database pool could not be made; the worker uses the shared pool");
+                store.clone()
+            });
+            let state = web::Data::new(AppState { store: worker_store, webhook_hosts: webhook_hosts.clone() });
             // A plain actix App: the document was collected once above (see routes::Register).
             let app = App::new()
                 .app_data(state.clone())
@@ -213,9 +224,7 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(20);
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
+        server = server.workers(workers);
         Ok(Self { port, server: server.run() })
     }
 

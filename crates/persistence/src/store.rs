@@ -1,5 +1,6 @@
 //! The connection pool, migrations, and the start of a write.
 
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,9 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 /// The database behind the API.
 #[derive(Clone)]
 pub struct Store {
+    /// How the pool was made (PostgreSQL only): [`Store::for_worker`] makes each HTTP worker's
+    /// own pool with the same options.
+    pg_options: Option<ConnectOptions>,
     /// The sqlx pool (`reader.pool()`: writes, migrations) and, on SQLite files, reads on the
     /// calling thread (`reader`'s docs).
     reader: Reader,
@@ -75,6 +79,7 @@ impl Store {
                 .pragma("temp_store", "memory")
                 .create_if_missing(true)
         });
+        let pg_options = (!sqlite_url).then(|| options.clone());
         let db = Database::connect(options).await.map_err(StoreError::Database)?;
         let sqlite = db.get_database_backend() == DbBackend::Sqlite;
         let file = if sqlite && !in_memory {
@@ -87,7 +92,36 @@ impl Store {
         let local = file.as_deref().map(|path| SqliteReader::new(path, max_connections as usize));
         let sqlite_writer = sqlite.then(|| Arc::new(WriteLock::new(Writer::new(file))));
         let reader = Reader::new(db, local);
-        Ok(Self { reader, sqlite_writer })
+        Ok(Self { pg_options, reader, sqlite_writer })
+    }
+
+    /// The store one HTTP worker serves its requests with: on PostgreSQL a pool of its own, of
+    /// at most `connections`, each opened on first use on the worker's own thread (the caller's,
+    /// which must be inside the worker's runtime); elsewhere this store itself.
+    ///
+    /// Why (issue 11): a connection's socket is registered with the runtime it was opened on,
+    /// and readiness on it is delivered by that runtime. With one pool for every worker, a
+    /// statement's answer on a connection opened at start (on the main runtime, by the
+    /// migrations) woke a thread of the main runtime first, which woke the worker, and one
+    /// opened by the other worker waited for that worker to poll its events between its own
+    /// requests: on the 2-core machine, with PostgreSQL's backends and the load generator on the
+    /// same cores, the two workers sat idle a quarter of the time (vmstat) while the main runtime's
+    /// threads switched in and out ~2,400 times a second. Each worker's own connections are
+    /// polled by the worker itself. The store's own pool (`Store::connect`) stays for the work
+    /// outside requests: migrations, jobs, webhook deliveries.
+    pub fn for_worker(&self, connections: u32) -> Result<Self, StoreError> {
+        let Some(options) = &self.pg_options else { return Ok(self.clone()) };
+        let mut options = options.clone();
+        options.max_connections(connections.max(1)).min_connections(0).connect_lazy(true);
+        // A lazy connect opens nothing and never waits: its future is ready at its first poll.
+        let mut connect = std::pin::pin!(Database::connect(options));
+        let db = match connect.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+            std::task::Poll::Ready(db) => db.map_err(StoreError::Database)?,
+            std::task::Poll::Pending => {
+                return Err(StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal("a lazy PostgreSQL pool waited to be made".into()))));
+            }
+        };
+        Ok(Self { pg_options: None, reader: Reader::new(db, None), sqlite_writer: None })
     }
 
     /// Applies pending migrations.

@@ -840,3 +840,35 @@ async fn sort_names_compare_byte_by_byte_on_postgresql() {
     let names: Vec<&str> = page.items.iter().map(|o| o.data.name.as_str()).collect();
     assert_eq!(names, ["a bd", "ab c", "Chrudim", "Hodonín"]);
 }
+
+/// An HTTP worker's store (`Store::for_worker`): on PostgreSQL a pool of its own, which opens
+/// nothing until it is used and then reads and writes the same database as the shared store,
+/// with transactions of its own; on SQLite the shared store itself (one write lock).
+#[tokio::test]
+async fn a_workers_store_opens_its_connections_on_first_use_and_sees_what_the_shared_store_sees() {
+    let db = TestDb::new().await;
+    let connections = || async {
+        let stmt = Statement::from_string(DbBackend::Postgres, "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE datname = current_database()");
+        let row = db.store.conn().query_one_raw(stmt).await.unwrap().unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    let before = if db.is_postgres() { connections().await } else { 0 };
+    let worker = db.store.for_worker(2).expect("a worker's store");
+    if db.is_postgres() {
+        assert_eq!(connections().await, before, "a worker's pool opens no connection before its first use");
+    }
+    let actor = persistence::Actor { subject: "worker-test".into(), role: "admin".into(), request_id: "test".into() };
+    let tx = worker.begin(actor).await.unwrap();
+    let unit = territorial_units::create(&tx, territorial_unit("Bečov nad Teplou", Some("554979"))).await.unwrap();
+    tx.commit().await.unwrap();
+    if db.is_postgres() {
+        assert_eq!(connections().await, before + 1, "the worker's write opened one connection of its own");
+    }
+    // Written through the worker, read through the shared store, and the other way round.
+    assert_eq!(territorial_units::get(db.store.conn(), unit.meta.id).await.unwrap().data.name, "Bečov nad Teplou");
+    let tx = db.begin().await;
+    let other = territorial_units::create(&tx, territorial_unit("Toužim", Some("555657"))).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(territorial_units::get(worker.conn(), other.meta.id).await.unwrap().data.name, "Toužim");
+    worker.ping().await.unwrap();
+}
