@@ -96,6 +96,9 @@ fn cursor_key(settings: &Settings) -> CursorKey {
     }
 }
 
+/// The fewest PostgreSQL connections a worker's own pool may open (`Store::for_worker`).
+const MIN_WORKER_CONNECTIONS: u32 = 2;
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -128,8 +131,10 @@ impl Application {
         // actix-web's own default: a worker per core.
         let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get));
         // On PostgreSQL each worker reads and writes through its own pool (`Store::for_worker`),
-        // the configured connections shared out among the workers.
-        let worker_connections = settings.db_pool.div_ceil(u32::try_from(workers).unwrap_or(u32::MAX)).max(1);
+        // the configured connections shared out among the workers, and at least two each: with
+        // one, a request holding its transaction while it waits (an import reading its upload)
+        // would hold up every other database request of its worker until it ended.
+        let worker_connections = settings.db_pool.div_ceil(u32::try_from(workers.max(1)).unwrap_or(u32::MAX)).max(MIN_WORKER_CONNECTIONS);
         let webhook_hosts = settings.webhooks.allowed_hosts.clone();
         let metrics = web::Data::new(Metrics::new()?);
         let body_limit = settings.max_body_bytes;
