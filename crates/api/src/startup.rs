@@ -145,7 +145,7 @@ impl Application {
         let body_guard = web::Data::new(BodyLimit(body_limit));
         let cursor_key = cursor_key(&settings);
 
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             let mut cors = Cors::default()
                 .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"])
                 .allowed_headers([
@@ -228,8 +228,8 @@ impl Application {
                 })
         })
         .listen(listener)?
+        .workers(workers)
         .shutdown_timeout(20);
-        server = server.workers(workers);
         Ok(Self { port, server: server.run() })
     }
 
